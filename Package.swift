@@ -1,0 +1,70 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every mlgate target shares: Swift 6 mode (from the tools version), no implicit existentials,
+/// and imports that stay internal unless a module re-exports a type on purpose.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "mlgate",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "mlgate", targets: ["mlgate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // MARK: C shims — one module per C library, imported by exactly one Swift module.
+        .systemLibrary(
+            name: "CGit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
+        ),
+
+        // MARK: Core — pure Swift, no C, no I/O.
+        .target(name: "MLGateCore", swiftSettings: swiftSettings),
+
+        // MARK: Adapters — each owns one outside dependency and speaks Core types.
+        .target(name: "MLGateGit", dependencies: ["CGit2", "MLGateCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "MLGateStore",
+            dependencies: ["MLGateCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MLGateConfig",
+            dependencies: ["MLGateCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: CLI — commands, output, and the one place errors become exit codes.
+        .target(
+            name: "MLGateCLI",
+            dependencies: [
+                "MLGateCore", "MLGateGit", "MLGateStore", "MLGateConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "mlgate", dependencies: ["MLGateCLI"], swiftSettings: swiftSettings),
+
+        // MARK: Tests — shared helpers, then one target per module.
+        .target(name: "MLGateTestSupport", dependencies: ["MLGateCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "MLGateCoreTests", dependencies: ["MLGateCore", "MLGateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MLGateGitTests", dependencies: ["MLGateGit", "MLGateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MLGateStoreTests", dependencies: ["MLGateStore", "MLGateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MLGateConfigTests", dependencies: ["MLGateConfig", "MLGateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MLGateCLITests",
+            dependencies: ["MLGateCLI", "MLGateTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,279 @@
+import Foundation
+import MLGateCore
+import MLGateGit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where mlgate plugs into one hook, and how things stand there.
+struct HookReport: Encodable, Equatable {
+    /// The git hook.
+    let event: String
+    /// installed | chained | pre-commit | husky | lefthook | missing | foreign | not-executable | bypassed
+    let state: String
+    /// The file that runs mlgate for this hook (or would).
+    let path: String
+    /// The hook mlgate runs first, when it chained one.
+    let chained: String?
+
+    enum CodingKeys: String, CodingKey { case event, state, path, chained }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(event, forKey: .event)
+        try container.encode(state, forKey: .state)
+        try container.encode(path, forKey: .path)
+        try container.encode(chained, forKey: .chained)
+    }
+}
+
+/// One thing `install` or `uninstall` did (or found already done).
+struct HookChange: Encodable, Equatable {
+    let event: String
+    /// What happened, in words: "installed", "chained the existing hook", "unchanged", "restored" …
+    let action: String
+    let path: String
+    /// Whether a file was written, moved or removed.
+    let changed: Bool
+}
+
+/// Installs, removes and inspects mlgate's hooks without ever clobbering someone else's.
+///
+/// The hooks directory is resolved like `git rev-parse --git-path hooks` (core.hooksPath, linked
+/// worktrees). A foreign hook is moved to `<hook>.mlgate-prev` and run first by mlgate's script; a
+/// pre-commit-generated hook gets mlgate as its `<hook>.legacy` (which pre-commit runs first); husky's
+/// `.husky/<hook>` and lefthook's `lefthook-local.yml` get a marked block. All of it is read back from
+/// the files themselves, so uninstall restores exactly what was there.
+struct HookInstaller {
+    let repository: GitRepository
+    let worktreeRoot: String
+    let binary: String
+
+    /// A hook manager that owns the hooks and that mlgate plugs into instead.
+    enum Manager: String, Encodable {
+        case husky, lefthook
+    }
+
+    /// The directory git runs hooks from.
+    func hooksDirectory() throws -> String { try repository.hooksDirectory() }
+
+    /// The manager in charge, if any.
+    func manager() throws -> Manager? {
+        let hooksPath = try repository.configString("core.hooksPath") ?? ""
+        if hooksPath.hasSuffix(".husky/_") || hooksPath.hasSuffix(".husky/_/") || hooksPath == ".husky" { return .husky }
+        let lefthookFiles = ["lefthook.yml", ".lefthook.yml", "lefthook.yaml", ".lefthook.yaml", "lefthook.toml", "lefthook.json"]
+        if lefthookFiles.contains(where: { FileManager.default.fileExists(atPath: worktreeRoot + "/" + $0) }) { return .lefthook }
+        return nil
+    }
+
+    private var huskyDirectory: String { worktreeRoot + "/.husky" }
+    private var lefthookLocal: String { worktreeRoot + "/lefthook-local.yml" }
+
+    private func block(_ event: HookEvent) -> MarkedBlock {
+        MarkedBlock(name: "mlgate \(event.rawValue)", body: HookScript.managedLines(binary: binary, event: event.rawValue))
+    }
+
+    private func lefthookBlock(_ event: HookEvent) -> MarkedBlock {
+        let stdin = event.readsStandardInput ? "\n      use_stdin: true" : ""
+        return MarkedBlock(name: "mlgate \(event.rawValue)", body: """
+            \(event.rawValue):
+              commands:
+                mlgate:
+                  run: \(HookScript.shellQuoted(binary)) hook \(event.rawValue) {0}\(stdin)
+            """)
+    }
+
+    // MARK: Install
+
+    /// A file operation decided before anything is written, so a conflict found for the third hook
+    /// leaves the first two untouched.
+    private enum Step {
+        case write(path: String, text: String, mode: mode_t)
+        case move(from: String, to: String)
+    }
+
+    /// Installs the hooks for `events`; returns what was done for each.
+    func install(_ events: [HookEvent]) throws -> [HookChange] {
+        let manager = try manager()
+        let directory = try hooksDirectory()
+        var plan: [(HookChange, [Step])] = []
+        for event in events {
+            switch manager {
+            case .husky: plan.append(try planBlock(event, file: huskyDirectory + "/" + event.rawValue, block: block(event), mode: 0o755))
+            case .lefthook: plan.append(try planLefthook(event))
+            case nil: plan.append(try planScript(event, directory: directory))
+            }
+        }
+        for (_, steps) in plan { try apply(steps) }
+        return plan.map(\.0)
+    }
+
+    private func planScript(_ event: HookEvent, directory: String) throws -> (HookChange, [Step]) {
+        let script = HookScript.text(binary: binary)
+        var path = directory + "/" + event.rawValue
+        var existing = read(path)
+        if let text = existing, text.contains("File generated by pre-commit") {
+            path += ".legacy"  // pre-commit runs <hook>.legacy first, with the same arguments and stdin
+            existing = read(path)
+        }
+        if existing != nil, read(path).map({ $0.contains("LEFTHOOK") }) == true {
+            return try planLefthook(event)
+        }
+        let prev = path + ".mlgate-prev"
+        guard let existing else {
+            return (HookChange(event: event.rawValue, action: "installed", path: path, changed: true),
+                    [.write(path: path, text: script, mode: 0o755)])
+        }
+        if HookScript.isOurs(existing) {
+            let executable = access(path, X_OK) == 0
+            if existing == script, executable {
+                return (HookChange(event: event.rawValue, action: "unchanged", path: path, changed: false), [])
+            }
+            return (HookChange(event: event.rawValue, action: "updated", path: path, changed: true),
+                    [.write(path: path, text: script, mode: 0o755)])
+        }
+        guard read(prev) == nil, !FileManager.default.fileExists(atPath: prev) else {
+            throw UsageError("\(path) is not mlgate's, and \(prev) already exists, so mlgate cannot chain it without losing one of them.\nMove one of them away, then run 'mlgate hooks install' again. Nothing was changed.")
+        }
+        return (HookChange(event: event.rawValue, action: "chained the existing hook (it now runs first, from \((prev as NSString).lastPathComponent))", path: path, changed: true),
+                [.move(from: path, to: prev), .write(path: path, text: script, mode: 0o755)])
+    }
+
+    private func planBlock(_ event: HookEvent, file: String, block: MarkedBlock, mode: mode_t) throws -> (HookChange, [Step]) {
+        let existing = read(file) ?? ""
+        if block.isPresent(in: existing) {
+            return (HookChange(event: event.rawValue, action: "unchanged", path: file, changed: false), [])
+        }
+        let keptMode = existingMode(file) ?? mode
+        return (HookChange(event: event.rawValue, action: "added mlgate to \((file as NSString).lastPathComponent)", path: file, changed: true),
+                [.write(path: file, text: block.appended(to: existing), mode: keptMode)])
+    }
+
+    private func planLefthook(_ event: HookEvent) throws -> (HookChange, [Step]) {
+        let existing = read(lefthookLocal) ?? ""
+        let block = lefthookBlock(event)
+        if !block.isPresent(in: existing), existing.split(separator: "\n").contains(where: { $0.hasPrefix(event.rawValue + ":") }) {
+            throw UsageError("""
+                \(lefthookLocal) already configures \(event.rawValue); mlgate will not edit your YAML. Add this command under it, then run 'lefthook install':
+                \(block.body)
+                Nothing was changed.
+                """)
+        }
+        return try planBlock(event, file: lefthookLocal, block: block, mode: 0o644)
+    }
+
+    private func apply(_ steps: [Step]) throws {
+        for step in steps {
+            switch step {
+            case .write(let path, let text, let mode):
+                try FileWriter.write(text, to: path, mode: mode)
+            case .move(let from, let to):
+                guard rename(from, to) == 0 else { throw FileWriter.error("move \(from) to", to) }
+            }
+        }
+    }
+
+    // MARK: Uninstall
+
+    /// Removes mlgate from every place it may have plugged into for `events`, restoring what was there.
+    func uninstall(_ events: [HookEvent]) throws -> [HookChange] {
+        var changes: [HookChange] = []
+        let directories = Array(Set([try hooksDirectory(), repository.commonDirectory + "/hooks"]))
+        for event in events {
+            var touched = false
+            for directory in directories {
+                for path in [directory + "/" + event.rawValue, directory + "/" + event.rawValue + ".legacy"] {
+                    guard let text = read(path), HookScript.isOurs(text) else { continue }
+                    let prev = path + ".mlgate-prev"
+                    if FileManager.default.fileExists(atPath: prev) {
+                        guard rename(prev, path) == 0 else { throw FileWriter.error("restore \(prev) to", path) }
+                        changes.append(HookChange(event: event.rawValue, action: "restored the hook mlgate had chained", path: path, changed: true))
+                    } else {
+                        guard unlink(path) == 0 else { throw FileWriter.error("remove", path) }
+                        changes.append(HookChange(event: event.rawValue, action: "removed", path: path, changed: true))
+                    }
+                    touched = true
+                }
+            }
+            for (file, block) in [(huskyDirectory + "/" + event.rawValue, block(event)), (lefthookLocal, lefthookBlock(event))] {
+                guard let text = read(file), let rest = block.removed(from: text) else { continue }
+                if rest.isEmpty {
+                    guard unlink(file) == 0 else { throw FileWriter.error("remove", file) }
+                } else {
+                    try FileWriter.write(rest, to: file, mode: existingMode(file) ?? 0o644)
+                }
+                changes.append(HookChange(event: event.rawValue, action: "removed mlgate's lines", path: file, changed: true))
+                touched = true
+            }
+            if !touched { changes.append(HookChange(event: event.rawValue, action: "not installed", path: "", changed: false)) }
+        }
+        return changes
+    }
+
+    // MARK: Status
+
+    /// How each hook in `events` stands.
+    func status(_ events: [HookEvent]) throws -> [HookReport] {
+        let directory = try hooksDirectory()
+        let defaultDirectory = repository.commonDirectory + "/hooks"
+        return events.map { event in
+            let name = event.rawValue
+            let husky = huskyDirectory + "/" + name
+            if let text = read(husky), block(event).isPresent(in: text) {
+                return HookReport(event: name, state: "husky", path: husky, chained: nil)
+            }
+            if let text = read(lefthookLocal), lefthookBlock(event).isPresent(in: text) {
+                return HookReport(event: name, state: "lefthook", path: lefthookLocal, chained: nil)
+            }
+            for (path, state) in [(directory + "/" + name, "installed"), (directory + "/" + name + ".legacy", "pre-commit")] {
+                guard let text = read(path), HookScript.isOurs(text) else { continue }
+                if access(path, X_OK) != 0 { return HookReport(event: name, state: "not-executable", path: path, chained: nil) }
+                let prev = path + ".mlgate-prev"
+                let chained = FileManager.default.fileExists(atPath: prev) ? prev : nil
+                return HookReport(event: name, state: chained != nil && state == "installed" ? "chained" : state, path: path, chained: chained)
+            }
+            let path = directory + "/" + name
+            if FileManager.default.fileExists(atPath: path) { return HookReport(event: name, state: "foreign", path: path, chained: nil) }
+            if directory != defaultDirectory, let text = read(defaultDirectory + "/" + name), HookScript.isOurs(text) {
+                return HookReport(event: name, state: "bypassed", path: defaultDirectory + "/" + name, chained: nil)
+            }
+            return HookReport(event: name, state: "missing", path: path, chained: nil)
+        }
+    }
+
+    // MARK: Files
+
+    private func read(_ path: String) -> String? {
+        FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    private func existingMode(_ path: String) -> mode_t? {
+        var info = stat()
+        return stat(path, &info) == 0 ? info.st_mode & 0o7777 : nil
+    }
+}
+
+/// Atomic file writes: a temporary file beside the target, fsync, chmod, rename.
+enum FileWriter {
+    /// Writes `text` to `path` with `mode`, creating the parent directory if needed.
+    static func write(_ text: String, to path: String, mode: mode_t) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let temporary = "\(path).mlgate-tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw error("create", temporary) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == bytes.count, synced, chmod(temporary, mode) == 0, rename(temporary, path) == 0 else {
+            let failure = error("write", path)
+            unlink(temporary)
+            throw failure
+        }
+    }
+
+    static func error(_ operation: String, _ path: String) -> EnvironmentError {
+        EnvironmentError("could not \(operation) \(path): \(String(cString: strerror(errno)))")
+    }
+}

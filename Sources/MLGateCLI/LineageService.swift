@@ -1,0 +1,123 @@
+import Foundation
+import MLGateCore
+import MLGateGit
+import MLGateStore
+
+/// Brings the store up to date with the repository and answers lineage questions.
+///
+/// Reconciling drains the hooks' journal (reading each commit's facts from git) and then walks from
+/// HEAD, the local branches and the parents of what the hooks recorded back to commits already known,
+/// recording what the hooks missed as `sync`. Every command that reads lineage reconciles first.
+struct LineageService {
+    let repository: GitRepository
+    let store: Store
+    let journal: LineageJournal
+    let projects: [ProjectSpec]
+
+    /// What one reconciliation recorded.
+    struct Summary: Encodable, Equatable {
+        /// Commits recorded from hook journal entries.
+        var fromHooks = 0
+        /// Commits found by walking history.
+        var backfilled = 0
+        /// `old → new` rewrites recorded.
+        var rewrites = 0
+        /// Journal lines that could not be read and were dropped.
+        var unreadableJournalLines = 0
+        /// Whether the repository is a shallow clone (the walk stops at its boundary).
+        var shallow = false
+    }
+
+    /// Drains the journal and backfills from the refs, in one transaction.
+    @discardableResult
+    func reconcile(now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> Summary {
+        try journal.drain { contents in
+            try store.write { transaction in
+                var summary = Summary(unreadableJournalLines: contents.unreadableLines, shallow: repository.isShallow)
+                var starts: [LineageWalk.Start] = []
+                for entry in contents.entries {
+                    for rewrite in entry.rewrites {
+                        try transaction.record(rewrite, at: entry.at)
+                        try transaction.markRewritten(rewrite.new, event: entry.event)
+                        summary.rewrites += 1
+                    }
+                    for id in entry.commits {
+                        guard let facts = try repository.commitFacts(id, projects: projects) else { continue }
+                        let commit = LineageCommit(facts: facts, branch: entry.branch, source: .hook, event: entry.event, recordedAt: entry.at)
+                        if try transaction.record(commit) {
+                            summary.fromHooks += 1
+                            starts += facts.parents.map { LineageWalk.Start(commit: $0, branch: entry.branch) }
+                        }
+                    }
+                }
+                starts += try refStarts()
+                let found = try LineageWalk.unrecorded(
+                    from: starts,
+                    isRecorded: { try transaction.isRecorded($0) },
+                    facts: { try repository.commitFacts($0, projects: projects) }
+                )
+                for (facts, branch) in found {
+                    try transaction.record(LineageCommit(facts: facts, branch: branch, source: .sync, event: .sync, recordedAt: now))
+                }
+                summary.backfilled = found.count
+                return summary
+            }
+        }
+    }
+
+    /// HEAD first (so the checked-out branch wins attribution), then every local branch by name.
+    private func refStarts() throws -> [LineageWalk.Start] {
+        var starts: [LineageWalk.Start] = []
+        let head = try repository.head()
+        if let commit = head.commit { starts.append(.init(commit: commit, branch: head.branchName)) }
+        starts += try repository.localBranches().map { .init(commit: $0.commit, branch: $0.name) }
+        return starts
+    }
+
+    /// Recorded commits for `query`, each with the rewrites it took part in.
+    func list(_ query: LineageQuery) throws -> [LineageEntry] {
+        try store.read { reader in
+            let commits = try reader.commits(query)
+            let rewrites = try reader.rewrites(involving: commits.map(\.facts.id))
+            return commits.map { LineageEntry(commit: $0, rewrites: rewrites) }
+        }
+    }
+
+    /// The recorded commit that `revision` names: a revision git can resolve, or a recorded id prefix
+    /// (so rewritten commits that git no longer has can still be shown).
+    func show(_ revision: String) throws -> LineageEntry {
+        let resolved = try? repository.resolve(revision)
+        return try store.read { reader in
+            var commit = try resolved.flatMap { try reader.commit($0) }
+            if commit == nil, revision.count >= 4, revision.allSatisfy(\.isHexDigit) {
+                let matches = try reader.commits(withPrefix: revision.lowercased())
+                guard matches.count < 2 else {
+                    throw UsageError("'\(revision)' matches more than one recorded commit; give more characters.")
+                }
+                commit = matches.first
+            }
+            guard let commit else {
+                if let resolved {
+                    throw UsageError("commit \(resolved.short) ('\(revision)') is not recorded yet; run 'mlgate lineage sync'.")
+                }
+                throw UsageError("'\(revision)' names no commit in this repository or in mlgate's lineage.")
+            }
+            return LineageEntry(commit: commit, rewrites: try reader.rewrites(involving: [commit.facts.id]))
+        }
+    }
+}
+
+/// A recorded commit with the rewrites that replaced it or that it replaced.
+struct LineageEntry: Equatable {
+    let commit: LineageCommit
+    /// Rewrites whose new commit is this one.
+    let rewrittenFrom: [Rewrite]
+    /// Rewrites whose old commit is this one.
+    let rewrittenTo: [Rewrite]
+
+    init(commit: LineageCommit, rewrites: [Rewrite]) {
+        self.commit = commit
+        rewrittenFrom = rewrites.filter { $0.new == commit.facts.id }
+        rewrittenTo = rewrites.filter { $0.old == commit.facts.id }
+    }
+}

@@ -1,0 +1,74 @@
+public import ArgumentParser
+import Foundation
+import MLGateCore
+
+/// The `mlgate` command: git hooks and CI steps for machine-learning models.
+public struct MLGateCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "mlgate",
+        abstract: "Git hooks and CI steps that follow machine-learning models from commit to production.",
+        discussion: """
+            Start with 'mlgate init' in a git repository: it writes a starter mlgate.yaml, creates the local \
+            store in .mlgate/, and installs the git hooks that record every commit's lineage. \
+            'mlgate lineage' then shows the history as mlgate recorded it.
+
+            Exit codes: 0 success; 1 a verdict or policy said no; 2 the request is malformed (usage, \
+            config or input); 3 the environment failed (git, the store, a tool).
+            """,
+        version: MLGateVersion.current,
+        subcommands: [InitCommand.self, HooksCommand.self, HookCommand.self, LineageCommand.self]
+    )
+
+    public init() {}
+
+    /// Parses `arguments`, runs the command, and returns the process exit code. Every error is turned
+    /// into text and an exit code here, and nowhere else (DESIGN §4).
+    public static func run(arguments: [String]) -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            return 0
+        } catch {
+            return report(error)
+        }
+    }
+
+    static func report(_ error: any Error) -> Int32 {
+        switch error {
+        case let error as any MLGateError:
+            printError("error: \(error.description)")
+            return exitCode(for: error.category)
+        case let code as ExitCode:
+            return code.rawValue
+        default:
+            let parserCode = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if parserCode == .success {
+                if !message.isEmpty { print(message) }
+                return 0
+            }
+            if !message.isEmpty { printError(message) }
+            return 2
+        }
+    }
+
+    /// The exit code of each failure category.
+    static func exitCode(for category: FailureCategory) -> Int32 {
+        switch category {
+        case .refused: 1
+        case .invalidInput: 2
+        case .environment: 3
+        }
+    }
+}
+
+/// The version this binary reports.
+public enum MLGateVersion {
+    /// Semantic version of the mlgate binary.
+    public static let current = "0.1.0"
+}
+
+/// Writes a line to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

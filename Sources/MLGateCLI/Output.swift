@@ -1,0 +1,47 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How commands print: `--json` documents on stdout, tables for people, nothing else on stdout.
+enum Output {
+    /// Prints `value` as pretty, key-sorted JSON (the documented `--json` shapes).
+    static func json(_ value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(value)
+        print(String(decoding: data, as: UTF8.self))
+    }
+
+    /// Prints rows as left-aligned columns separated by two spaces; the last column is not padded.
+    static func table(_ rows: [[String]]) {
+        guard let width = rows.map(\.count).max(), width > 0 else { return }
+        var widths = [Int](repeating: 0, count: width)
+        for row in rows {
+            for (index, cell) in row.enumerated() where index < width - 1 { widths[index] = max(widths[index], cell.count) }
+        }
+        for row in rows {
+            let cells = row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }
+            print(cells.joined(separator: "  "))
+        }
+    }
+
+    /// ISO 8601 with the given offset from UTC, as git shows dates (`2026-11-25T15:49:12+01:00`).
+    static func timestamp(_ seconds: Int64, offsetMinutes: Int = 0) -> String {
+        var time = time_t(seconds + Int64(offsetMinutes) * 60)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        let sign = offsetMinutes < 0 ? "-" : "+"
+        let offset = offsetMinutes == 0 ? "Z" : String(format: "%@%02d:%02d", sign, abs(offsetMinutes) / 60, abs(offsetMinutes) % 60)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                      parts.tm_hour, parts.tm_min, parts.tm_sec) + offset
+    }
+
+    /// `2026-11-25 15:49` in the signer's own offset, for tables.
+    static func shortDate(_ seconds: Int64, offsetMinutes: Int) -> String {
+        let full = timestamp(seconds, offsetMinutes: offsetMinutes)
+        return String(full.prefix(16)).replacingOccurrences(of: "T", with: " ")
+    }
+}

@@ -1,0 +1,121 @@
+import MLGateCore
+import Yams
+
+/// Turns composed YAML nodes into Core configuration, with an error at the offending node for anything wrong.
+struct ConfigReader {
+    let file: String
+
+    func configuration(_ root: Node) throws(ConfigError) -> MLGateConfiguration {
+        let top = try mapping(root, context: "the file")
+        var configuration = MLGateConfiguration()
+        for (keyNode, value) in top {
+            let key = try name(of: keyNode)
+            switch key {
+            case "version":
+                guard let version = value.scalar.flatMap({ Int($0.string) }), version == 1 else {
+                    throw error(at: value, "'version' must be 1 (the only format this mlgate reads).")
+                }
+                configuration.version = version
+            case "projects":
+                configuration.projects = try projects(value)
+            case "hooks":
+                configuration.hooks = try hooks(value)
+            default:
+                guard ConfigLoader.sections.contains(key) else {
+                    throw error(at: keyNode, "unknown section '\(key)'\(suggestion(key, among: ConfigLoader.sections)); the sections are \(ConfigLoader.sections.joined(separator: ", ")).")
+                }
+            }
+        }
+        return configuration
+    }
+
+    private func projects(_ node: Node) throws(ConfigError) -> [ProjectSpec] {
+        var projects: [ProjectSpec] = []
+        for (key, value) in try mapping(node, context: "'projects'") {
+            let name = try name(of: key)
+            guard isName(name) else {
+                throw error(at: key, "project name '\(name)' may only use letters, digits, '.', '_' and '-'.")
+            }
+            let pathNode: Node
+            if value.scalar != nil {
+                pathNode = value
+            } else {
+                let fields = try mapping(value, context: "project '\(name)'")
+                for (field, _) in fields where field.string != "path" {
+                    throw error(at: field, "unknown key '\(field.string ?? "?")' in project '\(name)'; a project has only 'path'.")
+                }
+                guard let found = fields.first(where: { $0.key == "path" })?.value else {
+                    throw error(at: value, "project '\(name)' needs a 'path' (a folder relative to the repository root).")
+                }
+                pathNode = found
+            }
+            projects.append(ProjectSpec(name: name, path: try projectPath(pathNode, project: name)))
+        }
+        return projects
+    }
+
+    private func projectPath(_ node: Node, project: String) throws(ConfigError) -> String {
+        guard let raw = node.scalar?.string else {
+            throw error(at: node, "the path of project '\(project)' must be a string such as models/\(project).")
+        }
+        let trimmed = raw.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
+        guard !raw.hasPrefix("/"), !trimmed.split(separator: "/").contains(".."), !trimmed.isEmpty else {
+            throw error(at: node, "the path of project '\(project)' must be a folder inside the repository, relative to its root (got '\(raw)').")
+        }
+        return trimmed
+    }
+
+    private func hooks(_ node: Node) throws(ConfigError) -> HookSettings {
+        var settings = HookSettings()
+        for (key, value) in try mapping(node, context: "'hooks'") {
+            switch try name(of: key) {
+            case "pre_push":
+                guard let mode = value.scalar.flatMap({ PrePushMode(rawValue: $0.string) }) else {
+                    throw error(at: value, "'hooks.pre_push' must be one of warn, strict, off.")
+                }
+                settings.prePush = mode
+            default:
+                throw error(at: key, "unknown key '\(key.string ?? "?")' in 'hooks'; the only key is pre_push.")
+            }
+        }
+        return settings
+    }
+
+    private func name(of key: Node) throws(ConfigError) -> String {
+        guard let text = key.scalar?.string else { throw error(at: key, "keys must be plain words, not lists or mappings.") }
+        return text
+    }
+
+    private func mapping(_ node: Node, context: String) throws(ConfigError) -> Node.Mapping {
+        guard let mapping = node.mapping else { throw error(at: node, "\(context) must be a mapping of keys to values.") }
+        return mapping
+    }
+
+    private func isName(_ text: String) -> Bool {
+        !text.isEmpty && text.unicodeScalars.allSatisfy { $0.properties.isAlphabetic && $0.isASCII || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0) }
+    }
+
+    private func suggestion(_ word: String, among candidates: [String]) -> String {
+        guard let best = candidates.min(by: { distance(word, $0) < distance(word, $1) }), distance(word, best) <= 2 else { return "" }
+        return " (did you mean '\(best)'?)"
+    }
+
+    private func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var row = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var previous = row[0]
+            row[0] = i
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                let current = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+                previous = current
+            }
+        }
+        return row[b.count]
+    }
+
+    private func error(at node: Node, _ message: String) -> ConfigError {
+        ConfigError(file: file, line: node.mark?.line, column: node.mark?.column, message: message)
+    }
+}
