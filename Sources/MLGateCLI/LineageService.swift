@@ -28,38 +28,52 @@ struct LineageService {
         var shallow = false
     }
 
-    /// Drains the journal and backfills from the refs, in one transaction.
+    /// Drains the journal and backfills from the refs, in one transaction. Everything new is stored
+    /// parents first, so generations (the same-second tie-break) are right.
     @discardableResult
     func reconcile(now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> Summary {
         try journal.drain { contents in
             try store.write { transaction in
                 var summary = Summary(unreadableJournalLines: contents.unreadableLines, shallow: repository.isShallow)
-                var starts: [LineageWalk.Start] = []
+                var fromHooks: [CommitID: LineageCommit] = [:]
+                var order: [CommitID] = []
                 for entry in contents.entries {
                     for rewrite in entry.rewrites {
                         try transaction.record(rewrite, at: entry.at)
-                        try transaction.markRewritten(rewrite.new, event: entry.event)
                         summary.rewrites += 1
                     }
                     for id in entry.commits {
-                        guard let facts = try repository.commitFacts(id, projects: projects) else { continue }
-                        let commit = LineageCommit(facts: facts, branch: entry.branch, source: .hook, event: entry.event, recordedAt: entry.at)
-                        if try transaction.record(commit) {
-                            summary.fromHooks += 1
-                            starts += facts.parents.map { LineageWalk.Start(commit: $0, branch: entry.branch) }
+                        if let seen = fromHooks[id] {
+                            // post-commit fires before post-rewrite for an amend: keep the more specific event.
+                            if seen.event == .commit, !entry.rewrites.isEmpty { fromHooks[id]?.event = entry.event }
+                            continue
                         }
+                        if try transaction.isRecorded(id) {
+                            if !entry.rewrites.isEmpty { try transaction.markRewritten(id, event: entry.event) }
+                            continue
+                        }
+                        guard let facts = try repository.commitFacts(id, projects: projects) else { continue }
+                        fromHooks[id] = LineageCommit(facts: facts, branch: entry.branch, source: .hook, event: entry.event, recordedAt: entry.at)
+                        order.append(id)
                     }
                 }
-                starts += try refStarts()
+                let hookCommits = order.compactMap { fromHooks[$0] }
+                let starts = hookCommits.flatMap { commit in
+                    commit.facts.parents.map { LineageWalk.Start(commit: $0, branch: commit.branch) }
+                } + (try refStarts())
                 let found = try LineageWalk.unrecorded(
                     from: starts,
-                    isRecorded: { try transaction.isRecorded($0) },
+                    isRecorded: { try fromHooks[$0] != nil || transaction.isRecorded($0) },
                     facts: { try repository.commitFacts($0, projects: projects) }
                 )
-                for (facts, branch) in found {
-                    try transaction.record(LineageCommit(facts: facts, branch: branch, source: .sync, event: .sync, recordedAt: now))
+                let backfilled = found.map {
+                    LineageCommit(facts: $0.facts, branch: $0.branch, source: .sync, event: .sync, recordedAt: now)
                 }
-                summary.backfilled = found.count
+                for commit in LineageWalk.parentsFirst(hookCommits + backfilled) {
+                    try transaction.record(commit)
+                }
+                summary.fromHooks = hookCommits.count
+                summary.backfilled = backfilled.count
                 return summary
             }
         }

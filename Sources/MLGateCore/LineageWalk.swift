@@ -43,4 +43,34 @@ public enum LineageWalk {
         }
         return found
     }
+
+    /// Orders commits so that every commit comes after those of its parents that are in the list
+    /// (Kahn's algorithm; ties keep the input order). Storing in this order lets each commit's
+    /// generation be computed from its parents.
+    public static func parentsFirst(_ commits: [LineageCommit]) -> [LineageCommit] {
+        let position = Dictionary(commits.enumerated().map { ($1.facts.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var waitingOn = [Int](repeating: 0, count: commits.count)
+        var children = [[Int]](repeating: [], count: commits.count)
+        for (index, commit) in commits.enumerated() {
+            for parent in Set(commit.facts.parents) {
+                guard let parentIndex = position[parent], parentIndex != index else { continue }
+                waitingOn[index] += 1
+                children[parentIndex].append(index)
+            }
+        }
+        var ready = (0..<commits.count).filter { waitingOn[$0] == 0 }
+        var ordered: [LineageCommit] = []
+        ordered.reserveCapacity(commits.count)
+        var next = 0
+        while next < ready.count {
+            let index = ready[next]
+            next += 1
+            ordered.append(commits[index])
+            for child in children[index] {
+                waitingOn[child] -= 1
+                if waitingOn[child] == 0 { ready.append(child) }
+            }
+        }
+        return ordered
+    }
 }

@@ -56,7 +56,7 @@ public struct LineageReader {
             sql += " WHERE commits.branch = ?"
             arguments += [branch]
         }
-        sql += " ORDER BY commits.committer_time DESC, commits.rowid DESC"
+        sql += " ORDER BY commits.committer_time DESC, commits.generation DESC, commits.rowid DESC"
         if let limit = query.limit {
             sql += " LIMIT ?"
             arguments += [limit]
@@ -128,19 +128,28 @@ public struct LineageTransaction {
     public func isRecorded(_ id: CommitID) throws -> Bool { try reader.isRecorded(id) }
 
     /// Records a commit; returns false (and changes nothing) when it was already recorded.
+    ///
+    /// Its generation (1 + the highest generation among its recorded parents) orders commits made in
+    /// the same second, so record parents before children (`LineageWalk.parentsFirst`).
     @discardableResult
     public func record(_ commit: LineageCommit) throws -> Bool {
         let facts = commit.facts
+        let parentGeneration = try db.cachedStatement(sql: "SELECT generation FROM commits WHERE id = ?")
+        var generation = 1
+        for parent in facts.parents {
+            if let value = try Int.fetchOne(parentGeneration, arguments: [parent.hex]) { generation = max(generation, value + 1) }
+        }
         try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO commits (id, tree, author_name, author_email, author_time, author_offset,
               committer_name, committer_email, committer_time, committer_offset, subject, projects,
-              parents_missing, branch, source, event, recorded_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              parents_missing, branch, source, event, recorded_at, generation)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [
                 facts.id.hex, facts.tree.hex, facts.author.name, facts.author.email, facts.author.time,
                 facts.author.offsetMinutes, facts.committer.name, facts.committer.email, facts.committer.time,
                 facts.committer.offsetMinutes, facts.subject, facts.projects.joined(separator: ","),
                 facts.parentsMissing, commit.branch, commit.source.rawValue, commit.event.rawValue, commit.recordedAt,
+                generation,
             ])
         guard db.changesCount > 0 else { return false }
         let insertParent = try db.cachedStatement(sql: "INSERT INTO commit_parents (child, position, parent) VALUES (?, ?, ?)")

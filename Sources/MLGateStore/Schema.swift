@@ -24,9 +24,10 @@ enum Schema {
                     branch TEXT,
                     source TEXT NOT NULL CHECK (source IN ('hook', 'sync')),
                     event TEXT NOT NULL,
-                    recorded_at INTEGER NOT NULL
+                    recorded_at INTEGER NOT NULL,
+                    generation INTEGER NOT NULL
                 );
-                CREATE INDEX commits_by_time ON commits (committer_time DESC);
+                CREATE INDEX commits_by_time ON commits (committer_time DESC, generation DESC);
                 CREATE INDEX commits_by_branch ON commits (branch);
                 CREATE TABLE commit_parents (
                     child TEXT NOT NULL REFERENCES commits (id) ON DELETE CASCADE,

@@ -17,9 +17,10 @@ public final class Store {
     public init(path: String) throws(StoreError) {
         self.path = path
         var configuration = Configuration()
-        configuration.journalMode = .wal
         configuration.busyMode = .timeout(30)
         configuration.prepareDatabase { db in
+            // Set here rather than through `journalMode = .wal`, which also lowers synchronous to NORMAL.
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
         }

@@ -1,0 +1,84 @@
+import Foundation
+import MLGateCore
+import MLGateStore
+import MLGateTestSupport
+import Synchronization
+import Testing
+
+private func someCommit(_ n: Int, branch: String? = "main") -> LineageCommit {
+    let hex = String(format: "%040x", n)
+    let someone = Signature(name: "A", email: "a@x", time: Int64(n), offsetMinutes: 60)
+    let facts = CommitFacts(id: CommitID(hex: hex)!, parents: n > 1 ? [CommitID(hex: String(format: "%040x", n - 1))!] : [],
+                            tree: CommitID(hex: String(format: "%040x", n + 10_000))!, author: someone, committer: someone,
+                            subject: "commit \(n)", projects: n % 2 == 0 ? ["churn"] : [])
+    return LineageCommit(facts: facts, branch: branch, source: .hook, event: .commit, recordedAt: Int64(n))
+}
+
+@Suite("SQLite store")
+struct StoreTests {
+    @Test("WAL, synchronous=FULL, a busy timeout, and every write is BEGIN IMMEDIATE")
+    func durabilitySettings() throws {
+        let directory = try GitFixture.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try Store(path: directory + "/store.sqlite")
+        #expect(try store.pragma("journal_mode") == "wal")
+        #expect(try store.pragma("synchronous") == "2")
+        #expect(try Int(store.pragma("busy_timeout") ?? "0") ?? 0 >= 1000)
+        let statements = Mutex<[String]>([])
+        store.traceStatements { sql in statements.withLock { $0.append(sql) } }
+        try store.write { try $0.record(someCommit(1)) }
+        #expect(statements.withLock { $0.contains("BEGIN IMMEDIATE TRANSACTION") })
+        #expect(try store.appliedMigrations() == ["v1-lineage"])
+    }
+
+    @Test("records round-trip, duplicates are ignored, queries filter and order")
+    func roundTrip() throws {
+        let directory = try GitFixture.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try Store(path: directory + "/store.sqlite")
+        let commits = (1...5).map { someCommit($0, branch: $0 == 5 ? "topic" : "main") }
+        let inserted = try store.write { transaction in try commits.map { try transaction.record($0) } }
+        #expect(inserted.allSatisfy { $0 })
+        #expect(try store.write { try $0.record(commits[0]) } == false)
+        let all = try store.read { try $0.commits(LineageQuery()) }
+        #expect(all == commits.reversed())
+        #expect(try store.read { try $0.commits(LineageQuery(branch: "topic")) }.map(\.facts.id) == [commits[4].facts.id])
+        let reachable = try store.read { try $0.commits(LineageQuery(reachableFrom: [commits[2].facts.id])) }
+        #expect(reachable.map(\.facts.id) == [3, 2, 1].map { commits[$0 - 1].facts.id })
+        #expect(try store.read { try $0.commits(LineageQuery(limit: 2)) }.count == 2)
+    }
+
+    @Test("the journal keeps every line from concurrent appenders and empties only after a successful drain")
+    func journal() throws {
+        let directory = try GitFixture.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let journal = LineageJournal(path: directory + "/journal")
+        let id = CommitID(hex: String(repeating: "a", count: 40))!
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            for index in 0..<50 {
+                try? journal.append(JournalEntry(event: .commit, commits: [id], branch: "w\(worker)-\(index)", at: 1))
+            }
+        }
+        struct Refused: Error {}
+        #expect(throws: Refused.self) { try journal.drain { _ in throw Refused() } }
+        let contents = try journal.drain { $0 }
+        #expect(contents.entries.count == 400)
+        #expect(Set(contents.entries.compactMap(\.branch)).count == 400)
+        #expect(try journal.drain { $0 }.entries.isEmpty)
+    }
+
+    @Test("a torn journal line is counted and dropped")
+    func tornLine() throws {
+        let directory = try GitFixture.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let journal = LineageJournal(path: directory + "/journal")
+        try journal.append(JournalEntry(event: .merge, commits: [CommitID(hex: String(repeating: "b", count: 40))!], branch: nil, at: 2))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: journal.path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("{\"event\":\"comm".utf8))
+        try handle.close()
+        let contents = try journal.drain { $0 }
+        #expect(contents.entries.count == 1)
+        #expect(contents.unreadableLines == 1)
+    }
+}
