@@ -1,5 +1,7 @@
 import ArgumentParser
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import MLGateCore
 import MLGateGit
 import MLGateStore
@@ -32,21 +34,32 @@ struct HookCommand: ParsableCommand {
 
 /// Records one hook event in the journal. Never throws and never blocks git: errors go to `.mlgate/log`,
 /// or as one line on stderr when even the log cannot be written.
+///
+/// This is the hot path (it runs for every commit), so it avoids what costs milliseconds: the argument
+/// parser (`MLGateCommand.run` calls it directly), Foundation's encoders, and libgit2, whose start-up
+/// parses the CA bundle. HEAD is read from git's own files; libgit2 is the fallback for anything unusual.
 struct HookRunner {
     let event: HookEvent
     let arguments: [String]
 
     func run() {
-        let environment = ProcessInfo.processInfo.environment
-        if environment["MLGATE_HOOKS"] == "0" { return }
-        // Cheapest check first, before libgit2 starts: each commit a rebase replays fires post-commit;
-        // post-rewrite records them all at the end.
-        if event == .postCommit, let gitDirectory = Self.gitDirectory(environment), Self.rebaseInProgress(gitDirectory) { return }
+        if let flag = getenv("MLGATE_HOOKS"), String(cString: flag) == "0" { return }
+        let here = Self.currentDirectory()
+        let files = HeadFiles(environment: getenv("GIT_DIR").map { String(cString: $0) }, workingDirectory: here)
+        // Each commit a rebase replays fires post-commit; post-rewrite records them all at the end.
+        if event == .postCommit, files?.rebaseInProgress == true { return }
         var layout: StoreLayout?
         do {
-            let repository = try GitRepository.open(at: FileManager.default.currentDirectoryPath)
-            layout = StoreLayout(repositoryRoot: try repository.mainWorktreeRoot())
-            guard let entry = try journalEntry(repository), let layout else { return }
+            let head: Head
+            if let files, let root = files.mainWorktreeRoot, let found = files.head() {
+                layout = StoreLayout(repositoryRoot: root)
+                head = found
+            } else {
+                let repository = try GitRepository.open(at: here)
+                layout = StoreLayout(repositoryRoot: try repository.mainWorktreeRoot())
+                head = try repository.head()
+            }
+            guard let layout, let entry = journalEntry(head: head, files: files) else { return }
             try layout.create()
             try LineageJournal(path: layout.journal).append(entry)
         } catch {
@@ -57,50 +70,38 @@ struct HookRunner {
         }
     }
 
-    private func journalEntry(_ repository: GitRepository) throws -> JournalEntry? {
-        let head = try repository.head()
-        let now = Int64(Date().timeIntervalSince1970)
+    private func journalEntry(head: Head, files: HeadFiles?) -> JournalEntry? {
+        let now = Int64(time(nil))
         switch event {
         case .postCommit, .postMerge:
             guard let commit = head.commit else { return nil }
             return JournalEntry(event: event == .postCommit ? .commit : .merge, commits: [commit], branch: head.branchName, at: now)
         case .postRewrite:
             let kind: RewriteKind = arguments.first == "rebase" ? .rebase : .amend
-            let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-            let rewrites = Rewrite.parse(postRewriteInput: input, kind: kind)
+            let rewrites = Rewrite.parse(postRewriteInput: Self.standardInput(), kind: kind)
             guard !rewrites.isEmpty else { return nil }
             var seen = Set<CommitID>()
             let commits = rewrites.map(\.new).filter { seen.insert($0).inserted }
-            let branch = head.branchName ?? Self.rebasedBranch(repository.gitDirectory)
+            let branch = head.branchName ?? files?.rebasedBranch
             return JournalEntry(event: kind == .rebase ? .rebase : .amend, commits: commits, rewrites: rewrites, branch: branch, at: now)
         }
     }
 
-    /// This worktree's git directory without opening the repository: `GIT_DIR` (set in linked
-    /// worktrees), else `.git` in the current directory (hooks run at the worktree root).
-    static func gitDirectory(_ environment: [String: String]) -> String? {
-        if let gitDir = environment["GIT_DIR"] { return gitDir }
-        let dotGit = FileManager.default.currentDirectoryPath + "/.git"
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dotGit, isDirectory: &isDirectory) else { return nil }
-        if isDirectory.boolValue { return dotGit }
-        guard let text = try? String(contentsOfFile: dotGit, encoding: .utf8), text.hasPrefix("gitdir: ") else { return nil }
-        return text.dropFirst(8).trimmingCharacters(in: .whitespacesAndNewlines)
+    private static func currentDirectory() -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return "." }
+        return String(cString: buffer)
     }
 
-    static func rebaseInProgress(_ gitDirectory: String) -> Bool {
-        FileManager.default.fileExists(atPath: gitDirectory + "/rebase-merge")
-            || FileManager.default.fileExists(atPath: gitDirectory + "/rebase-apply")
-    }
-
-    /// The branch a rebase is rewriting, when HEAD is still detached as `post-rewrite` runs.
-    static func rebasedBranch(_ gitDirectory: String) -> String? {
-        for folder in ["rebase-merge", "rebase-apply"] {
-            if let name = try? String(contentsOfFile: "\(gitDirectory)/\(folder)/head-name", encoding: .utf8) {
-                let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-                return trimmed.hasPrefix("refs/heads/") ? String(trimmed.dropFirst(11)) : nil
-            }
+    private static func standardInput() -> String {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = read(0, &buffer, buffer.count)
+            if count < 0, errno == EINTR { continue }
+            if count <= 0 { break }
+            bytes += buffer[0..<count]
         }
-        return nil
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

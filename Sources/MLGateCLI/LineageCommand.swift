@@ -56,7 +56,7 @@ struct LineageCommand: ParsableCommand {
                 let facts = entry.commit.facts
                 var subject = facts.subject
                 if !facts.projects.isEmpty { subject += "  [\(facts.projects.joined(separator: ", "))]" }
-                for rewrite in entry.rewrittenTo { subject += "  (\(rewrite.kind.rawValue)ed → \(rewrite.new.short))" }
+                for rewrite in entry.rewrittenTo { subject += "  (\(rewrite.kind == .amend ? "amended" : "rebased") → \(rewrite.new.short))" }
                 rows.append([
                     facts.id.short, entry.commit.branch ?? "(detached)",
                     Output.shortDate(facts.committer.time, offsetMinutes: facts.committer.offsetMinutes),

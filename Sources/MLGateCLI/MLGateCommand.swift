@@ -24,6 +24,11 @@ public struct MLGateCommand: ParsableCommand {
     /// Parses `arguments`, runs the command, and returns the process exit code. Every error is turned
     /// into text and an exit code here, and nowhere else (DESIGN §4).
     public static func run(arguments: [String]) -> Int32 {
+        // The hook path skips the argument parser: its first reflection pass costs milliseconds.
+        if arguments.count >= 2, arguments[0] == "hook", let event = HookEvent(rawValue: arguments[1]) {
+            HookRunner(event: event, arguments: Array(arguments.dropFirst(2))).run()
+            return 0
+        }
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

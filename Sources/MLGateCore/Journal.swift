@@ -36,3 +36,36 @@ public enum HookEvent: String, Sendable, CaseIterable, Codable {
     /// Whether git feeds this hook data on standard input, which a chained hook must also receive.
     public var readsStandardInput: Bool { self == .postRewrite }
 }
+
+extension JournalEntry {
+    /// The entry as one line of JSON (no newline), written by hand so the hook path needs no encoder.
+    /// `Codable` reads it back: the keys and shapes are the synthesized ones.
+    public var jsonLine: String {
+        let rewriteObjects = rewrites.map {
+            #"{"kind":\#(JSONText.quoted($0.kind.rawValue)),"new":"\#($0.new.hex)","old":"\#($0.old.hex)"}"#
+        }
+        return #"{"at":\#(at),"branch":\#(branch.map(JSONText.quoted) ?? "null"),"commits":[\#(commits.map { "\"\($0.hex)\"" }.joined(separator: ","))],"event":\#(JSONText.quoted(event.rawValue)),"rewrites":[\#(rewriteObjects.joined(separator: ","))]}"#
+    }
+}
+
+/// Minimal JSON text helpers for code that must not pay for an encoder.
+public enum JSONText {
+    /// `text` as a JSON string literal, with quotes, backslashes and control characters escaped.
+    public static func quoted(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
+    }
+}

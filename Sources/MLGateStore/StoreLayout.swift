@@ -26,8 +26,8 @@ public struct StoreLayout: Sendable, Hashable {
 
     /// Whether the directory exists.
     public var exists: Bool {
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue
+        var info = stat()
+        return stat(directory, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
     /// Creates the directory and its self-ignoring `.gitignore` if missing; returns true when it created them.

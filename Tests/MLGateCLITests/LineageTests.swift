@@ -122,7 +122,7 @@ struct LineageTests {
         defer { fixture.remove() }
         let worktrees = (0..<8).map { fixture.base + "/wt\($0)" }
         for (index, path) in worktrees.enumerated() { try fixture.git(["worktree", "add", "-q", "-b", "wt\(index)", path]) }
-        let perWorktree = 10
+        let perWorktree = Int(ProcessInfo.processInfo.environment["MLGATE_STRESS_COMMITS"] ?? "") ?? 10
         // Each worktree writes its own content: identical trees, parents, authors and seconds would make
         // identical commit ids, which git (and so mlgate) rightly records once.
         let script = "i=0; while [ $i -lt \(perWorktree) ]; do echo \"$PWD $i\" >> f; git add f && git commit -q -m \"c$i\" || exit 1; i=$((i+1)); done"

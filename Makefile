@@ -1,0 +1,48 @@
+# mlgate — see README.md. Every target installs the system packages it needs (as root) or prints the
+# apt-get line to run (otherwise).
+
+SWIFT      ?= swift
+PREFIX     ?= /usr/local
+RELEASE    := .build/release/mlgate
+DEBUG      := .build/debug/mlgate
+PACKAGES   := git pkg-config python3 libgit2-dev libcurl4-openssl-dev libsqlite3-dev
+
+.PHONY: all deps build debug test demo install bench bench-hooks clean
+
+all: build
+
+## deps: install missing system packages (root) or print the apt-get line
+deps:
+	@scripts/ensure-packages.sh $(PACKAGES)
+
+## debug: build the debug binary the tests run
+debug: deps
+	$(SWIFT) build
+
+## build: release binary with the Swift runtime linked in (needs only libgit2, libcurl, libsqlite3 at run time)
+build: deps
+	$(SWIFT) build -c release --static-swift-stdlib
+	@echo "built $(RELEASE)"
+
+## test: the whole test suite (unit, real git repositories, end-to-end runs of the binary)
+test: debug
+	$(SWIFT) test
+
+## demo: the whole loop on examples/ in a temporary repository
+demo: debug
+	scripts/demo.sh $(DEBUG)
+
+## install: copy the release binary to $(PREFIX)/bin
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(RELEASE) $(DESTDIR)$(PREFIX)/bin/mlgate
+
+## bench: every benchmark, each printing its anchor beside mlgate
+bench: bench-hooks
+
+## bench-hooks: ms per commit with no hook, an 'exit 0' hook and mlgate's hooks; start-up beside git --version
+bench-hooks: build
+	Benchmarks/hooks.sh $(RELEASE)
+
+clean:
+	rm -rf .build
