@@ -22,7 +22,7 @@ debug: deps
 ## build: release binary with the Swift runtime linked in (needs only libgit2, libcurl, libsqlite3 at run time)
 build: deps
 	$(SWIFT) build -c release --static-swift-stdlib
-	@echo "built $(RELEASE)"
+	@echo "built $(RELEASE) and $(RELEASE)-hook"
 
 ## test: the whole test suite (unit, real git repositories, end-to-end runs of the binary)
 test: debug
@@ -32,10 +32,10 @@ test: debug
 demo: debug
 	scripts/demo.sh $(DEBUG)
 
-## install: copy the release binary to $(PREFIX)/bin
+## install: copy mlgate and its hook companion mlgate-hook to $(PREFIX)/bin
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(RELEASE) $(DESTDIR)$(PREFIX)/bin/mlgate
+	install -m 0755 $(RELEASE) $(RELEASE)-hook $(DESTDIR)$(PREFIX)/bin/
 
 ## bench: every benchmark, each printing its anchor beside mlgate
 bench: bench-hooks

@@ -14,6 +14,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "mlgate", targets: ["mlgate"]),
+        .executable(name: "mlgate-hook", targets: ["mlgate-hook"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,6 +31,11 @@ let package = Package(
 
         // MARK: Core — pure Swift, no C, no I/O.
         .target(name: "MLGateCore", swiftSettings: swiftSettings),
+
+        // MARK: Hook path — what a git hook needs, with no Foundation, libgit2 or SQLite, so the
+        // `mlgate-hook` binary starts in about a millisecond.
+        .target(name: "MLGateHooks", dependencies: ["MLGateCore"], swiftSettings: swiftSettings),
+        .executableTarget(name: "mlgate-hook", dependencies: ["MLGateHooks"], swiftSettings: swiftSettings),
 
         // MARK: Adapters — each owns one outside dependency and speaks Core types.
         .target(name: "MLGateGit", dependencies: ["CGit2", "MLGateCore"], swiftSettings: swiftSettings),
@@ -48,7 +54,7 @@ let package = Package(
         .target(
             name: "MLGateCLI",
             dependencies: [
-                "MLGateCore", "MLGateGit", "MLGateStore", "MLGateConfig",
+                "MLGateCore", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -58,12 +64,13 @@ let package = Package(
         // MARK: Tests — shared helpers, then one target per module.
         .target(name: "MLGateTestSupport", dependencies: ["MLGateCore"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateCoreTests", dependencies: ["MLGateCore", "MLGateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MLGateHooksTests", dependencies: ["MLGateHooks", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateGitTests", dependencies: ["MLGateGit", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateStoreTests", dependencies: ["MLGateStore", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateConfigTests", dependencies: ["MLGateConfig", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MLGateCLITests",
-            dependencies: ["MLGateCLI", "MLGateTestSupport"],
+            dependencies: ["MLGateCLI", "MLGateHooks", "MLGateTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MLGateConfig
 import MLGateCore
+import MLGateHooks
 import MLGateStore
 
 /// `mlgate init`: set mlgate up in a repository, once; running it again changes nothing.

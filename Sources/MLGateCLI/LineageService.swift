@@ -1,6 +1,7 @@
 import Foundation
 import MLGateCore
 import MLGateGit
+import MLGateHooks
 import MLGateStore
 
 /// Brings the store up to date with the repository and answers lineage questions.
@@ -32,8 +33,9 @@ struct LineageService {
     /// parents first, so generations (the same-second tie-break) are right.
     @discardableResult
     func reconcile(now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> Summary {
-        try journal.drain { contents in
-            try store.write { transaction in
+        try journal.drain { lines in
+            let contents = Self.decode(lines)
+            return try store.write { transaction in
                 var summary = Summary(unreadableJournalLines: contents.unreadableLines, shallow: repository.isShallow)
                 var fromHooks: [CommitID: LineageCommit] = [:]
                 var order: [CommitID] = []
@@ -77,6 +79,13 @@ struct LineageService {
                 return summary
             }
         }
+    }
+
+    /// Journal lines as entries; a line that is not one (a torn write) is counted and dropped.
+    static func decode(_ lines: [String]) -> (entries: [JournalEntry], unreadableLines: Int) {
+        let decoder = JSONDecoder()
+        let entries = lines.compactMap { try? decoder.decode(JournalEntry.self, from: Data($0.utf8)) }
+        return (entries, lines.count - entries.count)
     }
 
     /// HEAD first (so the checked-out branch wins attribution), then every local branch by name.

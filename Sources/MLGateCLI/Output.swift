@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import MLGateCore
 
 /// How commands print: `--json` documents on stdout, tables for people, nothing else on stdout.
 enum Output {
@@ -30,13 +28,7 @@ enum Output {
 
     /// ISO 8601 with the given offset from UTC, as git shows dates (`2026-11-25T15:49:12+01:00`).
     static func timestamp(_ seconds: Int64, offsetMinutes: Int = 0) -> String {
-        var time = time_t(seconds + Int64(offsetMinutes) * 60)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        let sign = offsetMinutes < 0 ? "-" : "+"
-        let offset = offsetMinutes == 0 ? "Z" : String(format: "%@%02d:%02d", sign, abs(offsetMinutes) / 60, abs(offsetMinutes) % 60)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec) + offset
+        Timestamp.iso8601(seconds, offsetMinutes: offsetMinutes)
     }
 
     /// `2026-11-25 15:49` in the signer's own offset, for tables.

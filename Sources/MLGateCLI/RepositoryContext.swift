@@ -2,6 +2,7 @@ import Foundation
 import MLGateConfig
 import MLGateCore
 import MLGateGit
+import MLGateHooks
 import MLGateStore
 
 /// The repository a command runs in, and where mlgate keeps its files for it.

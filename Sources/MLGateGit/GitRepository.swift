@@ -6,32 +6,6 @@ import Foundation
 /// Debian's mbedTLS build parses the system CA bundle, and most mlgate commands never touch git.
 private let libgit2InitResult: Int32 = git_libgit2_init()
 
-/// What HEAD points at.
-public enum Head: Hashable, Sendable {
-    /// HEAD is a branch with at least one commit.
-    case branch(name: String, commit: CommitID)
-    /// HEAD points straight at a commit.
-    case detached(CommitID)
-    /// HEAD is a branch with no commits yet.
-    case unborn(branch: String)
-
-    /// The commit HEAD resolves to, if any.
-    public var commit: CommitID? {
-        switch self {
-        case .branch(_, let commit), .detached(let commit): commit
-        case .unborn: nil
-        }
-    }
-
-    /// The checked-out branch's short name, or nil when detached.
-    public var branchName: String? {
-        switch self {
-        case .branch(let name, _), .unborn(let name): name
-        case .detached: nil
-        }
-    }
-}
-
 /// An open git repository; the only owner of a `git_repository *` (freed on deinit).
 ///
 /// Every value it returns is copied out of libgit2 into Swift types, so nothing outlives the C object.

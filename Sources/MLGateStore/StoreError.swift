@@ -6,8 +6,6 @@ public enum StoreError: MLGateError, Equatable {
     case newerSchema(path: String, unknownMigrations: [String])
     /// SQLite failed; `message` is SQLite's text.
     case database(path: String, message: String)
-    /// A file under `.mlgate/` could not be read or written.
-    case file(path: String, operation: String, message: String)
 
     public var category: FailureCategory { .environment }
 
@@ -17,8 +15,6 @@ public enum StoreError: MLGateError, Equatable {
             "\(path) was written by a newer mlgate (it has migrations \(unknown.joined(separator: ", ")) that this version does not know).\nUpgrade mlgate; this version will not touch the store."
         case .database(let path, let message):
             "the mlgate store \(path) failed: \(message)"
-        case .file(let path, let operation, let message):
-            "could not \(operation) \(path): \(message)"
         }
     }
 }

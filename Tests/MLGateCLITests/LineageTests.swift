@@ -213,3 +213,42 @@ struct LineageTests {
         #expect(try snapshot(of: fixture.root + "/.mlgate") == before)
     }
 }
+
+@Suite("hook fallbacks: when git's files cannot answer, libgit2 does")
+struct HookFallbackTests {
+    @Test("mlgate-hook hands over to 'mlgate hook' (with post-rewrite's stdin) when HEAD cannot be read from files")
+    func handOver() throws {
+        let fixture = try initialisedRepository()
+        defer { fixture.remove() }
+        // A reftable directory makes the file reader step aside; libgit2 1.5 still reads the loose refs.
+        try FileManager.default.createDirectory(atPath: fixture.root + "/.git/reftable", withIntermediateDirectories: true)
+        let before = try fixture.commit("through libgit2")
+        try fixture.git(["commit", "-q", "--amend", "-m", "amended through libgit2"])
+        let after = try fixture.head()
+        try FileManager.default.removeItem(atPath: fixture.root + "/.git/reftable")
+        let entries = try lineage(fixture)
+        #expect(entry(entries, before)?["source"] as? String == "hook")
+        #expect(entry(entries, after)?["event"] as? String == "amend")
+        #expect((entry(entries, after)?["rewrittenFrom"] as? [[String: Any]])?.first?["commit"] as? String == before)
+    }
+
+    @Test("a work tree whose git directory lives elsewhere (--separate-git-dir, git --work-tree)")
+    func separateGitDirectory() throws {
+        let fixture = try GitFixture()
+        defer { fixture.remove() }
+        let elsewhere = fixture.base + "/elsewhere.git"
+        let tree = fixture.base + "/tree"
+        try fixture.git(["init", "-q", "-b", "main", "--separate-git-dir", elsewhere, tree], in: fixture.base)
+        try fixture.commit("first", in: tree)
+        #expect(try fixture.mlgate(["init"], in: tree).status == 0)
+        let second = try fixture.commit("second", in: tree)
+        try fixture.write(tree + "/file.txt", "third\n")
+        try fixture.git(["--git-dir", elsewhere, "--work-tree", tree, "commit", "-q", "-a", "-m", "third"], in: fixture.base)
+        let third = try fixture.head(in: tree)
+        let entries = try lineage(fixture, in: tree)
+        #expect(entry(entries, second)?["source"] as? String == "hook")
+        #expect(entry(entries, third)?["source"] as? String == "hook")
+        #expect(FileManager.default.fileExists(atPath: tree + "/.mlgate/store.sqlite"))
+        #expect(!FileManager.default.fileExists(atPath: fixture.base + "/.mlgate"))
+    }
+}

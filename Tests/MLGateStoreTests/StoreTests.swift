@@ -47,38 +47,4 @@ struct StoreTests {
         #expect(reachable.map(\.facts.id) == [3, 2, 1].map { commits[$0 - 1].facts.id })
         #expect(try store.read { try $0.commits(LineageQuery(limit: 2)) }.count == 2)
     }
-
-    @Test("the journal keeps every line from concurrent appenders and empties only after a successful drain")
-    func journal() throws {
-        let directory = try GitFixture.makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let journal = LineageJournal(path: directory + "/journal")
-        let id = CommitID(hex: String(repeating: "a", count: 40))!
-        DispatchQueue.concurrentPerform(iterations: 8) { worker in
-            for index in 0..<50 {
-                try? journal.append(JournalEntry(event: .commit, commits: [id], branch: "w\(worker)-\(index)", at: 1))
-            }
-        }
-        struct Refused: Error {}
-        #expect(throws: Refused.self) { try journal.drain { _ in throw Refused() } }
-        let contents = try journal.drain { $0 }
-        #expect(contents.entries.count == 400)
-        #expect(Set(contents.entries.compactMap(\.branch)).count == 400)
-        #expect(try journal.drain { $0 }.entries.isEmpty)
-    }
-
-    @Test("a torn journal line is counted and dropped")
-    func tornLine() throws {
-        let directory = try GitFixture.makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let journal = LineageJournal(path: directory + "/journal")
-        try journal.append(JournalEntry(event: .merge, commits: [CommitID(hex: String(repeating: "b", count: 40))!], branch: nil, at: 2))
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: journal.path))
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data("{\"event\":\"comm".utf8))
-        try handle.close()
-        let contents = try journal.drain { $0 }
-        #expect(contents.entries.count == 1)
-        #expect(contents.unreadableLines == 1)
-    }
 }

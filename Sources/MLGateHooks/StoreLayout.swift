@@ -1,4 +1,4 @@
-import Foundation
+public import MLGateCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,33 +21,30 @@ public struct StoreLayout: Sendable, Hashable {
     public var journal: String { directory + "/journal" }
     /// The log hooks write their failures to.
     public var log: String { directory + "/log" }
-    /// What `mlgate hooks install` did, so `uninstall` can undo it exactly.
-    public var hookInstallRecord: String { directory + "/hooks.json" }
 
     /// Whether the directory exists.
-    public var exists: Bool {
-        var info = stat()
-        return stat(directory, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
-    }
+    public var exists: Bool { Files.isDirectory(directory) }
 
-    /// Creates the directory and its self-ignoring `.gitignore` if missing; returns true when it created them.
+    /// Creates the directory and its self-ignoring `.gitignore` if missing; returns true when it did.
     @discardableResult
-    public func create() throws(StoreError) -> Bool {
+    public func create() throws(FileError) -> Bool {
         if exists { return false }
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try Data("# Written by mlgate: local state, never committed.\n*\n".utf8)
-                .write(to: URL(fileURLWithPath: directory + "/.gitignore"), options: .atomic)
-        } catch {
-            throw StoreError.file(path: directory, operation: "create", message: Self.reason(error))
+        guard mkdir(directory, 0o755) == 0 || errno == EEXIST else { throw FileError("create", directory) }
+        let ignore = directory + "/.gitignore"
+        let fd = open(ignore, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileError("create", ignore) }
+        defer { close(fd) }
+        guard Files.writeAll(fd, Array("# Written by mlgate: local state, never committed.\n*\n".utf8)) else {
+            throw FileError("write", ignore)
         }
         return true
     }
 
     /// A warning when the directory is on a network filesystem, where SQLite's locking is unreliable.
     public func networkFilesystemWarning() -> String? {
-        guard let mounts = try? String(contentsOfFile: "/proc/mounts", encoding: .utf8) else { return nil }
-        let resolved = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
+        guard let mounts = Files.read("/proc/mounts", limit: 1 << 22) else { return nil }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let resolved = realpath(directory, &buffer) != nil ? String(cString: buffer) : directory
         // The longest mount point that contains the directory decides its filesystem type.
         var best: (point: String, type: String)?
         for line in mounts.split(separator: "\n") {
@@ -57,20 +54,7 @@ public struct StoreLayout: Sendable, Hashable {
             let contains = resolved == point || point == "/" || resolved.hasPrefix(point + "/")
             if contains, point.count >= (best?.point.count ?? 0) { best = (point, fields[2]) }
         }
-        guard let type = best?.type,
-              ["nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p"].contains(type) else { return nil }
+        guard let type = best?.type, ["nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p"].contains(type) else { return nil }
         return "warning: \(directory) is on a \(type) filesystem; SQLite locking is unreliable there, so concurrent mlgate runs may conflict. Keep the repository on a local disk."
     }
-
-    /// The text of a Foundation or POSIX error, without the framework's boilerplate.
-    static func reason(_ error: any Error) -> String {
-        if let error = error as? CocoaError, let underlying = error.underlying as? POSIXError {
-            return String(cString: strerror(underlying.code.rawValue))
-        }
-        return error.localizedDescription
-    }
-}
-
-private extension CocoaError {
-    var underlying: (any Error)? { userInfo[NSUnderlyingErrorKey] as? any Error }
 }

@@ -10,6 +10,7 @@ import Glibc
 /// would dominate a post-commit hook. A hook runs right after git wrote HEAD and the branch's loose
 /// ref, so these two small files answer it. Anything unusual — reftable, an unreadable file, a symbolic
 /// ref that is not a branch — returns nil, and the caller opens the repository with libgit2 instead.
+/// (This module must not link libgit2: the `mlgate-hook` binary starts in about a millisecond.)
 public struct HeadFiles: Sendable {
     /// This worktree's git directory (`.git`, or `.git/worktrees/<name>`).
     public let gitDirectory: String
@@ -24,14 +25,14 @@ public struct HeadFiles: Sendable {
             directory = gitDir.hasPrefix("/") ? gitDir : workingDirectory + "/" + gitDir
         } else {
             directory = workingDirectory + "/.git"
-            if !Self.isDirectory(directory) {
-                guard let link = Self.readSmallFile(directory), link.hasPrefix("gitdir: ") else { return nil }
+            if !Files.isDirectory(directory) {
+                guard let link = Files.read(directory), link.hasPrefix("gitdir: ") else { return nil }
                 let target = String(link.dropFirst(8)).trimmingTrailingNewlines
                 directory = target.hasPrefix("/") ? target : workingDirectory + "/" + target
             }
         }
         gitDirectory = directory
-        if let common = Self.readSmallFile(directory + "/commondir")?.trimmingTrailingNewlines {
+        if let common = Files.read(directory + "/commondir")?.trimmingTrailingNewlines {
             commonDirectory = common.hasPrefix("/") ? common : directory + "/" + common
         } else {
             commonDirectory = directory
@@ -40,13 +41,16 @@ public struct HeadFiles: Sendable {
 
     /// Whether a rebase is replaying commits in this worktree (its post-commit calls are then skipped).
     public var rebaseInProgress: Bool {
-        Self.isDirectory(gitDirectory + "/rebase-merge") || Self.isDirectory(gitDirectory + "/rebase-apply")
+        Files.isDirectory(gitDirectory + "/rebase-merge") || Files.isDirectory(gitDirectory + "/rebase-apply")
     }
 
     /// The branch a rebase in progress is rewriting, from `rebase-merge/head-name` (or `rebase-apply`).
-    public var rebasedBranch: String? {
+    public var rebasedBranch: String? { Self.rebasedBranch(gitDirectory: gitDirectory) }
+
+    /// The branch a rebase in progress in `gitDirectory` is rewriting, if any.
+    public static func rebasedBranch(gitDirectory: String) -> String? {
         for folder in ["rebase-merge", "rebase-apply"] {
-            if let name = Self.readSmallFile("\(gitDirectory)/\(folder)/head-name")?.trimmingTrailingNewlines,
+            if let name = Files.read("\(gitDirectory)/\(folder)/head-name")?.trimmingTrailingNewlines,
                name.hasPrefix("refs/heads/") {
                 return String(name.dropFirst(11))
             }
@@ -62,16 +66,16 @@ public struct HeadFiles: Sendable {
 
     /// HEAD, or nil when the files cannot answer (ask libgit2).
     public func head() -> Head? {
-        if Self.isDirectory(commonDirectory + "/reftable") { return nil }
-        guard let text = Self.readSmallFile(gitDirectory + "/HEAD")?.trimmingTrailingNewlines else { return nil }
+        if Files.isDirectory(commonDirectory + "/reftable") { return nil }
+        guard let text = Files.read(gitDirectory + "/HEAD")?.trimmingTrailingNewlines else { return nil }
         guard text.hasPrefix("ref: ") else { return CommitID(hex: text).map(Head.detached) }
         let reference = String(text.dropFirst(5))
         guard reference.hasPrefix("refs/heads/") else { return nil }
         let branch = String(reference.dropFirst(11))
-        if let loose = Self.readSmallFile(commonDirectory + "/" + reference)?.trimmingTrailingNewlines {
+        if let loose = Files.read(commonDirectory + "/" + reference)?.trimmingTrailingNewlines {
             return CommitID(hex: loose).map { .branch(name: branch, commit: $0) }
         }
-        guard let packed = Self.readSmallFile(commonDirectory + "/packed-refs", limit: 1 << 24) else {
+        guard let packed = Files.read(commonDirectory + "/packed-refs", limit: 1 << 24) else {
             return .unborn(branch: branch)
         }
         for line in packed.split(separator: "\n") where !line.hasPrefix("#") && !line.hasPrefix("^") {
@@ -79,28 +83,6 @@ public struct HeadFiles: Sendable {
             if fields.count == 2, fields[1] == reference { return CommitID(hex: String(fields[0])).map { .branch(name: branch, commit: $0) } }
         }
         return .unborn(branch: branch)
-    }
-
-    static func isDirectory(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
-    }
-
-    /// A whole file as UTF-8, or nil when it is missing, unreadable or larger than `limit`.
-    static func readSmallFile(_ path: String, limit: Int = 1 << 16) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while bytes.count <= limit {
-            let count = read(fd, &buffer, buffer.count)
-            if count < 0, errno == EINTR { continue }
-            guard count >= 0 else { return nil }
-            if count == 0 { return String(decoding: bytes, as: UTF8.self) }
-            bytes += buffer[0..<count]
-        }
-        return nil
     }
 
     /// `path` with `.` and `..` components resolved lexically.
