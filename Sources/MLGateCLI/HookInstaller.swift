@@ -27,14 +27,51 @@ struct HookReport: Encodable, Equatable {
     }
 }
 
+/// What `install` or `uninstall` did to one hook; the raw values are the stable `--json` codes.
+enum HookAction: String, Encodable {
+    case installed, updated, unchanged, chained
+    case addedBlock = "added-block"
+    case removed, restored
+    case removedBlock = "removed-block"
+    case notInstalled = "not-installed"
+
+    /// The words a person reads.
+    var sentence: String {
+        switch self {
+        case .installed: "installed"
+        case .updated: "updated to this version's script"
+        case .unchanged: "already installed, unchanged"
+        case .chained: "installed; the existing hook now runs first, from <hook>.mlgate-prev"
+        case .addedBlock: "added mlgate's lines"
+        case .removed: "removed"
+        case .restored: "removed; the hook mlgate had chained is back"
+        case .removedBlock: "removed mlgate's lines"
+        case .notInstalled: "not installed"
+        }
+    }
+
+    /// Whether a file was written, moved or removed.
+    var changesFiles: Bool { self != .unchanged && self != .notInstalled }
+}
+
 /// One thing `install` or `uninstall` did (or found already done).
 struct HookChange: Encodable, Equatable {
     let event: String
-    /// What happened, in words: "installed", "chained the existing hook", "unchanged", "restored" …
-    let action: String
+    let action: HookAction
     let path: String
+
     /// Whether a file was written, moved or removed.
-    let changed: Bool
+    var changed: Bool { action.changesFiles }
+
+    enum CodingKeys: String, CodingKey { case event, action, path, changed }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(event, forKey: .event)
+        try container.encode(action, forKey: .action)
+        try container.encode(path, forKey: .path)
+        try container.encode(changed, forKey: .changed)
+    }
 }
 
 /// Installs, removes and inspects mlgate's hooks without ever clobbering someone else's.
@@ -121,31 +158,31 @@ struct HookInstaller {
         }
         let prev = path + ".mlgate-prev"
         guard let existing else {
-            return (HookChange(event: event.rawValue, action: "installed", path: path, changed: true),
+            return (HookChange(event: event.rawValue, action: .installed, path: path),
                     [.write(path: path, text: script, mode: 0o755)])
         }
         if HookScript.isOurs(existing) {
             let executable = access(path, X_OK) == 0
             if existing == script, executable {
-                return (HookChange(event: event.rawValue, action: "unchanged", path: path, changed: false), [])
+                return (HookChange(event: event.rawValue, action: .unchanged, path: path), [])
             }
-            return (HookChange(event: event.rawValue, action: "updated", path: path, changed: true),
+            return (HookChange(event: event.rawValue, action: .updated, path: path),
                     [.write(path: path, text: script, mode: 0o755)])
         }
         guard read(prev) == nil, !FileManager.default.fileExists(atPath: prev) else {
             throw UsageError("\(path) is not mlgate's, and \(prev) already exists, so mlgate cannot chain it without losing one of them.\nMove one of them away, then run 'mlgate hooks install' again. Nothing was changed.")
         }
-        return (HookChange(event: event.rawValue, action: "chained the existing hook (it now runs first, from \((prev as NSString).lastPathComponent))", path: path, changed: true),
+        return (HookChange(event: event.rawValue, action: .chained, path: path),
                 [.move(from: path, to: prev), .write(path: path, text: script, mode: 0o755)])
     }
 
     private func planBlock(_ event: HookEvent, file: String, block: MarkedBlock, mode: mode_t) throws -> (HookChange, [Step]) {
         let existing = read(file) ?? ""
         if block.isPresent(in: existing) {
-            return (HookChange(event: event.rawValue, action: "unchanged", path: file, changed: false), [])
+            return (HookChange(event: event.rawValue, action: .unchanged, path: file), [])
         }
         let keptMode = existingMode(file) ?? mode
-        return (HookChange(event: event.rawValue, action: "added mlgate to \((file as NSString).lastPathComponent)", path: file, changed: true),
+        return (HookChange(event: event.rawValue, action: .addedBlock, path: file),
                 [.write(path: file, text: block.appended(to: existing), mode: keptMode)])
     }
 
@@ -187,10 +224,10 @@ struct HookInstaller {
                     let prev = path + ".mlgate-prev"
                     if FileManager.default.fileExists(atPath: prev) {
                         guard rename(prev, path) == 0 else { throw FileWriter.error("restore \(prev) to", path) }
-                        changes.append(HookChange(event: event.rawValue, action: "restored the hook mlgate had chained", path: path, changed: true))
+                        changes.append(HookChange(event: event.rawValue, action: .restored, path: path))
                     } else {
                         guard unlink(path) == 0 else { throw FileWriter.error("remove", path) }
-                        changes.append(HookChange(event: event.rawValue, action: "removed", path: path, changed: true))
+                        changes.append(HookChange(event: event.rawValue, action: .removed, path: path))
                     }
                     touched = true
                 }
@@ -202,10 +239,10 @@ struct HookInstaller {
                 } else {
                     try FileWriter.write(rest, to: file, mode: existingMode(file) ?? 0o644)
                 }
-                changes.append(HookChange(event: event.rawValue, action: "removed mlgate's lines", path: file, changed: true))
+                changes.append(HookChange(event: event.rawValue, action: .removedBlock, path: file))
                 touched = true
             }
-            if !touched { changes.append(HookChange(event: event.rawValue, action: "not installed", path: "", changed: false)) }
+            if !touched { changes.append(HookChange(event: event.rawValue, action: .notInstalled, path: "")) }
         }
         return changes
     }

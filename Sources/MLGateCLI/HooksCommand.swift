@@ -89,7 +89,7 @@ struct HooksCommand: ParsableCommand {
             try Output.json(["hooks": changes])
             return
         }
-        Output.table(changes.map { [$0.event, $0.action, $0.path] })
+        Output.table(changes.map { [$0.event, $0.action.sentence, $0.path] })
         if changes.contains(where: { $0.path.hasSuffix("lefthook-local.yml") && $0.changed }) {
             print("Run 'lefthook install' so lefthook creates the hook files for these entries.")
         }

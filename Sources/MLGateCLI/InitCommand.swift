@@ -39,7 +39,7 @@ struct InitCommand: ParsableCommand {
             result.config = "created"
         }
         if try context.layout.create() { result.store = "created" }
-        if try GitignoreEntry.add(".mlgate/", to: context.worktreeRoot + "/.gitignore") { result.gitignore = "added .mlgate/" }
+        if try GitignoreEntry.add(".mlgate/", to: context.worktreeRoot + "/.gitignore") { result.gitignore = "added" }
         let installer = HookInstaller(repository: context.repository, worktreeRoot: context.worktreeRoot, binary: try HooksCommand.executablePath())
         result.hooks = try installer.install(HookEvent.defaultSet)
         result.lineage = try context.lineage().reconcile()
@@ -61,7 +61,7 @@ struct InitCommand: ParsableCommand {
         print(result.config == "created" ? "wrote \(ConfigLoader.fileName) (a commented starter; edit it)" : "kept \(ConfigLoader.fileName)")
         print(result.store == "created" ? "created \(context.layout.directory)" : "store \(context.layout.directory) already there")
         if result.gitignore != "kept" { print("added .mlgate/ to .gitignore") }
-        for change in result.hooks { print("hook \(change.event): \(change.action) (\(change.path))") }
+        for change in result.hooks { print("hook \(change.event): \(change.action.sentence) (\(change.path))") }
         print("recorded \(result.lineage.backfilled) existing commit(s); see them with 'mlgate lineage'.")
     }
 }

@@ -13,7 +13,7 @@ struct HookInstallTests {
         try fixture.write(".git/hooks/post-rewrite", original, mode: 0o750)
         let install = try fixture.mlgate(["init"])
         #expect(install.status == 0)
-        #expect(install.stdout.contains("chained"))
+        #expect(install.stdout.contains("existing hook now runs first"))
         #expect(fixture.read(".git/hooks/post-rewrite.mlgate-prev") == original)
 
         let before = try fixture.head()
