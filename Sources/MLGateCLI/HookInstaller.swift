@@ -134,18 +134,19 @@ struct HookInstaller {
         let manager = try manager()
         let directory = try hooksDirectory()
         var plan: [(HookChange, [Step])] = []
+        var pending: [String: String] = [:]  // files several hooks add blocks to (lefthook-local.yml)
         for event in events {
             switch manager {
-            case .husky: plan.append(try planBlock(event, file: huskyDirectory + "/" + event.rawValue, block: block(event), mode: 0o755))
-            case .lefthook: plan.append(try planLefthook(event))
-            case nil: plan.append(try planScript(event, directory: directory))
+            case .husky: plan.append(try planBlock(event, file: huskyDirectory + "/" + event.rawValue, block: block(event), mode: 0o755, pending: &pending))
+            case .lefthook: plan.append(try planLefthook(event, pending: &pending))
+            case nil: plan.append(try planScript(event, directory: directory, pending: &pending))
             }
         }
         for (_, steps) in plan { try apply(steps) }
         return plan.map(\.0)
     }
 
-    private func planScript(_ event: HookEvent, directory: String) throws -> (HookChange, [Step]) {
+    private func planScript(_ event: HookEvent, directory: String, pending: inout [String: String]) throws -> (HookChange, [Step]) {
         let script = HookScript.text(binary: binary)
         var path = directory + "/" + event.rawValue
         var existing = read(path)
@@ -154,7 +155,7 @@ struct HookInstaller {
             existing = read(path)
         }
         if existing != nil, read(path).map({ $0.contains("LEFTHOOK") }) == true {
-            return try planLefthook(event)
+            return try planLefthook(event, pending: &pending)
         }
         let prev = path + ".mlgate-prev"
         guard let existing else {
@@ -176,18 +177,21 @@ struct HookInstaller {
                 [.move(from: path, to: prev), .write(path: path, text: script, mode: 0o755)])
     }
 
-    private func planBlock(_ event: HookEvent, file: String, block: MarkedBlock, mode: mode_t) throws -> (HookChange, [Step]) {
-        let existing = read(file) ?? ""
+    /// Plans adding `block` to `file`, on top of what earlier hooks of the same run planned for it.
+    private func planBlock(_ event: HookEvent, file: String, block: MarkedBlock, mode: mode_t,
+                           pending: inout [String: String]) throws -> (HookChange, [Step]) {
+        let existing = pending[file] ?? read(file) ?? ""
         if block.isPresent(in: existing) {
             return (HookChange(event: event.rawValue, action: .unchanged, path: file), [])
         }
-        let keptMode = existingMode(file) ?? mode
+        let text = block.appended(to: existing)
+        pending[file] = text
         return (HookChange(event: event.rawValue, action: .addedBlock, path: file),
-                [.write(path: file, text: block.appended(to: existing), mode: keptMode)])
+                [.write(path: file, text: text, mode: existingMode(file) ?? mode)])
     }
 
-    private func planLefthook(_ event: HookEvent) throws -> (HookChange, [Step]) {
-        let existing = read(lefthookLocal) ?? ""
+    private func planLefthook(_ event: HookEvent, pending: inout [String: String]) throws -> (HookChange, [Step]) {
+        let existing = pending[lefthookLocal] ?? read(lefthookLocal) ?? ""
         let block = lefthookBlock(event)
         if !block.isPresent(in: existing), existing.split(separator: "\n").contains(where: { $0.hasPrefix(event.rawValue + ":") }) {
             throw UsageError("""
@@ -196,7 +200,7 @@ struct HookInstaller {
                 Nothing was changed.
                 """)
         }
-        return try planBlock(event, file: lefthookLocal, block: block, mode: 0o644)
+        return try planBlock(event, file: lefthookLocal, block: block, mode: 0o644, pending: &pending)
     }
 
     private func apply(_ steps: [Step]) throws {

@@ -133,4 +133,29 @@ struct HookInstallTests {
         let binary = try MLGateBinary.path
         #expect(installed == reference.replacingOccurrences(of: "@MLGATE_BIN@", with: "'\(binary)'"))
     }
+
+    @Test("lefthook: mlgate adds marked entries to lefthook-local.yml, refuses to merge into existing ones, and removes them")
+    func lefthook() throws {
+        let fixture = try GitFixture()
+        defer { fixture.remove() }
+        try fixture.write("lefthook.yml", "pre-commit:\n  commands:\n    lint:\n      run: true\n")
+        let install = try fixture.mlgate(["hooks", "install"])
+        #expect(install.status == 0)
+        #expect(install.stdout.contains("lefthook install"))
+        let local = try #require(fixture.read("lefthook-local.yml"))
+        #expect(local.contains("post-commit:\n  commands:\n    mlgate:"))
+        #expect(local.contains("use_stdin: true"))
+        let status = try jsonObject(try fixture.mlgate(["hooks", "status", "--json"]).stdout)
+        #expect(status["manager"] as? String == "lefthook")
+        #expect((status["hooks"] as? [[String: Any]])?.allSatisfy { $0["state"] as? String == "lefthook" } == true)
+        #expect(try fixture.mlgate(["hooks", "uninstall"]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: fixture.root + "/lefthook-local.yml"))
+
+        try fixture.write("lefthook-local.yml", "post-merge:\n  commands:\n    mine:\n      run: echo hi\n")
+        let before = try snapshot(of: fixture.root)
+        let refused = try fixture.mlgate(["hooks", "install"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("already configures post-merge"))
+        #expect(try snapshot(of: fixture.root) == before)
+    }
 }

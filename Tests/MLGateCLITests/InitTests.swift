@@ -23,6 +23,21 @@ struct InitTests {
         #expect(entries.allSatisfy { $0["source"] as? String == "sync" })
     }
 
+    @Test("an unborn repository with a dirty tree: init works, and the first commit is recorded by its hook")
+    func unbornAndDirty() throws {
+        let fixture = try GitFixture()
+        defer { fixture.remove() }
+        try fixture.write("untracked.txt", "dirty\n")
+        let result = try fixture.mlgate(["init"])
+        #expect(result.status == 0, "\(result)")
+        #expect(try lineage(fixture).isEmpty)
+        let first = try fixture.commit("first")
+        let entries = try lineage(fixture)
+        #expect(ids(entries) == [first])
+        #expect(entries.first?["source"] as? String == "hook")
+        #expect(entries.first?["parents"] as? [String] == [])
+    }
+
     @Test("a second run changes nothing and says so")
     func idempotent() throws {
         let fixture = try initialisedRepository()

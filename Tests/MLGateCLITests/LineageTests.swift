@@ -168,6 +168,11 @@ struct LineageTests {
         #expect(result.status == 0)
         let warnings = result.stderr.split(separator: "\n").filter { $0.contains("mlgate") }
         #expect(warnings.count == 1, "\(result)")
+
+        // Found on PATH instead: recorded by the hook again.
+        let directory = (binary as NSString).deletingLastPathComponent
+        try fixture.git(["commit", "-q", "--allow-empty", "-m", "binary on PATH"], extraEnvironment: ["PATH": "\(directory):/usr/bin:/bin"])
+        #expect(entry(try lineage(fixture), try fixture.head())?["source"] as? String == "hook")
     }
 
     @Test("a full disk under .mlgate: git still succeeds, the hook logs the error, sync backfills later")
