@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// Where mlgate plugs into one hook, and how things stand there.
-struct HookReport: Encodable, Equatable {
+struct HookReport: Encodable {
     /// The git hook.
     let event: String
     /// installed | chained | pre-commit | husky | lefthook | missing | foreign | not-executable | bypassed
@@ -14,17 +14,7 @@ struct HookReport: Encodable, Equatable {
     /// The file that runs mlgate for this hook (or would).
     let path: String
     /// The hook mlgate runs first, when it chained one.
-    let chained: String?
-
-    enum CodingKeys: String, CodingKey { case event, state, path, chained }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(event, forKey: .event)
-        try container.encode(state, forKey: .state)
-        try container.encode(path, forKey: .path)
-        try container.encode(chained, forKey: .chained)
-    }
+    let chained: JSONNullable<String>
 }
 
 /// What `install` or `uninstall` did to one hook; the raw values are the stable `--json` codes.
@@ -59,18 +49,14 @@ struct HookChange: Encodable, Equatable {
     let event: String
     let action: HookAction
     let path: String
-
     /// Whether a file was written, moved or removed.
-    var changed: Bool { action.changesFiles }
+    let changed: Bool
 
-    enum CodingKeys: String, CodingKey { case event, action, path, changed }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(event, forKey: .event)
-        try container.encode(action, forKey: .action)
-        try container.encode(path, forKey: .path)
-        try container.encode(changed, forKey: .changed)
+    init(event: String, action: HookAction, path: String) {
+        self.event = event
+        self.action = action
+        self.path = path
+        changed = action.changesFiles
     }
 }
 
@@ -261,24 +247,24 @@ struct HookInstaller {
             let name = event.rawValue
             let husky = huskyDirectory + "/" + name
             if let text = read(husky), block(event).isPresent(in: text) {
-                return HookReport(event: name, state: "husky", path: husky, chained: nil)
+                return HookReport(event: name, state: "husky", path: husky, chained: JSONNullable(nil))
             }
             if let text = read(lefthookLocal), lefthookBlock(event).isPresent(in: text) {
-                return HookReport(event: name, state: "lefthook", path: lefthookLocal, chained: nil)
+                return HookReport(event: name, state: "lefthook", path: lefthookLocal, chained: JSONNullable(nil))
             }
             for (path, state) in [(directory + "/" + name, "installed"), (directory + "/" + name + ".legacy", "pre-commit")] {
                 guard let text = read(path), HookScript.isOurs(text) else { continue }
-                if access(path, X_OK) != 0 { return HookReport(event: name, state: "not-executable", path: path, chained: nil) }
+                if access(path, X_OK) != 0 { return HookReport(event: name, state: "not-executable", path: path, chained: JSONNullable(nil)) }
                 let prev = path + ".mlgate-prev"
                 let chained = FileManager.default.fileExists(atPath: prev) ? prev : nil
-                return HookReport(event: name, state: chained != nil && state == "installed" ? "chained" : state, path: path, chained: chained)
+                return HookReport(event: name, state: chained != nil && state == "installed" ? "chained" : state, path: path, chained: JSONNullable(chained))
             }
             let path = directory + "/" + name
-            if FileManager.default.fileExists(atPath: path) { return HookReport(event: name, state: "foreign", path: path, chained: nil) }
+            if FileManager.default.fileExists(atPath: path) { return HookReport(event: name, state: "foreign", path: path, chained: JSONNullable(nil)) }
             if directory != defaultDirectory, let text = read(defaultDirectory + "/" + name), HookScript.isOurs(text) {
-                return HookReport(event: name, state: "bypassed", path: defaultDirectory + "/" + name, chained: nil)
+                return HookReport(event: name, state: "bypassed", path: defaultDirectory + "/" + name, chained: JSONNullable(nil))
             }
-            return HookReport(event: name, state: "missing", path: path, chained: nil)
+            return HookReport(event: name, state: "missing", path: path, chained: JSONNullable(nil))
         }
     }
 

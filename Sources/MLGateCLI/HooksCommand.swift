@@ -52,7 +52,7 @@ struct HooksCommand: ParsableCommand {
             let directory = try installer.hooksDirectory()
             let manager = try installer.manager()
             if json {
-                try Output.json(StatusJSON(hooksDirectory: directory, manager: manager?.rawValue, hooks: reports))
+                try Output.json(StatusJSON(hooksDirectory: directory, manager: JSONNullable(manager?.rawValue), hooks: reports))
                 return
             }
             print("hooks directory: \(directory)" + (manager.map { " (managed by \($0.rawValue))" } ?? ""))
@@ -65,18 +65,8 @@ struct HooksCommand: ParsableCommand {
 
     struct StatusJSON: Encodable {
         let hooksDirectory: String
-        let manager: String?
-
+        let manager: JSONNullable<String>
         let hooks: [HookReport]
-
-        enum CodingKeys: String, CodingKey { case hooksDirectory, manager, hooks }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(hooksDirectory, forKey: .hooksDirectory)
-            try container.encode(manager, forKey: .manager)
-            try container.encode(hooks, forKey: .hooks)
-        }
     }
 
     static func installer() throws -> HookInstaller {

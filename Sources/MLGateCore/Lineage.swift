@@ -11,6 +11,18 @@ public struct CommitID: Hashable, Sendable, Comparable, CustomStringConvertible,
         self.hex = hex
     }
 
+    /// The id of raw object-id bytes (20 for SHA-1, 32 for SHA-256), as libgit2 hands them over.
+    public init(bytes: some Collection<UInt8>) {
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0F)])
+        }
+        self.hex = String(decoding: hex, as: UTF8.self)
+    }
+
     /// The first seven characters, as `git log --oneline` shows them.
     public var short: String { String(hex.prefix(7)) }
     public var description: String { hex }

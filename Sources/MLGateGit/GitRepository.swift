@@ -276,11 +276,7 @@ public final class GitRepository {
     // MARK: Conversions
 
     static func commitID(_ oid: git_oid) -> CommitID {
-        var oid = oid
-        var buffer = [CChar](repeating: 0, count: Int(GIT_OID_HEXSZ) + 1)
-        git_oid_fmt(&buffer, &oid)
-        let hex = String(decoding: buffer.prefix(Int(GIT_OID_HEXSZ)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return CommitID(hex: hex) ?? CommitID(hex: String(repeating: "0", count: 40))!
+        withUnsafeBytes(of: oid.id) { CommitID(bytes: $0.prefix(Int(GIT_OID_RAWSZ))) }
     }
 
     static func oid(_ id: CommitID) throws(GitError) -> git_oid {
