@@ -29,8 +29,9 @@ let package = Package(
             providers: [.apt(["libgit2-dev"])]
         ),
 
-        // MARK: Core — pure Swift, no C, no I/O.
+        // MARK: Core — pure Swift, no C, no I/O; the evaluation kernel uses the standard library and libm only.
         .target(name: "MLGateCore", swiftSettings: swiftSettings),
+        .target(name: "MLGateEval", swiftSettings: swiftSettings),
 
         // MARK: Hook path — what a git hook needs, with no Foundation, libgit2 or SQLite, so the
         // `mlgate-hook` binary starts in about a millisecond.
@@ -63,6 +64,7 @@ let package = Package(
 
         // MARK: Tests — shared helpers, then one target per module.
         .target(name: "MLGateTestSupport", dependencies: ["MLGateCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "MLGateEvalTests", dependencies: ["MLGateEval"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateCoreTests", dependencies: ["MLGateCore", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateHooksTests", dependencies: ["MLGateHooks", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateGitTests", dependencies: ["MLGateGit", "MLGateTestSupport"], swiftSettings: swiftSettings),

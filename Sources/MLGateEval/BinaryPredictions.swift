@@ -1,0 +1,32 @@
+/// Validated input of a binary classifier: labels 0/1, finite scores, optional non-negative weights.
+public struct BinaryPredictions: Sendable {
+    /// 0 or 1 per row.
+    public let labels: [UInt8]
+    /// The model's score per row (a probability for log loss and Brier; any finite number for ranking).
+    public let scores: [Double]
+    /// Sample weights, or nil for all ones.
+    public let weights: [Double]?
+
+    /// Validates and wraps the arrays; the first bad row is named in the error.
+    public init(labels: [UInt8], scores: [Double], weights: [Double]? = nil) throws(EvalError) {
+        guard !labels.isEmpty else { throw .empty }
+        guard scores.count == labels.count else { throw .lengthMismatch(what: "scores", expected: labels.count, actual: scores.count) }
+        if let row = labels.firstIndex(where: { $0 > 1 }) { throw .badLabel(row: row, value: Int(labels[row])) }
+        if let row = scores.firstIndex(where: { !$0.isFinite }) { throw .notFinite(what: "score", row: row, value: scores[row]) }
+        if let weights {
+            guard weights.count == labels.count else { throw .lengthMismatch(what: "weights", expected: labels.count, actual: weights.count) }
+            if let row = weights.firstIndex(where: { !$0.isFinite }) { throw .notFinite(what: "weight", row: row, value: weights[row]) }
+            if let row = weights.firstIndex(where: { $0 < 0 }) { throw .negativeWeight(row: row, value: weights[row]) }
+            guard weights.contains(where: { $0 > 0 }) else { throw .zeroTotalWeight }
+        }
+        self.labels = labels
+        self.scores = scores
+        self.weights = weights
+    }
+
+    /// Number of rows.
+    public var count: Int { labels.count }
+
+    /// Whether every score lies in [0, 1], as probability metrics (log loss, Brier) require.
+    public var scoresAreProbabilities: Bool { scores.allSatisfy { $0 >= 0 && $0 <= 1 } }
+}

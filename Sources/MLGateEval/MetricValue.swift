@@ -1,0 +1,60 @@
+/// A metric's value, or why it has none. A metric that is undefined on its input (one class only,
+/// a zero denominator) is reported as such, never as a made-up number.
+public enum MetricValue: Hashable, Sendable {
+    /// The metric's value.
+    case value(Double)
+    /// The metric is undefined here; the reason is for a person.
+    case undefined(String)
+
+    /// The value, or nil when undefined.
+    public var number: Double? {
+        if case .value(let value) = self { return value }
+        return nil
+    }
+
+    /// The reason, or nil when defined.
+    public var undefinedReason: String? {
+        if case .undefined(let reason) = self { return reason }
+        return nil
+    }
+
+    /// `numerator / denominator`, or undefined with `reason` when the denominator is zero.
+    static func ratio(_ numerator: Double, _ denominator: Double, undefined reason: String) -> MetricValue {
+        denominator == 0 ? .undefined(reason) : .value(numerator / denominator)
+    }
+}
+
+/// Why the evaluation kernel refused its input. Rows are 0-based positions in the arrays it was given;
+/// callers that read files add their own line numbers.
+public enum EvalError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// There are no rows.
+    case empty
+    /// Two arrays that must be parallel have different lengths.
+    case lengthMismatch(what: String, expected: Int, actual: Int)
+    /// A score, target or weight is NaN or infinite.
+    case notFinite(what: String, row: Int, value: Double)
+    /// A binary label is not 0 or 1.
+    case badLabel(row: Int, value: Int)
+    /// A sample weight is negative.
+    case negativeWeight(row: Int, value: Double)
+    /// Every sample weight is zero.
+    case zeroTotalWeight
+    /// A confidence level outside (0, 1).
+    case badLevel(Double)
+    /// A paired test needs at least two rows of each class.
+    case tooFewPerClass(positives: Int, negatives: Int)
+
+    public var description: String {
+        switch self {
+        case .empty: "there are no rows to evaluate"
+        case .lengthMismatch(let what, let expected, let actual): "\(what) has \(actual) values where \(expected) were expected"
+        case .notFinite(let what, let row, let value): "\(what) at row \(row) is \(value); every \(what) must be a finite number"
+        case .badLabel(let row, let value): "label at row \(row) is \(value); binary labels must be 0 or 1"
+        case .negativeWeight(let row, let value): "weight at row \(row) is \(value); weights must be 0 or more"
+        case .zeroTotalWeight: "every sample weight is 0"
+        case .badLevel(let level): "confidence level \(level) must be between 0 and 1 (e.g. 0.95)"
+        case .tooFewPerClass(let positives, let negatives):
+            "the test needs at least two rows of each class (there are \(positives) positive and \(negatives) negative)"
+        }
+    }
+}
