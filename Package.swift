@@ -32,6 +32,7 @@ let package = Package(
         // MARK: Core — pure Swift, no C, no I/O; the evaluation kernel uses the standard library and libm only.
         .target(name: "MLGateCore", swiftSettings: swiftSettings),
         .target(name: "MLGateEval", swiftSettings: swiftSettings),
+        .target(name: "MLGateData", swiftSettings: swiftSettings),
 
         // MARK: Hook path — what a git hook needs, with no Foundation, libgit2 or SQLite, so the
         // `mlgate-hook` binary starts in about a millisecond.
@@ -64,6 +65,7 @@ let package = Package(
 
         // MARK: Tests — shared helpers, then one target per module.
         .target(name: "MLGateTestSupport", dependencies: ["MLGateCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "MLGateDataTests", dependencies: ["MLGateData"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateEvalTests", dependencies: ["MLGateEval"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateCoreTests", dependencies: ["MLGateCore", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateHooksTests", dependencies: ["MLGateHooks", "MLGateTestSupport"], swiftSettings: swiftSettings),

@@ -1,0 +1,175 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Correctly rounded decimal → `Double` conversion at memory speed: Clinger's exact fast path, then the
+/// Eisel–Lemire algorithm (as in fast_float) with a 128-bit table of powers of five, and `strtod` as the
+/// exact fallback for the rare inputs those two cannot settle (more than 19 significant digits).
+/// Results equal `strtod`'s bit for bit.
+enum DecimalParser {
+    /// The outcome for one field.
+    enum Result: Equatable {
+        case number(Double)
+        case notANumber
+    }
+
+    /// The powers-of-five table in memory that never moves (read in the hot loop without Swift checks);
+    /// written once, then only read, so sharing it across threads is safe.
+    private nonisolated(unsafe) static let table: UnsafePointer<UInt64> = {
+        let pointer = UnsafeMutablePointer<UInt64>.allocate(capacity: powersOfFive.count)
+        pointer.initialize(from: powersOfFive, count: powersOfFive.count)
+        return UnsafePointer(pointer)
+    }()
+
+    private static let exactPowersOfTen: [Double] = (0...22).map { exponent in
+        var value = 1.0
+        for _ in 0..<exponent { value *= 10 }
+        return value
+    }
+
+    /// Parses `count` bytes at `start` as one number: `[+-]digits[.digits][(e|E)[+-]digits]`, or
+    /// `inf`, `infinity`, `nan` in any case. Surrounding spaces are allowed; anything else is `.notANumber`.
+    static func parse(_ start: UnsafePointer<UInt8>, count: Int) -> Result {
+        var p = start
+        var end = start + count
+        while p < end, p.pointee == 0x20 || p.pointee == 0x09 { p += 1 }
+        while end > p, (end - 1).pointee == 0x20 || (end - 1).pointee == 0x09 { end -= 1 }
+        guard p < end else { return .notANumber }
+        var negative = false
+        if p.pointee == UInt8(ascii: "-") || p.pointee == UInt8(ascii: "+") {
+            negative = p.pointee == UInt8(ascii: "-")
+            p += 1
+        }
+        guard p < end else { return .notANumber }
+        if !isDigit(p.pointee), p.pointee != UInt8(ascii: ".") {
+            return special(p, end, negative: negative)
+        }
+        var mantissa: UInt64 = 0
+        var significantDigits = 0
+        var digitsSeen = 0
+        var exponent: Int64 = 0
+        var tooManyDigits = false
+        // Integer part.
+        while p < end, isDigit(p.pointee) {
+            let digit = UInt64(p.pointee &- 48)
+            digitsSeen += 1
+            if mantissa != 0 || digit != 0 {
+                if significantDigits < 19 { mantissa = mantissa &* 10 &+ digit } else { exponent += 1; tooManyDigits = tooManyDigits || digit != 0 }
+                significantDigits += 1
+            }
+            p += 1
+        }
+        // Fraction.
+        if p < end, p.pointee == UInt8(ascii: ".") {
+            p += 1
+            while p < end, isDigit(p.pointee) {
+                let digit = UInt64(p.pointee &- 48)
+                digitsSeen += 1
+                if mantissa != 0 || digit != 0 {
+                    if significantDigits < 19 { mantissa = mantissa &* 10 &+ digit; exponent -= 1 } else { tooManyDigits = tooManyDigits || digit != 0 }
+                    significantDigits += 1
+                } else {
+                    exponent -= 1
+                }
+                p += 1
+            }
+        }
+        guard digitsSeen > 0 else { return .notANumber }
+        // Exponent.
+        if p < end, p.pointee | 0x20 == UInt8(ascii: "e") {
+            p += 1
+            var exponentNegative = false
+            if p < end, p.pointee == UInt8(ascii: "-") || p.pointee == UInt8(ascii: "+") {
+                exponentNegative = p.pointee == UInt8(ascii: "-")
+                p += 1
+            }
+            guard p < end, isDigit(p.pointee) else { return .notANumber }
+            var value: Int64 = 0
+            while p < end, isDigit(p.pointee) {
+                if value < 100_000_000 { value = value * 10 + Int64(p.pointee &- 48) }
+                p += 1
+            }
+            exponent += exponentNegative ? -value : value
+        }
+        guard p == end else { return .notANumber }
+        if tooManyDigits { return strtodFallback(start, count: count) }
+        let magnitude = value(mantissa: mantissa, exponent: exponent)
+        return .number(negative ? -magnitude : magnitude)
+    }
+
+    @inline(__always)
+    private static func isDigit(_ byte: UInt8) -> Bool { byte &- 48 < 10 }
+
+    private static func special(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, negative: Bool) -> Result {
+        var word = ""
+        var p = start
+        while p < end, word.utf8.count < 9 {
+            word.unicodeScalars.append(Unicode.Scalar(p.pointee | 0x20))
+            p += 1
+        }
+        guard p == end else { return .notANumber }
+        switch word {
+        case "inf", "infinity": return .number(negative ? -.infinity : .infinity)
+        case "nan": return .number(.nan)
+        default: return .notANumber
+        }
+    }
+
+    /// mantissa × 10^exponent, correctly rounded (mantissa has at most 19 digits).
+    @inline(__always)
+    static func value(mantissa: UInt64, exponent: Int64) -> Double {
+        if mantissa == 0 { return 0 }
+        if mantissa <= 1 << 53, exponent >= -22, exponent <= 22 {
+            let power = exactPowersOfTen[Int(abs(exponent))]
+            return exponent < 0 ? Double(mantissa) / power : Double(mantissa) * power
+        }
+        return eiselLemire(mantissa: mantissa, exponent: exponent)
+    }
+
+    /// The Eisel–Lemire step, following fast_float's `compute_float<binary64>`.
+    private static func eiselLemire(mantissa w: UInt64, exponent q: Int64) -> Double {
+        if q < -342 { return 0 }
+        if q > 308 { return .infinity }
+        let leadingZeros = w.leadingZeroBitCount
+        let shifted = w << UInt64(leadingZeros)
+        let index = 2 * Int(q + 342)
+        var product = shifted.multipliedFullWidth(by: table[index])
+        let precisionMask: UInt64 = 0xFFFF_FFFF_FFFF_FFFF >> 55
+        if product.high & precisionMask == precisionMask {
+            let second = shifted.multipliedFullWidth(by: table[index + 1])
+            let (low, overflow) = product.low.addingReportingOverflow(second.high)
+            product.low = low
+            if overflow { product.high &+= 1 }
+        }
+        let upperBit = Int(product.high >> 63)
+        let shift = UInt64(upperBit + 64 - 52 - 3)
+        var bitsMantissa = product.high >> shift
+        var power2 = Int(((152_170 + 65_536) * q) >> 16) + 63 + upperBit - leadingZeros + 1023
+        if power2 <= 0 {
+            if -power2 + 1 >= 64 { return 0 }
+            bitsMantissa >>= UInt64(-power2 + 1)
+            bitsMantissa += bitsMantissa & 1
+            bitsMantissa >>= 1
+            power2 = bitsMantissa < 1 << 52 ? 0 : 1
+            return Double(bitPattern: UInt64(power2) << 52 | (bitsMantissa & ((1 << 52) - 1)))
+        }
+        if product.low <= 1, q >= -4, q <= 23, bitsMantissa & 3 == 1, bitsMantissa << shift == product.high {
+            bitsMantissa &= ~1
+        }
+        bitsMantissa += bitsMantissa & 1
+        bitsMantissa >>= 1
+        if bitsMantissa >= 2 << 52 {
+            bitsMantissa = 1 << 52
+            power2 += 1
+        }
+        bitsMantissa &= ~(1 << 52)
+        if power2 >= 0x7FF { return .infinity }
+        return Double(bitPattern: UInt64(power2) << 52 | bitsMantissa)
+    }
+
+    private static func strtodFallback(_ start: UnsafePointer<UInt8>, count: Int) -> Result {
+        var text = [CChar](repeating: 0, count: count + 1)
+        for index in 0..<count { text[index] = CChar(bitPattern: start[index]) }
+        return .number(strtod(text, nil))
+    }
+}

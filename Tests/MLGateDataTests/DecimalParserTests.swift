@@ -1,0 +1,111 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+@testable import MLGateData
+import Testing
+
+/// strtod's answer for `text`, the reference every parse must equal bit for bit.
+private func strtodBits(_ text: String) -> UInt64 {
+    text.withCString { strtod($0, nil).bitPattern }
+}
+
+private func parseBits(_ text: String) -> UInt64? {
+    let bytes = Array(text.utf8)
+    return bytes.withUnsafeBufferPointer { buffer -> UInt64? in
+        guard let base = buffer.baseAddress else { return nil }
+        if case .number(let value) = DecimalParser.parse(base, count: buffer.count) { return value.bitPattern }
+        return nil
+    }
+}
+
+/// A fixed-seed generator (SplitMix64), so every run checks the same strings.
+private struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+@Suite("decimal parser: bit for bit equal to strtod")
+struct DecimalParserTests {
+    /// How many random strings of each kind; MLGATE_PARSER_CASES raises it (CI runs millions).
+    static let casesPerKind = Int(ProcessInfo.processInfo.environment["MLGATE_PARSER_CASES"] ?? "") ?? 30_000
+
+    @Test("edge cases: subnormals, limits, halfway points, 17+ digits, exponents, signs, zeros")
+    func edges() {
+        let cases = [
+            "0", "-0", "0.0", "-0.0", "+1", "1", "1.", ".5", "0.1", "0.3", "2.5e-324", "4.9406564584124654e-324",
+            "2.4703282292062327e-324", "2.4703282292062328e-324", "2.2250738585072011e-308", "2.2250738585072014e-308",
+            "1.7976931348623157e308", "1.7976931348623158e308", "1.7976931348623159e308", "1e309", "1e-400", "9007199254740993",
+            "9007199254740992", "9007199254740991.5", "123456789012345678901234567890", "0.1234567890123456789012345",
+            "1.00000000000000011102230246251565404236316680908203125", "1.0000000000000002220446049250313080847263336181640625",
+            "1.00000000000000011102230246251565404236316680908203124", "1.00000000000000011102230246251565404236316680908203126",
+            "7.3177701707893310e+15", "1e23", "8.589973e9", "0.000001", "1e-7", "123.456e-2", "1E+22", "1e22", "1e-22",
+            "4503599627370496.5", "4503599627370497.5", "  42  ", "0.99999999999999994448884876874217297882", "3.0517578125e-05",
+            "00000000000000000000000000000001e5", "1.000000000000000000000000000000000000000000001",
+        ]
+        for text in cases {
+            #expect(parseBits(text) == strtodBits(text), "\(text)")
+        }
+    }
+
+    @Test("specials and refusals")
+    func specials() {
+        #expect(parseBits("inf") == Double.infinity.bitPattern)
+        #expect(parseBits("-Infinity") == (-Double.infinity).bitPattern)
+        #expect(parseBits("NaN").map { Double(bitPattern: $0).isNaN } == true)
+        for bad in ["", " ", "-", "+", ".", "e5", "1e", "1e+", "1.2.3", "0x10", "12abc", "1,5", "--1", "in", "nanx"] {
+            #expect(parseBits(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test("random doubles in shortest, %.17g and %.15g forms")
+    func randomDoubles() {
+        var random = SplitMix(state: 2026)
+        for _ in 0..<Self.casesPerKind {
+            let value = Double(bitPattern: random.next() & 0x7FEF_FFFF_FFFF_FFFF)
+            for text in [value.description, String(format: "%.17g", value), String(format: "%.15g", value), String(format: "%.6e", value)] {
+                guard parseBits(text) == strtodBits(text) else {
+                    Issue.record("mismatch for \(text)")
+                    return
+                }
+            }
+        }
+    }
+
+    @Test("random digit strings with random exponents (many near halfway points and range ends)")
+    func randomDigitStrings() {
+        var random = SplitMix(state: 1125)
+        for _ in 0..<Self.casesPerKind {
+            let digits = Int(random.next() % 25) + 1
+            var text = (random.next() & 1 == 0) ? "" : "-"
+            for index in 0..<digits {
+                text.append(Character(Unicode.Scalar(UInt8(48 + Int(random.next() % 10)))))
+                if index == 0, random.next() % 3 == 0 { text.append(".") }
+            }
+            text += "e\(Int(random.next() % 700) - 350)"
+            guard parseBits(text) == strtodBits(text) else {
+                Issue.record("mismatch for \(text)")
+                return
+            }
+        }
+    }
+
+    @Test("probabilities as pandas writes them")
+    func probabilities() {
+        var random = SplitMix(state: 77)
+        for _ in 0..<Self.casesPerKind {
+            let value = Double(random.next() >> 11) * 0x1p-53
+            let text = value.description
+            guard parseBits(text) == value.bitPattern else {
+                Issue.record("mismatch for \(text)")
+                return
+            }
+        }
+    }
+}
