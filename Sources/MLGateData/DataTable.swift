@@ -1,0 +1,118 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a caller wants from a column.
+public enum ColumnKind: Sendable, Hashable {
+    /// Parsed as a number (a correctly rounded double).
+    case number
+    /// Kept as text (ids, string labels, slice values).
+    case text
+}
+
+/// A column to read, by its header name.
+public struct ColumnRequest: Sendable, Hashable {
+    public var name: String
+    public var kind: ColumnKind
+
+    public init(_ name: String, _ kind: ColumnKind) {
+        self.name = name
+        self.kind = kind
+    }
+}
+
+/// The requested columns of a predictions file.
+public struct DataTable: Sendable {
+    /// The file (or directory) read.
+    public let path: String
+    /// Every column name the file has, in order.
+    public let columnNames: [String]
+    /// Number of data rows.
+    public let rowCount: Int
+    /// Numeric columns by name.
+    public let numbers: [String: [Double]]
+    /// Text columns by name.
+    public let texts: [String: [String]]
+    /// The 1-based line of each row in a text file, for messages; nil for binary formats.
+    public let lines: [Int]?
+
+    /// Where row `row` is, for a person: "line 12" or "row 11".
+    public func location(ofRow row: Int) -> String {
+        if let lines, row < lines.count { return "line \(lines[row])" }
+        return "row \(row)"
+    }
+}
+
+/// A predictions file that cannot be read as asked. The description names the file, the line and the
+/// column where possible, and what to do.
+public struct DataError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var path: String
+    public var line: Int?
+    public var column: String?
+    public var message: String
+
+    public init(path: String, line: Int? = nil, column: String? = nil, message: String) {
+        self.path = path
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    public var description: String {
+        var location = path
+        if let line { location += ":\(line)" }
+        if let column { location += ": column '\(column)'" }
+        return "\(location): \(message)"
+    }
+}
+
+/// Reads predictions files: CSV, TSV, JSON Lines and `.npy` (a single file, or a directory holding one
+/// `.npy` per column), chosen by the file name's extension.
+public enum DataReader {
+    /// Reads the requested columns of `path`.
+    public static func read(_ path: String, columns: [ColumnRequest]) throws(DataError) -> DataTable {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw DataError(path: path, message: "cannot open the file: \(String(cString: strerror(errno))).")
+        }
+        if info.st_mode & S_IFMT == S_IFDIR { return try NpyReader.readDirectory(path, columns: columns) }
+        let lower = path.lowercased()
+        if lower.hasSuffix(".npy") { return try NpyReader.readFile(path, columns: columns) }
+        let file = try MappedFile(path: path)
+        if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") { return try JSONLinesReader.read(file, columns: columns) }
+        let delimiter: UInt8 = lower.hasSuffix(".tsv") || lower.hasSuffix(".tab") ? 0x09 : UInt8(ascii: ",")
+        return try DelimitedReader.read(file, delimiter: delimiter, columns: columns)
+    }
+
+    /// The error for a requested column the file lacks, listing the ones it has.
+    static func missing(_ name: String, path: String, available: [String]) -> DataError {
+        DataError(path: path, column: name, message: "no such column; the file has: \(available.joined(separator: ", ")).")
+    }
+}
+
+/// A read-only memory map of a whole file, unmapped on deinit.
+final class MappedFile {
+    let path: String
+    let base: UnsafePointer<UInt8>?
+    let count: Int
+
+    init(path: String) throws(DataError) {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw DataError(path: path, message: "cannot open the file: \(String(cString: strerror(errno))).") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw DataError(path: path, message: "cannot read the file's size.") }
+        count = Int(info.st_size)
+        guard count > 0 else { throw DataError(path: path, message: "the file is empty.") }
+        guard let mapped = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
+            throw DataError(path: path, message: "cannot map the file: \(String(cString: strerror(errno))).")
+        }
+        _ = madvise(mapped, count, MADV_SEQUENTIAL)
+        base = UnsafePointer(mapped.assumingMemoryBound(to: UInt8.self))
+    }
+
+    deinit {
+        if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
+    }
+}

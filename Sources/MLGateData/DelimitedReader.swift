@@ -1,0 +1,196 @@
+/// CSV and TSV with a header row: RFC 4180 quotes (`""` inside a quoted field is one quote, and a
+/// quoted field may hold delimiters and newlines), LF or CRLF line ends, a UTF-8 byte-order mark, and
+/// empty lines (skipped). Every record must have as many fields as the header.
+enum DelimitedReader {
+    private enum Target {
+        case skip
+        case number(Int)
+        case text(Int)
+    }
+
+    /// A field's bytes: in the mapped file, or (for a quoted field with `""` escapes) unescaped in the scratch buffer.
+    private enum Field {
+        case mapped(UnsafePointer<UInt8>, Int)
+        case unescaped
+
+        func text(_ scratch: [UInt8]) -> String {
+            switch self {
+            case .mapped(let start, let count): String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self)
+            case .unescaped: String(decoding: scratch, as: UTF8.self)
+            }
+        }
+
+        func number(_ scratch: [UInt8]) -> DecimalParser.Result {
+            switch self {
+            case .mapped(let start, let count): DecimalParser.parse(start, count: count)
+            case .unescaped: scratch.withUnsafeBufferPointer { buffer in
+                buffer.baseAddress.map { DecimalParser.parse($0, count: buffer.count) } ?? .notANumber
+            }
+            }
+        }
+    }
+
+    static func read(_ file: MappedFile, delimiter: UInt8, columns: [ColumnRequest]) throws(DataError) -> DataTable {
+        guard let base = file.base else { throw DataError(path: file.path, message: "the file is empty.") }
+        var cursor = Cursor(position: base, end: base + file.count, line: 1, delimiter: delimiter)
+        if file.count >= 3, base[0] == 0xEF, base[1] == 0xBB, base[2] == 0xBF { cursor.position += 3 }
+        cursor.skipEmptyLines()
+        guard !cursor.atEnd else { throw DataError(path: file.path, message: "the file has no header row.") }
+        var header: [String] = []
+        var scratch: [UInt8] = []
+        repeat {
+            header.append(try cursor.nextField(&scratch, path: file.path).text(scratch))
+        } while cursor.consumeDelimiter()
+        cursor.consumeLineEnd()
+
+        var targets = [Target](repeating: .skip, count: header.count)
+        var numberColumns: [[Double]] = [], numberNames: [String] = []
+        var textColumns: [[String]] = [], textNames: [String] = []
+        for request in columns {
+            let matches = header.indices.filter { header[$0] == request.name }
+            guard let index = matches.first else { throw DataReader.missing(request.name, path: file.path, available: header) }
+            guard matches.count == 1 else {
+                throw DataError(path: file.path, line: 1, column: request.name, message: "the header names this column \(matches.count) times; rename the copies.")
+            }
+            switch request.kind {
+            case .number:
+                targets[index] = .number(numberColumns.count)
+                numberColumns.append([])
+                numberNames.append(request.name)
+            case .text:
+                targets[index] = .text(textColumns.count)
+                textColumns.append([])
+                textNames.append(request.name)
+            }
+        }
+
+        var lines: [Int] = []
+        while true {
+            cursor.skipEmptyLines()
+            if cursor.atEnd { break }
+            let line = cursor.line
+            var fieldIndex = 0
+            repeat {
+                let field = try cursor.nextField(&scratch, path: file.path)
+                if fieldIndex < targets.count {
+                    switch targets[fieldIndex] {
+                    case .skip:
+                        break
+                    case .number(let slot):
+                        switch field.number(scratch) {
+                        case .number(let value): numberColumns[slot].append(value)
+                        case .notANumber:
+                            let text = field.text(scratch)
+                            throw DataError(path: file.path, line: line, column: header[fieldIndex],
+                                            message: text.isEmpty ? "the value is empty; every row needs a number here." : "'\(text)' is not a number.")
+                        }
+                    case .text(let slot):
+                        textColumns[slot].append(field.text(scratch))
+                    }
+                }
+                fieldIndex += 1
+            } while cursor.consumeDelimiter()
+            cursor.consumeLineEnd()
+            guard fieldIndex == header.count else {
+                throw DataError(path: file.path, line: line,
+                                message: "this row has \(fieldIndex) field\(fieldIndex == 1 ? "" : "s"); the header has \(header.count).")
+            }
+            lines.append(line)
+        }
+        guard !lines.isEmpty else { throw DataError(path: file.path, message: "the file has a header but no rows.") }
+        return DataTable(
+            path: file.path, columnNames: header, rowCount: lines.count,
+            numbers: Dictionary(uniqueKeysWithValues: zip(numberNames, numberColumns)),
+            texts: Dictionary(uniqueKeysWithValues: zip(textNames, textColumns)),
+            lines: lines)
+    }
+
+    /// A position in the mapped bytes, with the line it is on.
+    private struct Cursor {
+        var position: UnsafePointer<UInt8>
+        let end: UnsafePointer<UInt8>
+        var line: Int
+        let delimiter: UInt8
+
+        var atEnd: Bool { position >= end }
+
+        mutating func skipEmptyLines() {
+            while position < end {
+                if position.pointee == 0x0A {
+                    position += 1
+                    line += 1
+                } else if position.pointee == 0x0D, position + 1 < end, position[1] == 0x0A {
+                    position += 2
+                    line += 1
+                } else {
+                    return
+                }
+            }
+        }
+
+        /// Consumes a delimiter after a field; false at a line end or the end of the file.
+        mutating func consumeDelimiter() -> Bool {
+            guard position < end, position.pointee == delimiter else { return false }
+            position += 1
+            return true
+        }
+
+        mutating func consumeLineEnd() {
+            if position < end, position.pointee == 0x0D { position += 1 }
+            if position < end, position.pointee == 0x0A {
+                position += 1
+                line += 1
+            }
+        }
+
+        /// The next field's bytes (unquoted and unescaped; escaped fields are copied into `scratch`).
+        mutating func nextField(_ scratch: inout [UInt8], path: String) throws(DataError) -> Field {
+            if position < end, position.pointee == 0x22 { return try quotedField(&scratch, path: path) }
+            let start = position
+            while position < end {
+                let byte = position.pointee
+                if byte == delimiter || byte == 0x0A { break }
+                position += 1
+            }
+            var count = position - start
+            if count > 0, start[count - 1] == 0x0D, position == end || position.pointee == 0x0A { count -= 1 }
+            return .mapped(start, count)
+        }
+
+        private mutating func quotedField(_ scratch: inout [UInt8], path: String) throws(DataError) -> Field {
+            let openingLine = line
+            position += 1
+            let start = position
+            var escaped = false
+            while true {
+                guard position < end else {
+                    throw DataError(path: path, line: openingLine, message: "a quoted field is never closed; add the closing '\"'.")
+                }
+                let byte = position.pointee
+                if byte == 0x22 {
+                    if position + 1 < end, position[1] == 0x22 {
+                        escaped = true
+                        position += 2
+                        continue
+                    }
+                    break
+                }
+                if byte == 0x0A { line += 1 }
+                position += 1
+            }
+            let count = position - start
+            position += 1  // the closing quote
+            if position < end, position.pointee != delimiter, position.pointee != 0x0A, position.pointee != 0x0D {
+                throw DataError(path: path, line: line, message: "unexpected text after a closing quote; quote the whole field.")
+            }
+            guard escaped else { return .mapped(start, count) }
+            scratch.removeAll(keepingCapacity: true)
+            var index = 0
+            while index < count {
+                scratch.append(start[index])
+                index += start[index] == 0x22 ? 2 : 1
+            }
+            return .unescaped
+        }
+    }
+}

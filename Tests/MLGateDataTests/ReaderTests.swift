@@ -1,0 +1,95 @@
+import Foundation
+import MLGateData
+import Testing
+
+private func temporaryFile(_ name: String, _ bytes: [UInt8]) throws -> String {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mlgate-data-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let path = directory.appendingPathComponent(name).path
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    return path
+}
+
+private func temporaryFile(_ name: String, _ text: String) throws -> String { try temporaryFile(name, Array(text.utf8)) }
+
+/// A minimal .npy writer (format 1.0) for tests.
+private func npy(_ descr: String, shape: [Int], payload: [UInt8]) -> [UInt8] {
+    let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(\(shape.map(String.init).joined(separator: ", ")))"
+    var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
+    while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+    header += "\n"
+    let length = header.utf8.count
+    return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(header.utf8) + payload
+}
+
+private func bytes<T>(_ values: [T]) -> [UInt8] { values.withUnsafeBytes { Array($0) } }
+
+@Suite("predictions readers: CSV, TSV, JSON Lines, .npy")
+struct ReaderTests {
+    @Test("CSV with a BOM, CRLF, quotes, escaped quotes, embedded newlines and empty lines")
+    func csv() throws {
+        let path = try temporaryFile("p.csv", "\u{FEFF}id,label,score,note\r\n\"a,1\",1,0.25,\"say \"\"hi\"\"\"\r\n\r\nb,0,1e-3,\"two\nlines\"\r\nc,1,\"0.5\",\r\n")
+        let table = try DataReader.read(path, columns: [.init("id", .text), .init("label", .number), .init("score", .number), .init("note", .text)])
+        #expect(table.rowCount == 3)
+        #expect(table.texts["id"] == ["a,1", "b", "c"])
+        #expect(table.numbers["label"] == [1, 0, 1])
+        #expect(table.numbers["score"] == [0.25, 0.001, 0.5])
+        #expect(table.texts["note"] == ["say \"hi\"", "two\nlines", ""])
+        #expect(table.lines == [2, 4, 6])
+        #expect(table.columnNames == ["id", "label", "score", "note"])
+    }
+
+    @Test("TSV and JSON Lines")
+    func tsvAndJSONLines() throws {
+        let tsv = try DataReader.read(try temporaryFile("p.tsv", "label\tscore\n1\t0.9\n0\t0.1\n"), columns: [.init("score", .number)])
+        #expect(tsv.numbers["score"] == [0.9, 0.1])
+        let jsonl = try DataReader.read(
+            try temporaryFile("p.jsonl", "{\"id\": \"x\\u0041\", \"label\": true, \"score\": 0.75, \"extra\": {\"a\": [1, \"}\"]}}\n\n{\"score\": 1e-2, \"label\": 0, \"id\": 7}\n"),
+            columns: [.init("id", .text), .init("label", .number), .init("score", .number)])
+        #expect(jsonl.texts["id"] == ["xA", "7"])
+        #expect(jsonl.numbers["label"] == [1, 0])
+        #expect(jsonl.numbers["score"] == [0.75, 0.01])
+        #expect(jsonl.lines == [1, 3])
+    }
+
+    @Test(".npy: f8, f4, integers, bool, 2-D probabilities, and a directory of columns")
+    func npyFiles() throws {
+        let scores = try temporaryFile("score.npy", npy("<f8", shape: [3], payload: bytes([0.1, 0.5, 0.9] as [Double])))
+        #expect(try DataReader.read(scores, columns: [.init("score", .number)]).numbers["score"] == [0.1, 0.5, 0.9])
+        let single = try temporaryFile("f.npy", npy("<f4", shape: [2], payload: bytes([0.25, 0.5] as [Float])))
+        #expect(try DataReader.read(single, columns: [.init("f", .number)]).numbers["f"] == [0.25, 0.5])
+        let proba = try temporaryFile("proba.npy", npy("<f8", shape: [2, 3], payload: bytes([0.2, 0.3, 0.5, 0.6, 0.3, 0.1] as [Double])))
+        let table = try DataReader.read(proba, columns: [.init("proba[0]", .number), .init("proba[2]", .number)])
+        #expect(table.numbers["proba[0]"] == [0.2, 0.6])
+        #expect(table.numbers["proba[2]"] == [0.5, 0.1])
+        let directory = (scores as NSString).deletingLastPathComponent
+        try Data(npy("|b1", shape: [3], payload: [1, 0, 1])).write(to: URL(fileURLWithPath: directory + "/label.npy"))
+        try Data(npy("<i8", shape: [3], payload: bytes([10, 20, 30] as [Int64]))).write(to: URL(fileURLWithPath: directory + "/id.npy"))
+        let columns = try DataReader.read(directory, columns: [.init("label", .number), .init("score", .number), .init("id", .text)])
+        #expect(columns.numbers["label"] == [1, 0, 1])
+        #expect(columns.texts["id"] == ["10", "20", "30"])
+        #expect(columns.lines == nil)
+    }
+
+    @Test("refusals name the file, line and column", arguments: [
+        ("p.csv", "label,score\n1,0.5\n0\n", "p.csv:3: this row has 1 field; the header has 2."),
+        ("p.csv", "label,score\n1,abc\n", "p.csv:2: column 'score': 'abc' is not a number."),
+        ("p.csv", "label,score\n1,\n", "p.csv:2: column 'score': the value is empty"),
+        ("p.csv", "label,prob\n1,0.5\n", "p.csv: column 'score': no such column; the file has: label, prob."),
+        ("p.csv", "", "p.csv: the file is empty."),
+        ("p.csv", "label,score\n", "p.csv: the file has a header but no rows."),
+        ("p.csv", "label,score\n1,\"0.5\n", "p.csv:2: a quoted field is never closed"),
+        ("p.jsonl", "{\"label\": 1}\n", "p.jsonl:1: column 'score': the object has no such key."),
+        ("p.jsonl", "{\"label\": 1, \"score\": null}\n", "p.jsonl:1: column 'score': the value is null"),
+        ("p.jsonl", "[1, 2]\n", "p.jsonl:1: expected '{'"),
+    ])
+    func refusals(name: String, text: String, message: String) throws {
+        let path = try temporaryFile(name, text)
+        #expect {
+            try DataReader.read(path, columns: [.init("label", .number), .init("score", .number)])
+        } throws: { error in
+            let description = "\(error)"
+            return description.hasPrefix((path as NSString).deletingLastPathComponent + "/") && description.contains(message)
+        }
+    }
+}
