@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "MLGateCLI",
             dependencies: [
-                "MLGateCore", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig",
+                "MLGateCore", "MLGateEval", "MLGateData", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -117,7 +117,7 @@ public struct BinaryRanking: Sendable {
 
     /// Calls `body(key, positive weight, negative weight)` for each tie group of the weighted rows.
     @inline(__always)
-    private static func walk(rows: [KeyedRow], labels: [UInt8], weights: [Double], _ body: (UInt64, Double, Double) -> Void) {
+    static func walk(rows: [KeyedRow], labels: [UInt8], weights: [Double], _ body: (UInt64, Double, Double) -> Void) {
         var index = rows.count - 1
         while index >= 0 {
             let key = rows[index].key
@@ -131,7 +131,7 @@ public struct BinaryRanking: Sendable {
         }
     }
 
-    private static func summarize<Amount: GroupAmount>(
+    static func summarize<Amount: GroupAmount>(
         _ walk: ((UInt64, Amount, Amount) -> Void) -> Void
     ) -> (positive: Double, negative: Double, auc: MetricValue, ap: MetricValue) {
         var twoU: Amount = 0

@@ -35,6 +35,8 @@ public enum EvalError: Error, Hashable, Sendable, CustomStringConvertible {
     case notFinite(what: String, row: Int, value: Double)
     /// A binary label is not 0 or 1.
     case badLabel(row: Int, value: Int)
+    /// A multiclass label is outside 0…classes−1.
+    case badClass(row: Int, value: Int, classes: Int)
     /// A sample weight is negative.
     case negativeWeight(row: Int, value: Double)
     /// Every sample weight is zero.
@@ -50,6 +52,7 @@ public enum EvalError: Error, Hashable, Sendable, CustomStringConvertible {
         case .lengthMismatch(let what, let expected, let actual): "\(what) has \(actual) values where \(expected) were expected"
         case .notFinite(let what, let row, let value): "\(what) at row \(row) is \(value); every \(what) must be a finite number"
         case .badLabel(let row, let value): "label at row \(row) is \(value); binary labels must be 0 or 1"
+        case .badClass(let row, let value, let classes): "label at row \(row) is \(value); with \(classes) score columns the classes are 0…\(classes - 1)"
         case .negativeWeight(let row, let value): "weight at row \(row) is \(value); weights must be 0 or more"
         case .zeroTotalWeight: "every sample weight is 0"
         case .badLevel(let level): "confidence level \(level) must be between 0 and 1 (e.g. 0.95)"

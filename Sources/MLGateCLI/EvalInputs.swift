@@ -1,0 +1,207 @@
+import MLGateCore
+import MLGateData
+import MLGateEval
+
+/// A refusal of `mlgate eval`'s input: exit 2, with the file, line and column where there is one.
+struct EvalInputError: MLGateError {
+    let description: String
+    var category: FailureCategory { .invalidInput }
+
+    init(_ description: String) { self.description = description }
+    init(_ error: DataError) { description = error.description }
+}
+
+/// What kind of model is evaluated.
+enum EvalTask: String, CaseIterable, Sendable {
+    case binary, multiclass, regression
+
+    /// Metric names this task knows, in display order.
+    var metricNames: [String] {
+        switch self {
+        case .binary:
+            ["roc_auc", "average_precision", "accuracy", "precision", "recall", "f1", "log_loss", "brier_score",
+             "specificity", "balanced_accuracy", "matthews_corrcoef"]
+        case .multiclass:
+            ["accuracy", "precision_macro", "precision_micro", "precision_weighted", "recall_macro", "recall_micro",
+             "recall_weighted", "f1_macro", "f1_micro", "f1_weighted", "log_loss", "roc_auc_ovr", "roc_auc_ovr_weighted"]
+        case .regression:
+            ["mse", "rmse", "mae", "r2", "median_absolute_error", "mape"]
+        }
+    }
+
+    /// The metrics reported when `--metrics` is not given.
+    var defaultMetrics: [String] {
+        switch self {
+        case .binary: ["roc_auc", "average_precision", "accuracy", "precision", "recall", "f1", "log_loss", "brier_score"]
+        case .multiclass: ["accuracy", "f1_macro", "log_loss", "roc_auc_ovr"]
+        case .regression: ["mse", "rmse", "mae", "r2"]
+        }
+    }
+
+    /// Metrics that need scores in [0, 1].
+    static let probabilityMetrics: Set<String> = ["log_loss", "brier_score"]
+}
+
+/// One model's aligned, validated columns.
+struct ModelScores {
+    /// One column for binary and regression, one per class for multiclass.
+    var columns: [[Double]]
+}
+
+/// The predictions file(s) read and checked for `mlgate eval`: labels (or targets), the candidate's
+/// scores, optionally the baseline's (from the same file or joined on an id), weights and a slice column.
+struct EvalInputs {
+    let task: EvalTask
+    let path: String
+    /// 0/1 for binary, the class for multiclass; unused (empty) for regression.
+    let labels: [Int]
+    /// Regression targets; empty otherwise.
+    let targets: [Double]
+    let candidate: ModelScores
+    let baseline: ModelScores?
+    let weights: [Double]?
+    let slices: [String]?
+
+    var rowCount: Int { candidate.columns.first?.count ?? 0 }
+
+    struct Options {
+        var task: EvalTask
+        var predictions: String
+        var label: String
+        var scores: [String]
+        var id: String?
+        var weight: String?
+        var baselineScores: [String]
+        var baselineFile: String?
+        var slice: String?
+        var positiveLabel: String?
+    }
+
+    init(_ options: Options) throws {
+        task = options.task
+        path = options.predictions
+        let baselineInSameFile = options.baselineFile == nil && !options.baselineScores.isEmpty
+        var requests: [ColumnRequest] = [ColumnRequest(options.label, options.task == .regression ? .number : .text)]
+        requests += options.scores.map { ColumnRequest($0, .number) }
+        if baselineInSameFile { requests += options.baselineScores.map { ColumnRequest($0, .number) } }
+        if let id = options.id { requests.append(ColumnRequest(id, .text)) }
+        if let weight = options.weight { requests.append(ColumnRequest(weight, .number)) }
+        if let slice = options.slice { requests.append(ColumnRequest(slice, .text)) }
+        let table: DataTable
+        do { table = try DataReader.read(options.predictions, columns: Array(Set(requests)).sorted { $0.name < $1.name }) } catch {
+            throw EvalInputError(error)
+        }
+        func numbers(_ name: String, in table: DataTable, what: String) throws -> [Double] {
+            let values = table.numbers[name] ?? []
+            if let row = values.firstIndex(where: { !$0.isFinite }) {
+                throw EvalInputError("\(table.path):\(Self.place(table, row)): column '\(name)': \(what) is \(values[row]); every \(what) must be a finite number.")
+            }
+            return values
+        }
+        switch options.task {
+        case .regression:
+            targets = try numbers(options.label, in: table, what: "target")
+            labels = []
+        case .binary:
+            targets = []
+            labels = try Self.binaryLabels(table, column: options.label, positive: options.positiveLabel)
+        case .multiclass:
+            targets = []
+            labels = try Self.classLabels(table, column: options.label, classes: options.scores.count)
+        }
+        candidate = ModelScores(columns: try options.scores.map { try numbers($0, in: table, what: "score") })
+        if let weight = options.weight {
+            let values = try numbers(weight, in: table, what: "weight")
+            if let row = values.firstIndex(where: { $0 < 0 }) {
+                throw EvalInputError("\(table.path):\(Self.place(table, row)): column '\(weight)': weight \(values[row]) is negative; weights must be 0 or more.")
+            }
+            guard values.contains(where: { $0 > 0 }) else { throw EvalInputError("\(table.path): column '\(weight)': every weight is 0.") }
+            weights = values
+        } else {
+            weights = nil
+        }
+        slices = options.slice.flatMap { table.texts[$0] }
+        if baselineInSameFile {
+            baseline = ModelScores(columns: try options.baselineScores.map { try numbers($0, in: table, what: "score") })
+        } else if let file = options.baselineFile {
+            guard let id = options.id, let ids = table.texts[id] else {
+                throw EvalInputError("--baseline FILE needs --id COLUMN to match its rows to these predictions.")
+            }
+            let columns = options.baselineScores.isEmpty ? options.scores : options.baselineScores
+            let other: DataTable
+            do { other = try DataReader.read(file, columns: [ColumnRequest(id, .text)] + columns.map { ColumnRequest($0, .number) }) } catch {
+                throw EvalInputError(error)
+            }
+            let order = try Self.join(ids: ids, table: table, otherIDs: other.texts[id] ?? [], other: other, column: id)
+            baseline = ModelScores(columns: try columns.map { name in
+                let values = try numbers(name, in: other, what: "score")
+                return order.map { values[$0] }
+            })
+        } else {
+            baseline = nil
+        }
+    }
+
+    private static func place(_ table: DataTable, _ row: Int) -> String {
+        table.lines.map { String($0[row]) } ?? "row \(row)"
+    }
+
+    /// 0/1 labels: numbers 0 and 1 (also written 0.0, 1.0, true, false), or text with `--pos-label`.
+    private static func binaryLabels(_ table: DataTable, column: String, positive: String?) throws -> [Int] {
+        let texts = table.texts[column] ?? []
+        if let positive {
+            guard texts.contains(positive) else {
+                throw EvalInputError("\(table.path): column '\(column)': no row has the label '\(positive)' given by --pos-label.")
+            }
+            return texts.map { $0 == positive ? 1 : 0 }
+        }
+        return try texts.enumerated().map { row, text in
+            switch text.trimmingCharacters {
+            case "1", "1.0", "true", "True": return 1
+            case "0", "0.0", "false", "False": return 0
+            default:
+                throw EvalInputError("\(table.path):\(place(table, row)): column '\(column)': label '\(text)' is not 0 or 1; for text labels, say which one is positive with --pos-label.")
+            }
+        }
+    }
+
+    /// Class labels 0…classes−1, written as whole numbers.
+    private static func classLabels(_ table: DataTable, column: String, classes: Int) throws -> [Int] {
+        try (table.texts[column] ?? []).enumerated().map { row, text in
+            guard let value = Double(text.trimmingCharacters), value == value.rounded(), value >= 0, value < Double(classes) else {
+                throw EvalInputError("\(table.path):\(place(table, row)): column '\(column)': label '\(text)' is not a class 0…\(classes - 1) (one --score column per class, in class order).")
+            }
+            return Int(value)
+        }
+    }
+
+    /// For each row of the candidate, the row of the baseline with the same id; every id must appear once on each side.
+    private static func join(ids: [String], table: DataTable, otherIDs: [String], other: DataTable, column: String) throws -> [Int] {
+        var position: [String: Int] = [:]
+        for (row, id) in otherIDs.enumerated() {
+            if let first = position.updateValue(row, forKey: id) {
+                throw EvalInputError("\(other.path):\(place(other, row)): column '\(column)': id '\(id)' repeats (first at \(place(other, first))); ids must be unique.")
+            }
+        }
+        var seen = Set<String>()
+        let order = try ids.enumerated().map { row, id in
+            guard seen.insert(id).inserted else {
+                throw EvalInputError("\(table.path):\(place(table, row)): column '\(column)': id '\(id)' repeats; ids must be unique.")
+            }
+            guard let match = position[id] else {
+                throw EvalInputError("\(table.path):\(place(table, row)): column '\(column)': id '\(id)' has no row in \(other.path).")
+            }
+            return match
+        }
+        if otherIDs.count != ids.count, let extra = otherIDs.first(where: { !seen.contains($0) }) {
+            throw EvalInputError("\(other.path): column '\(column)': id '\(extra)' has no row in \(table.path); both files must hold the same ids.")
+        }
+        return order
+    }
+}
+
+extension String {
+    fileprivate var trimmingCharacters: String {
+        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    }
+}

@@ -1,0 +1,88 @@
+import MLGateEval
+
+/// One model's metrics on some rows: every metric of the task, by name, plus its confusion matrix.
+struct ModelMetrics {
+    var values: [String: MetricValue]
+    var confusion: [[Double]]?
+
+    /// Computes every metric of `task` for `scores` on the rows `subset` (all rows when nil).
+    static func compute(task: EvalTask, inputs: EvalInputs, scores: ModelScores, threshold: Double,
+                        subset: [Int]? = nil, weights override: [Double]? = nil) throws -> ModelMetrics {
+        func pick<T>(_ values: [T]) -> [T] { subset.map { $0.map { values[$0] } } ?? values }
+        let weights = override.map(pick) ?? inputs.weights.map(pick)
+        switch task {
+        case .binary:
+            let predictions = try BinaryPredictions(labels: pick(inputs.labels).map { UInt8($0) }, scores: pick(scores.columns[0]), weights: weights)
+            let ranking = BinaryRanking(predictions)
+            let point = ThresholdMetrics(predictions, threshold: threshold)
+            return ModelMetrics(values: [
+                "roc_auc": ranking.rocAUC, "average_precision": ranking.averagePrecision, "accuracy": point.accuracy,
+                "precision": point.precision, "recall": point.recall, "f1": point.f1, "log_loss": point.logLoss,
+                "brier_score": point.brierScore, "specificity": point.specificity, "balanced_accuracy": point.balancedAccuracy,
+                "matthews_corrcoef": point.matthewsCorrelation,
+            ], confusion: point.confusion.rows)
+        case .multiclass:
+            let metrics = try MulticlassMetrics(labels: pick(inputs.labels), probabilities: scores.columns.map(pick), weights: weights)
+            return ModelMetrics(values: [
+                "accuracy": .value(metrics.accuracy),
+                "precision_macro": metrics.precision.macro, "precision_micro": metrics.precision.micro, "precision_weighted": metrics.precision.weighted,
+                "recall_macro": metrics.recall.macro, "recall_micro": metrics.recall.micro, "recall_weighted": metrics.recall.weighted,
+                "f1_macro": metrics.f1.macro, "f1_micro": metrics.f1.micro, "f1_weighted": metrics.f1.weighted,
+                "log_loss": metrics.logLoss, "roc_auc_ovr": metrics.rocAUC.macro, "roc_auc_ovr_weighted": metrics.rocAUC.weighted,
+            ], confusion: metrics.confusion)
+        case .regression:
+            let metrics = try RegressionMetrics(targets: pick(inputs.targets), predictions: pick(scores.columns[0]), weights: weights)
+            return ModelMetrics(values: [
+                "mse": .value(metrics.meanSquaredError), "rmse": .value(metrics.rootMeanSquaredError),
+                "mae": .value(metrics.meanAbsoluteError), "r2": .value(metrics.r2),
+                "median_absolute_error": metrics.medianAbsoluteError, "mape": .value(metrics.meanAbsolutePercentageError),
+            ], confusion: nil)
+        }
+    }
+}
+
+/// The Poisson paired bootstrap over the requested metrics: intervals for the candidate, the baseline and
+/// their difference, all from the same resampled row weights.
+struct BootstrapIntervals {
+    var candidate: [String: ClosedRange<Double>] = [:]
+    var baseline: [String: ClosedRange<Double>] = [:]
+    var difference: [String: ClosedRange<Double>] = [:]
+
+    init(task: EvalTask, inputs: EvalInputs, metrics: [String], threshold: Double, resamples: Int, seed: UInt64, level: Double) throws {
+        var candidateDraws: [String: [Double]] = [:], baselineDraws: [String: [Double]] = [:], differenceDraws: [String: [Double]] = [:]
+        // AUC and AP are recomputed from one sort per model; the rest from a weighted pass.
+        let rankingOnly = task == .binary && Set(metrics).isSubset(of: ["roc_auc", "average_precision"])
+        let labels = inputs.labels.map { UInt8($0) }
+        let candidateRanking = rankingOnly ? ResamplableRanking(labels: labels, scores: inputs.candidate.columns[0]) : nil
+        let baselineRanking = rankingOnly ? inputs.baseline.map { ResamplableRanking(labels: labels, scores: $0.columns[0]) } : nil
+        var failure: (any Error)?
+        PoissonBootstrap(rows: inputs.rowCount, resamples: resamples, seed: seed).forEachResample { _, draw in
+            let weights = inputs.weights.map { zip($0, draw).map { $0 * $1 } } ?? draw
+            do {
+                let first: [String: MetricValue], second: [String: MetricValue]?
+                if let candidateRanking {
+                    let (auc, ap) = candidateRanking.metrics(weights: weights)
+                    first = ["roc_auc": auc, "average_precision": ap]
+                    second = baselineRanking.map { let (auc, ap) = $0.metrics(weights: weights); return ["roc_auc": auc, "average_precision": ap] }
+                } else {
+                    first = try ModelMetrics.compute(task: task, inputs: inputs, scores: inputs.candidate, threshold: threshold, weights: weights).values
+                    second = try inputs.baseline.map { try ModelMetrics.compute(task: task, inputs: inputs, scores: $0, threshold: threshold, weights: weights).values }
+                }
+                for name in metrics {
+                    guard let value = first[name]?.number else { continue }
+                    candidateDraws[name, default: []].append(value)
+                    if let other = second?[name]?.number {
+                        baselineDraws[name, default: []].append(other)
+                        differenceDraws[name, default: []].append(value - other)
+                    }
+                }
+            } catch {
+                failure = failure ?? error  // a resample whose weights are all zero; rare at useful sizes
+            }
+        }
+        if candidateDraws.isEmpty, let failure { throw failure }
+        for (name, draws) in candidateDraws { candidate[name] = PoissonBootstrap.interval(draws, level: level) }
+        for (name, draws) in baselineDraws { baseline[name] = PoissonBootstrap.interval(draws, level: level) }
+        for (name, draws) in differenceDraws { difference[name] = PoissonBootstrap.interval(draws, level: level) }
+    }
+}
