@@ -89,23 +89,22 @@ public struct MulticlassMetrics: Sendable {
         if !probabilitiesValid {
             let reason = "each row's class probabilities must lie in [0, 1] and sum to 1"
             rocAUC = (.undefined(reason), .undefined(reason))
-        } else if let missing = support.firstIndex(of: 0) {
-            let reason = "class \(missing) has no rows, so its one-vs-rest AUC is undefined"
-            rocAUC = (.undefined(reason), .undefined(reason))
         } else {
-            var aucs: [Double] = []
+            // Per class, one-vs-rest; a class without rows has no AUC: it makes the macro mean undefined,
+            // and weighs nothing in the prevalence-weighted mean (scikit-learn sets its weight to 0).
+            var aucs: [Double?] = []
             for c in 0..<k {
                 let binary = labels.map { UInt8($0 == c ? 1 : 0) }
-                guard let predictions = try? BinaryPredictions(labels: binary, scores: probabilities[c], weights: weights),
-                      let auc = BinaryRanking(predictions).rocAUC.number else { continue }
-                aucs.append(auc)
+                let predictions = try? BinaryPredictions(labels: binary, scores: probabilities[c], weights: weights)
+                aucs.append(support[c] > 0 ? predictions.flatMap { BinaryRanking($0).rocAUC.number } : nil)
             }
-            if aucs.count == k {
-                rocAUC = (.value(aucs.reduce(0, +) / Double(k)), .value(zip(aucs, support).reduce(0) { $0 + $1.0 * $1.1 } / all))
-            } else {
-                let reason = "a class is present in every row or in none (with weights)"
-                rocAUC = (.undefined(reason), .undefined(reason))
-            }
+            let present = zip(aucs, support).compactMap { auc, weight in auc.map { ($0, weight) } }
+            let macro: MetricValue = present.count == k ? .value(present.reduce(0) { $0 + $1.0 } / Double(k))
+                : .undefined("a class has no rows (or is in every row), so its one-vs-rest AUC is undefined")
+            let weight = present.reduce(0) { $0 + $1.1 }
+            let weighted: MetricValue = present.isEmpty || weight == 0 ? .undefined("no class has a defined one-vs-rest AUC")
+                : .value(present.reduce(0) { $0 + $1.0 * $1.1 } / weight)
+            rocAUC = (macro, weighted)
         }
     }
 }

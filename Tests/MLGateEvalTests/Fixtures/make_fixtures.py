@@ -79,6 +79,24 @@ def regression_case(name, y, p, w=None):
             "weights": None if w is None else hexes(w), "metrics": out}
 
 
+def multiclass_case(name, y, proba, w=None):
+    y = np.asarray(y, dtype=np.int64)
+    proba = np.asarray(proba, dtype=np.float64)
+    kw = {} if w is None else {"sample_weight": np.asarray(w, dtype=np.float64)}
+    pred = np.argmax(proba, axis=1)
+    labels = list(range(proba.shape[1]))
+    out = {"accuracy": num(M.accuracy_score(y, pred, **kw))}
+    for avg in ["macro", "micro", "weighted"]:
+        out[f"precision_{avg}"] = num(M.precision_score(y, pred, labels=labels, average=avg, zero_division=np.nan, **kw))
+        out[f"recall_{avg}"] = num(M.recall_score(y, pred, labels=labels, average=avg, zero_division=np.nan, **kw))
+        out[f"f1_{avg}"] = num(M.f1_score(y, pred, labels=labels, average=avg, zero_division=np.nan, **kw))
+    out["log_loss"] = num(M.log_loss(y, proba, labels=labels, **kw))
+    out["roc_auc_ovr"] = num(M.roc_auc_score(y, proba, multi_class="ovr", average="macro", labels=labels, **kw))
+    out["roc_auc_ovr_weighted"] = num(M.roc_auc_score(y, proba, multi_class="ovr", average="weighted", labels=labels, **kw))
+    return {"name": name, "labels": y.tolist(), "probabilities": [hexes(proba[:, c]) for c in labels],
+            "weights": None if w is None else hexes(w), "metrics": out}
+
+
 def delong_case(name, y, a, b):
     from reference import fast_delong
     y = np.asarray(y, dtype=np.int64)
@@ -134,6 +152,17 @@ def main():
         regression_case("constant target", np.full(n, 3.0), t),
         regression_case("odd length", t[:1999], t[:1999] * 1.1),
     ]
+    k = 4
+    yk = rng.integers(0, k, size=n)
+    logits = rng.normal(size=(n, k)) + 1.5 * np.eye(k)[yk]
+    proba = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    rare = np.where(yk == 3, 0, yk)
+    multiclass = [
+        multiclass_case("four classes", yk, proba),
+        multiclass_case("four classes, weighted", yk, proba, rng.random(n)),
+        multiclass_case("rounded probabilities", yk, np.round(proba, 2) / np.round(proba, 2).sum(axis=1, keepdims=True)),
+        multiclass_case("a class with no rows", rare, proba),
+    ]
     s2 = 1 / (1 + np.exp(-(rng.normal(size=n) + 0.8 * y - 0.6)))
     delong = [
         delong_case("untied", y, s, s2),
@@ -148,7 +177,7 @@ def main():
         mcnemar_case("exact, both sides", ys, np.where(small < 3, 1 - ys, ys), np.where((small >= 3) & (small < 10), 1 - ys, ys)),
     ]
     info = {"sklearn": sklearn.__version__, "numpy": np.__version__, "scipy": __import__("scipy").__version__}
-    for name, data in [("binary", binary), ("regression", regression), ("delong", delong), ("mcnemar", mcnemar)]:
+    for name, data in [("binary", binary), ("multiclass", multiclass), ("regression", regression), ("delong", delong), ("mcnemar", mcnemar)]:
         with open(os.path.join(HERE, f"{name}.json"), "w") as f:
             json.dump({"made_with": info, "cases": data}, f, separators=(",", ":"))
     print("wrote fixtures with", info)
