@@ -63,6 +63,10 @@ let package = Package(
         ),
         .executableTarget(name: "mlgate", dependencies: ["MLGateCLI"], swiftSettings: swiftSettings),
 
+        // MARK: Benchmarks — executables that time the kernel beside anchors (Benchmarks/eval.sh).
+        .executableTarget(name: "mlgate-evalbench", dependencies: ["MLGateEval", "MLGateData"], path: "Benchmarks/EvalBench",
+                          swiftSettings: swiftSettings),
+
         // MARK: Tests — shared helpers, then one target per module.
         .target(name: "MLGateTestSupport", dependencies: ["MLGateCore"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateDataTests", dependencies: ["MLGateData"], swiftSettings: swiftSettings),

@@ -7,7 +7,7 @@ struct ModelMetrics {
 
     /// Computes every metric of `task` for `scores` on the rows `subset` (all rows when nil).
     static func compute(task: EvalTask, inputs: EvalInputs, scores: ModelScores, threshold: Double,
-                        subset: [Int]? = nil, weights override: [Double]? = nil) throws -> ModelMetrics {
+                        subset: [Int]? = nil, weights override: [Double]? = nil, names: [String]? = nil) throws -> ModelMetrics {
         func pick<T>(_ values: [T]) -> [T] { subset.map { $0.map { values[$0] } } ?? values }
         let weights = override.map(pick) ?? inputs.weights.map(pick)
         switch task {
@@ -32,11 +32,12 @@ struct ModelMetrics {
             ], confusion: metrics.confusion)
         case .regression:
             let metrics = try RegressionMetrics(targets: pick(inputs.targets), predictions: pick(scores.columns[0]), weights: weights)
-            return ModelMetrics(values: [
+            var values: [String: MetricValue] = [
                 "mse": .value(metrics.meanSquaredError), "rmse": .value(metrics.rootMeanSquaredError),
-                "mae": .value(metrics.meanAbsoluteError), "r2": .value(metrics.r2),
-                "median_absolute_error": metrics.medianAbsoluteError, "mape": .value(metrics.meanAbsolutePercentageError),
-            ], confusion: nil)
+                "mae": .value(metrics.meanAbsoluteError), "r2": .value(metrics.r2), "mape": .value(metrics.meanAbsolutePercentageError),
+            ]
+            if names?.contains("median_absolute_error") ?? true { values["median_absolute_error"] = metrics.medianAbsoluteError }
+            return ModelMetrics(values: values, confusion: nil)
         }
     }
 }
@@ -56,17 +57,23 @@ struct BootstrapIntervals {
         let candidateRanking = rankingOnly ? ResamplableRanking(labels: labels, scores: inputs.candidate.columns[0]) : nil
         let baselineRanking = rankingOnly ? inputs.baseline.map { ResamplableRanking(labels: labels, scores: $0.columns[0]) } : nil
         var failure: (any Error)?
-        PoissonBootstrap(rows: inputs.rowCount, resamples: resamples, seed: seed).forEachResample { _, draw in
-            let weights = inputs.weights.map { zip($0, draw).map { $0 * $1 } } ?? draw
+        PoissonBootstrap(rows: inputs.rowCount, resamples: resamples, seed: seed).forEachResample { _, counts in
             do {
                 let first: [String: MetricValue], second: [String: MetricValue]?
-                if let candidateRanking {
-                    let (auc, ap) = candidateRanking.metrics(weights: weights)
+                if let candidateRanking, inputs.weights == nil {
+                    let (auc, ap) = candidateRanking.metrics(counts: counts)
                     first = ["roc_auc": auc, "average_precision": ap]
-                    second = baselineRanking.map { let (auc, ap) = $0.metrics(weights: weights); return ["roc_auc": auc, "average_precision": ap] }
+                    second = baselineRanking.map { let (auc, ap) = $0.metrics(counts: counts); return ["roc_auc": auc, "average_precision": ap] }
                 } else {
-                    first = try ModelMetrics.compute(task: task, inputs: inputs, scores: inputs.candidate, threshold: threshold, weights: weights).values
-                    second = try inputs.baseline.map { try ModelMetrics.compute(task: task, inputs: inputs, scores: $0, threshold: threshold, weights: weights).values }
+                    let weights = inputs.weights.map { zip($0, counts).map { $0 * Double($1) } } ?? counts.map(Double.init)
+                    if let candidateRanking {
+                        let (auc, ap) = candidateRanking.metrics(weights: weights)
+                        first = ["roc_auc": auc, "average_precision": ap]
+                        second = baselineRanking.map { let (auc, ap) = $0.metrics(weights: weights); return ["roc_auc": auc, "average_precision": ap] }
+                    } else {
+                        first = try ModelMetrics.compute(task: task, inputs: inputs, scores: inputs.candidate, threshold: threshold, weights: weights, names: metrics).values
+                        second = try inputs.baseline.map { try ModelMetrics.compute(task: task, inputs: inputs, scores: $0, threshold: threshold, weights: weights, names: metrics).values }
+                    }
                 }
                 for name in metrics {
                     guard let value = first[name]?.number else { continue }

@@ -86,10 +86,10 @@ struct EvalReportBuilder {
                 skipped.append(.init(value: value, rows: rows.count))
                 continue
             }
-            let metrics = try ModelMetrics.compute(task: task, inputs: inputs, scores: inputs.candidate, threshold: command.threshold, subset: rows)
+            let metrics = try ModelMetrics.compute(task: task, inputs: inputs, scores: inputs.candidate, threshold: command.threshold, subset: rows, names: names)
             let split = EvalReport.split(metrics.values, names: names)
             let baseline = try inputs.baseline.map {
-                EvalReport.split(try ModelMetrics.compute(task: task, inputs: inputs, scores: $0, threshold: command.threshold, subset: rows).values, names: names).metrics
+                EvalReport.split(try ModelMetrics.compute(task: task, inputs: inputs, scores: $0, threshold: command.threshold, subset: rows, names: names).values, names: names).metrics
             }
             groups.append(.init(value: value, rows: rows.count, metrics: split.metrics, undefined: split.undefined, baseline_metrics: JSONNullable(baseline)))
         }

@@ -59,9 +59,18 @@ enum DecimalParser {
             }
             p += 1
         }
-        // Fraction.
+        // Fraction: eight digits at a time while they fit in the 19 the mantissa holds.
         if p < end, p.pointee == UInt8(ascii: ".") {
             p += 1
+            while mantissa != 0, significantDigits <= 11, end - p >= 8 {
+                let chunk = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)
+                guard (chunk &+ 0x4646_4646_4646_4646 | chunk &- 0x3030_3030_3030_3030) & 0x8080_8080_8080_8080 == 0 else { break }
+                mantissa = mantissa &* 100_000_000 &+ eightDigits(chunk)
+                significantDigits += 8
+                digitsSeen += 8
+                exponent -= 8
+                p += 8
+            }
             while p < end, isDigit(p.pointee) {
                 let digit = UInt64(p.pointee &- 48)
                 digitsSeen += 1
@@ -99,6 +108,15 @@ enum DecimalParser {
 
     @inline(__always)
     private static func isDigit(_ byte: UInt8) -> Bool { byte &- 48 < 10 }
+
+    /// The value of eight ASCII digits loaded little-endian (fast_float's SWAR conversion).
+    @inline(__always)
+    private static func eightDigits(_ chunk: UInt64) -> UInt64 {
+        var value = chunk &- 0x3030_3030_3030_3030
+        value = value &* 10 &+ (value >> 8)
+        let mask: UInt64 = 0x0000_00FF_0000_00FF
+        return ((value & mask) &* 0x000F_4240_0000_0064 &+ ((value >> 16) & mask) &* 0x0000_2710_0000_0001) >> 32
+    }
 
     private static func special(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, negative: Bool) -> Result {
         var word = ""

@@ -20,7 +20,8 @@ enum DelimitedReader {
             }
         }
 
-        func number(_ scratch: [UInt8]) -> DecimalParser.Result {
+        @inline(__always)
+        func number(_ scratch: borrowing [UInt8]) -> DecimalParser.Result {
             switch self {
             case .mapped(let start, let count): DecimalParser.parse(start, count: count)
             case .unescaped: scratch.withUnsafeBufferPointer { buffer in
@@ -44,7 +45,7 @@ enum DelimitedReader {
         cursor.consumeLineEnd()
 
         var targets = [Target](repeating: .skip, count: header.count)
-        var numberColumns: [[Double]] = [], numberNames: [String] = []
+        var numberColumns: [NumberColumn] = [], numberNames: [String] = []
         var textColumns: [[String]] = [], textNames: [String] = []
         for request in columns {
             let matches = header.indices.filter { header[$0] == request.name }
@@ -55,7 +56,7 @@ enum DelimitedReader {
             switch request.kind {
             case .number:
                 targets[index] = .number(numberColumns.count)
-                numberColumns.append([])
+                numberColumns.append(NumberColumn())
                 numberNames.append(request.name)
             case .text:
                 targets[index] = .text(textColumns.count)
@@ -78,7 +79,7 @@ enum DelimitedReader {
                         break
                     case .number(let slot):
                         switch field.number(scratch) {
-                        case .number(let value): numberColumns[slot].append(value)
+                        case .number(let value): numberColumns[slot].append(value)  // a class: no copy-on-write check
                         case .notANumber:
                             let text = field.text(scratch)
                             throw DataError(path: file.path, line: line, column: header[fieldIndex],
@@ -100,9 +101,19 @@ enum DelimitedReader {
         guard !lines.isEmpty else { throw DataError(path: file.path, message: "the file has a header but no rows.") }
         return DataTable(
             path: file.path, columnNames: header, rowCount: lines.count,
-            numbers: Dictionary(uniqueKeysWithValues: zip(numberNames, numberColumns)),
+            numbers: Dictionary(uniqueKeysWithValues: zip(numberNames, numberColumns.map(\.values))),
             texts: Dictionary(uniqueKeysWithValues: zip(textNames, textColumns)),
             lines: lines)
+    }
+
+    /// A growing column of numbers; a class, so appending through an array of columns copies nothing.
+    private final class NumberColumn {
+        private(set) var values: [Double] = []
+
+        init() { values.reserveCapacity(1 << 16) }
+
+        @inline(__always)
+        func append(_ value: Double) { values.append(value) }
     }
 
     /// A position in the mapped bytes, with the line it is on.

@@ -1,17 +1,3 @@
-/// Counts or weights of one tie group; `UInt64` for unweighted rows (exact integer arithmetic), `Double`
-/// for weighted ones.
-protocol GroupAmount: Numeric, Comparable {
-    var doubleValue: Double { get }
-}
-
-extension UInt64: GroupAmount {
-    @inline(__always) var doubleValue: Double { Double(self) }
-}
-
-extension Double: GroupAmount {
-    @inline(__always) var doubleValue: Double { self }
-}
-
 /// One point of a ranking curve: cumulative positives and negatives at or above a threshold.
 public struct CurvePoint: Hashable, Sendable {
     /// The score threshold (rows with a score ≥ it count as positive).
@@ -41,13 +27,13 @@ public struct PrecisionRecallCurve: Hashable, Sendable {
 /// tie groups; the curves walk the same order again when asked.
 ///
 /// Unweighted rows are split by label and each side's keys radix-sorted (keys only, no row ids); with
-/// weights, (key, row) pairs are sorted so each group's weights can be summed. AUC is the Mann–Whitney
-/// count `2U = Σ_g N_g·(2·P_above + P_g)` with one division at the end, AP is scikit-learn's step sum
-/// `Σ_k P_k·TP_k/(TP_k+FP_k) / P` (anchors-eval §6.2–6.3).
+/// weights, rows are argsorted once (`SortedWalk`) so each group's weights can be summed. AUC is the
+/// Mann–Whitney count `2U = Σ_g N_g·(2·P_above + P_g)` with one division at the end (exact in integers
+/// when unweighted), AP is scikit-learn's step sum `Σ_k P_k·TP_k/(TP_k+FP_k) / P` (anchors-eval §6.2–6.3).
 public struct BinaryRanking: Sendable {
     private enum Order: Sendable {
         case split(positives: [UInt64], negatives: [UInt64])
-        case weighted(rows: [KeyedRow], labels: [UInt8], weights: [Double])
+        case weighted(SortedWalk, weights: [Double], scores: [Double])
     }
 
     private let order: Order
@@ -62,113 +48,125 @@ public struct BinaryRanking: Sendable {
 
     /// Sorts the scores and computes AUC and AP.
     public init(_ predictions: BinaryPredictions) {
+        let sums: (twoU: Double, positive: Double, negative: Double, precision: Double)
         if let weights = predictions.weights {
-            var rows = [KeyedRow]()
-            rows.reserveCapacity(predictions.count)
-            for (row, score) in predictions.scores.enumerated() where weights[row] > 0 {
-                rows.append(KeyedRow(key: orderKey(score), row: row))
-            }
-            rows.radixSort()
-            order = .weighted(rows: rows, labels: predictions.labels, weights: weights)
+            let walk = SortedWalk(labels: predictions.labels, scores: predictions.scores)
+            sums = walk.rankingSums(weights: weights)
+            order = .weighted(walk, weights: weights, scores: predictions.scores)
         } else {
-            var positives = [UInt64](), negatives = [UInt64]()
-            positives.reserveCapacity(predictions.labels.count / 2)
-            negatives.reserveCapacity(predictions.labels.count / 2)
-            for (label, score) in zip(predictions.labels, predictions.scores) {
-                if label == 1 { positives.append(orderKey(score)) } else { negatives.append(orderKey(score)) }
-            }
-            positives.radixSort()
-            negatives.radixSort()
+            let (positives, negatives) = Self.splitAndSort(labels: predictions.labels, scores: predictions.scores)
+            sums = Self.rankingSums(positives: positives, negatives: negatives)
             order = .split(positives: positives, negatives: negatives)
         }
-        let summary: (positive: Double, negative: Double, auc: MetricValue, ap: MetricValue)
-        switch order {
-        case .split(let positives, let negatives):
-            summary = Self.summarize { Self.walk(positives: positives, negatives: negatives, $0) }
-        case .weighted(let rows, let labels, let weights):
-            summary = Self.summarize { Self.walk(rows: rows, labels: labels, weights: weights, $0) }
-        }
-        positiveWeight = summary.positive
-        negativeWeight = summary.negative
-        rocAUC = summary.auc
-        averagePrecision = summary.ap
+        (positiveWeight, negativeWeight, rocAUC, averagePrecision) = Self.metrics(sums)
     }
 
-    // MARK: Walks (highest score first)
+    /// AUC and AP from the walk's sums; undefined when a class is missing.
+    static func metrics(_ sums: (twoU: Double, positive: Double, negative: Double, precision: Double))
+        -> (Double, Double, MetricValue, MetricValue) {
+        guard sums.positive > 0, sums.negative > 0 else {
+            let reason = sums.positive > 0 ? "only positive labels are present" : "only negative labels are present"
+            return (sums.positive, sums.negative, .undefined(reason), .undefined(reason))
+        }
+        return (sums.positive, sums.negative, .value(sums.twoU / (2 * sums.positive * sums.negative)), .value(sums.precision / sums.positive))
+    }
 
-    /// Calls `body(key, positives, negatives)` for each tie group of the split, sorted keys.
+    /// Each class's order keys, radix-sorted ascending, in arrays of exactly the right size.
+    private static func splitAndSort(labels: [UInt8], scores: [Double]) -> (positives: [UInt64], negatives: [UInt64]) {
+        let count = labels.count
+        let positiveCount = labels.withUnsafeBufferPointer { label in
+            var total = 0
+            for index in 0..<count { total &+= Int(label[index]) }
+            return total
+        }
+        let negativeCount = count - positiveCount
+        var negatives: [UInt64] = []
+        var positives = [UInt64](unsafeUninitializedCapacity: positiveCount) { positiveBuffer, positivesDone in
+            negatives = [UInt64](unsafeUninitializedCapacity: negativeCount) { negativeBuffer, negativesDone in
+                labels.withUnsafeBufferPointer { label in
+                    scores.withUnsafeBufferPointer { score in
+                        var p = 0, n = 0
+                        for index in 0..<count {
+                            let key = orderKey(score[index])
+                            if label[index] == 1 { positiveBuffer[p] = key; p &+= 1 } else { negativeBuffer[n] = key; n &+= 1 }
+                        }
+                    }
+                }
+                negativesDone = negativeCount
+            }
+            positivesDone = positiveCount
+        }
+        let scratch = allocateLarge(UInt64.self, count: max(positiveCount, negativeCount))
+        defer { deallocateLarge(scratch) }
+        positives.withUnsafeMutableBufferPointer { if let base = $0.baseAddress { radixSort(base, count: positiveCount, scratch: scratch) } }
+        negatives.withUnsafeMutableBufferPointer { if let base = $0.baseAddress { radixSort(base, count: negativeCount, scratch: scratch) } }
+        return (positives, negatives)
+    }
+
+    /// Calls `body(key, positives, negatives)` for each tie group of two ascending key arrays, highest first.
     @inline(__always)
-    private static func walk(positives: [UInt64], negatives: [UInt64], _ body: (UInt64, UInt64, UInt64) -> Void) {
+    private static func walk(positives: [UInt64], negatives: [UInt64], _ body: (UInt64, Int, Int) -> Void) {
         positives.withUnsafeBufferPointer { positive in
             negatives.withUnsafeBufferPointer { negative in
                 var i = positive.count &- 1
                 var j = negative.count &- 1
                 while i >= 0 || j >= 0 {
                     let key = i < 0 ? negative[j] : j < 0 ? positive[i] : max(positive[i], negative[j])
-                    var groupPositives: UInt64 = 0
-                    var groupNegatives: UInt64 = 0
-                    while i >= 0, positive[i] == key { groupPositives &+= 1; i &-= 1 }
-                    while j >= 0, negative[j] == key { groupNegatives &+= 1; j &-= 1 }
-                    body(key, groupPositives, groupNegatives)
+                    let topPositive = i
+                    while i >= 0, positive[i] == key { i &-= 1 }
+                    let topNegative = j
+                    while j >= 0, negative[j] == key { j &-= 1 }
+                    body(key, topPositive &- i, topNegative &- j)
                 }
             }
         }
     }
 
-    /// Calls `body(key, positive weight, negative weight)` for each tie group of the weighted rows.
-    @inline(__always)
-    static func walk(rows: [KeyedRow], labels: [UInt8], weights: [Double], _ body: (UInt64, Double, Double) -> Void) {
-        var index = rows.count - 1
-        while index >= 0 {
-            let key = rows[index].key
-            var positive = 0.0, negative = 0.0
-            while index >= 0, rows[index].key == key {
-                let row = rows[index].row
-                if labels[row] == 1 { positive += weights[row] } else { negative += weights[row] }
-                index -= 1
-            }
-            body(key, positive, negative)
-        }
-    }
-
-    static func summarize<Amount: GroupAmount>(
-        _ walk: ((UInt64, Amount, Amount) -> Void) -> Void
-    ) -> (positive: Double, negative: Double, auc: MetricValue, ap: MetricValue) {
-        var twoU: Amount = 0
-        var positivesAbove: Amount = 0
-        var negativesAbove: Amount = 0
-        var precisionSum = CompensatedSum()
-        walk { _, positives, negatives in
-            twoU += negatives * (2 * positivesAbove + positives)
-            positivesAbove += positives
-            negativesAbove += negatives
-            if positives > 0 {
-                let truePositives = positivesAbove.doubleValue
-                precisionSum.add(positives.doubleValue * (truePositives / (truePositives + negativesAbove.doubleValue)))
+    /// The unweighted sums, with 2U exact in integers.
+    private static func rankingSums(positives: [UInt64], negatives: [UInt64]) -> (twoU: Double, positive: Double, negative: Double, precision: Double) {
+        var twoU: UInt64 = 0, positivesAbove = 0, negativesAbove = 0
+        var precision = CompensatedSum()
+        walk(positives: positives, negatives: negatives) { _, groupPositives, groupNegatives in
+            twoU &+= UInt64(groupNegatives) &* UInt64(2 &* positivesAbove &+ groupPositives)
+            positivesAbove &+= groupPositives
+            negativesAbove &+= groupNegatives
+            if groupPositives > 0 {
+                precision.add(Double(groupPositives) * (Double(positivesAbove) / Double(positivesAbove &+ negativesAbove)))
             }
         }
-        let positive = positivesAbove.doubleValue, negative = negativesAbove.doubleValue
-        guard positive > 0, negative > 0 else {
-            let reason = positive > 0 ? "only positive labels are present" : "only negative labels are present"
-            return (positive, negative, .undefined(reason), .undefined(reason))
-        }
-        return (positive, negative, .value(twoU.doubleValue / (2 * positive * negative)), .value(precisionSum.value / positive))
+        return (Double(twoU), Double(positivesAbove), Double(negativesAbove), precision.value)
     }
 
-    /// Cumulative counts at each distinct threshold, highest first (scikit-learn's `_binary_clf_curve`).
+    /// Cumulative counts at each distinct threshold, highest first (scikit-learn's `_binary_clf_curve`;
+    /// groups whose rows all weigh 0 are dropped, as scikit-learn drops zero-weight rows).
     public func thresholdPoints() -> [CurvePoint] {
         var points: [CurvePoint] = []
         var truePositives = 0.0, falsePositives = 0.0
-        func add(_ key: UInt64, _ positives: Double, _ negatives: Double) {
-            truePositives += positives
-            falsePositives += negatives
-            points.append(CurvePoint(threshold: score(fromKey: key), truePositives: truePositives, falsePositives: falsePositives))
-        }
         switch order {
         case .split(let positives, let negatives):
-            Self.walk(positives: positives, negatives: negatives) { add($0, Double($1), Double($2)) }
-        case .weighted(let rows, let labels, let weights):
-            Self.walk(rows: rows, labels: labels, weights: weights) { add($0, $1, $2) }
+            Self.walk(positives: positives, negatives: negatives) { key, groupPositives, groupNegatives in
+                truePositives += Double(groupPositives)
+                falsePositives += Double(groupNegatives)
+                points.append(CurvePoint(threshold: score(fromKey: key), truePositives: truePositives, falsePositives: falsePositives))
+            }
+        case .weighted(let walk, let weights, let scores):
+            var groupPositive = 0.0, groupNegative = 0.0
+            var lastRow = 0
+            for position in 0..<walk.count {
+                let entry = walk.entries[position]
+                let row = Int(entry & ~SortedWalk.labelBit)
+                lastRow = row
+                if entry & SortedWalk.labelBit != 0 { groupPositive += weights[row] } else { groupNegative += weights[row] }
+                if walk.groupEnds[position] != 0 {
+                    if groupPositive + groupNegative > 0 {
+                        truePositives += groupPositive
+                        falsePositives += groupNegative
+                        points.append(CurvePoint(threshold: scores[lastRow], truePositives: truePositives, falsePositives: falsePositives))
+                    }
+                    groupPositive = 0
+                    groupNegative = 0
+                }
+            }
         }
         return points
     }

@@ -64,22 +64,32 @@ public struct PoissonBootstrap: Sendable {
         self.seed = seed
     }
 
-    /// Calls `body(index, weights)` for each resample, in order.
-    public func forEachResample(_ body: (Int, [Double]) -> Void) {
+    /// Calls `body(index, counts)` for each resample, in order: `counts[row]` is how many times the row
+    /// is drawn (0…7), to be used as its weight.
+    public func forEachResample(_ body: (Int, [UInt8]) -> Void) {
         var generator = Xoshiro256(seed: seed)
-        var weights = [Double](repeating: 0, count: rows)
-        let table = Self.table
-        for resample in 0..<resamples {
-            var row = 0
-            while row < rows {
-                var random = generator.next()
-                for _ in 0..<4 where row < rows {
-                    weights[row] = Double(table[Int(random & 0xFFFF)])
-                    random >>= 16
-                    row += 1
+        var counts = [UInt8](repeating: 0, count: rows)
+        Self.table.withUnsafeBufferPointer { table in
+            for resample in 0..<resamples {
+                counts.withUnsafeMutableBufferPointer { count in
+                    var row = 0
+                    while row &+ 4 <= rows {
+                        let random = generator.next()
+                        count[row] = table[Int(random & 0xFFFF)]
+                        count[row &+ 1] = table[Int((random >> 16) & 0xFFFF)]
+                        count[row &+ 2] = table[Int((random >> 32) & 0xFFFF)]
+                        count[row &+ 3] = table[Int(random >> 48)]
+                        row &+= 4
+                    }
+                    var random = generator.next()
+                    while row < rows {
+                        count[row] = table[Int(random & 0xFFFF)]
+                        random >>= 16
+                        row &+= 1
+                    }
                 }
+                body(resample, counts)
             }
-            body(resample, weights)
         }
     }
 
@@ -102,20 +112,22 @@ public struct PoissonBootstrap: Sendable {
 /// A binary model's scores sorted once with their row ids, so ROC AUC and average precision can be
 /// recomputed for any row weights in one O(n) walk (no sort per resample).
 public struct ResamplableRanking: Sendable {
-    private let rows: [KeyedRow]
-    private let labels: [UInt8]
+    private let walk: SortedWalk
 
     /// Sorts `scores` once.
     public init(labels: [UInt8], scores: [Double]) {
-        var rows = scores.enumerated().map { KeyedRow(key: orderKey($0.element), row: $0.offset) }
-        rows.radixSort()
-        self.rows = rows
-        self.labels = labels
+        walk = SortedWalk(labels: labels, scores: scores)
     }
 
-    /// AUC and AP with these row weights.
+    /// AUC and AP with these row weights (one per row, in the original row order).
     public func metrics(weights: [Double]) -> (rocAUC: MetricValue, averagePrecision: MetricValue) {
-        let summary = BinaryRanking.summarize { BinaryRanking.walk(rows: rows, labels: labels, weights: weights, $0) }
-        return (summary.auc, summary.ap)
+        let (_, _, auc, ap) = BinaryRanking.metrics(walk.rankingSums(weights: weights))
+        return (auc, ap)
+    }
+
+    /// AUC and AP with bootstrap counts as row weights.
+    public func metrics(counts: [UInt8]) -> (rocAUC: MetricValue, averagePrecision: MetricValue) {
+        let (_, _, auc, ap) = BinaryRanking.metrics(walk.rankingSums(counts: counts))
+        return (auc, ap)
     }
 }

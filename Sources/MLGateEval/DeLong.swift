@@ -6,34 +6,41 @@ struct DeLongComponents {
     /// The model's AUC, from the exact Mann–Whitney count.
     var auc: Double
 
-    /// One radix argsort, then one ascending walk over the tie groups.
+    /// One radix argsort, then one walk over the tie groups, highest score first.
     init(labels: [UInt8], scores: [Double], positives: Int, negatives: Int) {
-        var rows = scores.enumerated().map { KeyedRow(key: orderKey($0.element), row: $0.offset) }
-        rows.radixSort()
-        var components = [Double](repeating: 0, count: scores.count)
-        var negativesBelow = 0, positivesBelow = 0
-        var twoU: UInt64 = 0
+        let walk = SortedWalk(labels: labels, scores: scores)
         let m = Double(positives), n = Double(negatives)
-        var start = 0
-        while start < rows.count {
-            var end = start
-            var groupPositives = 0
-            while end < rows.count, rows[end].key == rows[start].key {
-                groupPositives += Int(labels[rows[end].row])
-                end += 1
+        var twoU: UInt64 = 0
+        components = [Double](unsafeUninitializedCapacity: scores.count) { component, initialized in
+            walk.entries.withUnsafeBufferPointer { entry in
+                walk.groupEnds.withUnsafeBufferPointer { end in
+                    var positivesAbove = 0, negativesAbove = 0
+                    var start = 0
+                    while start < entry.count {
+                        var stop = start
+                        var groupPositives = 0
+                        while true {
+                            groupPositives &+= Int(entry[stop] >> 31)
+                            stop &+= 1
+                            if end[stop &- 1] != 0 { break }
+                        }
+                        let groupNegatives = stop &- start &- groupPositives
+                        // Shares with ties counted ½: negatives a positive outranks, positives that outrank a negative.
+                        let outranked = (n - Double(negativesAbove) - 0.5 * Double(groupNegatives)) / n
+                        let outranking = (Double(positivesAbove) + 0.5 * Double(groupPositives)) / m
+                        for position in start..<stop {
+                            let value = entry[position]
+                            component[Int(value & ~SortedWalk.labelBit)] = value >> 31 != 0 ? outranked : outranking
+                        }
+                        twoU &+= UInt64(groupNegatives) &* UInt64(2 &* positivesAbove &+ groupPositives)
+                        positivesAbove &+= groupPositives
+                        negativesAbove &+= groupNegatives
+                        start = stop
+                    }
+                }
             }
-            let groupNegatives = end - start - groupPositives
-            let outranked = (Double(negativesBelow) + 0.5 * Double(groupNegatives)) / n
-            let outranking = 1 - (Double(positivesBelow) + 0.5 * Double(groupPositives)) / m
-            for index in start..<end {
-                components[rows[index].row] = labels[rows[index].row] == 1 ? outranked : outranking
-            }
-            twoU += UInt64(groupPositives) * UInt64(2 * negativesBelow + groupNegatives)
-            negativesBelow += groupNegatives
-            positivesBelow += groupPositives
-            start = end
+            initialized = scores.count
         }
-        self.components = components
         auc = Double(twoU) / (2 * m * n)
     }
 }
@@ -95,21 +102,21 @@ public struct DeLongTest: Hashable, Sendable {
 
     /// Sample covariances (divisor k − 1) of two models' components over the rows with `label`.
     private static func covariance(_ a: [Double], _ b: [Double], labels: [UInt8], label: UInt8) -> (aa: Double, bb: Double, ab: Double) {
-        var sumA = CompensatedSum(), sumB = CompensatedSum(), count = 0
-        for row in 0..<labels.count where labels[row] == label {
-            sumA.add(a[row])
-            sumB.add(b[row])
-            count += 1
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                labels.withUnsafeBufferPointer { labels in
+                    guard let a = a.baseAddress, let b = b.baseAddress, let l = labels.baseAddress else { return (0, 0, 0) }
+                    let count = labels.count
+                    @inline(__always) func member(_ i: Int) -> Double { l[i] == label ? 1 : 0 }
+                    let members = FastSums.sum(count, member)
+                    let meanA = FastSums.sum(count) { a[$0] * member($0) } / members
+                    let meanB = FastSums.sum(count) { b[$0] * member($0) } / members
+                    let divisor = members - 1
+                    return (FastSums.sum(count) { let d = a[$0] - meanA; return d * d * member($0) } / divisor,
+                            FastSums.sum(count) { let d = b[$0] - meanB; return d * d * member($0) } / divisor,
+                            FastSums.sum(count) { (a[$0] - meanA) * (b[$0] - meanB) * member($0) } / divisor)
+                }
+            }
         }
-        let meanA = sumA.value / Double(count), meanB = sumB.value / Double(count)
-        var aa = CompensatedSum(), bb = CompensatedSum(), ab = CompensatedSum()
-        for row in 0..<labels.count where labels[row] == label {
-            let da = a[row] - meanA, db = b[row] - meanB
-            aa.add(da * da)
-            bb.add(db * db)
-            ab.add(da * db)
-        }
-        let divisor = Double(count - 1)
-        return (aa.value / divisor, bb.value / divisor, ab.value / divisor)
     }
 }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// An order-preserving map from a score to an unsigned key: `a < b` exactly when `key(a) < key(b)`,
 /// and −0.0 and +0.0 share one key (scikit-learn puts them in one tie group).
 @inline(__always)
@@ -29,13 +33,34 @@ struct KeyedRow: RadixSortable {
     @inline(__always) var radixKey: UInt64 { key }
 }
 
+/// Memory for large work buffers, advised to use huge pages: fresh 4 KB pages cost more than the
+/// sort itself at 10⁷ keys (anchors-eval, swift-kernel-notes #7).
+func allocateLarge<Element>(_ type: Element.Type, count: Int) -> UnsafeMutablePointer<Element> {
+    let bytes = max(1, count * MemoryLayout<Element>.stride)
+    let huge = bytes >= 1 << 21
+    var raw: UnsafeMutableRawPointer?
+    guard posix_memalign(&raw, huge ? 1 << 21 : 64, bytes) == 0, let raw else {
+        // Out of memory: let Swift's allocator report it the way it reports every failed allocation.
+        let pointer = UnsafeMutablePointer<Element>.allocate(capacity: max(1, count))
+        return pointer
+    }
+    if huge { _ = madvise(raw, bytes, MADV_HUGEPAGE) }
+    return raw.bindMemory(to: Element.self, capacity: count)
+}
+
+/// Frees memory from `allocateLarge`.
+func deallocateLarge<Element>(_ pointer: UnsafeMutablePointer<Element>) {
+    free(pointer)
+}
+
 /// Sorts `count` elements ascending by key: LSD radix with 8-bit digits, all eight histograms from one
 /// counting pass, and passes skipped where every element has the same digit (the top bytes of
 /// probabilities never vary). Not stable-sensitive: equal keys form one tie group anyway.
-func radixSort<Element: RadixSortable>(_ data: UnsafeMutablePointer<Element>, count: Int) {
+/// `scratch`, when given, must hold `count` elements; otherwise one is allocated.
+func radixSort<Element: RadixSortable>(_ data: UnsafeMutablePointer<Element>, count: Int, scratch given: UnsafeMutablePointer<Element>? = nil) {
     guard count > 1 else { return }
-    let scratch = UnsafeMutablePointer<Element>.allocate(capacity: count)
-    defer { scratch.deallocate() }
+    let scratch = given ?? allocateLarge(Element.self, count: count)
+    defer { if given == nil { deallocateLarge(scratch) } }
     let counts = UnsafeMutablePointer<Int>.allocate(capacity: 8 * 256)
     defer { counts.deallocate() }
     counts.initialize(repeating: 0, count: 8 * 256)

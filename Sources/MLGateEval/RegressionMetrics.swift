@@ -6,8 +6,23 @@ public struct RegressionMetrics: Hashable, Sendable {
     public let meanAbsoluteError: Double
     public let r2: Double
     public let meanAbsolutePercentageError: Double
-    /// Undefined with sample weights (scikit-learn's weighted percentile is not reproduced).
-    public let medianAbsoluteError: MetricValue
+    private let targets: [Double], predictions: [Double], weighted: Bool
+
+    /// The median absolute error (computed on demand: it needs a selection pass). Undefined with sample
+    /// weights (scikit-learn's weighted percentile is not reproduced).
+    public var medianAbsoluteError: MetricValue {
+        guard !weighted else { return .undefined("the median absolute error is computed without sample weights") }
+        return .value(Self.median(of: zip(targets, predictions).map { abs($0 - $1) }))
+    }
+
+    public static func == (lhs: RegressionMetrics, rhs: RegressionMetrics) -> Bool {
+        lhs.targets == rhs.targets && lhs.predictions == rhs.predictions && lhs.weighted == rhs.weighted
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(meanSquaredError)
+        hasher.combine(r2)
+    }
 
     /// Validates the arrays and computes every metric.
     public init(targets: [Double], predictions: [Double], weights: [Double]? = nil) throws(EvalError) {
@@ -23,38 +38,78 @@ public struct RegressionMetrics: Hashable, Sendable {
             if let row = weights.firstIndex(where: { $0 < 0 }) { throw .negativeWeight(row: row, value: weights[row]) }
             guard weights.contains(where: { $0 > 0 }) else { throw .zeroTotalWeight }
         }
-        var totalWeight = CompensatedSum(), weightedTargets = CompensatedSum()
-        var squared = CompensatedSum(), absolute = CompensatedSum(), percentage = CompensatedSum()
-        for row in 0..<targets.count {
-            let weight = weights?[row] ?? 1
-            let error = targets[row] - predictions[row]
-            totalWeight.add(weight)
-            weightedTargets.add(targets[row] * weight)
-            squared.add(error * error * weight)
-            absolute.add(abs(error) * weight)
-            percentage.add(abs(error) / max(abs(targets[row]), .ulpOfOne) * weight)
+        let sums = targets.withUnsafeBufferPointer { y in
+            predictions.withUnsafeBufferPointer { yHat in
+                Self.sums(y, yHat, weights: weights)
+            }
         }
-        let total = totalWeight.value
-        let mean = weightedTargets.value / total
-        var spread = CompensatedSum()
-        for row in 0..<targets.count {
-            let deviation = targets[row] - mean
-            spread.add(deviation * deviation * (weights?[row] ?? 1))
-        }
-        meanSquaredError = squared.value / total
+        let total = sums.weight
+        meanSquaredError = sums.squared / total
         rootMeanSquaredError = meanSquaredError.squareRoot()
-        meanAbsoluteError = absolute.value / total
-        meanAbsolutePercentageError = percentage.value / total
-        let numerator = squared.value, denominator = spread.value
+        meanAbsoluteError = sums.absolute / total
+        meanAbsolutePercentageError = sums.percentage / total
+        let numerator = sums.squared, denominator = sums.spread
         // scikit-learn's force_finite: a perfect fit is 1, a constant target otherwise 0.
         r2 = numerator == 0 ? 1 : denominator == 0 ? 0 : 1 - numerator / denominator
-        if weights != nil {
-            medianAbsoluteError = .undefined("the median absolute error is computed without sample weights")
-        } else {
-            var errors = zip(targets, predictions).map { abs($0 - $1) }
-            errors.sort()
-            let middle = errors.count / 2
-            medianAbsoluteError = .value(errors.count % 2 == 1 ? errors[middle] : (errors[middle - 1] + errors[middle]) / 2)
+        self.targets = targets
+        self.predictions = predictions
+        weighted = weights != nil
+    }
+
+    /// Weighted sums of the squared, absolute and relative errors, of the weights, and of the squared
+    /// deviations from the (weighted) mean target — two passes, as scikit-learn does for R².
+    private static func sums(_ y: UnsafeBufferPointer<Double>, _ yHat: UnsafeBufferPointer<Double>, weights: [Double]?)
+        -> (weight: Double, squared: Double, absolute: Double, percentage: Double, spread: Double) {
+        guard let y0 = y.baseAddress, let p0 = yHat.baseAddress else { return (0, 0, 0, 0, 0) }
+        let count = y.count
+        let epsilon = Double.ulpOfOne
+        guard let weights else {
+            let mean = FastSums.sum(count) { y0[$0] } / Double(count)
+            return (Double(count),
+                    FastSums.sum(count) { let e = y0[$0] - p0[$0]; return e * e },
+                    FastSums.sum(count) { abs(y0[$0] - p0[$0]) },
+                    FastSums.sum(count) { abs(y0[$0] - p0[$0]) / max(abs(y0[$0]), epsilon) },
+                    FastSums.sum(count) { let d = y0[$0] - mean; return d * d })
         }
+        return weights.withUnsafeBufferPointer { w in
+            guard let w0 = w.baseAddress else { return (0, 0, 0, 0, 0) }
+            let total = FastSums.sum(count) { w0[$0] }
+            let mean = FastSums.sum(count) { y0[$0] * w0[$0] } / total
+            return (total,
+                    FastSums.sum(count) { let e = y0[$0] - p0[$0]; return e * e * w0[$0] },
+                    FastSums.sum(count) { abs(y0[$0] - p0[$0]) * w0[$0] },
+                    FastSums.sum(count) { abs(y0[$0] - p0[$0]) / max(abs(y0[$0]), epsilon) * w0[$0] },
+                    FastSums.sum(count) { let d = y0[$0] - mean; return d * d * w0[$0] })
+        }
+    }
+
+    /// The median (mean of the two middle values for an even count), by selection in O(n).
+    static func median(of values: [Double]) -> Double {
+        var values = values
+        let middle = values.count / 2
+        let upper = select(&values, middle)
+        guard values.count % 2 == 0 else { return upper }
+        let lower = values[0..<middle].max() ?? upper
+        return (lower + upper) / 2
+    }
+
+    /// Rearranges `values` so that `values[k]` is the k-th smallest and everything before it is ≤ it (Hoare's selection).
+    private static func select(_ values: inout [Double], _ k: Int) -> Double {
+        var low = 0, high = values.count - 1
+        while low < high {
+            let pivot = values[(low + high) / 2]
+            var i = low, j = high
+            while i <= j {
+                while values[i] < pivot { i += 1 }
+                while values[j] > pivot { j -= 1 }
+                if i <= j {
+                    values.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if k <= j { high = j } else if k >= i { low = i } else { return values[k] }
+        }
+        return values[k]
     }
 }

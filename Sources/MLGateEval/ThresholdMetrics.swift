@@ -29,39 +29,62 @@ public struct ThresholdMetrics: Hashable, Sendable {
     /// One pass over `predictions`.
     public init(_ predictions: BinaryPredictions, threshold: Double = 0.5) {
         self.threshold = threshold
-        var tp = 0.0, fp = 0.0, fn = 0.0, tn = 0.0
-        var logSum = CompensatedSum(), brierSum = CompensatedSum(), total = CompensatedSum()
         let probabilities = predictions.scoresAreProbabilities
+        let reason = "scores are not probabilities (some are outside [0, 1])"
+        let count = predictions.count
         let epsilon = Double.ulpOfOne
-        let labels = predictions.labels, scores = predictions.scores, weights = predictions.weights
-        for row in 0..<labels.count {
-            let weight = weights?[row] ?? 1
-            let positive = labels[row] == 1
-            let predicted = scores[row] >= threshold
-            switch (positive, predicted) {
-            case (true, true): tp += weight
-            case (false, true): fp += weight
-            case (true, false): fn += weight
-            case (false, false): tn += weight
+        let result = predictions.labels.withUnsafeBufferPointer { labelBuffer in
+            predictions.scores.withUnsafeBufferPointer { scoreBuffer -> (ConfusionMatrix, MetricValue, MetricValue) in
+                guard let y = labelBuffer.baseAddress, let p = scoreBuffer.baseAddress else {
+                    return (ConfusionMatrix(trueNegatives: 0, falsePositives: 0, falseNegatives: 0, truePositives: 0), .undefined(reason), .undefined(reason))
+                }
+                // scikit-learn expands to the columns [1 − p, p] and clips each to [ε, 1 − ε] for log loss.
+                @inline(__always) func loss(_ i: Int) -> Double {
+                    y[i] == 1 ? -log(min(max(p[i], epsilon), 1 - epsilon)) : -log(min(max(1 - p[i], epsilon), 1 - epsilon))
+                }
+                @inline(__always) func brier(_ i: Int) -> Double {
+                    let label = Double(y[i]), miss = (1 - label) - (1 - p[i]), hit = label - p[i]
+                    return miss * miss + hit * hit
+                }
+                guard let weights = predictions.weights else {
+                    var truePositives = 0, predictedPositives = 0, positives = 0
+                    for i in 0..<count {
+                        let label = Int(y[i]), predicted = p[i] >= threshold ? 1 : 0
+                        truePositives &+= label & predicted
+                        predictedPositives &+= predicted
+                        positives &+= label
+                    }
+                    let confusion = ConfusionMatrix(
+                        trueNegatives: Double(count - positives - predictedPositives + truePositives),
+                        falsePositives: Double(predictedPositives - truePositives),
+                        falseNegatives: Double(positives - truePositives), truePositives: Double(truePositives))
+                    guard probabilities else { return (confusion, .undefined(reason), .undefined(reason)) }
+                    return (confusion, .value(FastSums.sum(count, loss) / Double(count)), .value(0.5 * FastSums.sum(count, brier) / Double(count)))
+                }
+                return weights.withUnsafeBufferPointer { weightBuffer in
+                    guard let w = weightBuffer.baseAddress else {
+                        return (ConfusionMatrix(trueNegatives: 0, falsePositives: 0, falseNegatives: 0, truePositives: 0), .undefined(reason), .undefined(reason))
+                    }
+                    var tp = 0.0, fp = 0.0, fn = 0.0, tn = 0.0
+                    for i in 0..<count {
+                        switch (y[i] == 1, p[i] >= threshold) {
+                        case (true, true): tp += w[i]
+                        case (false, true): fp += w[i]
+                        case (true, false): fn += w[i]
+                        case (false, false): tn += w[i]
+                        }
+                    }
+                    let confusion = ConfusionMatrix(trueNegatives: tn, falsePositives: fp, falseNegatives: fn, truePositives: tp)
+                    guard probabilities else { return (confusion, .undefined(reason), .undefined(reason)) }
+                    let total = FastSums.sum(count) { w[$0] }
+                    return (confusion, .value(FastSums.sum(count) { loss($0) * w[$0] } / total),
+                            .value(0.5 * FastSums.sum(count) { brier($0) * w[$0] } / total))
+                }
             }
-            guard probabilities else { continue }
-            let p = scores[row], y = positive ? 1.0 : 0.0
-            // scikit-learn expands to the columns [1 − p, p] and clips each to [ε, 1 − ε].
-            let clipped = positive ? min(max(p, epsilon), 1 - epsilon) : min(max(1 - p, epsilon), 1 - epsilon)
-            logSum.add(-log(clipped) * weight)
-            let miss = (1 - y) - (1 - p), hit = y - p
-            brierSum.add((miss * miss + hit * hit) * weight)
-            total.add(weight)
         }
-        confusion = ConfusionMatrix(trueNegatives: tn, falsePositives: fp, falseNegatives: fn, truePositives: tp)
-        if probabilities {
-            logLoss = .value(logSum.value / total.value)
-            brierScore = .value(0.5 * brierSum.value / total.value)
-        } else {
-            let reason = "scores are not probabilities (some are outside [0, 1])"
-            logLoss = .undefined(reason)
-            brierScore = .undefined(reason)
-        }
+        confusion = result.0
+        logLoss = result.1
+        brierScore = result.2
     }
 
     private var total: Double { confusion.truePositives + confusion.falsePositives + confusion.falseNegatives + confusion.trueNegatives }

@@ -1,0 +1,21 @@
+/// Sums over raw buffers with eight independent accumulators combined at the end: a fixed order (the
+/// same result on every run and machine), vectorisable, and accurate to about √(n/8)·ε.
+enum FastSums {
+    /// Σ f(i) for i in 0..<count, eight lanes.
+    @inline(__always)
+    static func sum(_ count: Int, _ term: (Int) -> Double) -> Double {
+        var lanes = SIMD8<Double>(repeating: 0)
+        var index = 0
+        while index &+ 8 <= count {
+            lanes += SIMD8(term(index), term(index &+ 1), term(index &+ 2), term(index &+ 3),
+                           term(index &+ 4), term(index &+ 5), term(index &+ 6), term(index &+ 7))
+            index &+= 8
+        }
+        var tail = 0.0
+        while index < count {
+            tail += term(index)
+            index &+= 1
+        }
+        return lanes.sum() + tail
+    }
+}
