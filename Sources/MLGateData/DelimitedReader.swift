@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// CSV and TSV with a header row: RFC 4180 quotes (`""` inside a quoted field is one quote, and a
 /// quoted field may hold delimiters and newlines), LF or CRLF line ends, a UTF-8 byte-order mark, and
 /// empty lines (skipped). Every record must have as many fields as the header.
@@ -33,19 +37,21 @@ enum DelimitedReader {
 
     static func read(_ file: MappedFile, delimiter: UInt8, columns: [ColumnRequest]) throws(DataError) -> DataTable {
         guard let base = file.base else { throw DataError(path: file.path, message: "the file is empty.") }
-        var cursor = Cursor(position: base, end: base + file.count, line: 1, delimiter: delimiter)
+        var cursor = Cursor(position: base, end: base + file.count, line: 1, delimiter: delimiter, path: file.path)
         if file.count >= 3, base[0] == 0xEF, base[1] == 0xBB, base[2] == 0xBF { cursor.position += 3 }
         cursor.skipEmptyLines()
         guard !cursor.atEnd else { throw DataError(path: file.path, message: "the file has no header row.") }
         var header: [String] = []
         var scratch: [UInt8] = []
         repeat {
-            header.append(try cursor.nextField(&scratch, path: file.path).text(scratch))
+            header.append(try cursor.nextField(&scratch).text(scratch))
         } while cursor.consumeDelimiter()
         cursor.consumeLineEnd()
 
         var targets = [Target](repeating: .skip, count: header.count)
-        var numberColumns: [NumberColumn] = [], numberNames: [String] = []
+        let capacity = lineFeeds(base, file.count) + 1
+        var numberColumns: [UnsafeMutablePointer<Double>] = [], numberNames: [String] = []
+        defer { for column in numberColumns { column.deallocate() } }
         var textColumns: [[String]] = [], textNames: [String] = []
         for request in columns {
             let matches = header.indices.filter { header[$0] == request.name }
@@ -56,7 +62,7 @@ enum DelimitedReader {
             switch request.kind {
             case .number:
                 targets[index] = .number(numberColumns.count)
-                numberColumns.append(NumberColumn())
+                numberColumns.append(UnsafeMutablePointer<Double>.allocate(capacity: capacity))
                 numberNames.append(request.name)
             case .text:
                 targets[index] = .text(textColumns.count)
@@ -66,20 +72,22 @@ enum DelimitedReader {
         }
 
         var lines: [Int] = []
+        lines.reserveCapacity(capacity)
+        var rows = 0
         while true {
             cursor.skipEmptyLines()
             if cursor.atEnd { break }
             let line = cursor.line
             var fieldIndex = 0
             repeat {
-                let field = try cursor.nextField(&scratch, path: file.path)
+                let field = try cursor.nextField(&scratch)
                 if fieldIndex < targets.count {
                     switch targets[fieldIndex] {
                     case .skip:
                         break
                     case .number(let slot):
                         switch field.number(scratch) {
-                        case .number(let value): numberColumns[slot].append(value)  // a class: no copy-on-write check
+                        case .number(let value): numberColumns[slot][rows] = value
                         case .notANumber:
                             let text = field.text(scratch)
                             throw DataError(path: file.path, line: line, column: header[fieldIndex],
@@ -97,23 +105,26 @@ enum DelimitedReader {
                                 message: "this row has \(fieldIndex) field\(fieldIndex == 1 ? "" : "s"); the header has \(header.count).")
             }
             lines.append(line)
+            rows += 1
         }
         guard !lines.isEmpty else { throw DataError(path: file.path, message: "the file has a header but no rows.") }
         return DataTable(
             path: file.path, columnNames: header, rowCount: lines.count,
-            numbers: Dictionary(uniqueKeysWithValues: zip(numberNames, numberColumns.map(\.values))),
+            numbers: Dictionary(uniqueKeysWithValues: zip(numberNames, numberColumns.map { Array(UnsafeBufferPointer(start: $0, count: rows)) })),
             texts: Dictionary(uniqueKeysWithValues: zip(textNames, textColumns)),
             lines: lines)
     }
 
-    /// A growing column of numbers; a class, so appending through an array of columns copies nothing.
-    private final class NumberColumn {
-        private(set) var values: [Double] = []
-
-        init() { values.reserveCapacity(1 << 16) }
-
-        @inline(__always)
-        func append(_ value: Double) { values.append(value) }
+    /// Counts line feeds, an upper bound on the number of records (so output buffers never grow).
+    private static func lineFeeds(_ base: UnsafePointer<UInt8>, _ count: Int) -> Int {
+        var total = 0
+        var position = UnsafeRawPointer(base)
+        let end = UnsafeRawPointer(base + count)
+        while position < end, let found = memchr(position, 0x0A, end - position) {
+            total += 1
+            position = UnsafeRawPointer(found) + 1
+        }
+        return total
     }
 
     /// A position in the mapped bytes, with the line it is on.
@@ -122,6 +133,7 @@ enum DelimitedReader {
         let end: UnsafePointer<UInt8>
         var line: Int
         let delimiter: UInt8
+        let path: String
 
         var atEnd: Bool { position >= end }
 
@@ -155,8 +167,8 @@ enum DelimitedReader {
         }
 
         /// The next field's bytes (unquoted and unescaped; escaped fields are copied into `scratch`).
-        mutating func nextField(_ scratch: inout [UInt8], path: String) throws(DataError) -> Field {
-            if position < end, position.pointee == 0x22 { return try quotedField(&scratch, path: path) }
+        mutating func nextField(_ scratch: inout [UInt8]) throws(DataError) -> Field {
+            if position < end, position.pointee == 0x22 { return try quotedField(&scratch) }
             let start = position
             while position < end {
                 let byte = position.pointee
@@ -168,7 +180,7 @@ enum DelimitedReader {
             return .mapped(start, count)
         }
 
-        private mutating func quotedField(_ scratch: inout [UInt8], path: String) throws(DataError) -> Field {
+        private mutating func quotedField(_ scratch: inout [UInt8]) throws(DataError) -> Field {
             let openingLine = line
             position += 1
             let start = position
