@@ -35,14 +35,27 @@ enum DecimalParser {
         while p < end, p.pointee == 0x20 || p.pointee == 0x09 { p += 1 }
         while end > p, (end - 1).pointee == 0x20 || (end - 1).pointee == 0x09 { end -= 1 }
         guard p < end else { return .notANumber }
+        if let (value, stop) = prefix(p, end), stop == end { return .number(value) }
+        var cursor = p
+        var negative = false
+        if cursor.pointee == UInt8(ascii: "-") || cursor.pointee == UInt8(ascii: "+") {
+            negative = cursor.pointee == UInt8(ascii: "-")
+            cursor += 1
+        }
+        return cursor < end ? special(cursor, end, negative: negative) : .notANumber
+    }
+
+    /// Parses the decimal number that starts exactly at `start` (no spaces, no `inf`/`nan`) and returns
+    /// it with the position just after it, or nil when no number starts there. The delimited reader calls
+    /// this on a field and checks that a delimiter or line end follows, so each byte is read once.
+    @inline(__always)
+    static func prefix(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> (Double, UnsafePointer<UInt8>)? {
+        var p = start
+        guard p < end else { return nil }
         var negative = false
         if p.pointee == UInt8(ascii: "-") || p.pointee == UInt8(ascii: "+") {
             negative = p.pointee == UInt8(ascii: "-")
             p += 1
-        }
-        guard p < end else { return .notANumber }
-        if !isDigit(p.pointee), p.pointee != UInt8(ascii: ".") {
-            return special(p, end, negative: negative)
         }
         var mantissa: UInt64 = 0
         var significantDigits = 0
@@ -64,7 +77,7 @@ enum DecimalParser {
             p += 1
             while mantissa != 0, significantDigits <= 11, end - p >= 8 {
                 let chunk = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)
-                guard (chunk &+ 0x4646_4646_4646_4646 | chunk &- 0x3030_3030_3030_3030) & 0x8080_8080_8080_8080 == 0 else { break }
+                guard ((chunk &+ 0x4646_4646_4646_4646) | (chunk &- 0x3030_3030_3030_3030)) & 0x8080_8080_8080_8080 == 0 else { break }
                 mantissa = mantissa &* 100_000_000 &+ eightDigits(chunk)
                 significantDigits += 8
                 digitsSeen += 8
@@ -83,27 +96,30 @@ enum DecimalParser {
                 p += 1
             }
         }
-        guard digitsSeen > 0 else { return .notANumber }
+        guard digitsSeen > 0 else { return nil }
         // Exponent.
         if p < end, p.pointee | 0x20 == UInt8(ascii: "e") {
-            p += 1
+            var q = p + 1
             var exponentNegative = false
-            if p < end, p.pointee == UInt8(ascii: "-") || p.pointee == UInt8(ascii: "+") {
-                exponentNegative = p.pointee == UInt8(ascii: "-")
-                p += 1
+            if q < end, q.pointee == UInt8(ascii: "-") || q.pointee == UInt8(ascii: "+") {
+                exponentNegative = q.pointee == UInt8(ascii: "-")
+                q += 1
             }
-            guard p < end, isDigit(p.pointee) else { return .notANumber }
+            guard q < end, isDigit(q.pointee) else { return nil }
             var value: Int64 = 0
-            while p < end, isDigit(p.pointee) {
-                if value < 100_000_000 { value = value * 10 + Int64(p.pointee &- 48) }
-                p += 1
+            while q < end, isDigit(q.pointee) {
+                if value < 100_000_000 { value = value * 10 + Int64(q.pointee &- 48) }
+                q += 1
             }
             exponent += exponentNegative ? -value : value
+            p = q
         }
-        guard p == end else { return .notANumber }
-        if tooManyDigits { return strtodFallback(start, count: count) }
+        if tooManyDigits {
+            guard case .number(let value) = strtodFallback(start, count: p - start) else { return nil }
+            return (value, p)
+        }
         let magnitude = value(mantissa: mantissa, exponent: exponent)
-        return .number(negative ? -magnitude : magnitude)
+        return (negative ? -magnitude : magnitude, p)
     }
 
     @inline(__always)

@@ -49,10 +49,7 @@ enum DelimitedReader {
         cursor.consumeLineEnd()
 
         var targets = [Target](repeating: .skip, count: header.count)
-        let capacity = lineFeeds(base, file.count) + 1
-        var numberColumns: [UnsafeMutablePointer<Double>] = [], numberNames: [String] = []
-        defer { for column in numberColumns { column.deallocate() } }
-        var textColumns: [[String]] = [], textNames: [String] = []
+        var numberNames: [String] = [], textNames: [String] = []
         for request in columns {
             let matches = header.indices.filter { header[$0] == request.name }
             guard let index = matches.first else { throw DataReader.missing(request.name, path: file.path, available: header) }
@@ -61,58 +58,93 @@ enum DelimitedReader {
             }
             switch request.kind {
             case .number:
-                targets[index] = .number(numberColumns.count)
-                numberColumns.append(UnsafeMutablePointer<Double>.allocate(capacity: capacity))
+                targets[index] = .number(numberNames.count)
                 numberNames.append(request.name)
             case .text:
-                targets[index] = .text(textColumns.count)
-                textColumns.append([])
+                targets[index] = .text(textNames.count)
                 textNames.append(request.name)
             }
         }
 
+        let capacity = lineFeeds(base, file.count) + 1
+        var textColumns = [[String]](repeating: [], count: textNames.count)
         var lines: [Int] = []
         lines.reserveCapacity(capacity)
-        var rows = 0
-        while true {
-            cursor.skipEmptyLines()
-            if cursor.atEnd { break }
-            let line = cursor.line
-            var fieldIndex = 0
-            repeat {
-                let field = try cursor.nextField(&scratch)
-                if fieldIndex < targets.count {
-                    switch targets[fieldIndex] {
-                    case .skip:
-                        break
-                    case .number(let slot):
-                        switch field.number(scratch) {
-                        case .number(let value): numberColumns[slot][rows] = value
-                        case .notANumber:
-                            let text = field.text(scratch)
-                            throw DataError(path: file.path, line: line, column: header[fieldIndex],
-                                            message: text.isEmpty ? "the value is empty; every row needs a number here." : "'\(text)' is not a number.")
+        let numberColumns: [[Double]]
+        do {
+            numberColumns = try withColumns(numberNames.count, capacity: capacity) { numbers in
+                var rows = 0
+                while true {
+                    cursor.skipEmptyLines()
+                    if cursor.atEnd { break }
+                    let line = cursor.line
+                    var fieldIndex = 0
+                    repeat {
+                        switch fieldIndex < targets.count ? targets[fieldIndex] : .skip {
+                        case .skip:
+                            _ = try cursor.nextField(&scratch)
+                        case .number(let slot):
+                            if let value = cursor.plainNumber() {
+                                numbers[slot][rows] = value
+                            } else {
+                                let field = try cursor.nextField(&scratch)
+                                guard case .number(let value) = field.number(scratch) else {
+                                    let text = field.text(scratch)
+                                    throw DataError(path: file.path, line: line, column: header[fieldIndex],
+                                                    message: text.isEmpty ? "the value is empty; every row needs a number here." : "'\(text)' is not a number.")
+                                }
+                                numbers[slot][rows] = value
+                            }
+                        case .text(let slot):
+                            textColumns[slot].append(try cursor.nextField(&scratch).text(scratch))
                         }
-                    case .text(let slot):
-                        textColumns[slot].append(field.text(scratch))
+                        fieldIndex += 1
+                    } while cursor.consumeDelimiter()
+                    cursor.consumeLineEnd()
+                    guard fieldIndex == header.count else {
+                        throw DataError(path: file.path, line: line,
+                                        message: "this row has \(fieldIndex) field\(fieldIndex == 1 ? "" : "s"); the header has \(header.count).")
                     }
+                    lines.append(line)
+                    rows += 1
                 }
-                fieldIndex += 1
-            } while cursor.consumeDelimiter()
-            cursor.consumeLineEnd()
-            guard fieldIndex == header.count else {
-                throw DataError(path: file.path, line: line,
-                                message: "this row has \(fieldIndex) field\(fieldIndex == 1 ? "" : "s"); the header has \(header.count).")
+                return rows
             }
-            lines.append(line)
-            rows += 1
+        } catch let error as DataError {
+            throw error
+        } catch {
+            throw DataError(path: file.path, message: "\(error)")
         }
         guard !lines.isEmpty else { throw DataError(path: file.path, message: "the file has a header but no rows.") }
         return DataTable(
             path: file.path, columnNames: header, rowCount: lines.count,
-            numbers: Dictionary(uniqueKeysWithValues: zip(numberNames, numberColumns.map { Array(UnsafeBufferPointer(start: $0, count: rows)) })),
+            numbers: Dictionary(uniqueKeysWithValues: zip(numberNames, numberColumns)),
             texts: Dictionary(uniqueKeysWithValues: zip(textNames, textColumns)),
             lines: lines)
+    }
+
+    /// Runs `body` with `count` column buffers of `capacity` doubles and returns them as arrays holding the
+    /// number of rows `body` returns. The arrays' own storage is filled in place: 10⁷-row columns are
+    /// neither copied nor faulted in twice.
+    private static func withColumns(_ count: Int, capacity: Int,
+                                    _ body: ([UnsafeMutablePointer<Double>]) throws -> Int) throws -> [[Double]] {
+        var pointers: [UnsafeMutablePointer<Double>] = []
+        var rows = 0
+        func level(_ remaining: Int) throws -> [[Double]] {
+            if remaining == 0 {
+                rows = try body(pointers)
+                return []
+            }
+            var rest: [[Double]] = []
+            let column = try [Double](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+                guard let base = buffer.baseAddress else { return }
+                pointers.append(base)
+                rest = try level(remaining - 1)
+                initialized = rows
+            }
+            return [column] + rest
+        }
+        return try level(count)
     }
 
     /// Counts line feeds, an upper bound on the number of records (so output buffers never grow).
@@ -149,6 +181,22 @@ enum DelimitedReader {
                     return
                 }
             }
+        }
+
+        /// Reads an unquoted number field in one pass when a delimiter or line end follows it; nil (and
+        /// nothing consumed) otherwise, for the general path to handle.
+        @inline(__always)
+        mutating func plainNumber() -> Double? {
+            guard position < end, position.pointee != 0x22, let (value, stop) = DecimalParser.prefix(position, end) else { return nil }
+            if stop == end || stop.pointee == delimiter || stop.pointee == 0x0A {
+                position = stop
+                return value
+            }
+            if stop.pointee == 0x0D, stop + 1 == end || stop[1] == 0x0A {
+                position = stop + 1
+                return value
+            }
+            return nil
         }
 
         /// Consumes a delimiter after a field; false at a line end or the end of the file.

@@ -54,6 +54,25 @@ struct DecimalParserTests {
         }
     }
 
+    @Test("prefix parsing stops at the first byte that is not part of the number, whatever follows")
+    func prefixes() {
+        let cases: [(String, Double, Int)] = [
+            ("1.0\n1,0.36\n", 1.0, 3), ("0.25,0.123456789,x", 0.25, 4), ("0.123456789012345678\r\n", 0.123456789012345678, 20),
+            ("12345678.12345678,", 12345678.12345678, 17), ("7e3|", 7000, 3), ("1e+,", 1, 1), ("-0.5 ", -0.5, 4),
+        ]
+        for (text, value, length) in cases {
+            let bytes = Array(text.utf8)
+            let result = bytes.withUnsafeBufferPointer { buffer in
+                DecimalParser.prefix(buffer.baseAddress!, buffer.baseAddress! + buffer.count).map { ($0.0, $0.1 - buffer.baseAddress!) }
+            }
+            if text == "1e+," {
+                #expect(result == nil, "an exponent marker without digits is not a number")
+            } else {
+                #expect(result?.0 == value && result?.1 == length, "\(text): \(String(describing: result))")
+            }
+        }
+    }
+
     @Test("specials and refusals")
     func specials() {
         #expect(parseBits("inf") == Double.infinity.bitPattern)

@@ -39,6 +39,15 @@ struct ReaderTests {
         #expect(table.columnNames == ["id", "label", "score", "note"])
     }
 
+    @Test("numbers followed by short fields, CR, other columns: each byte is read as part of its own field")
+    func numbersBesideOtherFields() throws {
+        let path = try temporaryFile("n.csv", "label,score,x\n0,1.0,a\n1,0.36,bb\r\n0,0.123456789012345678,c\n1,12345678.5,d")
+        let table = try DataReader.read(path, columns: [.init("label", .number), .init("score", .number), .init("x", .text)])
+        #expect(table.numbers["label"] == [0, 1, 0, 1])
+        #expect(table.numbers["score"] == [1.0, 0.36, 0.123456789012345678, 12345678.5])
+        #expect(table.texts["x"] == ["a", "bb", "c", "d"])
+    }
+
     @Test("TSV and JSON Lines")
     func tsvAndJSONLines() throws {
         let tsv = try DataReader.read(try temporaryFile("p.tsv", "label\tscore\n1\t0.9\n0\t0.1\n"), columns: [.init("score", .number)])
