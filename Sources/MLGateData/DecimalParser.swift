@@ -72,26 +72,33 @@ enum DecimalParser {
             }
             p += 1
         }
-        // Fraction: eight digits at a time while they fit in the 19 the mantissa holds.
+        // Fraction: leading zeros, then eight digits at a time while they fit in the 19 the mantissa holds.
         if p < end, p.pointee == UInt8(ascii: ".") {
             p += 1
-            while mantissa != 0, significantDigits <= 11, end - p >= 8 {
+            if mantissa == 0 {
+                while p < end, p.pointee == UInt8(ascii: "0") {
+                    exponent &-= 1
+                    digitsSeen &+= 1
+                    p += 1
+                }
+            }
+            while significantDigits <= 11, end - p >= 8 {
                 let chunk = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)
                 guard ((chunk &+ 0x4646_4646_4646_4646) | (chunk &- 0x3030_3030_3030_3030)) & 0x8080_8080_8080_8080 == 0 else { break }
                 mantissa = mantissa &* 100_000_000 &+ eightDigits(chunk)
-                significantDigits += 8
-                digitsSeen += 8
-                exponent -= 8
+                significantDigits &+= 8
+                digitsSeen &+= 8
+                exponent &-= 8
                 p += 8
             }
             while p < end, isDigit(p.pointee) {
                 let digit = UInt64(p.pointee &- 48)
-                digitsSeen += 1
+                digitsSeen &+= 1
                 if mantissa != 0 || digit != 0 {
-                    if significantDigits < 19 { mantissa = mantissa &* 10 &+ digit; exponent -= 1 } else { tooManyDigits = tooManyDigits || digit != 0 }
-                    significantDigits += 1
+                    if significantDigits < 19 { mantissa = mantissa &* 10 &+ digit; exponent &-= 1 } else { tooManyDigits = tooManyDigits || digit != 0 }
+                    significantDigits &+= 1
                 } else {
-                    exponent -= 1
+                    exponent &-= 1
                 }
                 p += 1
             }
