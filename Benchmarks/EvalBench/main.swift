@@ -71,9 +71,8 @@ do {
     results.append(("bootstrap_1000_at_1e6", median("bootstrap", 1) {
         let champion = ResamplableRanking(labels: boot.labels, scores: boot.champion)
         let challenger = ResamplableRanking(labels: boot.labels, scores: boot.challenger)
-        var differences: [Double] = []
-        PoissonBootstrap(rows: boot.labels.count, resamples: 1000, seed: 1).forEachResample { _, counts in
-            differences.append((challenger.metrics(counts: counts).rocAUC.number ?? 0) - (champion.metrics(counts: counts).rocAUC.number ?? 0))
+        let differences = PoissonBootstrap(rows: boot.labels.count, resamples: 1000, seed: 1).map { counts in
+            (challenger.metrics(counts: counts).rocAUC.number ?? 0) - (champion.metrics(counts: counts).rocAUC.number ?? 0)
         }
         sink += PoissonBootstrap.interval(differences, level: 0.95)?.lowerBound ?? 0
     }))

@@ -50,31 +50,36 @@ struct BootstrapIntervals {
     var difference: [String: ClosedRange<Double>] = [:]
 
     init(task: EvalTask, inputs: EvalInputs, metrics: [String], threshold: Double, resamples: Int, seed: UInt64, level: Double) throws {
-        var candidateDraws: [String: [Double]] = [:], baselineDraws: [String: [Double]] = [:], differenceDraws: [String: [Double]] = [:]
         // AUC and AP are recomputed from one sort per model; the rest from a weighted pass.
         let rankingOnly = task == .binary && Set(metrics).isSubset(of: ["roc_auc", "average_precision"])
         let labels = inputs.labels.map { UInt8($0) }
         let candidateRanking = rankingOnly ? ResamplableRanking(labels: labels, scores: inputs.candidate.columns[0]) : nil
         let baselineRanking = rankingOnly ? inputs.baseline.map { ResamplableRanking(labels: labels, scores: $0.columns[0]) } : nil
-        var failure: (any Error)?
-        PoissonBootstrap(rows: inputs.rowCount, resamples: resamples, seed: seed).forEachResample { _, counts in
-            do {
-                let first: [String: MetricValue], second: [String: MetricValue]?
+        typealias Draw = Result<(first: [String: MetricValue], second: [String: MetricValue]?), any Error>
+        let draws: [Draw] = PoissonBootstrap(rows: inputs.rowCount, resamples: resamples, seed: seed).map { counts in
+            Result {
                 if let candidateRanking, inputs.weights == nil {
                     let (auc, ap) = candidateRanking.metrics(counts: counts)
-                    first = ["roc_auc": auc, "average_precision": ap]
-                    second = baselineRanking.map { let (auc, ap) = $0.metrics(counts: counts); return ["roc_auc": auc, "average_precision": ap] }
-                } else {
-                    let weights = inputs.weights.map { zip($0, counts).map { $0 * Double($1) } } ?? counts.map(Double.init)
-                    if let candidateRanking {
-                        let (auc, ap) = candidateRanking.metrics(weights: weights)
-                        first = ["roc_auc": auc, "average_precision": ap]
-                        second = baselineRanking.map { let (auc, ap) = $0.metrics(weights: weights); return ["roc_auc": auc, "average_precision": ap] }
-                    } else {
-                        first = try ModelMetrics.compute(task: task, inputs: inputs, scores: inputs.candidate, threshold: threshold, weights: weights, names: metrics).values
-                        second = try inputs.baseline.map { try ModelMetrics.compute(task: task, inputs: inputs, scores: $0, threshold: threshold, weights: weights, names: metrics).values }
-                    }
+                    return (["roc_auc": auc, "average_precision": ap],
+                            baselineRanking.map { let (auc, ap) = $0.metrics(counts: counts); return ["roc_auc": auc, "average_precision": ap] })
                 }
+                let weights = inputs.weights.map { zip($0, counts).map { $0 * Double($1) } } ?? counts.map(Double.init)
+                if let candidateRanking {
+                    let (auc, ap) = candidateRanking.metrics(weights: weights)
+                    return (["roc_auc": auc, "average_precision": ap],
+                            baselineRanking.map { let (auc, ap) = $0.metrics(weights: weights); return ["roc_auc": auc, "average_precision": ap] })
+                }
+                return (try ModelMetrics.compute(task: task, inputs: inputs, scores: inputs.candidate, threshold: threshold, weights: weights, names: metrics).values,
+                        try inputs.baseline.map { try ModelMetrics.compute(task: task, inputs: inputs, scores: $0, threshold: threshold, weights: weights, names: metrics).values })
+            }
+        }
+        var candidateDraws: [String: [Double]] = [:], baselineDraws: [String: [Double]] = [:], differenceDraws: [String: [Double]] = [:]
+        var failure: (any Error)?
+        for draw in draws {
+            switch draw {
+            case .failure(let error):
+                failure = failure ?? error  // a resample whose weights are all zero; rare at useful sizes
+            case .success(let (first, second)):
                 for name in metrics {
                     guard let value = first[name]?.number else { continue }
                     candidateDraws[name, default: []].append(value)
@@ -83,8 +88,6 @@ struct BootstrapIntervals {
                         differenceDraws[name, default: []].append(value - other)
                     }
                 }
-            } catch {
-                failure = failure ?? error  // a resample whose weights are all zero; rare at useful sizes
             }
         }
         if candidateDraws.isEmpty, let failure { throw failure }

@@ -64,33 +64,51 @@ public struct PoissonBootstrap: Sendable {
         self.seed = seed
     }
 
-    /// Calls `body(index, counts)` for each resample, in order: `counts[row]` is how many times the row
-    /// is drawn (0…7), to be used as its weight.
-    public func forEachResample(_ body: (Int, [UInt8]) -> Void) {
-        var generator = Xoshiro256(seed: seed)
-        var counts = [UInt8](repeating: 0, count: rows)
+    /// Draws resample `index`'s counts into `counts`: how many times each row is drawn (0…7), to be used
+    /// as its weight. Each resample has its own stream, seeded by (seed, index), so the draws do not depend
+    /// on which thread computes which resample.
+    public func draw(_ index: Int, into counts: inout [UInt8]) {
+        var generator = Xoshiro256(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+        if counts.count != rows { counts = [UInt8](repeating: 0, count: rows) }
+        let rows = rows
         Self.table.withUnsafeBufferPointer { table in
-            for resample in 0..<resamples {
-                counts.withUnsafeMutableBufferPointer { count in
-                    var row = 0
-                    while row &+ 4 <= rows {
-                        let random = generator.next()
-                        count[row] = table[Int(random & 0xFFFF)]
-                        count[row &+ 1] = table[Int((random >> 16) & 0xFFFF)]
-                        count[row &+ 2] = table[Int((random >> 32) & 0xFFFF)]
-                        count[row &+ 3] = table[Int(random >> 48)]
-                        row &+= 4
-                    }
-                    var random = generator.next()
-                    while row < rows {
-                        count[row] = table[Int(random & 0xFFFF)]
-                        random >>= 16
-                        row &+= 1
-                    }
+            counts.withUnsafeMutableBufferPointer { count in
+                var row = 0
+                while row &+ 4 <= rows {
+                    let random = generator.next()
+                    count[row] = table[Int(random & 0xFFFF)]
+                    count[row &+ 1] = table[Int((random >> 16) & 0xFFFF)]
+                    count[row &+ 2] = table[Int((random >> 32) & 0xFFFF)]
+                    count[row &+ 3] = table[Int(random >> 48)]
+                    row &+= 4
                 }
-                body(resample, counts)
+                var random = generator.next()
+                while row < rows {
+                    count[row] = table[Int(random & 0xFFFF)]
+                    random >>= 16
+                    row &+= 1
+                }
             }
         }
+    }
+
+    /// `statistic(counts)` for every resample, in resample order, computed on both cores.
+    public func map<T>(_ statistic: @escaping ([UInt8]) -> T) -> [T] {
+        let results = UnsafeMutablePointer<T>.allocate(capacity: resamples)
+        let threads = min(2, max(1, resamples))
+        Parallel.forEach(threads) { thread in
+            var counts: [UInt8] = []
+            var index = thread
+            while index < resamples {
+                draw(index, into: &counts)
+                (results + index).initialize(to: statistic(counts))
+                index += threads
+            }
+        }
+        let values = Array(UnsafeBufferPointer(start: results, count: resamples))
+        results.deinitialize(count: resamples)
+        results.deallocate()
+        return values
     }
 
     /// The percentile interval of `values` at `level` (numpy's default linear interpolation), or nil when

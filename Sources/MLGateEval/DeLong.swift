@@ -74,8 +74,9 @@ public struct DeLongTest: Hashable, Sendable {
         _ = try BinaryPredictions(labels: labels, scores: baseline)
         let m = first.labels.reduce(0) { $0 + Int($1) }, n = labels.count - m
         guard m >= 2, n >= 2 else { throw .tooFewPerClass(positives: m, negatives: n) }
-        let a = DeLongComponents(labels: labels, scores: candidate, positives: m, negatives: n)
-        let b = DeLongComponents(labels: labels, scores: baseline, positives: m, negatives: n)
+        // The two models' sorts and walks are independent: one core each.
+        let (a, b) = Parallel.pair({ DeLongComponents(labels: labels, scores: candidate, positives: m, negatives: n) },
+                                   { DeLongComponents(labels: labels, scores: baseline, positives: m, negatives: n) })
         let positive = Self.covariance(a.components, b.components, labels: labels, label: 1)
         let negative = Self.covariance(a.components, b.components, labels: labels, label: 0)
         candidateVariance = positive.aa / Double(m) + negative.aa / Double(n)
