@@ -7,7 +7,7 @@ RELEASE    := .build/release/mlgate
 DEBUG      := .build/debug/mlgate
 PACKAGES   := git pkg-config python3 libgit2-dev libcurl4-openssl-dev libsqlite3-dev
 
-.PHONY: all deps build debug test demo install bench bench-hooks clean
+.PHONY: all deps build debug test demo install bench bench-hooks bench-eval clean
 
 all: build
 
@@ -37,12 +37,16 @@ install: build
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(RELEASE) $(RELEASE)-hook $(DESTDIR)$(PREFIX)/bin/
 
-## bench: every benchmark, each printing its anchor beside mlgate
-bench: bench-hooks
+## bench: every benchmark, each printing its anchor beside mlgate from the same run
+bench: bench-hooks bench-eval
+
+## bench-eval: the evaluation kernel, CSV reading and a whole `mlgate eval` beside scikit-learn, pandas and C floors
+bench-eval: build
+	Benchmarks/eval.sh
 
 ## bench-hooks: ms per commit with no hook, an 'exit 0' hook and mlgate's hooks; start-up beside git --version
 bench-hooks: build
 	Benchmarks/hooks.sh $(RELEASE)
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-bench

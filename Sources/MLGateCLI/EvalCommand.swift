@@ -110,7 +110,12 @@ struct EvalCommand: ParsableCommand {
         let inputs = try EvalInputs(.init(
             task: task, predictions: predictions, label: label, scores: score, id: id, weight: weight,
             baselineScores: baselineScore, baselineFile: baseline, slice: slice, positiveLabel: posLabel))
-        let candidate = try ModelMetrics.compute(task: task, inputs: inputs, scores: inputs.candidate, threshold: threshold, names: names)
+        // The candidate and the baseline are scored on one core each.
+        let (candidateResult, baselineResult) = Parallel.pair(
+            { Result { try ModelMetrics.compute(task: task, inputs: inputs, scores: inputs.candidate, threshold: threshold, names: names) } },
+            { Result { try inputs.baseline.map { try ModelMetrics.compute(task: task, inputs: inputs, scores: $0, threshold: threshold, names: names) } } })
+        let candidate = try candidateResult.get()
+        let baselineMetrics = try baselineResult.get()
         if metrics != nil {
             for name in names where EvalTask.probabilityMetrics.contains(name) {
                 if let reason = candidate.values[name]?.undefinedReason {
@@ -118,7 +123,6 @@ struct EvalCommand: ParsableCommand {
                 }
             }
         }
-        let baselineMetrics = try inputs.baseline.map { try ModelMetrics.compute(task: task, inputs: inputs, scores: $0, threshold: threshold, names: names) }
         let report = try EvalReportBuilder(command: self, task: task, names: names, inputs: inputs)
             .report(candidate: candidate, baseline: baselineMetrics)
         if json {

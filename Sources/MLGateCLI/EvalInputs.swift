@@ -81,7 +81,8 @@ struct EvalInputs {
         task = options.task
         path = options.predictions
         let baselineInSameFile = options.baselineFile == nil && !options.baselineScores.isEmpty
-        var requests: [ColumnRequest] = [ColumnRequest(options.label, options.task == .regression ? .number : .text)]
+        // Labels are read as numbers (10⁷ strings would cost seconds) unless --pos-label names a text value.
+        var requests: [ColumnRequest] = [ColumnRequest(options.label, options.positiveLabel == nil ? .number : .text)]
         requests += options.scores.map { ColumnRequest($0, .number) }
         if baselineInSameFile { requests += options.baselineScores.map { ColumnRequest($0, .number) } }
         if let id = options.id { requests.append(ColumnRequest(id, .text)) }
@@ -89,6 +90,9 @@ struct EvalInputs {
         if let slice = options.slice { requests.append(ColumnRequest(slice, .text)) }
         let table: DataTable
         do { table = try DataReader.read(options.predictions, columns: Array(Set(requests)).sorted { $0.name < $1.name }) } catch {
+            if error.column == options.label, options.task == .binary, error.message.contains("not a number") {
+                throw EvalInputError("\(error) Labels must be 0 or 1; for text labels, say which one is positive with --pos-label.")
+            }
             throw EvalInputError(error)
         }
         func numbers(_ name: String, in table: DataTable, what: String) throws -> [Double] {
@@ -146,33 +150,29 @@ struct EvalInputs {
         table.lines.map { String($0[row]) } ?? "row \(row)"
     }
 
-    /// 0/1 labels: numbers 0 and 1 (also written 0.0, 1.0, true, false), or text with `--pos-label`.
+    /// 0/1 labels: the numbers 0 and 1, or text with `--pos-label`.
     private static func binaryLabels(_ table: DataTable, column: String, positive: String?) throws -> [Int] {
-        let texts = table.texts[column] ?? []
         if let positive {
+            let texts = table.texts[column] ?? []
             guard texts.contains(positive) else {
                 throw EvalInputError("\(table.path): column '\(column)': no row has the label '\(positive)' given by --pos-label.")
             }
             return texts.map { $0 == positive ? 1 : 0 }
         }
-        return try texts.enumerated().map { row, text in
-            switch text.trimmingCharacters {
-            case "1", "1.0", "true", "True": return 1
-            case "0", "0.0", "false", "False": return 0
-            default:
-                throw EvalInputError("\(table.path):\(place(table, row)): column '\(column)': label '\(text)' is not 0 or 1; for text labels, say which one is positive with --pos-label.")
-            }
+        let values = table.numbers[column] ?? []
+        if let row = values.firstIndex(where: { $0 != 0 && $0 != 1 }) {
+            throw EvalInputError("\(table.path):\(place(table, row)): column '\(column)': label '\(values[row].shortDescription)' is not 0 or 1; for text labels, say which one is positive with --pos-label.")
         }
+        return values.map { $0 == 1 ? 1 : 0 }
     }
 
     /// Class labels 0…classes−1, written as whole numbers.
     private static func classLabels(_ table: DataTable, column: String, classes: Int) throws -> [Int] {
-        try (table.texts[column] ?? []).enumerated().map { row, text in
-            guard let value = Double(text.trimmingCharacters), value == value.rounded(), value >= 0, value < Double(classes) else {
-                throw EvalInputError("\(table.path):\(place(table, row)): column '\(column)': label '\(text)' is not a class 0…\(classes - 1) (one --score column per class, in class order).")
-            }
-            return Int(value)
+        let values = table.numbers[column] ?? []
+        if let row = values.firstIndex(where: { $0 != $0.rounded() || $0 < 0 || $0 >= Double(classes) }) {
+            throw EvalInputError("\(table.path):\(place(table, row)): column '\(column)': label '\(values[row].shortDescription)' is not a class 0…\(classes - 1) (one --score column per class, in class order).")
         }
+        return values.map { Int($0) }
     }
 
     /// For each row of the candidate, the row of the baseline with the same id; every id must appear once on each side.
@@ -200,8 +200,9 @@ struct EvalInputs {
     }
 }
 
-extension String {
-    fileprivate var trimmingCharacters: String {
-        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+extension Double {
+    /// `2` for 2.0, the usual description otherwise.
+    fileprivate var shortDescription: String {
+        self == rounded() && abs(self) < 1e15 ? String(Int64(self)) : String(self)
     }
 }

@@ -5,7 +5,7 @@ import Glibc
 /// Runs independent pieces of work on the machine's cores (two here): two models' sorts, halves of the
 /// bootstrap. Plain POSIX threads, so the kernel needs neither Foundation nor Dispatch. Each piece must
 /// write only its own outputs; results never depend on how the pieces were spread over threads.
-enum Parallel {
+public enum Parallel {
     private final class Job {
         let body: () -> Void
         init(_ body: @escaping () -> Void) { self.body = body }
@@ -14,7 +14,7 @@ enum Parallel {
     /// Calls `body(index)` for every index in `0..<count`, one thread per index beyond the first (which
     /// runs on the caller's), and returns when all are done. Falls back to running in order if a thread
     /// cannot be started.
-    static func forEach(_ count: Int, _ body: @escaping (Int) -> Void) {
+    public static func forEach(_ count: Int, _ body: @escaping (Int) -> Void) {
         guard count > 1 else {
             if count == 1 { body(0) }
             return
@@ -40,7 +40,7 @@ enum Parallel {
     }
 
     /// Evaluates `first` and `second` at the same time and returns both results.
-    static func pair<A, B>(_ first: @escaping () -> A, _ second: @escaping () -> B) -> (A, B) {
+    public static func pair<A, B>(_ first: @escaping () -> A, _ second: @escaping () -> B) -> (A, B) {
         let firstResult = UnsafeMutablePointer<A>.allocate(capacity: 1)
         let secondResult = UnsafeMutablePointer<B>.allocate(capacity: 1)
         forEach(2) { index in

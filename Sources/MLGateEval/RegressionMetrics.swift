@@ -64,11 +64,32 @@ public struct RegressionMetrics: Hashable, Sendable {
         let count = y.count
         let epsilon = Double.ulpOfOne
         guard let weights else {
-            let mean = FastSums.sum(count) { y0[$0] } / Double(count)
-            return (Double(count),
-                    FastSums.sum(count) { let e = y0[$0] - p0[$0]; return e * e },
-                    FastSums.sum(count) { abs(y0[$0] - p0[$0]) },
-                    FastSums.sum(count) { abs(y0[$0] - p0[$0]) / max(abs(y0[$0]), epsilon) },
+            // One pass for the error sums and Σy, eight rows at a time, then one for the spread around the mean.
+            var squared = SIMD8<Double>(), absolute = SIMD8<Double>(), percentage = SIMD8<Double>(), targets = SIMD8<Double>()
+            let floor = SIMD8<Double>(repeating: epsilon)
+            var index = 0
+            while index &+ 8 <= count {
+                let y = UnsafeRawPointer(y0 + index).loadUnaligned(as: SIMD8<Double>.self)
+                let p = UnsafeRawPointer(p0 + index).loadUnaligned(as: SIMD8<Double>.self)
+                let error = y - p
+                let magnitude = error.replacing(with: -error, where: error .< 0)
+                squared += error * error
+                absolute += magnitude
+                percentage += magnitude / pointwiseMax(y.replacing(with: -y, where: y .< 0), floor)
+                targets += y
+                index &+= 8
+            }
+            var tail = (squared: 0.0, absolute: 0.0, percentage: 0.0, targets: 0.0)
+            while index < count {
+                let error = y0[index] - p0[index]
+                tail.squared += error * error
+                tail.absolute += abs(error)
+                tail.percentage += abs(error) / max(abs(y0[index]), epsilon)
+                tail.targets += y0[index]
+                index &+= 1
+            }
+            let mean = (targets.sum() + tail.targets) / Double(count)
+            return (Double(count), squared.sum() + tail.squared, absolute.sum() + tail.absolute, percentage.sum() + tail.percentage,
                     FastSums.sum(count) { let d = y0[$0] - mean; return d * d })
         }
         return weights.withUnsafeBufferPointer { w in
