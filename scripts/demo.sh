@@ -31,11 +31,18 @@ git add -A && git commit -q -m "Add the churn model"
 step "mlgate init (the first commit was made before it: it is backfilled)"
 "$mlgate" init
 
-step "train once and commit a parameter change (recorded by post-commit)"
-(cd models/churn && python3 prepare.py && python3 train.py --data data/train.csv --out model/)
-echo "training AUC: $(python3 -c 'import json; print(round(json.load(open("models/churn/metrics.json"))["roc_auc"], 4))')"
+step "train once, evaluate the model on the test split"
+(cd models/churn && python3 prepare.py && python3 train.py --data data/train.csv --out model/ \
+    && python3 predict.py --model model/ --data data/test.csv --out predictions.csv)
+"$mlgate" eval --task binary --predictions models/churn/predictions.csv --label label --score score --slice region
+
+step "commit a parameter change (recorded by post-commit), retrain, compare with the first model"
 sed -i 's/learning_rate: 0.5/learning_rate: 0.3/' models/churn/params.yaml
 git commit -q -am "Lower the learning rate"
+(cd models/churn && python3 train.py --data data/train.csv --out model/ --epochs 8 \
+    && python3 predict.py --model model/ --data data/test.csv --out candidate.csv)
+"$mlgate" eval --task binary --predictions models/churn/candidate.csv --label label --score score \
+    --baseline models/churn/predictions.csv --id id --bootstrap 200 --metrics roc_auc,log_loss,accuracy
 
 step "amend it (post-rewrite records old -> new)"
 git commit -q --amend -m "Lower the learning rate to 0.3"

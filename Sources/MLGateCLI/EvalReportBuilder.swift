@@ -100,25 +100,28 @@ struct EvalReportBuilder {
 /// The table `mlgate eval` prints for a person.
 enum EvalTable {
     static func print(_ report: EvalReport, names: [String], level: Double) {
-        var header = "\(report.task) evaluation of \(report.predictions): \(report.rows) rows"
-        if let threshold = report.threshold.value { header += ", threshold \(format(threshold))" }
-        Swift.print(header)
+        var title = "\(report.task) evaluation of \(report.predictions): \(report.rows) rows"
+        if let threshold = report.threshold.value { title += ", threshold \(format(threshold))" }
+        Swift.print(title)
         Swift.print("")
         let percent = "\(format(level * 100))% CI"
         let hasBaseline = report.baseline_metrics.value != nil
         let bootstrap = report.bootstrap.value
-        var rows: [[String]] = [hasBaseline ? ["METRIC", "MODEL", "BASELINE", "DIFFERENCE", percent] : ["METRIC", "VALUE", percent]]
+        var header = hasBaseline ? ["METRIC", "MODEL", "BASELINE", "DIFFERENCE"] : ["METRIC", "VALUE"]
+        if bootstrap != nil { header.append(hasBaseline ? "\(percent) (DIFFERENCE)" : percent) }
+        var rows: [[String]] = [header]
         for name in names {
             let value = report.metrics[name]?.value
-            let interval = bootstrap?.intervals[name].map(describe) ?? ""
+            var row = [name, value.map(format) ?? "undefined"]
             if hasBaseline {
                 let other = report.baseline_metrics.value?[name]?.value
-                let difference = value.flatMap { v in other.map { signed(v - $0) } } ?? "-"
-                let differenceInterval = bootstrap?.difference_intervals.value?[name].map(describe) ?? ""
-                rows.append([name, value.map(format) ?? "undefined", other.map(format) ?? "undefined", difference, differenceInterval])
-            } else {
-                rows.append([name, value.map(format) ?? "undefined", interval])
+                row += [other.map(format) ?? "undefined", value.flatMap { v in other.map { signed(v - $0) } } ?? "-"]
             }
+            if let bootstrap {
+                let interval = hasBaseline ? bootstrap.difference_intervals.value?[name] : bootstrap.intervals[name]
+                row.append(interval.map(describe) ?? "-")
+            }
+            rows.append(row)
         }
         Output.table(rows)
         if let comparison = report.comparison.value {

@@ -160,3 +160,28 @@ struct EvalTests {
         #expect(((report["undefined"] as? [String: String])?["log_loss"])?.contains("not probabilities") == true)
     }
 }
+
+@Suite("mlgate eval on the example project")
+struct ExampleEvalTests {
+    @Test("examples/churn: train, predict, and evaluate the predictions file it writes")
+    func churn() throws {
+        let fixture = try GitFixture()
+        defer { fixture.remove() }
+        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("examples/churn").path
+        let project = fixture.base + "/churn"
+        try FileManager.default.copyItem(atPath: examples, toPath: project)
+        for step in [["prepare.py"], ["train.py", "--data", "data/train.csv", "--out", "model/"],
+                     ["predict.py", "--model", "model/", "--data", "data/test.csv", "--out", "predictions.csv"]] {
+            let run = try runProcess("/usr/bin/env", ["python3"] + step, in: project, environment: fixture.environment)
+            #expect(run.status == 0, "\(step): \(run)")
+        }
+        let result = try fixture.mlgate(["eval", "--task", "binary", "--predictions", "predictions.csv", "--label", "label",
+                                         "--score", "score", "--slice", "region", "--json"], in: project)
+        #expect(result.status == 0, "\(result)")
+        let report = try jsonObject(result.stdout)
+        let auc = (report["metrics"] as? [String: Any])?["roc_auc"] as? Double ?? 0
+        #expect(auc > 0.7 && auc < 0.9)
+        #expect(((report["slices"] as? [String: Any])?["groups"] as? [Any])?.count == 4)
+    }
+}
