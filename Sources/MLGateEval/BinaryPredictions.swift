@@ -13,12 +13,7 @@ public struct BinaryPredictions: Sendable {
         guard scores.count == labels.count else { throw .lengthMismatch(what: "scores", expected: labels.count, actual: scores.count) }
         if let row = labels.firstIndex(where: { $0 > 1 }) { throw .badLabel(row: row, value: Int(labels[row])) }
         if let row = scores.firstIndex(where: { !$0.isFinite }) { throw .notFinite(what: "score", row: row, value: scores[row]) }
-        if let weights {
-            guard weights.count == labels.count else { throw .lengthMismatch(what: "weights", expected: labels.count, actual: weights.count) }
-            if let row = weights.firstIndex(where: { !$0.isFinite }) { throw .notFinite(what: "weight", row: row, value: weights[row]) }
-            if let row = weights.firstIndex(where: { $0 < 0 }) { throw .negativeWeight(row: row, value: weights[row]) }
-            guard weights.contains(where: { $0 > 0 }) else { throw .zeroTotalWeight }
-        }
+        try validate(weights: weights, rows: labels.count)
         self.labels = labels
         self.scores = scores
         self.weights = weights

@@ -61,3 +61,12 @@ public enum EvalError: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// Checks sample weights, shared by every metric family: one per row, finite, 0 or more, not all 0.
+func validate(weights: [Double]?, rows: Int) throws(EvalError) {
+    guard let weights else { return }
+    guard weights.count == rows else { throw .lengthMismatch(what: "weights", expected: rows, actual: weights.count) }
+    if let row = weights.firstIndex(where: { !$0.isFinite }) { throw .notFinite(what: "weight", row: row, value: weights[row]) }
+    if let row = weights.firstIndex(where: { $0 < 0 }) { throw .negativeWeight(row: row, value: weights[row]) }
+    guard weights.contains(where: { $0 > 0 }) else { throw .zeroTotalWeight }
+}

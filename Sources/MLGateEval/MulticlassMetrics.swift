@@ -28,11 +28,7 @@ public struct MulticlassMetrics: Sendable {
         for column in probabilities {
             if let row = column.firstIndex(where: { !$0.isFinite }) { throw .notFinite(what: "score", row: row, value: column[row]) }
         }
-        if let weights {
-            guard weights.count == labels.count else { throw .lengthMismatch(what: "weights", expected: labels.count, actual: weights.count) }
-            if let row = weights.firstIndex(where: { !$0.isFinite || $0 < 0 }) { throw .negativeWeight(row: row, value: weights[row]) }
-            guard weights.contains(where: { $0 > 0 }) else { throw .zeroTotalWeight }
-        }
+        try validate(weights: weights, rows: labels.count)
         classCount = k
         var confusion = [[Double]](repeating: [Double](repeating: 0, count: k), count: k)
         var loss = CompensatedSum(), total = CompensatedSum()

@@ -32,12 +32,7 @@ public struct RegressionMetrics: Hashable, Sendable {
         }
         if let row = targets.firstIndex(where: { !$0.isFinite }) { throw .notFinite(what: "target", row: row, value: targets[row]) }
         if let row = predictions.firstIndex(where: { !$0.isFinite }) { throw .notFinite(what: "prediction", row: row, value: predictions[row]) }
-        if let weights {
-            guard weights.count == targets.count else { throw .lengthMismatch(what: "weights", expected: targets.count, actual: weights.count) }
-            if let row = weights.firstIndex(where: { !$0.isFinite }) { throw .notFinite(what: "weight", row: row, value: weights[row]) }
-            if let row = weights.firstIndex(where: { $0 < 0 }) { throw .negativeWeight(row: row, value: weights[row]) }
-            guard weights.contains(where: { $0 > 0 }) else { throw .zeroTotalWeight }
-        }
+        try validate(weights: weights, rows: targets.count)
         let sums = targets.withUnsafeBufferPointer { y in
             predictions.withUnsafeBufferPointer { yHat in
                 Self.sums(y, yHat, weights: weights)
