@@ -29,7 +29,6 @@ public struct ThresholdMetrics: Hashable, Sendable {
     /// One pass over `predictions`.
     public init(_ predictions: BinaryPredictions, threshold: Double = 0.5) {
         self.threshold = threshold
-        let probabilities = predictions.scoresAreProbabilities
         let reason = "scores are not probabilities (some are outside [0, 1])"
         let count = predictions.count
         let epsilon = Double.ulpOfOne
@@ -38,29 +37,83 @@ public struct ThresholdMetrics: Hashable, Sendable {
                 guard let y = labelBuffer.baseAddress, let p = scoreBuffer.baseAddress else {
                     return (ConfusionMatrix(trueNegatives: 0, falsePositives: 0, falseNegatives: 0, truePositives: 0), .undefined(reason), .undefined(reason))
                 }
-                // scikit-learn expands to the columns [1 − p, p] and clips each to [ε, 1 − ε] for log loss.
-                @inline(__always) func loss(_ i: Int) -> Double {
-                    y[i] == 1 ? -log(min(max(p[i], epsilon), 1 - epsilon)) : -log(min(max(1 - p[i], epsilon), 1 - epsilon))
+                // scikit-learn expands to the columns [1 − p, p] and clips each to [ε, 1 − ε] for log loss:
+                // q is the clipped probability of the row's own class.
+                @inline(__always) func q(_ i: Int) -> Double {
+                    y[i] == 1 ? min(max(p[i], epsilon), 1 - epsilon) : min(max(1 - p[i], epsilon), 1 - epsilon)
+                }
+                /// Σ −log(q)·weight, four rows at a time through the vector log (branch-free choice of the
+                /// row's own class); the last rows are padded with q = 1, whose log is 0.
+                func lossSum(_ weight: (Int) -> Double) -> Double {
+                    var lanes = SIMD4<Double>()
+                    let low = SIMD4<Double>(repeating: epsilon), high = SIMD4<Double>(repeating: 1 - epsilon)
+                    var index = 0
+                    while index &+ 4 <= count {
+                        let probability = UnsafeRawPointer(p + index).loadUnaligned(as: SIMD4<Double>.self)
+                        let positive = SIMD4<UInt64>(UInt64(y[index]), UInt64(y[index &+ 1]), UInt64(y[index &+ 2]), UInt64(y[index &+ 3])) .== 1
+                        let own = (1 - probability).replacing(with: probability, where: positive)
+                        let clipped = own.replacing(with: low, where: own .< low).replacing(with: high, where: own .> high)
+                        let weights = SIMD4(weight(index), weight(index &+ 1), weight(index &+ 2), weight(index &+ 3))
+                        lanes -= VectorLog.log(clipped) * weights
+                        index &+= 4
+                    }
+                    var values = SIMD4<Double>(repeating: 1), weights = SIMD4<Double>()
+                    for lane in 0..<(count - index) {
+                        values[lane] = q(index + lane)
+                        weights[lane] = weight(index + lane)
+                    }
+                    lanes -= VectorLog.log(values) * weights
+                    return lanes.sum()
                 }
                 @inline(__always) func brier(_ i: Int) -> Double {
                     let label = Double(y[i]), miss = (1 - label) - (1 - p[i]), hit = label - p[i]
                     return miss * miss + hit * hit
                 }
                 guard let weights = predictions.weights else {
-                    var truePositives = 0, predictedPositives = 0, positives = 0
-                    for i in 0..<count {
-                        let label = Int(y[i]), predicted = p[i] >= threshold ? 1 : 0
-                        truePositives &+= label & predicted
-                        predictedPositives &+= predicted
-                        positives &+= label
+                    // One pass, four rows at a time: counts, the score range, Brier and log loss together.
+                    var truePositives = SIMD4<Double>(), predictedPositives = SIMD4<Double>(), positives = SIMD4<Double>()
+                    var brierLanes = SIMD4<Double>(), lossLanes = SIMD4<Double>()
+                    var lowest = SIMD4<Double>(repeating: 0), highest = SIMD4<Double>(repeating: 1)
+                    let cut = SIMD4<Double>(repeating: threshold), zero = SIMD4<Double>(), one = SIMD4<Double>(repeating: 1)
+                    let low = SIMD4<Double>(repeating: epsilon), high = SIMD4<Double>(repeating: 1 - epsilon)
+                    var index = 0
+                    while index &+ 4 <= count {
+                        let probability = UnsafeRawPointer(p + index).loadUnaligned(as: SIMD4<Double>.self)
+                        let label = SIMD4<Double>(Double(y[index]), Double(y[index &+ 1]), Double(y[index &+ 2]), Double(y[index &+ 3]))
+                        let predicted = zero.replacing(with: one, where: probability .>= cut)
+                        truePositives += label * predicted
+                        predictedPositives += predicted
+                        positives += label
+                        lowest = lowest.replacing(with: probability, where: probability .< lowest)
+                        highest = highest.replacing(with: probability, where: probability .> highest)
+                        let miss = (1 - label) - (1 - probability), hit = label - probability
+                        brierLanes += miss * miss + hit * hit
+                        let own = (1 - probability).replacing(with: probability, where: label .== one)
+                        lossLanes -= VectorLog.log(own.replacing(with: low, where: own .< low).replacing(with: high, where: own .> high))
+                        index &+= 4
                     }
+                    var tp = truePositives.sum(), predictedCount = predictedPositives.sum(), positiveCount = positives.sum()
+                    var probabilities = lowest.min() >= 0 && highest.max() <= 1
+                    var brierSum = brierLanes.sum()
+                    var tailLoss = SIMD4<Double>(repeating: 1)
+                    for row in index..<count {
+                        let label = Double(y[row]), predicted: Double = p[row] >= threshold ? 1 : 0
+                        tp += label * predicted
+                        predictedCount += predicted
+                        positiveCount += label
+                        brierSum += brier(row)
+                        tailLoss[row - index] = q(row)
+                        probabilities = probabilities && p[row] >= 0 && p[row] <= 1
+                    }
+                    let lossSum = lossLanes.sum() - VectorLog.log(tailLoss).sum()
+                    let n = Double(count)
                     let confusion = ConfusionMatrix(
-                        trueNegatives: Double(count - positives - predictedPositives + truePositives),
-                        falsePositives: Double(predictedPositives - truePositives),
-                        falseNegatives: Double(positives - truePositives), truePositives: Double(truePositives))
+                        trueNegatives: n - positiveCount - predictedCount + tp, falsePositives: predictedCount - tp,
+                        falseNegatives: positiveCount - tp, truePositives: tp)
                     guard probabilities else { return (confusion, .undefined(reason), .undefined(reason)) }
-                    return (confusion, .value(FastSums.sum(count, loss) / Double(count)), .value(0.5 * FastSums.sum(count, brier) / Double(count)))
+                    return (confusion, .value(lossSum / n), .value(0.5 * brierSum / n))
                 }
+                let probabilities = predictions.scoresAreProbabilities
                 return weights.withUnsafeBufferPointer { weightBuffer in
                     guard let w = weightBuffer.baseAddress else {
                         return (ConfusionMatrix(trueNegatives: 0, falsePositives: 0, falseNegatives: 0, truePositives: 0), .undefined(reason), .undefined(reason))
@@ -77,7 +130,7 @@ public struct ThresholdMetrics: Hashable, Sendable {
                     let confusion = ConfusionMatrix(trueNegatives: tn, falsePositives: fp, falseNegatives: fn, truePositives: tp)
                     guard probabilities else { return (confusion, .undefined(reason), .undefined(reason)) }
                     let total = FastSums.sum(count) { w[$0] }
-                    return (confusion, .value(FastSums.sum(count) { loss($0) * w[$0] } / total),
+                    return (confusion, .value(lossSum { w[$0] } / total),
                             .value(0.5 * FastSums.sum(count) { brier($0) * w[$0] } / total))
                 }
             }
