@@ -185,3 +185,44 @@ struct ExampleEvalTests {
         #expect(((report["slices"] as? [String: Any])?["groups"] as? [Any])?.count == 4)
     }
 }
+
+@Suite("mlgate eval: weights, classes and usage")
+struct EvalOptionTests {
+    @Test("weights change the metrics as scikit-learn's sample_weight does; zero weights drop rows")
+    func weights() throws {
+        let fixture = try GitFixture()
+        defer { fixture.remove() }
+        try fixture.write(fixture.base + "/w.csv", "label,score,w\n0,0.1,1\n0,0.4,1\n1,0.35,0\n1,0.8,1\n")
+        let result = try fixture.mlgate(["eval", "--task", "binary", "--predictions", "w.csv", "--label", "label", "--score", "score",
+                                         "--weight", "w", "--metrics", "roc_auc,accuracy", "--json"], in: fixture.base)
+        #expect(result.status == 0, "\(result)")
+        let metrics = try jsonObject(result.stdout)["metrics"] as? [String: Any]
+        #expect(metrics?["roc_auc"] as? Double == 1)  // the mis-ranked positive weighs nothing
+        #expect(metrics?["accuracy"] as? Double == 1)
+    }
+
+    @Test("usage errors exit 2 before reading anything", arguments: [
+        (["--task", "ranking"], "--task must be binary, multiclass or regression"),
+        (["--task", "multiclass"], "multiclass needs one --score per class"),
+        (["--task", "binary", "--metrics", "roc_auc,nope"], "unknown metric 'nope' for binary"),
+        (["--task", "binary", "--ci", "1.5"], "--ci must be between 0 and 1"),
+        (["--task", "binary", "--baseline", "other.csv"], "--baseline FILE needs --id COLUMN"),
+    ])
+    func usage(arguments: [String], message: String) throws {
+        let fixture = try GitFixture()
+        defer { fixture.remove() }
+        let result = try fixture.mlgate(["eval", "--predictions", "missing.csv", "--label", "y", "--score", "s"] + arguments, in: fixture.base)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    @Test("a multiclass label outside the classes names its line")
+    func badClass() throws {
+        let fixture = try GitFixture()
+        defer { fixture.remove() }
+        try fixture.write(fixture.base + "/m.csv", "y,p0,p1\n0,0.6,0.4\n2,0.5,0.5\n")
+        let result = try fixture.mlgate(["eval", "--task", "multiclass", "--predictions", "m.csv", "--label", "y", "--score", "p0", "--score", "p1"], in: fixture.base)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("m.csv:3: column 'y': label '2' is not a class 0…1"), "\(result.stderr)")
+    }
+}
