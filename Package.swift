@@ -32,7 +32,7 @@ let package = Package(
         // MARK: Core — pure Swift, no C, no I/O; the evaluation kernel uses the standard library and libm only.
         .target(name: "MLGateCore", swiftSettings: swiftSettings),
         .target(name: "MLGateEval", swiftSettings: swiftSettings),
-        .target(name: "MLGateData", swiftSettings: swiftSettings),
+        .target(name: "MLGateData", dependencies: ["MLGateEval"], swiftSettings: swiftSettings),
 
         // MARK: Hook path — what a git hook needs, with no Foundation, libgit2 or SQLite, so the
         // `mlgate-hook` binary starts in about a millisecond.

@@ -105,7 +105,7 @@ final class MappedFile {
         guard fstat(fd, &info) == 0 else { throw DataError(path: path, message: "cannot read the file's size.") }
         count = Int(info.st_size)
         guard count > 0 else { throw DataError(path: path, message: "the file is empty.") }
-        guard let mapped = mmap(nil, count, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), mapped != MAP_FAILED else {
+        guard let mapped = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
             throw DataError(path: path, message: "cannot map the file: \(String(cString: strerror(errno))).")
         }
         _ = madvise(mapped, count, MADV_SEQUENTIAL)

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import MLGateEval
 
 /// CSV and TSV with a header row: RFC 4180 quotes (`""` inside a quoted field is one quote, and a
 /// quoted field may hold delimiters and newlines), LF or CRLF line ends, a UTF-8 byte-order mark, and
@@ -66,61 +67,140 @@ enum DelimitedReader {
             }
         }
 
-        let capacity = lineFeeds(base, file.count) + 1
-        var textColumns = [[String]](repeating: [], count: textNames.count)
-        var lines: [Int] = []
-        lines.reserveCapacity(capacity)
+        let dataStart = cursor.position
+        let dataEnd = base + file.count
+        let records: Records
         let numberColumns: [[Double]]
-        do {
-            numberColumns = try withColumns(numberNames.count, capacity: capacity) { numbers in
-                var rows = 0
-                while true {
-                    cursor.skipEmptyLines()
-                    if cursor.atEnd { break }
-                    let line = cursor.line
-                    var fieldIndex = 0
-                    repeat {
-                        switch fieldIndex < targets.count ? targets[fieldIndex] : .skip {
-                        case .skip:
-                            _ = try cursor.nextField(&scratch)
-                        case .number(let slot):
-                            if let value = cursor.plainNumber() {
-                                numbers[slot][rows] = value
-                            } else {
-                                let field = try cursor.nextField(&scratch)
-                                guard case .number(let value) = field.number(scratch) else {
-                                    let text = field.text(scratch)
-                                    throw DataError(path: file.path, line: line, column: header[fieldIndex],
-                                                    message: text.isEmpty ? "the value is empty; every row needs a number here." : "'\(text)' is not a number.")
-                                }
-                                numbers[slot][rows] = value
-                            }
-                        case .text(let slot):
-                            textColumns[slot].append(try cursor.nextField(&scratch).text(scratch))
-                        }
-                        fieldIndex += 1
-                    } while cursor.consumeDelimiter()
-                    cursor.consumeLineEnd()
-                    guard fieldIndex == header.count else {
-                        throw DataError(path: file.path, line: line,
-                                        message: "this row has \(fieldIndex) field\(fieldIndex == 1 ? "" : "s"); the header has \(header.count).")
-                    }
-                    lines.append(line)
-                    rows += 1
+        if let split = splitPoint(dataStart, dataEnd), !numberNames.isEmpty {
+            (records, numberColumns) = try readHalves(
+                dataStart, split, dataEnd, firstLine: cursor.line, header: header, targets: targets,
+                numberCount: numberNames.count, textCount: textNames.count, delimiter: delimiter, path: file.path)
+        } else {
+            var result: Records?
+            do {
+                numberColumns = try withColumns(numberNames.count, capacity: lineFeeds(dataStart, dataEnd - dataStart) + 1) { numbers in
+                    let parsed = try parseRecords(&cursor, header: header, targets: targets, numbers: numbers, textCount: textNames.count)
+                    result = parsed
+                    return parsed.rows
                 }
-                return rows
+            } catch let error as DataError {
+                throw error
+            } catch {
+                throw DataError(path: file.path, message: "\(error)")
+            }
+            records = result ?? Records(textCount: textNames.count)
+        }
+        guard records.rows > 0 else { throw DataError(path: file.path, message: "the file has a header but no rows.") }
+        return DataTable(
+            path: file.path, columnNames: header, rowCount: records.rows,
+            numbers: Dictionary(uniqueKeysWithValues: zip(numberNames, numberColumns)),
+            texts: Dictionary(uniqueKeysWithValues: zip(textNames, records.texts)),
+            lines: records.lines)
+    }
+
+    /// What a run of records produced (numbers go straight into the caller's buffers).
+    private struct Records {
+        var rows = 0
+        var texts: [[String]]
+        var lines: [Int] = []
+
+        init(textCount: Int) { texts = [[String]](repeating: [], count: textCount) }
+    }
+
+    /// Parses records from `cursor` to its end, numbers into `numbers[slot][row]`.
+    private static func parseRecords(_ cursor: inout Cursor, header: [String], targets: [Target],
+                                     numbers: [UnsafeMutablePointer<Double>], textCount: Int) throws(DataError) -> Records {
+        var records = Records(textCount: textCount)
+        var scratch: [UInt8] = []
+        while true {
+            cursor.skipEmptyLines()
+            if cursor.atEnd { break }
+            let line = cursor.line
+            var fieldIndex = 0
+            repeat {
+                switch fieldIndex < targets.count ? targets[fieldIndex] : .skip {
+                case .skip:
+                    _ = try cursor.nextField(&scratch)
+                case .number(let slot):
+                    if let value = cursor.plainNumber() {
+                        numbers[slot][records.rows] = value
+                    } else {
+                        let field = try cursor.nextField(&scratch)
+                        guard case .number(let value) = field.number(scratch) else {
+                            let text = field.text(scratch)
+                            throw DataError(path: cursor.path, line: line, column: header[fieldIndex],
+                                            message: text.isEmpty ? "the value is empty; every row needs a number here." : "'\(text)' is not a number.")
+                        }
+                        numbers[slot][records.rows] = value
+                    }
+                case .text(let slot):
+                    records.texts[slot].append(try cursor.nextField(&scratch).text(scratch))
+                }
+                fieldIndex += 1
+            } while cursor.consumeDelimiter()
+            cursor.consumeLineEnd()
+            guard fieldIndex == header.count else {
+                throw DataError(path: cursor.path, line: line,
+                                message: "this row has \(fieldIndex) field\(fieldIndex == 1 ? "" : "s"); the header has \(header.count).")
+            }
+            records.lines.append(line)
+            records.rows += 1
+        }
+        return records
+    }
+
+    /// Where to cut the data in two for two threads: just after the line feed nearest the middle. Only for
+    /// large files without any quote character (a quoted field may hold line feeds, so a cut could land in one).
+    private static func splitPoint(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> UnsafePointer<UInt8>? {
+        let size = end - start
+        guard size >= 16 << 20, memchr(start, 0x22, size) == nil else { return nil }
+        let middle = start + size / 2
+        guard let newline = memchr(middle, 0x0A, end - middle) else { return nil }
+        let split = newline.assumingMemoryBound(to: UInt8.self) + 1
+        return split < end ? UnsafePointer(split) : nil
+    }
+
+    /// Parses the two halves on two cores straight into the columns' storage: the second half starts at
+    /// an upper bound of the first half's rows (its line feeds + 1), and moves down only if empty lines made
+    /// the first half shorter.
+    private static func readHalves(
+        _ start: UnsafePointer<UInt8>, _ split: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, firstLine: Int,
+        header: [String], targets: [Target], numberCount: Int, textCount: Int, delimiter: UInt8, path: String
+    ) throws(DataError) -> (Records, [[Double]]) {
+        let firstFeeds = lineFeeds(start, split - start)
+        let offset = firstFeeds + 1
+        let capacity = offset + lineFeeds(split, end - split) + 1
+        let halves = [(start, split, firstLine, 0), (split, end, firstLine + firstFeeds, offset)]
+        var records = Records(textCount: textCount)
+        let columns: [[Double]]
+        do {
+            columns = try withColumns(numberCount, capacity: capacity) { numbers in
+                func parse(_ index: Int) -> Result<Records, DataError> {
+                    let (from, to, line, shift) = halves[index]
+                    var cursor = Cursor(position: from, end: to, line: line, delimiter: delimiter, path: path)
+                    do {
+                        return .success(try parseRecords(&cursor, header: header, targets: targets,
+                                                         numbers: numbers.map { $0 + shift }, textCount: textCount))
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+                let (first, second) = Parallel.pair({ parse(0) }, { parse(1) })
+                let head = try first.get(), tail = try second.get()
+                if head.rows < offset {
+                    for column in numbers { memmove(column + head.rows, column + offset, tail.rows * MemoryLayout<Double>.stride) }
+                }
+                records.rows = head.rows + tail.rows
+                records.texts = zip(head.texts, tail.texts).map { $0 + $1 }
+                records.lines = head.lines + tail.lines
+                return records.rows
             }
         } catch let error as DataError {
             throw error
         } catch {
-            throw DataError(path: file.path, message: "\(error)")
+            throw DataError(path: path, message: "\(error)")
         }
-        guard !lines.isEmpty else { throw DataError(path: file.path, message: "the file has a header but no rows.") }
-        return DataTable(
-            path: file.path, columnNames: header, rowCount: lines.count,
-            numbers: Dictionary(uniqueKeysWithValues: zip(numberNames, numberColumns)),
-            texts: Dictionary(uniqueKeysWithValues: zip(textNames, textColumns)),
-            lines: lines)
+        return (records, columns)
     }
 
     /// Runs `body` with `count` column buffers of `capacity` doubles and returns them as arrays holding the

@@ -35,7 +35,7 @@ struct KeyedRow: RadixSortable {
 
 /// Memory for large work buffers, advised to use huge pages: fresh 4 KB pages cost more than the
 /// sort itself at 10⁷ keys (anchors-eval, swift-kernel-notes #7).
-func allocateLarge<Element>(_ type: Element.Type, count: Int) -> UnsafeMutablePointer<Element> {
+public func allocateLarge<Element>(_ type: Element.Type, count: Int) -> UnsafeMutablePointer<Element> {
     let bytes = max(1, count * MemoryLayout<Element>.stride)
     let huge = bytes >= 1 << 21
     var raw: UnsafeMutableRawPointer?
@@ -49,7 +49,7 @@ func allocateLarge<Element>(_ type: Element.Type, count: Int) -> UnsafeMutablePo
 }
 
 /// Frees memory from `allocateLarge`.
-func deallocateLarge<Element>(_ pointer: UnsafeMutablePointer<Element>) {
+public func deallocateLarge<Element>(_ pointer: UnsafeMutablePointer<Element>) {
     free(pointer)
 }
 

@@ -2,7 +2,7 @@ import Foundation
 import MLGateData
 import Testing
 
-private func temporaryFile(_ name: String, _ bytes: [UInt8]) throws -> String {
+func temporaryFile(_ name: String, _ bytes: [UInt8]) throws -> String {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mlgate-data-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let path = directory.appendingPathComponent(name).path
@@ -10,7 +10,7 @@ private func temporaryFile(_ name: String, _ bytes: [UInt8]) throws -> String {
     return path
 }
 
-private func temporaryFile(_ name: String, _ text: String) throws -> String { try temporaryFile(name, Array(text.utf8)) }
+func temporaryFile(_ name: String, _ text: String) throws -> String { try temporaryFile(name, Array(text.utf8)) }
 
 /// A minimal .npy writer (format 1.0) for tests.
 private func npy(_ descr: String, shape: [Int], payload: [UInt8]) -> [UInt8] {
@@ -99,6 +99,45 @@ struct ReaderTests {
         } throws: { error in
             let description = "\(error)"
             return description.hasPrefix((path as NSString).deletingLastPathComponent + "/") && description.contains(message)
+        }
+    }
+}
+
+@Suite("large CSV files are read in two halves on two cores")
+struct SplitReadTests {
+    /// A CSV of about 20 MB: large enough for the two-thread path.
+    private func largeCSV(badLine: Int? = nil) throws -> (path: String, scores: [Double]) {
+        var text = "id,label,score,region\n"
+        var scores: [Double] = []
+        let rows = 600_000
+        text.reserveCapacity(rows * 40)
+        for row in 0..<rows {
+            let score = Double((row &* 2_654_435_761) % 1_000_003) / 1_000_003
+            scores.append(score)
+            text += row + 2 == badLine ? "\(row),1,oops,north\n" : "\(row),\(row % 2),\(score),\(row % 3 == 0 ? "north" : "south")\n"
+            if row == 1000 { text += "\n" }  // an empty line: line numbers must still be right after it
+        }
+        return (try temporaryFile("large.csv", text), scores)
+    }
+
+    @Test("the same columns, rows and line numbers as one pass would give")
+    func halves() throws {
+        let (path, scores) = try largeCSV()
+        let table = try DataReader.read(path, columns: [.init("score", .number), .init("label", .number), .init("region", .text)])
+        #expect(table.rowCount == scores.count)
+        #expect(table.numbers["score"] == scores)
+        #expect(table.texts["region"]?.count == scores.count)
+        #expect(table.texts["region"]?.last == ((scores.count - 1) % 3 == 0 ? "north" : "south"))
+        #expect(table.lines?.last == scores.count + 2)  // header, the rows, and one empty line
+    }
+
+    @Test("an error in the second half names its own line")
+    func errorInSecondHalf() throws {
+        let (path, _) = try largeCSV(badLine: 500_002)
+        #expect {
+            try DataReader.read(path, columns: [.init("score", .number)])
+        } throws: { error in
+            "\(error)".contains("large.csv:500003: column 'score': 'oops' is not a number.")
         }
     }
 }
