@@ -10,7 +10,7 @@ struct LineageCommand: ParsableCommand {
         abstract: "Show the commits mlgate recorded, newest first.",
         discussion: """
             Hooks record each commit, merge, amend and rebase as it happens. Commits made without hooks \
-            (--no-verify, a fresh clone, a CI checkout) are found by walking from the branches before \
+            (MLGATE_HOOKS=0, a fresh clone, a CI checkout) are found by walking from the branches before \
             anything is shown; the SOURCE column says which way each was recorded.
             """,
         subcommands: [List.self, Show.self, Sync.self],

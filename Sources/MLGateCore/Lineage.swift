@@ -102,7 +102,7 @@ public struct CommitFacts: Hashable, Sendable {
 public enum LineageSource: String, Sendable, Codable, CaseIterable {
     /// A git hook recorded it as it happened.
     case hook
-    /// Reconciliation found it later by walking from the refs (`--no-verify`, a clone, a CI checkout).
+    /// Reconciliation found it later by walking from the refs (`MLGATE_HOOKS=0`, a clone, a CI checkout).
     case sync
 }
 
