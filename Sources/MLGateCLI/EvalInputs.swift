@@ -98,7 +98,7 @@ struct EvalInputs {
         func numbers(_ name: String, in table: DataTable, what: String) throws -> [Double] {
             let values = table.numbers[name] ?? []
             if let row = values.firstIndex(where: { !$0.isFinite }) {
-                throw EvalInputError("\(table.path):\(Self.place(table, row)): column '\(name)': \(what) is \(values[row]); every \(what) must be a finite number.")
+                throw EvalInputError("\(table.path):\(table.place(ofRow: row)): column '\(name)': \(what) is \(values[row]); every \(what) must be a finite number.")
             }
             return values
         }
@@ -117,7 +117,7 @@ struct EvalInputs {
         if let weight = options.weight {
             let values = try numbers(weight, in: table, what: "weight")
             if let row = values.firstIndex(where: { $0 < 0 }) {
-                throw EvalInputError("\(table.path):\(Self.place(table, row)): column '\(weight)': weight \(values[row]) is negative; weights must be 0 or more.")
+                throw EvalInputError("\(table.path):\(table.place(ofRow: row)): column '\(weight)': weight \(values[row]) is negative; weights must be 0 or more.")
             }
             guard values.contains(where: { $0 > 0 }) else { throw EvalInputError("\(table.path): column '\(weight)': every weight is 0.") }
             weights = values
@@ -146,9 +146,6 @@ struct EvalInputs {
         }
     }
 
-    private static func place(_ table: DataTable, _ row: Int) -> String {
-        table.lines.map { String($0[row]) } ?? "row \(row)"
-    }
 
     /// 0/1 labels: the numbers 0 and 1, or text with `--pos-label`.
     private static func binaryLabels(_ table: DataTable, column: String, positive: String?) throws -> [Int] {
@@ -161,7 +158,7 @@ struct EvalInputs {
         }
         let values = table.numbers[column] ?? []
         if let row = values.firstIndex(where: { $0 != 0 && $0 != 1 }) {
-            throw EvalInputError("\(table.path):\(place(table, row)): column '\(column)': label '\(values[row].shortDescription)' is not 0 or 1; for text labels, say which one is positive with --pos-label.")
+            throw EvalInputError("\(table.path):\(table.place(ofRow: row)): column '\(column)': label '\(values[row].shortDescription)' is not 0 or 1; for text labels, say which one is positive with --pos-label.")
         }
         return values.map { $0 == 1 ? 1 : 0 }
     }
@@ -170,7 +167,7 @@ struct EvalInputs {
     private static func classLabels(_ table: DataTable, column: String, classes: Int) throws -> [Int] {
         let values = table.numbers[column] ?? []
         if let row = values.firstIndex(where: { $0 != $0.rounded() || $0 < 0 || $0 >= Double(classes) }) {
-            throw EvalInputError("\(table.path):\(place(table, row)): column '\(column)': label '\(values[row].shortDescription)' is not a class 0…\(classes - 1) (one --score column per class, in class order).")
+            throw EvalInputError("\(table.path):\(table.place(ofRow: row)): column '\(column)': label '\(values[row].shortDescription)' is not a class 0…\(classes - 1) (one --score column per class, in class order).")
         }
         return values.map { Int($0) }
     }
@@ -180,16 +177,16 @@ struct EvalInputs {
         var position: [String: Int] = [:]
         for (row, id) in otherIDs.enumerated() {
             if let first = position.updateValue(row, forKey: id) {
-                throw EvalInputError("\(other.path):\(place(other, row)): column '\(column)': id '\(id)' repeats (first at \(place(other, first))); ids must be unique.")
+                throw EvalInputError("\(other.path):\(other.place(ofRow: row)): column '\(column)': id '\(id)' repeats (first at \(other.place(ofRow: first))); ids must be unique.")
             }
         }
         var seen = Set<String>()
         let order = try ids.enumerated().map { row, id in
             guard seen.insert(id).inserted else {
-                throw EvalInputError("\(table.path):\(place(table, row)): column '\(column)': id '\(id)' repeats; ids must be unique.")
+                throw EvalInputError("\(table.path):\(table.place(ofRow: row)): column '\(column)': id '\(id)' repeats; ids must be unique.")
             }
             guard let match = position[id] else {
-                throw EvalInputError("\(table.path):\(place(table, row)): column '\(column)': id '\(id)' has no row in \(other.path).")
+                throw EvalInputError("\(table.path):\(table.place(ofRow: row)): column '\(column)': id '\(id)' has no row in \(other.path).")
             }
             return match
         }

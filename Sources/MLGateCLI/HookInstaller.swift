@@ -140,7 +140,7 @@ struct HookInstaller {
             path += ".legacy"  // pre-commit runs <hook>.legacy first, with the same arguments and stdin
             existing = read(path)
         }
-        if existing != nil, read(path).map({ $0.contains("LEFTHOOK") }) == true {
+        if existing?.contains("LEFTHOOK") == true {
             return try planLefthook(event, pending: &pending)
         }
         let prev = path + ".mlgate-prev"

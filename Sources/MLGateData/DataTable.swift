@@ -36,9 +36,9 @@ public struct DataTable: Sendable {
     /// The 1-based line of each row in a text file, for messages; nil for binary formats.
     public let lines: [Int]?
 
-    /// Where row `row` is, for a person: "line 12" or "row 11".
-    public func location(ofRow row: Int) -> String {
-        if let lines, row < lines.count { return "line \(lines[row])" }
+    /// Where row `row` is, to follow `path:` in a message: its line ("12") in a text file, else "row 11".
+    public func place(ofRow row: Int) -> String {
+        if let lines, row < lines.count { return String(lines[row]) }
         return "row \(row)"
     }
 }

@@ -4,9 +4,6 @@ import Glibc
 
 /// The standard normal distribution's tail and quantile, to full double precision.
 public enum Normal {
-    /// P(Z > z).
-    public static func survival(_ z: Double) -> Double { 0.5 * erfc(z / 2.0.squareRoot()) }
-
     /// Two-sided p-value of a z statistic: P(|Z| ≥ |z|).
     public static func twoSidedPValue(_ z: Double) -> Double { erfc(abs(z) / 2.0.squareRoot()) }
 

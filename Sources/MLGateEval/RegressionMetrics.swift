@@ -1,6 +1,6 @@
 /// Regression metrics in scikit-learn's definitions: MSE, RMSE, MAE, R² (two passes, `force_finite`),
 /// MAPE (|y − ŷ| / max(|y|, ε)) and the median absolute error (unweighted).
-public struct RegressionMetrics: Hashable, Sendable {
+public struct RegressionMetrics: Sendable {
     public let meanSquaredError: Double
     public let rootMeanSquaredError: Double
     public let meanAbsoluteError: Double
@@ -15,14 +15,6 @@ public struct RegressionMetrics: Hashable, Sendable {
         return .value(Self.median(of: zip(targets, predictions).map { abs($0 - $1) }))
     }
 
-    public static func == (lhs: RegressionMetrics, rhs: RegressionMetrics) -> Bool {
-        lhs.targets == rhs.targets && lhs.predictions == rhs.predictions && lhs.weighted == rhs.weighted
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(meanSquaredError)
-        hasher.combine(r2)
-    }
 
     /// Validates the arrays and computes every metric.
     public init(targets: [Double], predictions: [Double], weights: [Double]? = nil) throws(EvalError) {

@@ -31,12 +31,6 @@ public enum Files {
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
-    /// Whether something exists at `path` (a dangling link counts).
-    public static func exists(_ path: String) -> Bool {
-        var info = stat()
-        return lstat(path, &info) == 0
-    }
-
     /// A whole file as UTF-8, or nil when it is missing, unreadable or larger than `limit` bytes.
     public static func read(_ path: String, limit: Int = 1 << 16) -> String? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
