@@ -7,7 +7,7 @@ RELEASE    := .build/release/mlgate
 DEBUG      := .build/debug/mlgate
 PACKAGES   := git pkg-config python3 libgit2-dev libcurl4-openssl-dev libsqlite3-dev
 
-.PHONY: all deps build debug test demo install bench bench-hooks bench-eval clean
+.PHONY: all deps build debug test demo install bench bench-hooks bench-eval bench-pipeline clean
 
 all: build
 
@@ -38,7 +38,7 @@ install: build
 	install -m 0755 $(RELEASE) $(RELEASE)-hook $(DESTDIR)$(PREFIX)/bin/
 
 ## bench: every benchmark, each printing its anchor beside mlgate from the same run
-bench: bench-hooks bench-eval
+bench: bench-hooks bench-eval bench-pipeline
 
 ## bench-eval: the evaluation kernel, CSV reading and a whole `mlgate eval` beside scikit-learn, pandas and C floors
 bench-eval: build
@@ -47,6 +47,10 @@ bench-eval: build
 ## bench-hooks: ms per commit with no hook, an 'exit 0' hook and mlgate's hooks; start-up beside git --version
 bench-hooks: build
 	Benchmarks/hooks.sh $(RELEASE)
+
+## bench-pipeline: a no-op `mlgate run` of a 10-stage pipeline beside a no-op `dvc repro` (DVC 3 in a venv); MLGATE_BENCH_FILES sets the files
+bench-pipeline: build
+	Benchmarks/pipeline.sh $(RELEASE)
 
 clean:
 	rm -rf .build .build-bench

@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
     ],
     targets: [
         // MARK: C shims — one module per C library, imported by exactly one Swift module.
@@ -43,7 +44,9 @@ let package = Package(
         .target(name: "MLGateGit", dependencies: ["CGit2", "MLGateCore"], swiftSettings: swiftSettings),
         .target(
             name: "MLGateStore",
-            dependencies: ["MLGateCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "MLGateCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -20,6 +20,15 @@ struct ConfigReader {
                 configuration.projects = try projects(value)
             case "hooks":
                 configuration.hooks = try hooks(value)
+            case "remote":
+                configuration.remote = try remote(value)
+            case "stages":
+                configuration.stages = try stages(value)
+                do {
+                    _ = try Pipeline(stages: configuration.stages)
+                } catch {
+                    throw self.error(at: keyNode, error.description)
+                }
             default:
                 guard ConfigLoader.sections.contains(key) else {
                     throw error(at: keyNode, "unknown section '\(key)'\(suggestion(key, among: ConfigLoader.sections)); the sections are \(ConfigLoader.sections.joined(separator: ", ")).")
@@ -65,6 +74,40 @@ struct ConfigReader {
         return trimmed
     }
 
+    private func remote(_ node: Node) throws(ConfigError) -> RemoteSettings {
+        var settings = RemoteSettings()
+        for (key, value) in try mapping(node, context: "'remote'") {
+            switch try name(of: key) {
+            case "git":
+                settings.git = try string(value, key: "remote.git")
+            case "objects":
+                let path = try string(value, key: "remote.objects")
+                guard !path.contains("://") else {
+                    throw error(at: value, "'remote.objects' must be a directory path (a mounted volume); URLs such as s3:// are not supported yet.")
+                }
+                settings.objects = path
+            default:
+                throw error(at: key, "unknown key '\(key.string ?? "?")' in 'remote'; the keys are git and objects.")
+            }
+        }
+        return settings
+    }
+
+    /// A scalar string value.
+    func string(_ node: Node, key: String) throws(ConfigError) -> String {
+        guard let scalar = node.scalar, !scalar.string.isEmpty else { throw error(at: node, "'\(key)' must be a non-empty string.") }
+        return scalar.string
+    }
+
+    /// A true/false value.
+    func bool(_ node: Node, key: String) throws(ConfigError) -> Bool {
+        switch node.scalar?.string.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw error(at: node, "'\(key)' must be true or false.")
+        }
+    }
+
     private func hooks(_ node: Node) throws(ConfigError) -> HookSettings {
         var settings = HookSettings()
         for (key, value) in try mapping(node, context: "'hooks'") {
@@ -74,28 +117,30 @@ struct ConfigReader {
                     throw error(at: value, "'hooks.pre_push' must be one of warn, strict, off.")
                 }
                 settings.prePush = mode
+            case "start_worker":
+                settings.startWorker = try bool(value, key: "hooks.start_worker")
             default:
-                throw error(at: key, "unknown key '\(key.string ?? "?")' in 'hooks'; the only key is pre_push.")
+                throw error(at: key, "unknown key '\(key.string ?? "?")' in 'hooks'; the keys are pre_push and start_worker.")
             }
         }
         return settings
     }
 
-    private func name(of key: Node) throws(ConfigError) -> String {
+    func name(of key: Node) throws(ConfigError) -> String {
         guard let text = key.scalar?.string else { throw error(at: key, "keys must be plain words, not lists or mappings.") }
         return text
     }
 
-    private func mapping(_ node: Node, context: String) throws(ConfigError) -> Node.Mapping {
+    func mapping(_ node: Node, context: String) throws(ConfigError) -> Node.Mapping {
         guard let mapping = node.mapping else { throw error(at: node, "\(context) must be a mapping of keys to values.") }
         return mapping
     }
 
-    private func isName(_ text: String) -> Bool {
+    func isName(_ text: String) -> Bool {
         !text.isEmpty && text.unicodeScalars.allSatisfy { $0.properties.isAlphabetic && $0.isASCII || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0) }
     }
 
-    private func suggestion(_ word: String, among candidates: [String]) -> String {
+    func suggestion(_ word: String, among candidates: [String]) -> String {
         guard let best = candidates.min(by: { distance(word, $0) < distance(word, $1) }), distance(word, best) <= 2 else { return "" }
         return " (did you mean '\(best)'?)"
     }
@@ -115,7 +160,7 @@ struct ConfigReader {
         return row[b.count]
     }
 
-    private func error(at node: Node, _ message: String) -> ConfigError {
+    func error(at node: Node, _ message: String) -> ConfigError {
         ConfigError(file: file, line: node.mark?.line, column: node.mark?.column, message: message)
     }
 }

@@ -6,12 +6,19 @@ public struct MLGateConfiguration: Hashable, Sendable {
     public var projects: [ProjectSpec]
     /// How the git hooks behave.
     public var hooks: HookSettings
+    /// Where objects and the registry travel between machines.
+    public var remote: RemoteSettings
+    /// The pipeline's stages, in the order the file lists them.
+    public var stages: [StageSpec]
 
     /// Creates a configuration.
-    public init(version: Int = 1, projects: [ProjectSpec] = [], hooks: HookSettings = HookSettings()) {
+    public init(version: Int = 1, projects: [ProjectSpec] = [], hooks: HookSettings = HookSettings(),
+                remote: RemoteSettings = RemoteSettings(), stages: [StageSpec] = []) {
         self.version = version
         self.projects = projects
         self.hooks = hooks
+        self.remote = remote
+        self.stages = stages
     }
 }
 
@@ -33,14 +40,31 @@ public struct ProjectSpec: Hashable, Sendable {
 public struct HookSettings: Hashable, Sendable {
     /// What `pre-push` does: warn (default), strict (block on a policy failure) or off.
     public var prePush: PrePushMode
+    /// Whether `pre-push` starts a detached worker when it queued a job and none is running.
+    public var startWorker: Bool
 
     /// Creates hook settings.
-    public init(prePush: PrePushMode = .warn) {
+    public init(prePush: PrePushMode = .warn, startWorker: Bool = true) {
         self.prePush = prePush
+        self.startWorker = startWorker
     }
 }
 
 /// The `hooks.pre_push` modes.
 public enum PrePushMode: String, Hashable, Sendable, CaseIterable {
     case warn, strict, off
+}
+
+/// The `remote:` section.
+public struct RemoteSettings: Hashable, Sendable {
+    /// The git remote registry tags and notes are pushed to (default: the only remote, or `origin`).
+    public var git: String?
+    /// A directory (a mounted volume) that `mlgate push` and `mlgate pull` copy objects to and from.
+    public var objects: String?
+
+    /// Creates remote settings.
+    public init(git: String? = nil, objects: String? = nil) {
+        self.git = git
+        self.objects = objects
+    }
 }

@@ -259,6 +259,28 @@ public final class GitRepository {
         return value.map { String(cString: $0) }
     }
 
+    /// The uncommitted changes in the worktree against HEAD — tracked files (staged or not) and new files
+    /// that are not ignored — as a patch, like `git diff HEAD` plus the new files; empty when clean.
+    public func uncommittedChanges() throws(GitError) -> String {
+        var headTree: OpaquePointer?
+        var object: OpaquePointer?
+        if git_revparse_single(&object, raw, "HEAD^{tree}") == 0 { headTree = object }
+        defer { git_object_free(object) }
+        var options = git_diff_options()
+        try check(git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)), "git_diff_options_init")
+        options.flags = GIT_DIFF_INCLUDE_UNTRACKED.rawValue | GIT_DIFF_RECURSE_UNTRACKED_DIRS.rawValue
+            | GIT_DIFF_SHOW_UNTRACKED_CONTENT.rawValue | GIT_DIFF_SHOW_BINARY.rawValue
+        var diff: OpaquePointer?
+        try check(git_diff_tree_to_workdir_with_index(&diff, raw, headTree, &options), "git_diff_tree_to_workdir_with_index")
+        defer { git_diff_free(diff) }
+        guard git_diff_num_deltas(diff) > 0 else { return "" }
+        var buffer = git_buf()
+        defer { git_buf_dispose(&buffer) }
+        try check(git_diff_to_buf(&buffer, diff, GIT_DIFF_FORMAT_PATCH), "git_diff_to_buf")
+        guard let pointer = buffer.ptr else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: pointer, count: buffer.size), as: UTF8.self)
+    }
+
     /// The directory git runs hooks from, as `git rev-parse --git-path hooks` resolves it: `core.hooksPath`
     /// (`~` expanded, relative to this worktree's root) when set, else the common directory's `hooks`.
     /// libgit2's own `GIT_REPOSITORY_ITEM_HOOKS` ignores `core.hooksPath`, so it is not used.

@@ -46,6 +46,70 @@ enum Schema {
                 CREATE INDEX rewrites_by_new ON rewrites (new);
                 """)
         }
+        migrator.registerMigration("v2-pipeline") { db in
+            try db.execute(sql: """
+                CREATE TABLE runs (
+                    id INTEGER PRIMARY KEY,
+                    uuid TEXT NOT NULL UNIQUE,
+                    status TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'cancelled', 'abandoned')),
+                    commit_id TEXT,
+                    branch TEXT,
+                    dirty INTEGER NOT NULL,
+                    diff_object TEXT,
+                    repo_url TEXT,
+                    targets TEXT NOT NULL,
+                    trigger TEXT NOT NULL,
+                    job_id INTEGER,
+                    environment TEXT NOT NULL,
+                    started_at INTEGER NOT NULL,
+                    finished_at INTEGER,
+                    log_object TEXT,
+                    pid INTEGER NOT NULL,
+                    host TEXT NOT NULL,
+                    message TEXT
+                );
+                CREATE INDEX runs_by_commit ON runs (commit_id);
+                CREATE TABLE run_stages (
+                    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+                    position INTEGER NOT NULL,
+                    stage TEXT NOT NULL,
+                    record TEXT NOT NULL,
+                    PRIMARY KEY (run_id, position)
+                );
+                CREATE TABLE run_cache (
+                    memo TEXT PRIMARY KEY NOT NULL,
+                    stage TEXT NOT NULL,
+                    outputs TEXT NOT NULL,
+                    run_id INTEGER,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE TABLE file_state (
+                    path TEXT PRIMARY KEY NOT NULL,
+                    inode INTEGER NOT NULL,
+                    size INTEGER NOT NULL,
+                    mtime_ns INTEGER NOT NULL,
+                    ctime_ns INTEGER NOT NULL,
+                    hash TEXT NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE jobs (
+                    id INTEGER PRIMARY KEY,
+                    ref TEXT NOT NULL,
+                    commit_id TEXT NOT NULL,
+                    remote TEXT,
+                    stages TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled', 'untrusted')),
+                    trust_hash TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    lease_owner TEXT,
+                    lease_expires INTEGER,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    run_id INTEGER,
+                    message TEXT
+                );
+                CREATE INDEX jobs_by_status ON jobs (status, id);
+                """)
+        }
         return migrator
     }()
 }

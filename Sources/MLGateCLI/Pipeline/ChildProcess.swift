@@ -1,0 +1,143 @@
+import Dispatch
+import Foundation
+import MLGateHooks
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A command started in its own process group, with standard output and error merged into one pipe that
+/// the caller reads line by line. Stopping it signals the whole group, so a shell's children stop too.
+final class ChildProcess {
+    /// The process id, which is also the process group id.
+    let pid: pid_t
+    private let output: Int32
+
+    /// Starts `argv` in `directory` with `environment` (`NAME=value` strings); standard input is /dev/null.
+    init(argv: [String], directory: String, environment: [String]) throws {
+        var pipeEnds: [Int32] = [0, 0]
+        guard pipe(&pipeEnds) == 0 else { throw EnvironmentError("could not create a pipe: \(String(cString: strerror(errno)))") }
+        for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        var attributes = posix_spawnattr_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawnattr_init(&attributes)
+        defer {
+            posix_spawn_file_actions_destroy(&actions)
+            posix_spawnattr_destroy(&attributes)
+        }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 2)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGINT, SIGTERM, SIGPIPE, SIGXFSZ, SIGHUP, SIGQUIT] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+
+        let cArguments = argv.map { strdup($0) } + [nil]
+        let cEnvironment = environment.map { strdup($0) } + [nil]
+        defer {
+            cArguments.forEach { free($0) }
+            cEnvironment.forEach { free($0) }
+        }
+        // posix_spawn has no portable chdir action here, so the parent changes directory around the spawn;
+        // mlgate uses absolute paths everywhere, so no other thread depends on the working directory.
+        let previous = FileManager.default.currentDirectoryPath
+        guard chdir(directory) == 0 else {
+            close(pipeEnds[0])
+            close(pipeEnds[1])
+            throw EnvironmentError("could not enter \(directory): \(String(cString: strerror(errno)))")
+        }
+        var child: pid_t = 0
+        let status = posix_spawnp(&child, argv[0], &actions, &attributes, cArguments, cEnvironment)
+        chdir(previous)
+        close(pipeEnds[1])
+        guard status == 0 else {
+            close(pipeEnds[0])
+            throw EnvironmentError("could not start '\(argv[0])' in \(directory): \(String(cString: strerror(status)))")
+        }
+        pid = child
+        output = pipeEnds[0]
+    }
+
+    /// Calls `line` with each line the command prints (without the newline) until it closes its output.
+    func readLines(_ line: (String) -> Void) {
+        var pending: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = read(output, &buffer, buffer.count)
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { break }
+            pending.append(contentsOf: buffer[0..<count])
+            while let newline = pending.firstIndex(of: 10) {
+                line(String(decoding: pending[..<newline], as: UTF8.self))
+                pending.removeSubrange(...newline)
+            }
+        }
+        if !pending.isEmpty { line(String(decoding: pending, as: UTF8.self)) }
+        close(output)
+    }
+
+    /// Waits for the command to end; returns its exit status, or 128 + the signal that killed it.
+    func wait() -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { return 127 }
+        }
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+    }
+
+    /// Sends `signal` to the command's whole process group.
+    func signalGroup(_ signal: Int32) {
+        kill(-pid, signal)
+    }
+}
+
+/// Turns Ctrl-C (SIGINT) and SIGTERM into a flag and a callback, instead of killing mlgate outright, so a
+/// run can stop its child and record itself as cancelled.
+final class Interruption: @unchecked Sendable {
+    private let lock = NSLock()
+    private var handler: (@Sendable () -> Void)?
+    private var interrupted = false
+    private var sources: [any DispatchSourceSignal] = []
+
+    /// Starts catching SIGINT and SIGTERM.
+    init() {
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [weak self] in self?.fire() }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Whether a signal arrived.
+    var happened: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return interrupted
+    }
+
+    /// Sets what to do when a signal arrives (replacing the previous action); runs it at once if one already did.
+    func onInterrupt(_ action: (@Sendable () -> Void)?) {
+        lock.lock()
+        handler = action
+        let already = interrupted
+        lock.unlock()
+        if already { action?() }
+    }
+
+    private func fire() {
+        lock.lock()
+        interrupted = true
+        let action = handler
+        lock.unlock()
+        action?()
+    }
+}

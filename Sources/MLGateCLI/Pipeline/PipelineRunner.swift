@@ -1,0 +1,474 @@
+import Foundation
+import MLGateConfig
+import MLGateCore
+import MLGateGit
+import MLGateHooks
+import MLGateStore
+
+/// What `mlgate run` was asked to do.
+struct RunOptions {
+    /// Stages to run with what they need (empty: all).
+    var targets: [String] = []
+    /// Run even when nothing changed (and skip the run cache).
+    var force = false
+    /// Only say what would happen.
+    var dryRun = false
+    /// Run the targets and every stage downstream of them, instead of upstream.
+    var downstream = false
+    /// Wait for another run in the same worktree instead of failing.
+    var wait = true
+    /// What started the run: `cli`, `worker` or `ci`.
+    var trigger = "cli"
+    /// The queued job, for worker runs.
+    var job: Int?
+    /// The code's commit when known in advance (a worker's checkout); otherwise read from git.
+    var source: RunSource?
+    /// Keep commands' output off standard error (it still goes to the log).
+    var quiet = false
+}
+
+/// How a run ended, for the command to print and turn into an exit code.
+struct RunSummary: Encodable {
+    /// The recorded run's number; nil when nothing needed doing (nothing is recorded then).
+    var run: Int?
+    /// The run's status (`succeeded` when everything was up to date).
+    var status: RunStatus
+    /// What happened to each stage visited.
+    var stages: [StageRun]
+    /// Why it failed or was cancelled.
+    var message: String?
+}
+
+/// Runs the stages of a pipeline in order, skipping those whose memo matches `mlgate.lock`, restoring
+/// outputs from the object store when an earlier run had the same memo, and recording what it did.
+final class PipelineRunner {
+    private let workspace: Workspace
+    private let store: Store
+    private let objects: ObjectStore
+    private let hasher: FileHasher
+    private let console: RunConsole
+    private let interruption: Interruption
+    private var lock = LockFile()
+    private var record: RunRecord?
+    private var visited: [StageRun] = []
+    private var probe: EnvironmentProbe.Found?
+    private var probedPython = false
+
+    /// A runner for `workspace`, recording into `store`.
+    init(workspace: Workspace, store: Store, interruption: Interruption, quiet: Bool = false) {
+        self.workspace = workspace
+        self.store = store
+        self.objects = workspace.objects
+        self.hasher = FileHasher(store: store)
+        self.console = RunConsole(quiet: quiet)
+        self.interruption = interruption
+    }
+
+    /// What the runner decided for one stage.
+    enum Decision: Equatable {
+        case skip
+        case restore([LockedOutput], from: String)
+        case run(reasons: [String])
+        case frozen
+    }
+
+    /// Runs `pipeline` as `options` say.
+    func run(_ pipeline: Pipeline, options: RunOptions) throws -> RunSummary {
+        let stages = try pipeline.order(targets: options.targets, downstream: options.downstream)
+        try preflight(stages, pipeline: pipeline)
+        lock = try LockReader.load(path: workspace.lockPath)
+        hasher.preload(root: workspace.root)
+        if options.dryRun { return try dryRun(stages, options: options) }
+
+        let runLock = try RunLock(layout: workspace.layout, root: workspace.root, wait: options.wait,
+                                  describe: "mlgate run (pid \(getpid()), started \(Output.timestamp(Int64(Date().timeIntervalSince1970))))")
+        defer { withExtendedLifetime(runLock) {} }
+        try objects.prepare()
+        try store.abandonDeadRuns(host: EnvironmentProbe.hostName()) { kill($0, 0) == 0 || errno == EPERM }
+        let usesPython = stages.contains { $0.environment != nil || $0.command.display.contains("python") }
+
+        var failure: String?
+        var cancelled = false
+        for (position, stage) in stages.enumerated() {
+            if interruption.happened {
+                cancelled = true
+                break
+            }
+            let facts = try self.facts(of: stage)
+            let decision = try decide(stage, facts: facts, force: options.force)
+            let progress = "[\(position + 1)/\(stages.count)] \(stage.name)"
+            var result: StageRun
+            switch decision {
+            case .frozen:
+                result = StageRun(stage: stage.name, outcome: .frozen, memo: facts.memo, command: stage.command.display)
+                console.status("· \(progress) is frozen; not run", style: .dim)
+            case .skip:
+                result = StageRun(stage: stage.name, outcome: .skipped, memo: facts.memo, command: stage.command.display,
+                                  dependencies: facts.dependencies, parameters: facts.parameters,
+                                  outputs: lock.stages[stage.name]?.outputs ?? [])
+                console.status("· \(progress) is up to date", style: .dim)
+            case .restore(let outputs, let origin):
+                try begin(options, usesPython: false)
+                if let restored = restore(stage, outputs: outputs) {
+                    result = StageRun(stage: stage.name, outcome: .restored, memo: facts.memo, command: stage.command.display,
+                                      dependencies: facts.dependencies, parameters: facts.parameters, outputs: restored,
+                                      metrics: readMetrics(stage))
+                    console.status("↺ \(progress) restored from the run cache (\(origin))", style: .good)
+                } else {
+                    try begin(options, usesPython: usesPython)
+                    result = try execute(stage, facts: facts, progress: progress, reasons: ["its cached outputs could not be restored"])
+                }
+            case .run(let reasons):
+                try begin(options, usesPython: usesPython)
+                result = try execute(stage, facts: facts, progress: progress, reasons: reasons)
+            }
+            if [.ran, .restored, .skipped].contains(result.outcome) {
+                lock.stages[stage.name] = StageLock(command: stage.command.display, memo: facts.memo, dependencies: facts.dependencies,
+                                                    parameters: facts.parameters, environment: facts.environment, outputs: result.outputs)
+            }
+            visited.append(result)
+            if let record {
+                try store.recordStage(run: record.number, position: visited.count - 1, result, cacheable: result.outputs.allSatisfy(\.cache))
+            }
+            if result.outcome != .skipped { try writeLock(pipeline) }
+            if result.outcome == .cancelled {
+                cancelled = true
+                break
+            }
+            if result.outcome == .failed {
+                failure = "stage '\(stage.name)' failed: \(result.message ?? "see the log")"
+                break
+            }
+        }
+        hasher.save()
+        let status: RunStatus = cancelled ? .cancelled : failure != nil ? .failed : .succeeded
+        let message = cancelled ? "cancelled (Ctrl-C or SIGTERM)" : failure
+        guard let record else {
+            if cancelled { console.status("cancelled", style: .bad) } else if failure == nil { console.status("Everything is up to date.") }
+            return RunSummary(run: nil, status: status, stages: visited, message: message)
+        }
+        try writeLock(pipeline)
+        var logObject: String?
+        if let log = console.closeLog() {
+            logObject = try? objects.put(file: log).hash
+            if logObject != nil { unlink(log) }
+        }
+        let finished = Store.nowMilliseconds
+        try store.finishRun(record.number, status: status, finishedAt: finished, logObject: logObject, message: message)
+        let counts = Dictionary(grouping: visited, by: \.outcome).mapValues(\.count)
+        let tally = [(StageOutcome.ran, "ran"), (.restored, "restored"), (.skipped, "up to date"), (.failed, "failed")]
+            .compactMap { outcome, word in counts[outcome].map { "\($0) \(word)" } }.joined(separator: ", ")
+        let seconds = String(format: "%.1f", Double(finished - record.startedAt) / 1000)
+        console.status("run \(record.number) \(status.rawValue): \(tally) (\(seconds) s)", style: status == .succeeded ? .bold : .bad)
+        return RunSummary(run: record.number, status: status, stages: visited, message: message)
+    }
+
+    // MARK: Deciding
+
+    /// What a stage depends on right now, and the memo over it.
+    struct Facts {
+        var dependencies: [HashedPath]
+        var parameters: [ParameterValue]
+        var environment: HashedPath?
+        var memo: String
+    }
+
+    private func facts(of stage: StageSpec) throws -> Facts {
+        var dependencies: [HashedPath] = []
+        for dependency in stage.dependencies.sorted() {
+            guard let hashed = try hasher.hash(dependency, root: workspace.root) else {
+                throw UsageError("stage '\(stage.name)' depends on '\(dependency.path)', which does not exist; create it, or fix 'deps' in mlgate.yaml.")
+            }
+            dependencies.append(hashed)
+        }
+        var parameters: [ParameterValue] = []
+        for source in stage.parameters {
+            parameters += try ParamsReader.values(of: source, root: workspace.root, stage: stage.name)
+        }
+        parameters.sort { ($0.file, $0.key) < ($1.file, $1.key) }
+        var environment: HashedPath?
+        if let spec = stage.environment {
+            guard let hashed = try hasher.hash(PathSpec(spec.file), root: workspace.root) else {
+                throw UsageError("stage '\(stage.name)' names the environment file '\(spec.file)', which does not exist.")
+            }
+            environment = hashed
+        }
+        let text = StageMemo.text(stage: stage, dependencies: dependencies, parameters: parameters, environment: environment)
+        return Facts(dependencies: dependencies, parameters: parameters, environment: environment, memo: ContentHash.of(Array(text.utf8)))
+    }
+
+    private func decide(_ stage: StageSpec, facts: Facts, force: Bool) throws -> Decision {
+        if stage.frozen { return .frozen }
+        if force { return .run(reasons: ["--force"]) }
+        if stage.alwaysChanged { return .run(reasons: ["always_changed"]) }
+        let locked = lock.stages[stage.name]
+        let paths = stage.writtenPaths
+        if let locked, locked.memo == facts.memo {
+            var changed: [String] = []
+            for path in paths {
+                let current = try hasher.hash(path, root: workspace.root)
+                if current?.hash != locked.outputs.first(where: { $0.path == path.path })?.hash { changed.append(path.path) }
+            }
+            if changed.isEmpty { return .skip }
+            if restorable(locked.outputs, paths: paths) { return .restore(locked.outputs, from: "mlgate.lock") }
+            return .run(reasons: changed.map { "\($0) was changed or removed" })
+        }
+        if let cached = try store.cachedOutputs(memo: facts.memo), restorable(cached, paths: paths) {
+            return .restore(cached, from: "an earlier run with the same inputs")
+        }
+        return .run(reasons: reasons(stage, facts: facts, locked: locked))
+    }
+
+    private func restorable(_ outputs: [LockedOutput], paths: [PathSpec]) -> Bool {
+        paths.allSatisfy { path in outputs.contains { $0.path == path.path && $0.cache && objects.contains($0.hash) } }
+    }
+
+    private func reasons(_ stage: StageSpec, facts: Facts, locked: StageLock?) -> [String] {
+        guard let locked else { return ["it has not run yet"] }
+        var reasons: [String] = []
+        if locked.command != stage.command.display { reasons.append("its command changed") }
+        let before = Dictionary(locked.dependencies.map { ($0.path, $0.hash) }, uniquingKeysWith: { a, _ in a })
+        let changed = facts.dependencies.filter { before[$0.path] != $0.hash }.map(\.path)
+        if !changed.isEmpty { reasons.append("changed: " + changed.joined(separator: ", ")) }
+        let oldParameters = Dictionary(locked.parameters.map { ($0.key, $0.json) }, uniquingKeysWith: { a, _ in a })
+        let parameters = facts.parameters.filter { oldParameters[$0.key] != $0.json }.map(\.key)
+        if !parameters.isEmpty { reasons.append("parameters changed: " + parameters.joined(separator: ", ")) }
+        if locked.environment?.hash != facts.environment?.hash { reasons.append("its environment file changed") }
+        return reasons.isEmpty ? ["its definition in mlgate.yaml changed"] : reasons
+    }
+
+    // MARK: Doing
+
+    private func restore(_ stage: StageSpec, outputs: [LockedOutput]) -> [LockedOutput]? {
+        var restored: [LockedOutput] = []
+        for path in stage.writtenPaths {
+            guard let output = outputs.first(where: { $0.path == path.path }) else { return nil }
+            do {
+                try objects.checkout(output.hash, to: workspace.root + "/" + path.path)
+            } catch {
+                console.status("warning: \(error.description)", style: .bad)
+                return nil
+            }
+            restored.append(LockedOutput(path: path.path, hash: output.hash, cache: true, isDirectory: path.isDirectory))
+        }
+        return restored
+    }
+
+    private func execute(_ stage: StageSpec, facts: Facts, progress: String, reasons: [String]) throws -> StageRun {
+        var result = StageRun(stage: stage.name, outcome: .failed, memo: facts.memo, command: stage.command.display,
+                              dependencies: facts.dependencies, parameters: facts.parameters)
+        console.status("▶ \(progress): \(stage.command.display)", style: .bold)
+        console.status("  because \(reasons.joined(separator: "; "))", style: .dim)
+        if let spec = stage.environment, let hash = facts.environment?.hash {
+            let finding = environmentFinding(spec, hash: hash)
+            result.environment = finding
+            if !finding.mismatches.isEmpty, spec.check != .off {
+                let text = "the installed packages do not match \(spec.file): \(finding.mismatches.joined(separator: "; "))"
+                if spec.check == .strict {
+                    result.message = text + " (check: strict)"
+                    console.status("✗ \(progress): \(result.message ?? "")", style: .bad)
+                    return result
+                }
+                console.status("warning: \(text)", style: .bad)
+            }
+        }
+        for path in stage.writtenPaths { ObjectStore.removeTree(workspace.root + "/" + path.path) }
+        let directory = stage.workingDirectory.isEmpty ? workspace.root : workspace.root + "/" + stage.workingDirectory
+        var environment = ProcessInfo.processInfo.environment
+        for variable in stage.environmentVariables { environment[variable.name] = variable.value }
+        environment["MLGATE_STAGE"] = stage.name
+        if let number = record?.number { environment["MLGATE_RUN"] = String(number) }
+        let started = Store.nowMilliseconds
+        let child = try ChildProcess(argv: stage.command.argv, directory: directory,
+                                     environment: environment.map { "\($0.key)=\($0.value)" }.sorted())
+        interruption.onInterrupt { [pid = child.pid] in
+            kill(-pid, SIGTERM)
+            DispatchQueue.global().asyncAfter(deadline: .now() + 5) { kill(-pid, SIGKILL) }
+        }
+        child.readLines { console.output(stage: stage.name, $0) }
+        let status = child.wait()
+        interruption.onInterrupt(nil)
+        result.exitStatus = status
+        result.durationMilliseconds = Store.nowMilliseconds - started
+        let seconds = String(format: "%.2f s", Double(result.durationMilliseconds ?? 0) / 1000)
+        if interruption.happened {
+            result.outcome = .cancelled
+            result.message = "stopped by Ctrl-C or SIGTERM"
+            console.status("✗ \(progress) cancelled after \(seconds)", style: .bad)
+            return result
+        }
+        guard status == 0 else {
+            result.message = status > 128 ? "killed by signal \(status - 128)" : "exited with status \(status)"
+            console.status("✗ \(progress) \(result.message ?? "") after \(seconds); nothing was cached", style: .bad)
+            return result
+        }
+        var outputs: [LockedOutput] = []
+        for output in stage.outputs.map({ ($0.path, $0.cache) }) + stage.metrics.map({ ($0, true) }) {
+            let (path, cache) = output
+            let full = workspace.root + "/" + path.path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !path.isDirectory || isDirectory.boolValue else {
+                result.message = "it exited 0 but did not write its declared output '\(path.path)'\(path.isDirectory ? " (a folder)" : "")"
+                console.status("✗ \(progress): \(result.message ?? "")", style: .bad)
+                return result
+            }
+            do {
+                let hash: String
+                if cache {
+                    hash = isDirectory.boolValue ? try objects.put(directory: full) : try objects.put(file: full).hash
+                } else {
+                    hash = try hasher.hash(path, root: workspace.root)?.hash ?? ""
+                }
+                outputs.append(LockedOutput(path: path.path, hash: hash, cache: cache, isDirectory: isDirectory.boolValue))
+            } catch {
+                result.message = "caching '\(path.path)' failed: \(error)"
+                console.status("✗ \(progress): \(result.message ?? "")", style: .bad)
+                return result
+            }
+        }
+        result.outputs = outputs
+        result.metrics = readMetrics(stage)
+        result.outcome = .ran
+        console.status("✓ \(progress) \(seconds)", style: .good)
+        return result
+    }
+
+    private func readMetrics(_ stage: StageSpec) -> [StageRun.Metric] {
+        stage.metrics.flatMap { path in
+            let numbers = (try? MetricsReader.numbers(path: workspace.root + "/" + path.path, display: path.path)) ?? []
+            return numbers.map { StageRun.Metric(name: $0.name, value: $0.value, file: path.path) }
+        }
+    }
+
+    private func environmentFinding(_ spec: EnvironmentSpec, hash: String) -> EnvironmentFinding {
+        guard spec.check != .off, let installed = probe?.packages,
+              let text = try? String(contentsOfFile: workspace.root + "/" + spec.file, encoding: .utf8) else {
+            return EnvironmentFinding(file: spec.file, hash: hash, mismatches: [])
+        }
+        return EnvironmentFinding(file: spec.file, hash: hash, mismatches: EnvironmentProbe.mismatches(specification: text, installed: installed))
+    }
+
+    /// Starts the run record the first time a stage needs work: the code's commit, the environment, the log.
+    private func begin(_ options: RunOptions, usesPython: Bool) throws {
+        if usesPython, !probedPython {
+            probe = EnvironmentProbe.probe(python: true, directory: workspace.root)
+            probedPython = true
+        }
+        guard record == nil else { return }
+        let found = probe ?? EnvironmentProbe.probe(python: false, directory: workspace.root)
+        probe = found
+        var environment = found.environment
+        if let packages = found.packages { environment.packagesObject = try? objects.put(bytes: Array(packages.utf8)) }
+        let source = try options.source ?? gitSource()
+        var started = RunRecord(uuid: UUID().uuidString.lowercased(), source: source, targets: options.targets, trigger: options.trigger,
+                                job: options.job, environment: environment, startedAt: Store.nowMilliseconds)
+        started.number = try store.beginRun(started, pid: getpid())
+        record = started
+        try console.openLog(workspace.logDirectory + "/run-\(started.number).log")
+        console.status("run \(started.number) started at \(source.commit.map { String($0.prefix(12)) } ?? "no commit")\(source.branch.map { " on \($0)" } ?? "")\(source.dirty ? " with uncommitted changes" : "")")
+        for (position, earlier) in visited.enumerated() {
+            try store.recordStage(run: started.number, position: position, earlier, cacheable: false)
+        }
+    }
+
+    /// The commit, branch and uncommitted changes of the worktree, from libgit2.
+    private func gitSource() throws -> RunSource {
+        let repository = try GitRepository.open(at: workspace.root)
+        let head = try repository.head()
+        let changes = (try? repository.uncommittedChanges()) ?? ""
+        let diffObject = changes.isEmpty ? nil : try objects.put(bytes: Array(changes.utf8))
+        let remote = (try? workspace.configuration().remote.git) ?? nil
+        let url = (try? repository.configString("remote.\(remote ?? "origin").url")) ?? nil
+        return RunSource(commit: head.commit?.hex, branch: head.branchName, dirty: !changes.isEmpty, diffObject: diffObject, repositoryURL: url)
+    }
+
+    private func writeLock(_ pipeline: Pipeline) throws {
+        let names = Set(pipeline.stages.map(\.name))
+        lock.stages = lock.stages.filter { names.contains($0.key) }
+        let text = lock.text
+        if (try? String(contentsOfFile: workspace.lockPath, encoding: .utf8)) == text { return }
+        try AtomicFile.write(text, to: workspace.lockPath)
+    }
+
+    // MARK: Checking
+
+    /// Refuses, before anything runs, a plan whose outside inputs are missing: dependencies, parameter
+    /// files and keys, and environment files that no stage in the plan writes.
+    private func preflight(_ stages: [StageSpec], pipeline: Pipeline) throws {
+        let written = stages.flatMap(\.writtenPaths)
+        func producedByPlan(_ path: PathSpec) -> Bool { written.contains { $0.overlaps(path) } }
+        for stage in stages {
+            for dependency in stage.dependencies where !producedByPlan(dependency) {
+                guard FileManager.default.fileExists(atPath: workspace.root + "/" + dependency.path) else {
+                    let writer = pipeline.stages.first { $0.writtenPaths.contains(where: dependency.overlaps) }
+                    throw UsageError("stage '\(stage.name)' depends on '\(dependency.path)', which does not exist"
+                        + (writer.map { "; stage '\($0.name)' writes it: run it first (or drop --downstream)." } ?? "; create it, or fix 'deps' in mlgate.yaml."))
+                }
+            }
+            for source in stage.parameters where !producedByPlan(PathSpec(source.file)) {
+                _ = try ParamsReader.values(of: source, root: workspace.root, stage: stage.name)
+            }
+            if let spec = stage.environment, !FileManager.default.fileExists(atPath: workspace.root + "/" + spec.file) {
+                throw UsageError("stage '\(stage.name)' names the environment file '\(spec.file)', which does not exist; create it or fix 'environment' in mlgate.yaml.")
+            }
+        }
+    }
+
+    private func dryRun(_ stages: [StageSpec], options: RunOptions) throws -> RunSummary {
+        var changing: [PathSpec] = []
+        var planned: [StageRun] = []
+        for (position, stage) in stages.enumerated() {
+            let progress = "[\(position + 1)/\(stages.count)] \(stage.name)"
+            let upstream = stage.dependencies.filter { dependency in changing.contains(where: dependency.overlaps) }
+            let decision: Decision
+            let memo: String
+            if !upstream.isEmpty, !stage.frozen {
+                decision = .run(reasons: ["an upstream stage will change " + upstream.map(\.path).joined(separator: ", ")])
+                memo = ""
+            } else {
+                let facts = try self.facts(of: stage)
+                decision = try decide(stage, facts: facts, force: options.force)
+                memo = facts.memo
+            }
+            switch decision {
+            case .frozen:
+                console.status("· \(progress) is frozen; would not run")
+                planned.append(StageRun(stage: stage.name, outcome: .frozen, memo: memo, command: stage.command.display))
+            case .skip:
+                console.status("· \(progress) is up to date")
+                planned.append(StageRun(stage: stage.name, outcome: .skipped, memo: memo, command: stage.command.display))
+            case .restore(_, let origin):
+                console.status("↺ \(progress) would be restored from the run cache (\(origin))")
+                changing += stage.writtenPaths
+                planned.append(StageRun(stage: stage.name, outcome: .restored, memo: memo, command: stage.command.display))
+            case .run(let reasons):
+                console.status("▶ \(progress) would run: \(stage.command.display)\n  because \(reasons.joined(separator: "; "))")
+                changing += stage.writtenPaths
+                planned.append(StageRun(stage: stage.name, outcome: .ran, memo: memo, command: stage.command.display))
+            }
+        }
+        return RunSummary(run: nil, status: .succeeded, stages: planned, message: "dry run: nothing was changed")
+    }
+}
+
+/// Writes a file by writing a temp file beside it, syncing it and renaming it over the old one.
+enum AtomicFile {
+    /// Replaces `path` with `text`.
+    static func write(_ text: String, to path: String) throws {
+        let temp = path + ".mlgate-tmp-\(getpid())"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileError("create", temp) }
+        guard Files.writeAll(fd, Array(text.utf8)), fsync(fd) == 0 else {
+            let error = FileError("write", temp)
+            close(fd)
+            unlink(temp)
+            throw error
+        }
+        close(fd)
+        guard rename(temp, path) == 0 else {
+            let error = FileError("replace", path)
+            unlink(temp)
+            throw error
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import MLGateHooks
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where a run's progress and its commands' output go: standard error (tagged with the stage, coloured on a
+/// terminal unless `NO_COLOR` is set) and the run's log file.
+final class RunConsole {
+    private var log: Int32 = -1
+    /// The log file, while open.
+    private(set) var logPath: String?
+    private let colour: Bool
+    private let quiet: Bool
+
+    /// A console; `quiet` keeps commands' output out of standard error (it still goes to the log).
+    init(quiet: Bool = false) {
+        colour = isatty(2) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        self.quiet = quiet
+    }
+
+    /// Starts writing everything to `path` as well.
+    func openLog(_ path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        log = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard log >= 0 else { throw FileError("create", path) }
+        logPath = path
+    }
+
+    /// Stops writing the log and returns its path.
+    func closeLog() -> String? {
+        if log >= 0 { close(log) }
+        log = -1
+        defer { logPath = nil }
+        return logPath
+    }
+
+    /// A progress line (`▶ [1/3] train: python3 train.py`).
+    func status(_ text: String, style: Style = .plain) {
+        emit(text, styled: colour ? style.wrap(text) : text, toTerminal: true)
+    }
+
+    /// One line a stage's command printed.
+    func output(stage: String, _ line: String) {
+        let tag = "[\(stage)] "
+        emit(tag + line, styled: (colour ? Style.dim.wrap(tag) : tag) + line, toTerminal: !quiet)
+    }
+
+    private func emit(_ plain: String, styled: String, toTerminal: Bool) {
+        if toTerminal { _ = Files.writeAll(2, Array((styled + "\n").utf8)) }
+        if log >= 0 { _ = Files.writeAll(log, Array((plain + "\n").utf8)) }
+    }
+
+    /// Terminal styles for progress lines.
+    enum Style {
+        case plain, bold, dim, good, bad
+
+        func wrap(_ text: String) -> String {
+            switch self {
+            case .plain: text
+            case .bold: "\u{1B}[1m\(text)\u{1B}[0m"
+            case .dim: "\u{1B}[2m\(text)\u{1B}[0m"
+            case .good: "\u{1B}[32m\(text)\u{1B}[0m"
+            case .bad: "\u{1B}[31m\(text)\u{1B}[0m"
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import MLGateConfig
+import MLGateCore
+import MLGateGit
+import MLGateHooks
+import MLGateStore
+
+/// Where a pipeline runs: a worktree (or a worker's checkout), the store it records into, and its config.
+///
+/// Found from git's files without starting libgit2 (whose start-up costs more than a no-op run), which
+/// is opened only when a run needs commit facts.
+struct Workspace {
+    /// The folder holding `mlgate.yaml` and `mlgate.lock`; every stage path is relative to it.
+    let root: String
+    /// `.mlgate/` of the repository.
+    let layout: StoreLayout
+
+    /// The worktree containing the current directory.
+    static func current() throws -> Workspace {
+        var directory = Files.currentDirectory()
+        let environment = ProcessInfo.processInfo.environment
+        if environment["GIT_DIR"] == nil, environment["GIT_WORK_TREE"] == nil {
+            while true {
+                if access(directory + "/.git", F_OK) == 0,
+                   let files = HeadFiles(environment: nil, workingDirectory: directory), let main = files.mainWorktreeRoot {
+                    return Workspace(root: directory, layout: StoreLayout(repositoryRoot: main))
+                }
+                guard let slash = directory.lastIndex(of: "/"), directory != "/" else { break }
+                directory = slash == directory.startIndex ? "/" : String(directory[..<slash])
+            }
+        }
+        let context = try RepositoryContext.current()
+        return Workspace(root: context.worktreeRoot, layout: context.layout)
+    }
+
+    /// `mlgate.yaml`.
+    var configPath: String { root + "/" + ConfigLoader.fileName }
+    /// `mlgate.lock`.
+    var lockPath: String { root + "/" + LockFile.fileName }
+    /// The local object store.
+    var objects: ObjectStore { ObjectStore(root: layout.directory + "/objects") }
+    /// Where run logs are written while a run is going.
+    var logDirectory: String { layout.directory + "/logs" }
+
+    /// The validated configuration, or the defaults when there is no `mlgate.yaml`.
+    func configuration() throws -> MLGateConfiguration {
+        try ConfigLoader.load(path: configPath) ?? MLGateConfiguration()
+    }
+
+    /// The pipeline in `mlgate.yaml`.
+    func pipeline() throws -> Pipeline {
+        let configuration = try configuration()
+        guard !configuration.stages.isEmpty else {
+            throw UsageError("\(configPath) declares no stages; add a 'stages:' section (see docs/config.md#stages).")
+        }
+        return try Pipeline(stages: configuration.stages)
+    }
+
+    /// Opens the store, creating `.mlgate/` as needed.
+    func openStore() throws -> Store {
+        try layout.create()
+        return try Store(path: layout.database)
+    }
+}

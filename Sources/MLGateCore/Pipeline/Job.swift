@@ -1,0 +1,64 @@
+/// A training job the `pre-push` hook queued: run the pipeline at a pushed commit.
+public struct Job: Hashable, Sendable, Codable {
+    /// The job's number.
+    public var id: Int
+    /// The ref pushed (`refs/heads/main`).
+    public var ref: String
+    /// The commit to train.
+    public var commit: String
+    /// The remote pushed to.
+    public var remote: String?
+    /// The stages whose dependencies the pushed commits touched.
+    public var stages: [String]
+    /// Where the job is.
+    public var status: JobStatus
+    /// The hash of the stage commands, which the user must have trusted.
+    public var trustHash: String
+    /// When it was queued and last changed, in milliseconds since 1970.
+    public var createdAt: Int64
+    /// When it last changed.
+    public var updatedAt: Int64
+    /// The worker holding it (`host:pid:start`) while running.
+    public var leaseOwner: String?
+    /// How many times a worker took it.
+    public var attempts: Int
+    /// The run it produced.
+    public var run: Int?
+    /// Why it failed or waits, in one line.
+    public var message: String?
+
+    /// Creates a job.
+    public init(id: Int = 0, ref: String, commit: String, remote: String?, stages: [String], status: JobStatus = .queued,
+                trustHash: String, createdAt: Int64, updatedAt: Int64, leaseOwner: String? = nil, attempts: Int = 0,
+                run: Int? = nil, message: String? = nil) {
+        self.id = id
+        self.ref = ref
+        self.commit = commit
+        self.remote = remote
+        self.stages = stages
+        self.status = status
+        self.trustHash = trustHash
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.leaseOwner = leaseOwner
+        self.attempts = attempts
+        self.run = run
+        self.message = message
+    }
+}
+
+/// Where a queued job is.
+public enum JobStatus: String, Hashable, Sendable, Codable, CaseIterable {
+    /// Waiting for a worker.
+    case queued
+    /// A worker holds its lease.
+    case running
+    /// Its run succeeded.
+    case succeeded
+    /// Its run failed.
+    case failed
+    /// Cancelled with `mlgate queue cancel`.
+    case cancelled
+    /// Its stage commands changed since the user last trusted them; `mlgate trust` queues it again.
+    case untrusted
+}

@@ -1,0 +1,226 @@
+/// What one `mlgate run` did: where it ran, with what, and what came out — the record `mlgate runs` shows.
+public struct RunRecord: Hashable, Sendable, Codable {
+    /// The run number people type (`mlgate runs show 12`); unique in this store.
+    public var number: Int
+    /// A globally unique id, for exports.
+    public var uuid: String
+    /// How the run ended (or `running`).
+    public var status: RunStatus
+    /// The commit checked out, with whether the worktree differed from it.
+    public var source: RunSource
+    /// The stages asked for (empty: all).
+    public var targets: [String]
+    /// What started it: `cli`, `worker` or `ci`.
+    public var trigger: String
+    /// The queued job it ran, for worker runs.
+    public var job: Int?
+    /// The software and machine it ran on.
+    public var environment: RunEnvironment
+    /// Milliseconds since 1970 when it started and ended.
+    public var startedAt: Int64
+    /// When it ended, or nil while running.
+    public var finishedAt: Int64?
+    /// The object holding the run's combined log, once finished.
+    public var logObject: String?
+    /// Each stage visited, in order.
+    public var stages: [StageRun]
+    /// Why it failed or was cancelled, in one line.
+    public var message: String?
+
+    /// Creates a record.
+    public init(number: Int = 0, uuid: String, status: RunStatus = .running, source: RunSource, targets: [String], trigger: String,
+                job: Int? = nil, environment: RunEnvironment, startedAt: Int64, finishedAt: Int64? = nil, logObject: String? = nil,
+                stages: [StageRun] = [], message: String? = nil) {
+        self.number = number
+        self.uuid = uuid
+        self.status = status
+        self.source = source
+        self.targets = targets
+        self.trigger = trigger
+        self.job = job
+        self.environment = environment
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.logObject = logObject
+        self.stages = stages
+        self.message = message
+    }
+
+    /// Wall time in milliseconds, once finished.
+    public var durationMilliseconds: Int64? { finishedAt.map { $0 - startedAt } }
+
+    /// Every metric the run's stages read, by name (`stage:file:key` is not needed: later stages win).
+    public var metrics: [String: Double] {
+        var result: [String: Double] = [:]
+        for stage in stages { for metric in stage.metrics { result[metric.name] = metric.value } }
+        return result
+    }
+
+    /// The run's git facts under MLflow's tag names, so tools that read MLflow runs understand them.
+    public var mlflowTags: [String: String] {
+        var tags = ["mlflow.source.git.dirty": source.dirty ? "true" : "false", "mlflow.source.type": "PROJECT"]
+        if let commit = source.commit { tags["mlflow.source.git.commit"] = commit }
+        if let branch = source.branch { tags["mlflow.source.git.branch"] = branch }
+        if let url = source.repositoryURL { tags["mlflow.source.git.repoURL"] = url }
+        return tags
+    }
+}
+
+/// How a run ended.
+public enum RunStatus: String, Hashable, Sendable, Codable, CaseIterable {
+    case running, succeeded, failed, cancelled
+    /// The process died without finishing the record (found later: its pid is gone).
+    case abandoned
+}
+
+/// The code a run ran: the commit, the branch, and the uncommitted changes.
+public struct RunSource: Hashable, Sendable, Codable {
+    /// The commit HEAD pointed at (nil in a repository without commits).
+    public var commit: String?
+    /// The branch checked out, or nil when detached.
+    public var branch: String?
+    /// Whether tracked or new files differed from the commit.
+    public var dirty: Bool
+    /// The object holding `git diff` of those changes, when dirty.
+    public var diffObject: String?
+    /// The URL of the git remote, when there is one.
+    public var repositoryURL: String?
+
+    /// Creates a source.
+    public init(commit: String?, branch: String?, dirty: Bool, diffObject: String? = nil, repositoryURL: String? = nil) {
+        self.commit = commit
+        self.branch = branch
+        self.dirty = dirty
+        self.diffObject = diffObject
+        self.repositoryURL = repositoryURL
+    }
+}
+
+/// The software and machine a run ran on, as found (not as declared).
+public struct RunEnvironment: Hashable, Sendable, Codable {
+    /// `python3 --version`, when python3 is on PATH.
+    public var python: String?
+    /// The object holding `pip freeze` (or `conda list --export`) output, when available.
+    public var packagesObject: String?
+    /// Which tool listed the packages: `pip freeze` or `conda list --export`.
+    public var packagesTool: String?
+    /// The number of packages listed.
+    public var packageCount: Int?
+    /// The operating system (`uname -srm`).
+    public var os: String
+    /// The CPU model and logical core count.
+    public var cpu: String
+    /// The host name.
+    public var host: String
+    /// The mlgate version.
+    public var mlgate: String
+
+    /// Creates an environment.
+    public init(python: String? = nil, packagesObject: String? = nil, packagesTool: String? = nil, packageCount: Int? = nil,
+                os: String, cpu: String, host: String, mlgate: String) {
+        self.python = python
+        self.packagesObject = packagesObject
+        self.packagesTool = packagesTool
+        self.packageCount = packageCount
+        self.os = os
+        self.cpu = cpu
+        self.host = host
+        self.mlgate = mlgate
+    }
+}
+
+/// One stage as a run visited it.
+public struct StageRun: Hashable, Sendable, Codable {
+    /// The stage's name.
+    public var stage: String
+    /// What happened to it.
+    public var outcome: StageOutcome
+    /// The memo it was judged by.
+    public var memo: String
+    /// The command as one line.
+    public var command: String
+    /// The command's exit status (a signal number is reported as 128 + N), when it ran.
+    public var exitStatus: Int32?
+    /// Wall time of the command, when it ran.
+    public var durationMilliseconds: Int64?
+    /// Dependency hashes.
+    public var dependencies: [HashedPath]
+    /// Parameter values.
+    public var parameters: [ParameterValue]
+    /// Output hashes.
+    public var outputs: [LockedOutput]
+    /// Metrics read from the stage's metric files.
+    public var metrics: [Metric]
+    /// The environment file, its hash and the check's result.
+    public var environment: EnvironmentFinding?
+    /// Why it failed, in one line.
+    public var message: String?
+
+    /// Creates a stage run.
+    public init(stage: String, outcome: StageOutcome, memo: String, command: String, exitStatus: Int32? = nil,
+                durationMilliseconds: Int64? = nil, dependencies: [HashedPath] = [], parameters: [ParameterValue] = [],
+                outputs: [LockedOutput] = [], metrics: [Metric] = [], environment: EnvironmentFinding? = nil, message: String? = nil) {
+        self.stage = stage
+        self.outcome = outcome
+        self.memo = memo
+        self.command = command
+        self.exitStatus = exitStatus
+        self.durationMilliseconds = durationMilliseconds
+        self.dependencies = dependencies
+        self.parameters = parameters
+        self.outputs = outputs
+        self.metrics = metrics
+        self.environment = environment
+        self.message = message
+    }
+
+    /// One numeric value from a metrics file.
+    public struct Metric: Hashable, Sendable, Codable {
+        /// The dotted key in the file (`roc_auc`, `test.accuracy`).
+        public var name: String
+        /// The value.
+        public var value: Double
+        /// The file it came from.
+        public var file: String
+
+        /// Creates a metric.
+        public init(name: String, value: Double, file: String) {
+            self.name = name
+            self.value = value
+            self.file = file
+        }
+    }
+}
+
+/// What a run did with a stage.
+public enum StageOutcome: String, Hashable, Sendable, Codable {
+    /// The command ran and succeeded.
+    case ran
+    /// Nothing changed since the locked run; nothing was done.
+    case skipped
+    /// An earlier run with the same memo left its outputs in the object store; they were restored.
+    case restored
+    /// The command failed, or a declared output was missing afterwards.
+    case failed
+    /// The run was stopped while this stage ran.
+    case cancelled
+    /// The stage is frozen in mlgate.yaml.
+    case frozen
+}
+
+/// The environment file a stage named, and how the installed packages compared with it.
+public struct EnvironmentFinding: Hashable, Sendable, Codable {
+    /// The file.
+    public var file: String
+    /// Its SHA-256.
+    public var hash: String
+    /// Pins the installed packages do not satisfy (`name: wanted 1.2, found 1.3`); empty when they match.
+    public var mismatches: [String]
+
+    /// Creates a finding.
+    public init(file: String, hash: String, mismatches: [String]) {
+        self.file = file
+        self.hash = hash
+        self.mismatches = mismatches
+    }
+}

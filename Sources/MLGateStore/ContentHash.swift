@@ -1,0 +1,61 @@
+import Crypto
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SHA-256 of files and bytes through swift-crypto (BoringSSL's SHA-NI path on x86-64), as lowercase hex.
+public enum ContentHash {
+    /// Bytes read at a time.
+    static let chunk = 1 << 20
+
+    /// The hash of `bytes`.
+    public static func of(_ bytes: some Sequence<UInt8>) -> String {
+        hex(SHA256.hash(data: Array(bytes)))
+    }
+
+    /// The hash and size of the file at `path`, read in 1 MiB chunks.
+    public static func file(_ path: String) throws(ObjectStoreError) -> (hash: String, size: Int64) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ObjectStoreError.io("read", path, errno) }
+        defer { close(fd) }
+        return try stream(fd, path: path, each: nil)
+    }
+
+    /// Hashes everything readable from `fd`, handing each chunk to `each` as it goes.
+    static func stream(_ fd: Int32, path: String, each: ((UnsafeRawBufferPointer) throws(ObjectStoreError) -> Void)?)
+        throws(ObjectStoreError) -> (hash: String, size: Int64) {
+        var hasher = SHA256()
+        var size: Int64 = 0
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(fd, buffer.baseAddress, chunk)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw ObjectStoreError.io("read", path, errno)
+            }
+            if count == 0 { break }
+            let filled = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+            hasher.update(bufferPointer: filled)
+            try each?(filled)
+            size += Int64(count)
+        }
+        return (hex(hasher.finalize()), size)
+    }
+
+    static func hex(_ digest: SHA256.Digest) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(64)
+        for byte in digest {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Whether `text` looks like a hash this store writes.
+    public static func isValid(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { ("0"..."9").contains(Character(UnicodeScalar($0))) || ("a"..."f").contains(Character(UnicodeScalar($0))) }
+    }
+}

@@ -1,0 +1,115 @@
+public import MLGateCore
+import GRDB
+
+/// The training queue the `pre-push` hook fills and `mlgate worker` drains, with leases: a job is held by
+/// one worker at a time, and a worker that dies (its lease lapses or its pid is gone) leaves the job to
+/// be taken again — never lost, never run twice at once.
+extension Store {
+    /// Queues `job` unless the same commit is already queued or running for the same ref; returns its id
+    /// and whether it is new.
+    public func enqueue(_ job: Job) throws(StoreError) -> (id: Int, added: Bool) {
+        try transaction { db in
+            if let existing = try Int.fetchOne(db, sql: "SELECT id FROM jobs WHERE ref = ? AND commit_id = ? AND status IN ('queued', 'running', 'untrusted')",
+                                               arguments: [job.ref, job.commit]) {
+                return (existing, false)
+            }
+            try db.execute(sql: """
+                INSERT INTO jobs (ref, commit_id, remote, stages, status, trust_hash, created_at, updated_at, message)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [job.ref, job.commit, job.remote, Self.json(job.stages), job.status.rawValue, job.trustHash,
+                                 job.createdAt, job.updatedAt, job.message])
+            return (Int(db.lastInsertedRowID), true)
+        }
+    }
+
+    /// Takes the oldest job that is queued, or running under a lease that lapsed or whose holder `isDead`,
+    /// and leases it to `owner` until `now + leaseMilliseconds`.
+    public func claimJob(owner: String, now: Int64, leaseMilliseconds: Int64, isDead: (String) -> Bool) throws(StoreError) -> Job? {
+        try transaction { db in
+            let candidates = try Row.fetchAll(db, sql: "SELECT * FROM jobs WHERE status IN ('queued', 'running') ORDER BY id")
+            for row in candidates {
+                let status: String = row["status"]
+                if status == "running" {
+                    let expires: Int64 = row["lease_expires"] ?? 0
+                    let holder: String = row["lease_owner"] ?? ""
+                    guard expires < now || isDead(holder) else { continue }
+                }
+                let id: Int = row["id"]
+                try db.execute(sql: """
+                    UPDATE jobs SET status = 'running', lease_owner = ?, lease_expires = ?, attempts = attempts + 1, updated_at = ?,
+                                    message = NULL
+                    WHERE id = ?
+                    """, arguments: [owner, now + leaseMilliseconds, now, id])
+                return try Self.jobs(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).first
+            }
+            return nil
+        }
+    }
+
+    /// Extends `owner`'s lease on job `id`; false when the job is no longer theirs (it was cancelled or taken).
+    public func renewLease(job id: Int, owner: String, until expires: Int64) throws(StoreError) -> Bool {
+        try transaction { db in
+            try db.execute(sql: "UPDATE jobs SET lease_expires = ? WHERE id = ? AND status = 'running' AND lease_owner = ?",
+                           arguments: [expires, id, owner])
+            return db.changesCount == 1
+        }
+    }
+
+    /// Records the end of job `id` if `owner` still holds it.
+    @discardableResult
+    public func finishJob(_ id: Int, owner: String, status: JobStatus, run: Int?, message: String?, now: Int64) throws(StoreError) -> Bool {
+        try transaction { db in
+            try db.execute(sql: """
+                UPDATE jobs SET status = ?, run_id = COALESCE(?, run_id), message = ?, lease_owner = NULL, lease_expires = NULL, updated_at = ?
+                WHERE id = ? AND status = 'running' AND lease_owner = ?
+                """, arguments: [status.rawValue, run, message, now, id, owner])
+            return db.changesCount == 1
+        }
+    }
+
+    /// Cancels job `id` if it has not finished; returns the job as it was, or nil when there is no such job.
+    public func cancelJob(_ id: Int, now: Int64) throws(StoreError) -> Job? {
+        try transaction { db in
+            guard let job = try Self.jobs(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).first else { return nil }
+            if [.queued, .running, .untrusted].contains(job.status) {
+                try db.execute(sql: "UPDATE jobs SET status = 'cancelled', lease_owner = NULL, updated_at = ?, message = 'cancelled by the user' WHERE id = ?",
+                               arguments: [now, id])
+            }
+            return job
+        }
+    }
+
+    /// Puts jobs waiting for trust in `hash` back in the queue; returns how many.
+    public func requeueUntrusted(trustHash hash: String, now: Int64) throws(StoreError) -> Int {
+        try transaction { db in
+            try db.execute(sql: "UPDATE jobs SET status = 'queued', message = NULL, updated_at = ? WHERE status = 'untrusted' AND trust_hash = ?",
+                           arguments: [now, hash])
+            return db.changesCount
+        }
+    }
+
+    /// Jobs, newest first; only those with `statuses` when given.
+    public func jobs(statuses: [JobStatus] = [], limit: Int? = nil) throws(StoreError) -> [Job] {
+        try reading { db in
+            var sql = "SELECT * FROM jobs"
+            if !statuses.isEmpty { sql += " WHERE status IN (\(statuses.map { "'\($0.rawValue)'" }.joined(separator: ", ")))" }
+            sql += " ORDER BY id DESC"
+            if let limit { sql += " LIMIT \(max(limit, 0))" }
+            return try Self.jobs(db, sql: sql, arguments: [])
+        }
+    }
+
+    /// Job `id`.
+    public func job(_ id: Int) throws(StoreError) -> Job? {
+        try reading { db in try Self.jobs(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).first }
+    }
+
+    private static func jobs(_ db: Database, sql: String, arguments: StatementArguments) throws -> [Job] {
+        try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            Job(id: row["id"], ref: row["ref"], commit: row["commit_id"], remote: row["remote"],
+                stages: try decode([String].self, row["stages"]), status: JobStatus(rawValue: row["status"]) ?? .failed,
+                trustHash: row["trust_hash"], createdAt: row["created_at"], updatedAt: row["updated_at"],
+                leaseOwner: row["lease_owner"], attempts: row["attempts"], run: row["run_id"], message: row["message"])
+        }
+    }
+}

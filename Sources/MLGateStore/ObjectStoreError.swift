@@ -1,0 +1,41 @@
+public import MLGateCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A failure reading or writing the object store, naming the file and what to do.
+public enum ObjectStoreError: MLGateError, Equatable {
+    /// A system call failed on `path`.
+    case io(String, String, Int32)
+    /// An object's content no longer matches its name.
+    case corrupt(hash: String, path: String, found: String)
+    /// An object the caller needs is not in the store.
+    case missing(hash: String, what: String)
+    /// A path the caller asked to store does not exist or is not a regular file or directory.
+    case notFound(String)
+
+    public var category: FailureCategory {
+        switch self {
+        case .io, .missing: .environment
+        case .corrupt: .refused
+        case .notFound: .invalidInput
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .io(let operation, let path, let code):
+            let reason = String(cString: strerror(code))
+            let hint = code == ENOSPC || code == EDQUOT ? " (the disk is full: free space and retry)"
+                : code == EFBIG ? " (the file-size limit, ulimit -f, is too low)"
+                : code == EACCES || code == EPERM ? " (check the permissions)" : ""
+            return "could not \(operation) \(path): \(reason)\(hint)"
+        case .corrupt(let hash, let path, let found):
+            return "object \(hash) is damaged: \(path) hashes to \(found). Run 'mlgate fsck' and restore it with 'mlgate pull', or delete it and re-run the stage that made it."
+        case .missing(let hash, let what):
+            return "object \(hash) (\(what)) is not in the store; run 'mlgate pull' or re-run the stage that made it."
+        case .notFound(let path):
+            return "\(path) does not exist (or is not a file or folder)."
+        }
+    }
+}

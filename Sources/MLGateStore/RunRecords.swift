@@ -1,0 +1,221 @@
+public import MLGateCore
+import Foundation
+import GRDB
+
+/// Runs, the run cache and the file-hash cache: what `mlgate run` records and reads back.
+extension Store {
+    /// Records a run that is starting and returns its number.
+    public func beginRun(_ record: RunRecord, pid: Int32) throws(StoreError) -> Int {
+        try transaction { db in
+            try db.execute(sql: """
+                INSERT INTO runs (uuid, status, commit_id, branch, dirty, diff_object, repo_url, targets, trigger, job_id,
+                                  environment, started_at, pid, host)
+                VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [record.uuid, record.source.commit, record.source.branch, record.source.dirty,
+                                 record.source.diffObject, record.source.repositoryURL, Self.json(record.targets), record.trigger,
+                                 record.job, Self.json(record.environment), record.startedAt, pid, record.environment.host])
+            return Int(db.lastInsertedRowID)
+        }
+    }
+
+    /// Records one stage of run `number` as soon as it is done, with its run-cache entry when it produced
+    /// cached outputs, in one transaction: a crash afterwards loses neither.
+    public func recordStage(run number: Int, position: Int, _ stage: StageRun, cacheable: Bool) throws(StoreError) {
+        try transaction { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO run_stages (run_id, position, stage, record) VALUES (?, ?, ?, ?)",
+                           arguments: [number, position, stage.stage, Self.json(stage)])
+            if cacheable, stage.outcome == .ran {
+                try db.execute(sql: "INSERT OR REPLACE INTO run_cache (memo, stage, outputs, run_id, created_at) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [stage.memo, stage.stage, Self.json(stage.outputs), number, Store.nowMilliseconds])
+            }
+        }
+    }
+
+    /// Records how run `number` ended.
+    public func finishRun(_ number: Int, status: RunStatus, finishedAt: Int64, logObject: String?, message: String?) throws(StoreError) {
+        try transaction { db in
+            try db.execute(sql: "UPDATE runs SET status = ?, finished_at = ?, log_object = ?, message = ? WHERE id = ?",
+                           arguments: [status.rawValue, finishedAt, logObject, message, number])
+        }
+    }
+
+    /// Marks runs on this host whose process is gone as abandoned; returns how many.
+    @discardableResult
+    public func abandonDeadRuns(host: String, isAlive: (Int32) -> Bool) throws(StoreError) -> Int {
+        try transaction { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT id, pid FROM runs WHERE status = 'running' AND host = ?", arguments: [host])
+            var count = 0
+            for row in rows where !isAlive(row["pid"]) {
+                try db.execute(sql: "UPDATE runs SET status = 'abandoned', message = 'the mlgate process ended without finishing the record' WHERE id = ?",
+                               arguments: [row["id"] as Int])
+                count += 1
+            }
+            return count
+        }
+    }
+
+    /// The outputs an earlier run with memo `memo` produced, if any.
+    public func cachedOutputs(memo: String) throws(StoreError) -> [LockedOutput]? {
+        try reading { db in
+            try String.fetchOne(db, sql: "SELECT outputs FROM run_cache WHERE memo = ?", arguments: [memo]).map { try Self.decode([LockedOutput].self, $0) }
+        }
+    }
+
+    /// Adds run-cache entries (from a remote); existing memos are kept.
+    public func importCacheEntries(_ entries: [(memo: String, stage: String, outputs: [LockedOutput])]) throws(StoreError) -> Int {
+        try transaction { db in
+            var added = 0
+            for entry in entries {
+                try db.execute(sql: "INSERT OR IGNORE INTO run_cache (memo, stage, outputs, created_at) VALUES (?, ?, ?, ?)",
+                               arguments: [entry.memo, entry.stage, Self.json(entry.outputs), Store.nowMilliseconds])
+                added += db.changesCount
+            }
+            return added
+        }
+    }
+
+    /// Every run-cache entry.
+    public func cacheEntries() throws(StoreError) -> [(memo: String, stage: String, outputs: [LockedOutput])] {
+        try reading { db in
+            try Row.fetchAll(db, sql: "SELECT memo, stage, outputs FROM run_cache ORDER BY memo").map {
+                (memo: $0["memo"], stage: $0["stage"], outputs: try Self.decode([LockedOutput].self, $0["outputs"]))
+            }
+        }
+    }
+
+    /// Run `number`, with its stages.
+    public func run(_ number: Int) throws(StoreError) -> RunRecord? {
+        try reading { db in try Self.runs(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [number]).first }
+    }
+
+    /// The latest runs, newest first.
+    public func runs(limit: Int?, commit: String? = nil) throws(StoreError) -> [RunRecord] {
+        try reading { db in
+            var sql = "SELECT * FROM runs"
+            var arguments = StatementArguments()
+            if let commit {
+                sql += " WHERE commit_id = ?"
+                arguments += [commit]
+            }
+            sql += " ORDER BY id DESC"
+            if let limit { sql += " LIMIT \(max(limit, 0))" }
+            return try Self.runs(db, sql: sql, arguments: arguments)
+        }
+    }
+
+    /// Every object a run or the run cache refers to: outputs, logs, diffs and package lists.
+    public func objectsReferencedByRuns() throws(StoreError) -> Set<String> {
+        try reading { db in
+            var result = Set<String>()
+            for row in try Row.fetchAll(db, sql: "SELECT diff_object, log_object, environment FROM runs") {
+                if let diff: String = row["diff_object"] { result.insert(diff) }
+                if let log: String = row["log_object"] { result.insert(log) }
+                if let packages = try Self.decode(RunEnvironment.self, row["environment"]).packagesObject { result.insert(packages) }
+            }
+            for text in try String.fetchAll(db, sql: "SELECT record FROM run_stages") {
+                for output in try Self.decode(StageRun.self, text).outputs where output.cache { result.insert(output.hash) }
+            }
+            for text in try String.fetchAll(db, sql: "SELECT outputs FROM run_cache") {
+                for output in try Self.decode([LockedOutput].self, text) where output.cache { result.insert(output.hash) }
+            }
+            return result
+        }
+    }
+
+    private static func runs(_ db: Database, sql: String, arguments: StatementArguments) throws -> [RunRecord] {
+        try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            let number: Int = row["id"]
+            let stages = try String.fetchAll(db, sql: "SELECT record FROM run_stages WHERE run_id = ? ORDER BY position", arguments: [number])
+                .map { try decode(StageRun.self, $0) }
+            return RunRecord(
+                number: number, uuid: row["uuid"], status: RunStatus(rawValue: row["status"]) ?? .abandoned,
+                source: RunSource(commit: row["commit_id"], branch: row["branch"], dirty: row["dirty"], diffObject: row["diff_object"],
+                                  repositoryURL: row["repo_url"]),
+                targets: try decode([String].self, row["targets"]), trigger: row["trigger"], job: row["job_id"],
+                environment: try decode(RunEnvironment.self, row["environment"]), startedAt: row["started_at"],
+                finishedAt: row["finished_at"], logObject: row["log_object"], stages: stages, message: row["message"])
+        }
+    }
+
+    // MARK: The file-hash cache
+
+    /// Cached hashes of every file under the folder `directory` (absolute), with the stat facts they were taken at.
+    public func fileStates(under directory: String) throws(StoreError) -> [String: FileState] {
+        try reading { db in
+            var result: [String: FileState] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT path, inode, size, mtime_ns, ctime_ns, hash FROM file_state WHERE path > ? AND path < ?",
+                                           arguments: [directory + "/", directory + "0"])
+            while let row = try rows.next() {
+                result[row["path"]] = FileState(inode: row["inode"], size: row["size"], mtimeNanoseconds: row["mtime_ns"],
+                                                ctimeNanoseconds: row["ctime_ns"], hash: row["hash"])
+            }
+            return result
+        }
+    }
+
+    /// Remembers the hashes of files just hashed.
+    public func saveFileStates(_ states: [String: FileState]) throws(StoreError) {
+        guard !states.isEmpty else { return }
+        try transaction { db in
+            let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO file_state (path, inode, size, mtime_ns, ctime_ns, hash) VALUES (?, ?, ?, ?, ?, ?)")
+            for (path, state) in states {
+                try statement.execute(arguments: [path, state.inode, state.size, state.mtimeNanoseconds, state.ctimeNanoseconds, state.hash])
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    /// Runs `body` in one BEGIN IMMEDIATE transaction.
+    func transaction<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do { return try queue.write(body) } catch { throw StoreError.database(path: path, message: Self.message(error)) }
+    }
+
+    /// Runs `body` in a read transaction.
+    func reading<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do { return try queue.read(body) } catch { throw StoreError.database(path: path, message: Self.message(error)) }
+    }
+
+    static func json(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+}
+
+/// A file's stat facts and the hash they vouch for: unchanged inode, size, mtime and ctime mean unchanged content.
+public struct FileState: Hashable, Sendable {
+    /// The inode number.
+    public var inode: Int64
+    /// The size in bytes.
+    public var size: Int64
+    /// Modification time, nanoseconds since 1970.
+    public var mtimeNanoseconds: Int64
+    /// Status-change time, nanoseconds since 1970.
+    public var ctimeNanoseconds: Int64
+    /// The content's SHA-256.
+    public var hash: String
+
+    /// Creates a state.
+    public init(inode: Int64, size: Int64, mtimeNanoseconds: Int64, ctimeNanoseconds: Int64, hash: String) {
+        self.inode = inode
+        self.size = size
+        self.mtimeNanoseconds = mtimeNanoseconds
+        self.ctimeNanoseconds = ctimeNanoseconds
+        self.hash = hash
+    }
+
+    /// Whether the stat facts match (the hash is not compared).
+    public func sameFile(as other: FileState) -> Bool {
+        inode == other.inode && size == other.size && mtimeNanoseconds == other.mtimeNanoseconds && ctimeNanoseconds == other.ctimeNanoseconds
+    }
+}
+
+extension Store {
+    /// The wall clock in milliseconds since 1970.
+    public static var nowMilliseconds: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}

@@ -1,0 +1,97 @@
+import MLGateCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A directory as the object store keeps it: one line per file (hash, size, mode, path), sorted by path.
+/// The directory's hash is the hash of this text, so two folders with the same files hash the same.
+public struct TreeManifest: Hashable, Sendable {
+    /// The first line of every manifest.
+    static let header = "mlgate-tree 1\n"
+
+    /// One file in the directory.
+    public struct Entry: Hashable, Sendable {
+        /// Path relative to the directory, with `/` separators.
+        public var path: String
+        /// The file's hash.
+        public var hash: String
+        /// Its size in bytes.
+        public var size: Int64
+        /// Whether it is executable.
+        public var executable: Bool
+    }
+
+    /// The files, sorted by path.
+    public var entries: [Entry]
+
+    /// The manifest's text.
+    public var text: String {
+        Self.header + entries.map { "\($0.hash) \($0.size) \($0.executable ? "755" : "644") \(JSONText.quoted($0.path))\n" }.joined()
+    }
+
+    /// Parses manifest text; lines that do not parse are dropped (the hash check guards the text itself).
+    init(text: String) {
+        entries = text.split(separator: "\n").dropFirst().compactMap { line in
+            let fields = line.split(separator: " ", maxSplits: 3)
+            guard fields.count == 4, let size = Int64(fields[1]), fields[3].count >= 2 else { return nil }
+            let quoted = fields[3].dropFirst().dropLast()
+            return Entry(path: Self.unquoted(quoted), hash: String(fields[0]), size: size, executable: fields[2] == "755")
+        }
+    }
+
+    init(entries: [Entry]) { self.entries = entries.sorted { $0.path < $1.path } }
+
+    /// Scans `directory` recursively (following symbolic links to files), hashing each regular file with `hash`.
+    public static func scan(_ directory: String, hash: (String) throws(ObjectStoreError) -> String) throws(ObjectStoreError) -> TreeManifest {
+        var entries: [Entry] = []
+        try walk(directory, prefix: "") { (relative, info) throws(ObjectStoreError) in
+            entries.append(Entry(path: relative, hash: try hash(directory + "/" + relative), size: Int64(info.st_size),
+                                 executable: info.st_mode & 0o100 != 0))
+        }
+        return TreeManifest(entries: entries)
+    }
+
+    /// Calls `visit` with each regular file under `directory` (relative path, stat), in sorted order.
+    static func walk(_ directory: String, prefix: String,
+                            _ visit: (String, stat) throws(ObjectStoreError) -> Void) throws(ObjectStoreError) {
+        var info = stat()
+        guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { throw .notFound(directory) }
+        for name in ObjectStore.entries(of: directory).sorted() {
+            let full = directory + "/" + name
+            let relative = prefix.isEmpty ? name : prefix + "/" + name
+            var entry = stat()
+            guard stat(full, &entry) == 0 else { continue }
+            switch entry.st_mode & S_IFMT {
+            case S_IFDIR: try walk(full, prefix: relative, visit)
+            case S_IFREG: try visit(relative, entry)
+            default: continue
+            }
+        }
+    }
+
+    private static func unquoted(_ text: Substring) -> String {
+        var result = ""
+        var escaped = false
+        var iterator = text.unicodeScalars.makeIterator()
+        while let scalar = iterator.next() {
+            if escaped {
+                switch scalar {
+                case "n": result += "\n"
+                case "r": result += "\r"
+                case "t": result += "\t"
+                case "u":
+                    var hex = ""
+                    for _ in 0..<4 { if let next = iterator.next() { hex.unicodeScalars.append(next) } }
+                    if let value = UInt32(hex, radix: 16), let decoded = Unicode.Scalar(value) { result.unicodeScalars.append(decoded) }
+                default: result.unicodeScalars.append(scalar)
+                }
+                escaped = false
+            } else if scalar == "\\" {
+                escaped = true
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+}
