@@ -11,11 +11,11 @@ struct HookCommand: ParsableCommand {
         discussion: """
             post-commit, post-merge and post-rewrite append one line to the lineage journal in \
             .mlgate/ and exit 0 whatever happens: a failure goes to .mlgate/log, never in git's way. \
-            During a rebase post-commit does nothing; post-rewrite records the result.
+            During a rebase post-commit does nothing; post-rewrite records the result. pre-push queues a             training job for each pushed branch whose commits touch a stage's inputs and starts a worker;             it blocks the push (exit 1) only when hooks.pre_push is strict and the job cannot be queued.
             """
     )
 
-    @Argument(help: "The git hook: post-commit, post-merge or post-rewrite.")
+    @Argument(help: "The git hook: post-commit, post-merge, post-rewrite or pre-push.")
     var event: String
 
     @Argument(parsing: .captureForPassthrough, help: "The arguments git passed to the hook.")
@@ -24,6 +24,11 @@ struct HookCommand: ParsableCommand {
     func run() throws {
         guard let hook = HookEvent(rawValue: event) else {
             throw UsageError("unknown hook event '\(event)'; mlgate handles \(HookEvent.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        if hook == .prePush {
+            let status = PrePushHook(arguments: gitArguments).run()
+            if status != 0 { throw ExitCode(status) }
+            return
         }
         HookRunner(event: hook, arguments: gitArguments).run()
     }

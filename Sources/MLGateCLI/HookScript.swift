@@ -48,10 +48,12 @@ enum HookScript {
 
     /// The lines mlgate adds to a hook file another manager owns (husky's `.husky/<hook>`).
     static func managedLines(binary: String, event: String) -> String {
-        let stdin = event == "post-rewrite" ? "" : " </dev/null"
+        let stdin = event == "post-rewrite" || event == "pre-push" ? "" : " </dev/null"
+        // pre-push may block the push (strict mode); the other hooks never fail git.
+        let status = event == "pre-push" ? "" : " || true"
         return """
             mlgate=\(shellQuoted(binary)); [ -x "$mlgate" ] || mlgate=$(command -v mlgate 2>/dev/null) || mlgate=
-            if [ -n "$mlgate" ] && [ "${MLGATE_HOOKS:-1}" != 0 ]; then if [ -x "$mlgate-hook" ]; then "$mlgate-hook" \(event) "$@"; else "$mlgate" hook \(event) "$@"; fi\(stdin) || true; fi
+            if [ -n "$mlgate" ] && [ "${MLGATE_HOOKS:-1}" != 0 ]; then if [ -x "$mlgate-hook" ]; then "$mlgate-hook" \(event) "$@"; else "$mlgate" hook \(event) "$@"; fi\(stdin)\(status); fi
             """
     }
 

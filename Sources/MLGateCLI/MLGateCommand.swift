@@ -16,7 +16,7 @@ public struct MLGateCommand: ParsableCommand {
             config or input); 3 the environment failed (git, the store, a tool).
             """,
         version: MLGateVersion.current,
-        subcommands: [InitCommand.self, HooksCommand.self, HookCommand.self, LineageCommand.self, RunCommand.self, RunsCommand.self, EvalCommand.self]
+        subcommands: [InitCommand.self, HooksCommand.self, HookCommand.self, LineageCommand.self, RunCommand.self, RunsCommand.self, FsckCommand.self, GcCommand.self, PushCommand.self, PullCommand.self, QueueCommand.self, WorkerCommand.self, TrustCommand.self, EvalCommand.self]
     )
 
     public init() {}
@@ -26,6 +26,7 @@ public struct MLGateCommand: ParsableCommand {
     public static func run(arguments: [String]) -> Int32 {
         // The hook path skips the argument parser: its first reflection pass costs milliseconds.
         if arguments.count >= 2, arguments[0] == "hook", let event = HookEvent(rawValue: arguments[1]) {
+            if event == .prePush { return PrePushHook(arguments: Array(arguments.dropFirst(2))).run() }
             HookRunner(event: event, arguments: Array(arguments.dropFirst(2))).run()
             return 0
         }

@@ -29,12 +29,13 @@ public enum HookEvent: String, Sendable, CaseIterable, Codable {
     case postCommit = "post-commit"
     case postMerge = "post-merge"
     case postRewrite = "post-rewrite"
+    case prePush = "pre-push"
 
     /// The hooks `mlgate hooks install` writes by default.
-    public static let defaultSet: [HookEvent] = [.postCommit, .postMerge, .postRewrite]
+    public static let defaultSet: [HookEvent] = [.postCommit, .postMerge, .postRewrite, .prePush]
 
     /// Whether git feeds this hook data on standard input, which a chained hook must also receive.
-    public var readsStandardInput: Bool { self == .postRewrite }
+    public var readsStandardInput: Bool { self == .postRewrite || self == .prePush }
 }
 
 extension JournalEntry {

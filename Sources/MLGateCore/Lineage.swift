@@ -23,6 +23,9 @@ public struct CommitID: Hashable, Sendable, Comparable, CustomStringConvertible,
         self.hex = String(decoding: hex, as: UTF8.self)
     }
 
+    /// Whether this is git's all-zero id (what pre-push shows for a deleted or new ref).
+    public var isZero: Bool { hex.utf8.allSatisfy { $0 == 48 } }
+
     /// The first seven characters, as `git log --oneline` shows them.
     public var short: String { String(hex.prefix(7)) }
     public var description: String { hex }

@@ -236,6 +236,82 @@ public final class GitRepository {
         }.map(\.name)
     }
 
+    /// Which of `paths` (files or folders, repository-relative) commit `id` changed against its first parent
+    /// (all that exist, for a root commit or one whose parent is missing).
+    public func changedPaths(_ id: CommitID, among paths: [String]) throws(GitError) -> [String] {
+        var oid = try Self.oid(id)
+        var commit: OpaquePointer?
+        try check(git_commit_lookup(&commit, raw, &oid), "git_commit_lookup")
+        defer { git_commit_free(commit) }
+        var tree: OpaquePointer?
+        try check(git_commit_tree(&tree, commit), "git_commit_tree")
+        defer { git_tree_free(tree) }
+        var parentTree: OpaquePointer?
+        var parent: OpaquePointer?
+        if git_commit_parentcount(commit) > 0, git_commit_parent(&parent, commit, 0) == 0 {
+            _ = git_commit_tree(&parentTree, parent)
+            git_commit_free(parent)
+        }
+        defer { if let parentTree { git_tree_free(parentTree) } }
+        return paths.filter { entryID(in: tree, path: $0) != entryID(in: parentTree, path: $0) }
+    }
+
+    /// The commits reachable from `tip` but not from `hidden` commits or from refs matching `hiddenGlob`
+    /// (`refs/remotes/origin/*`), newest first, at most `limit`.
+    public func commits(from tip: CommitID, hiding hidden: [CommitID], hidingRefs hiddenGlob: String?, limit: Int) throws(GitError) -> [CommitID] {
+        var walker: OpaquePointer?
+        try check(git_revwalk_new(&walker, raw), "git_revwalk_new")
+        defer { git_revwalk_free(walker) }
+        var start = try Self.oid(tip)
+        try check(git_revwalk_push(walker, &start), "git_revwalk_push")
+        for id in hidden {
+            var oid = try Self.oid(id)
+            _ = git_revwalk_hide(walker, &oid)  // a remote tip this clone lacks hides nothing
+        }
+        if let hiddenGlob { _ = git_revwalk_hide_glob(walker, hiddenGlob) }
+        var result: [CommitID] = []
+        var next = git_oid()
+        while result.count < limit, git_revwalk_next(&next, walker) == 0 { result.append(Self.commitID(next)) }
+        return result
+    }
+
+    /// The text of the file at `path` in commit `id`, or nil when the commit has no such file.
+    public func fileText(at id: CommitID, path: String) throws(GitError) -> String? {
+        var oid = try Self.oid(id)
+        var commit: OpaquePointer?
+        try check(git_commit_lookup(&commit, raw, &oid), "git_commit_lookup")
+        defer { git_commit_free(commit) }
+        var tree: OpaquePointer?
+        try check(git_commit_tree(&tree, commit), "git_commit_tree")
+        defer { git_tree_free(tree) }
+        var entry: OpaquePointer?
+        guard git_tree_entry_bypath(&entry, tree, path) == 0 else { return nil }
+        defer { git_tree_entry_free(entry) }
+        var blob: OpaquePointer?
+        guard let entryOID = git_tree_entry_id(entry), git_blob_lookup(&blob, raw, entryOID) == 0 else { return nil }
+        defer { git_blob_free(blob) }
+        guard let content = git_blob_rawcontent(blob) else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: content, count: Int(git_blob_rawsize(blob))), as: UTF8.self)
+    }
+
+    /// Writes the files of commit `id` into `directory` (created if needed), leaving the repository's index,
+    /// HEAD and worktree untouched: a clean checkout for a worker to train in.
+    public func export(_ id: CommitID, to directory: String) throws(GitError) {
+        var oid = try Self.oid(id)
+        var commit: OpaquePointer?
+        try check(git_commit_lookup(&commit, raw, &oid), "git_commit_lookup")
+        defer { git_commit_free(commit) }
+        var options = git_checkout_options()
+        try check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)), "git_checkout_options_init")
+        options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_DONT_UPDATE_INDEX.rawValue
+            | GIT_CHECKOUT_DONT_WRITE_INDEX.rawValue | GIT_CHECKOUT_RECREATE_MISSING.rawValue
+        let code = directory.withCString { path in
+            options.target_directory = path
+            return git_checkout_tree(raw, commit, &options)
+        }
+        try check(code, "git_checkout_tree")
+    }
+
     private func entryID(in tree: OpaquePointer?, path: String) -> CommitID? {
         guard let tree else { return nil }
         if path.isEmpty { return Self.commitID(git_tree_id(tree).pointee) }

@@ -38,6 +38,8 @@ public struct HookRecorder {
     /// Records from git's files alone.
     public func run() -> Outcome {
         if Self.switchedOff { return .skipped }
+        // pre-push reads the pushed commits and the pipeline with libgit2: always the full binary's work.
+        if event == .prePush { return .needsRepository }
         guard let files = HeadFiles(environment: getenv("GIT_DIR").map { String(cString: $0) }, workingDirectory: Files.currentDirectory())
         else { return .needsRepository }
         // Each commit a rebase replays fires post-commit; post-rewrite records them all at the end.
@@ -82,6 +84,8 @@ public struct HookRecorder {
             let commits = rewrites.map(\.new).filter { seen.insert($0).inserted }
             return JournalEntry(event: kind == .rebase ? .rebase : .amend, commits: commits, rewrites: rewrites,
                                 branch: head.branchName ?? rebasedBranch, at: now)
+        case .prePush:
+            return nil
         }
     }
 }

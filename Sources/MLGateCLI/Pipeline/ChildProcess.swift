@@ -133,6 +133,9 @@ final class Interruption: @unchecked Sendable {
         if already { action?() }
     }
 
+    /// Acts as if a signal arrived (a worker whose lease was lost stops its run this way).
+    func trigger() { fire() }
+
     private func fire() {
         lock.lock()
         interrupted = true

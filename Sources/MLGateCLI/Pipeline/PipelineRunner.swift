@@ -82,7 +82,8 @@ final class PipelineRunner {
 
         let runLock = try RunLock(layout: workspace.layout, root: workspace.root, wait: options.wait,
                                   describe: "mlgate run (pid \(getpid()), started \(Output.timestamp(Int64(Date().timeIntervalSince1970))))")
-        defer { withExtendedLifetime(runLock) {} }
+        let objectsLock = try FileLock.objects(workspace.layout, exclusive: false)
+        defer { withExtendedLifetime((runLock, objectsLock)) {} }
         try objects.prepare()
         try store.abandonDeadRuns(host: EnvironmentProbe.hostName()) { kill($0, 0) == 0 || errno == EPERM }
         let usesPython = stages.contains { $0.environment != nil || $0.command.display.contains("python") }

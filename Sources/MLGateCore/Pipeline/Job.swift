@@ -1,5 +1,7 @@
 /// A training job the `pre-push` hook queued: run the pipeline at a pushed commit.
 public struct Job: Hashable, Sendable, Codable {
+    enum CodingKeys: String, CodingKey { case id, ref, commit, remote, stages, status, trustHash = "trust_hash", createdAt = "created_at", updatedAt = "updated_at", leaseOwner = "lease_owner", attempts, run, message }
+
     /// The job's number.
     public var id: Int
     /// The ref pushed (`refs/heads/main`).

@@ -74,6 +74,8 @@ public struct StageLock: Hashable, Sendable {
 
 /// A path and the SHA-256 of its content (for a directory, of its manifest).
 public struct HashedPath: Hashable, Sendable, Codable {
+    enum CodingKeys: String, CodingKey { case path, hash = "sha256" }
+
     /// Repository-relative path.
     public var path: String
     /// Lowercase hex SHA-256.
@@ -88,6 +90,8 @@ public struct HashedPath: Hashable, Sendable, Codable {
 
 /// An output's path, hash and whether the object store keeps it.
 public struct LockedOutput: Hashable, Sendable, Codable {
+    enum CodingKeys: String, CodingKey { case path, hash = "sha256", cache, isDirectory = "is_directory" }
+
     /// Repository-relative path.
     public var path: String
     /// Lowercase hex SHA-256 (of the manifest for a directory).
@@ -137,6 +141,22 @@ public enum StageMemo {
         if let environment { lines.append("environment \(JSONText.quoted(environment.path)) \(environment.hash)") }
         lines += stage.outputs.map { "out \(JSONText.quoted($0.path.path)) \($0.path.isDirectory) \($0.cache)" }
         lines += stage.metrics.map { "metric \(JSONText.quoted($0.path))" }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// The canonical text of what a pipeline would execute — each stage's argv, working directory and
+/// environment variables — whose hash `mlgate trust` approves. Changing any byte of a command needs a new approval.
+public enum CommandTrust {
+    /// One block per stage, sorted by name.
+    public static func text(_ stages: [StageSpec]) -> String {
+        var lines = ["mlgate-trust 1"]
+        for stage in stages.sorted(by: { $0.name < $1.name }) {
+            lines.append("stage \(JSONText.quoted(stage.name))")
+            lines.append("argv [" + stage.command.argv.map(JSONText.quoted).joined(separator: ",") + "]")
+            lines.append("wdir \(JSONText.quoted(stage.workingDirectory))")
+            lines += stage.environmentVariables.map { "env \(JSONText.quoted($0.name))=\(JSONText.quoted($0.value))" }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }

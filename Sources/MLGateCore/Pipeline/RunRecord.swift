@@ -1,5 +1,7 @@
 /// What one `mlgate run` did: where it ran, with what, and what came out — the record `mlgate runs` shows.
 public struct RunRecord: Hashable, Sendable, Codable {
+    enum CodingKeys: String, CodingKey { case number, uuid, status, source, targets, trigger, job, environment, startedAt = "started_at", finishedAt = "finished_at", logObject = "log_object", stages, message }
+
     /// The run number people type (`mlgate runs show 12`); unique in this store.
     public var number: Int
     /// A globally unique id, for exports.
@@ -75,6 +77,8 @@ public enum RunStatus: String, Hashable, Sendable, Codable, CaseIterable {
 
 /// The code a run ran: the commit, the branch, and the uncommitted changes.
 public struct RunSource: Hashable, Sendable, Codable {
+    enum CodingKeys: String, CodingKey { case commit, branch, dirty, diffObject = "diff_object", repositoryURL = "repo_url" }
+
     /// The commit HEAD pointed at (nil in a repository without commits).
     public var commit: String?
     /// The branch checked out, or nil when detached.
@@ -98,6 +102,8 @@ public struct RunSource: Hashable, Sendable, Codable {
 
 /// The software and machine a run ran on, as found (not as declared).
 public struct RunEnvironment: Hashable, Sendable, Codable {
+    enum CodingKeys: String, CodingKey { case python, packagesObject = "packages_object", packagesTool = "packages_tool", packageCount = "package_count", os, cpu, host, mlgate }
+
     /// `python3 --version`, when python3 is on PATH.
     public var python: String?
     /// The object holding `pip freeze` (or `conda list --export`) output, when available.
@@ -131,6 +137,8 @@ public struct RunEnvironment: Hashable, Sendable, Codable {
 
 /// One stage as a run visited it.
 public struct StageRun: Hashable, Sendable, Codable {
+    enum CodingKeys: String, CodingKey { case stage, outcome, memo, command, exitStatus = "exit_status", durationMilliseconds = "duration_ms", dependencies = "deps", parameters = "params", outputs = "outs", metrics, environment, message }
+
     /// The stage's name.
     public var stage: String
     /// What happened to it.

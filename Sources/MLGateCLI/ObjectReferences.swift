@@ -1,0 +1,44 @@
+import Foundation
+import MLGateConfig
+import MLGateCore
+import MLGateHooks
+import MLGateStore
+
+/// The objects something still needs: what runs, the run cache and `mlgate.lock` name, with each directory
+/// manifest's files added. `gc` keeps these, `fsck` checks they exist, `push` copies them.
+struct ObjectReferences {
+    /// Object hash → who refers to it (for messages).
+    private(set) var owners: [String: String] = [:]
+
+    /// Everything `workspace`'s store and lock refer to.
+    init(workspace: Workspace, store: Store) throws {
+        for hash in try store.objectsReferencedByRuns() { owners[hash] = "a recorded run" }
+        let lock = try LockReader.load(path: workspace.lockPath)
+        for (stage, entry) in lock.stages {
+            for output in entry.outputs where output.cache { owners[output.hash] = "output \(output.path) of stage '\(stage)' in mlgate.lock" }
+        }
+        expandTrees(in: workspace.objects)
+    }
+
+    /// Objects named only by `mlgate.lock`, with their manifests' files.
+    static func lockOutputs(workspace: Workspace) throws -> ObjectReferences {
+        var references = ObjectReferences()
+        for (stage, entry) in try LockReader.load(path: workspace.lockPath).stages {
+            for output in entry.outputs where output.cache { references.owners[output.hash] = "output \(output.path) of stage '\(stage)'" }
+        }
+        return references
+    }
+
+    private init() {}
+
+    /// Adds the files listed by every referenced manifest found in `objects`.
+    mutating func expandTrees(in objects: ObjectStore) {
+        for (hash, owner) in owners where objects.contains(hash) {
+            guard let tree = try? objects.tree(hash) else { continue }
+            for entry in tree.entries where owners[entry.hash] == nil { owners[entry.hash] = "\(entry.path) in \(owner)" }
+        }
+    }
+
+    /// The referenced hashes.
+    var hashes: Set<String> { Set(owners.keys) }
+}

@@ -1,0 +1,242 @@
+import Dispatch
+import Foundation
+import MLGateConfig
+import MLGateCore
+import MLGateGit
+import MLGateHooks
+import MLGateStore
+
+/// Runs queued training jobs, one at a time, each under a lease renewed while it runs.
+///
+/// A job runs in a clean checkout of its commit under `.mlgate/work/`, with the repository's store, so
+/// the run cache and the object store are shared with the developer's own runs. A worker that dies
+/// (even by `kill -9`) stops renewing its lease; the next worker sees its pid gone (or the lease lapsed)
+/// and takes the job again. The lease is taken in one BEGIN IMMEDIATE transaction, so two workers never
+/// hold one job at once.
+final class Worker {
+    private let repository: GitRepository
+    private let layout: StoreLayout
+    private let store: Store
+    private let interruption: Interruption
+    /// This worker's identity: host, pid and process start time (so a reused pid is not mistaken for it).
+    let owner: String
+    /// How long a lease lasts without renewal.
+    static let leaseMilliseconds: Int64 = 60_000
+    /// How often a running job's lease is renewed.
+    static let renewSeconds = 15
+
+    init(repository: GitRepository, layout: StoreLayout, store: Store, interruption: Interruption) {
+        self.repository = repository
+        self.layout = layout
+        self.store = store
+        self.interruption = interruption
+        owner = "\(EnvironmentProbe.hostName()):\(getpid()):\(ProcessIdentity.startTime(getpid()) ?? "0")"
+    }
+
+    /// Takes and runs jobs until the queue is empty (or, with `wait`, until interrupted); returns how many ran.
+    func run(wait: Bool, limit: Int?) throws -> Int {
+        let presence = try WorkerLauncher.holdPresence(layout: layout)
+        defer { withExtendedLifetime(presence) {} }
+        var done = 0
+        while !interruption.happened, limit.map({ done < $0 }) ?? true {
+            guard let job = try store.claimJob(owner: owner, now: Store.nowMilliseconds, leaseMilliseconds: Self.leaseMilliseconds,
+                                               isDead: ProcessIdentity.isDead) else {
+                guard wait else { break }
+                sleep(2)
+                continue
+            }
+            process(job)
+            done += 1
+        }
+        return done
+    }
+
+    private func process(_ job: Job) {
+        log("job \(job.id): \(job.ref) at \(job.commit.prefix(12)) (attempt \(job.attempts))")
+        let directory = layout.directory + "/work/job-\(job.id)"
+        defer { ObjectStore.removeTree(directory) }
+        let renewal = DispatchSource.makeTimerSource(queue: .global())
+        let lost = SharedFlag()
+        renewal.schedule(deadline: .now() + .seconds(Self.renewSeconds), repeating: .seconds(Self.renewSeconds))
+        renewal.setEventHandler { [store, owner, interruption] in
+            let kept = (try? store.renewLease(job: job.id, owner: owner, until: Store.nowMilliseconds + Self.leaseMilliseconds)) ?? false
+            if !kept {
+                lost.set()
+                interruption.trigger()
+            }
+        }
+        renewal.resume()
+        defer { renewal.cancel() }
+        do {
+            guard let commit = CommitID(hex: job.commit) else { throw UsageError("job \(job.id) names an invalid commit '\(job.commit)'.") }
+            guard let text = try repository.fileText(at: commit, path: ConfigLoader.fileName) else {
+                throw UsageError("commit \(commit.short) has no \(ConfigLoader.fileName).")
+            }
+            let configuration = try ConfigLoader.parse(text, file: "\(ConfigLoader.fileName) at \(commit.short)")
+            let hash = TrustStore.hash(configuration.stages)
+            guard TrustStore().isTrusted(hash, repository: layout.directory) else {
+                finish(job, .untrusted, run: nil, message: "its stage commands changed since they were approved; read them with 'mlgate trust --show' and run 'mlgate trust'")
+                return
+            }
+            ObjectStore.removeTree(directory)
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try repository.export(commit, to: directory)
+            let workspace = Workspace(root: directory, layout: layout)
+            let runner = PipelineRunner(workspace: workspace, store: store, interruption: interruption)
+            let branch = job.ref.hasPrefix("refs/heads/") ? String(job.ref.dropFirst(11)) : job.ref
+            let url = job.remote.flatMap { (try? repository.configString("remote.\($0).url")) ?? nil }
+            let options = RunOptions(trigger: "worker", job: job.id,
+                                     source: RunSource(commit: job.commit, branch: branch, dirty: false, repositoryURL: url))
+            let summary = try runner.run(try Pipeline(stages: configuration.stages), options: options)
+            if lost.isSet {
+                log("job \(job.id): the lease was lost (cancelled, or another worker took it); stopped")
+                return
+            }
+            switch summary.status {
+            case .succeeded: finish(job, .succeeded, run: summary.run, message: nil)
+            case .cancelled: finish(job, .queued, run: summary.run, message: "the worker was stopped; the job will run again")
+            default: finish(job, .failed, run: summary.run, message: summary.message)
+            }
+        } catch {
+            finish(job, .failed, run: nil, message: "\(error)")
+        }
+    }
+
+    private func finish(_ job: Job, _ status: JobStatus, run: Int?, message: String?) {
+        let recorded = (try? store.finishJob(job.id, owner: owner, status: status, run: run, message: message, now: Store.nowMilliseconds)) ?? false
+        log("job \(job.id): \(status.rawValue)\(run.map { ", run \($0)" } ?? "")\(message.map { " — \($0)" } ?? "")\(recorded ? "" : " (no longer ours; not recorded)")")
+    }
+
+    private func log(_ line: String) {
+        printError("[\(Output.timestamp(Int64(Date().timeIntervalSince1970)))] \(line)")
+    }
+}
+
+/// Identifies processes across pid reuse by their start time (field 22 of `/proc/PID/stat`).
+enum ProcessIdentity {
+    /// The start time of `pid` in clock ticks since boot, or nil when there is no such process.
+    static func startTime(_ pid: pid_t) -> String? {
+        guard let text = Files.read("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        return fields.count > 19 ? String(fields[19]) : nil
+    }
+
+    /// Whether the worker named `owner` (`host:pid:start`) is gone; a worker on another host is never judged dead here.
+    static func isDead(_ owner: String) -> Bool {
+        let parts = owner.split(separator: ":")
+        guard parts.count == 3, String(parts[0]) == EnvironmentProbe.hostName(), let pid = pid_t(parts[1]) else { return false }
+        return startTime(pid) != String(parts[2])
+    }
+}
+
+/// Starts detached workers and tells whether one is running, through `.mlgate/locks/worker.lock`: each
+/// worker holds it shared for its lifetime, so an exclusive try-lock succeeds only when none runs.
+enum WorkerLauncher {
+    /// The log detached workers write to.
+    static func logPath(_ layout: StoreLayout) -> String { layout.directory + "/logs/worker.log" }
+
+    /// Holds the presence lock for a running worker.
+    static func holdPresence(layout: StoreLayout) throws -> FileLock {
+        try FileLock(path: layout.directory + "/locks/worker.lock", operation: LOCK_SH)
+    }
+
+    /// Whether a worker is running for `layout`'s repository.
+    static func isRunning(_ layout: StoreLayout) -> Bool {
+        guard let probe = try? FileLock(path: layout.directory + "/locks/worker.lock", operation: LOCK_EX | LOCK_NB) else { return true }
+        withExtendedLifetime(probe) {}
+        return false
+    }
+
+    /// Starts a detached worker unless one is running; returns its pid, or nil.
+    @discardableResult
+    static func startIfIdle(layout: StoreLayout) -> pid_t? {
+        guard !isRunning(layout) else { return nil }
+        return try? start(layout: layout)
+    }
+
+    /// Starts `mlgate worker` in a new session, its output appended to the worker log, detached from the terminal
+    /// and from git (which would otherwise wait for the hook's inherited output to close).
+    static func start(layout: StoreLayout) throws -> pid_t {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard length > 0 else { throw EnvironmentError("cannot find the mlgate binary to start a worker") }
+        let binary = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let log = logPath(layout)
+        try FileManager.default.createDirectory(atPath: (log as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        var actions = posix_spawn_file_actions_t()
+        var attributes = posix_spawnattr_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawnattr_init(&attributes)
+        defer {
+            posix_spawn_file_actions_destroy(&actions)
+            posix_spawnattr_destroy(&attributes)
+        }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        posix_spawnattr_setflags(&attributes, Int16(0x80))  // POSIX_SPAWN_SETSID
+        let root = String(layout.directory.dropLast("/.mlgate".count))
+        var environment = ProcessInfo.processInfo.environment
+        for key in environment.keys where key.hasPrefix("GIT_") { environment[key] = nil }
+        let words: [String] = [binary, "worker"]
+        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        let previous = FileManager.default.currentDirectoryPath
+        chdir(root)
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, binary, &actions, &attributes, argv, envp)
+        chdir(previous)
+        guard status == 0 else { throw EnvironmentError("could not start a worker: \(String(cString: strerror(status)))") }
+        return pid
+    }
+}
+
+/// An open file with a `flock` held until it is released (the kernel releases it when the process dies).
+final class FileLock {
+    private let fd: Int32
+
+    /// Opens (creating) `path` and takes `operation` (LOCK_SH / LOCK_EX, optionally LOCK_NB); throws when it cannot.
+    init(path: String, operation: Int32) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileError("open", path) }
+        while flock(fd, operation) != 0 {
+            if errno == EINTR { continue }
+            let error = FileError("lock", path)
+            close(fd)
+            throw error
+        }
+    }
+
+    /// The lock on `.mlgate/locks/objects.lock`: shared while a run writes objects, exclusive while `gc`
+    /// deletes them, so garbage collection never removes an object a stage just stored but not yet recorded.
+    static func objects(_ layout: StoreLayout, exclusive: Bool) throws -> FileLock {
+        try FileLock(path: layout.directory + "/locks/objects.lock", operation: exclusive ? LOCK_EX : LOCK_SH)
+    }
+
+    deinit { close(fd) }
+}
+
+/// A flag set from one thread and read from another.
+final class SharedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var state = false
+
+    /// Whether it was set.
+    var isSet: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return state
+    }
+
+    /// Sets it.
+    func set() {
+        lock.lock()
+        state = true
+        lock.unlock()
+    }
+}

@@ -1,0 +1,243 @@
+import ArgumentParser
+import Foundation
+import MLGateCore
+import MLGateStore
+
+/// `mlgate fsck`: re-hashes every object and checks that everything referenced is present.
+struct FsckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fsck",
+        abstract: "Check the object store and the SQLite store for damage.",
+        discussion: """
+            Re-hashes every object in .mlgate/objects (each is named by the SHA-256 of its content), checks \
+            that every object a run, the run cache or mlgate.lock refers to is present, and runs SQLite's \
+            integrity check. Exits 0 when all is well and 1 naming each damaged or missing object. A damaged \
+            object is never served: reads check the hash too. Repair with 'mlgate pull' from a remote, or \
+            delete the object and re-run the stage that made it.
+            """
+    )
+
+    @Flag(help: "Print JSON (shape in docs/json.md).")
+    var json = false
+
+    struct Report: Encodable {
+        var checked: Int
+        var damaged: [Problem]
+        var missing: [Problem]
+        var database: String
+        var ok: Bool { damaged.isEmpty && missing.isEmpty && database == "ok" }
+
+        struct Problem: Encodable {
+            var object: String
+            var detail: String
+        }
+
+        enum CodingKeys: String, CodingKey { case checked, damaged, missing, database, ok }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(checked, forKey: .checked)
+            try container.encode(damaged, forKey: .damaged)
+            try container.encode(missing, forKey: .missing)
+            try container.encode(database, forKey: .database)
+            try container.encode(ok, forKey: .ok)
+        }
+    }
+
+    func run() throws {
+        let workspace = try Workspace.current()
+        let store = try workspace.openStore()
+        let objects = workspace.objects
+        try objects.prepare()
+        var report = Report(checked: 0, damaged: [], missing: [], database: (try? store.pragma("integrity_check")) ?? "unreadable")
+        for hash in objects.allObjects() {
+            report.checked += 1
+            if let found = objects.damage(hash) {
+                report.damaged.append(.init(object: hash, detail: "\(objects.path(of: hash)) hashes to \(found)"))
+            }
+        }
+        let references = try ObjectReferences(workspace: workspace, store: store)
+        for (hash, owner) in references.owners.sorted(by: { $0.key < $1.key }) where !objects.contains(hash) {
+            report.missing.append(.init(object: hash, detail: "needed by \(owner)"))
+        }
+        if json {
+            try Output.json(report)
+        } else {
+            for problem in report.damaged { print("damaged  \(problem.object)  \(problem.detail)") }
+            for problem in report.missing { print("missing  \(problem.object)  \(problem.detail)") }
+            if report.database != "ok" { print("database \(store.path): \(report.database)") }
+            print(report.ok ? "ok: \(report.checked) objects intact, every reference present, database ok."
+                            : "\(report.damaged.count) damaged, \(report.missing.count) missing. Restore with 'mlgate pull', or delete the damaged object and re-run the stage that made it.")
+        }
+        if !report.ok { throw ExitCode(1) }
+    }
+}
+
+/// `mlgate gc`: deletes objects nothing refers to any more.
+struct GcCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gc",
+        abstract: "Delete objects no run, run-cache entry or mlgate.lock refers to.",
+        discussion: """
+            Keeps every object a recorded run (outputs, logs, diffs, package lists), the run cache or this \
+            worktree's mlgate.lock refers to, with the files of every kept directory. Waits for running \
+            'mlgate run's to finish first, so it never deletes what a stage just stored.
+            """
+    )
+
+    @Flag(help: "Only list what would be deleted.")
+    var dryRun = false
+
+    @Flag(help: "Print JSON (shape in docs/json.md).")
+    var json = false
+
+    func run() throws {
+        let workspace = try Workspace.current()
+        let store = try workspace.openStore()
+        let lock = try FileLock.objects(workspace.layout, exclusive: true)
+        defer { withExtendedLifetime(lock) {} }
+        let objects = workspace.objects
+        try objects.prepare()
+        let keep = try ObjectReferences(workspace: workspace, store: store).hashes
+        let garbage = objects.allObjects().filter { !keep.contains($0) }
+        var bytes: Int64 = 0
+        for hash in garbage {
+            bytes += objects.size(of: hash)
+            if !dryRun { objects.remove(hash) }
+        }
+        if json {
+            return try Output.json(["deleted": garbage, "bytes": [String(bytes)], "dry_run": [String(dryRun)]])
+        }
+        for hash in garbage where dryRun { print(hash) }
+        print("\(dryRun ? "would delete" : "deleted") \(garbage.count) objects (\(ByteCountFormatter.string(fromByteCount: bytes, countStyle: .file))); kept \(keep.count).")
+    }
+}
+
+/// `mlgate push`: copies the objects runs and mlgate.lock refer to, and the run cache, to the remote object store.
+struct PushCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "push",
+        abstract: "Copy objects and the run cache to the remote object store.",
+        discussion: """
+            The remote is a directory (a mounted volume, a shared disk) named by 'remote.objects' in \
+            mlgate.yaml or --to. Objects are copied with the same atomic writes and hash checks as the local \
+            store, so an interrupted push leaves no torn object; objects already there are skipped.
+            """
+    )
+
+    @Option(help: "The remote directory (default: remote.objects in mlgate.yaml).")
+    var to: String?
+
+    func run() throws {
+        let workspace = try Workspace.current()
+        let store = try workspace.openStore()
+        let remote = try RemoteObjects(workspace: workspace, override: to)
+        let references = try ObjectReferences(workspace: workspace, store: store)
+        var copied = 0
+        for hash in references.hashes.sorted() where workspace.objects.contains(hash) && !remote.objects.contains(hash) {
+            try workspace.objects.copy(hash, to: remote.objects)
+            copied += 1
+        }
+        let entries = try store.cacheEntries()
+        try remote.writeCacheEntries(entries)
+        print("pushed \(copied) objects and \(entries.count) run-cache entries to \(remote.root).")
+    }
+}
+
+/// `mlgate pull`: fetches what mlgate.lock needs (or everything the remote's run cache names) from the remote.
+struct PullCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pull",
+        abstract: "Fetch objects and the run cache from the remote object store.",
+        discussion: """
+            Imports the remote's run-cache entries, then fetches the outputs this worktree's mlgate.lock \
+            names (--all: every output the run cache names). Afterwards 'mlgate run' restores those outputs \
+            instead of running their stages — how a CI runner gets the last trained model without training.
+            """
+    )
+
+    @Option(help: "The remote directory (default: remote.objects in mlgate.yaml).")
+    var from: String?
+
+    @Flag(help: "Fetch every output of the remote's run cache, not only what mlgate.lock names.")
+    var all = false
+
+    func run() throws {
+        let workspace = try Workspace.current()
+        let store = try workspace.openStore()
+        let remote = try RemoteObjects(workspace: workspace, override: from)
+        let entries = remote.cacheEntries()
+        let imported = try store.importCacheEntries(entries)
+        var hashes = try ObjectReferences.lockOutputs(workspace: workspace).hashes
+        if all { for entry in entries { for output in entry.outputs where output.cache { hashes.insert(output.hash) } } }
+        // Fetch manifests first, then the files they list.
+        var fetched = 0
+        var missing: [String] = []
+        var queue = Array(hashes).sorted()
+        var seen = Set<String>()
+        while let hash = queue.popLast() {
+            guard seen.insert(hash).inserted else { continue }
+            if !workspace.objects.contains(hash) {
+                guard remote.objects.contains(hash) else {
+                    missing.append(hash)
+                    continue
+                }
+                try remote.objects.copy(hash, to: workspace.objects)
+                fetched += 1
+            }
+            if let tree = try workspace.objects.tree(hash) { queue += tree.entries.map(\.hash) }
+        }
+        print("pulled \(fetched) objects and \(imported) new run-cache entries from \(remote.root).")
+        if !missing.isEmpty {
+            printError("warning: \(missing.count) objects are not on the remote either (first: \(missing[0])); run the stages that make them and 'mlgate push'.")
+        }
+    }
+}
+
+/// The remote object store: a directory holding `objects/` (the same layout as `.mlgate/objects`) and
+/// `runcache/<memo>.json`.
+struct RemoteObjects {
+    let root: String
+    let objects: ObjectStore
+
+    init(workspace: Workspace, override: String?) throws {
+        guard let configured = try override ?? workspace.configuration().remote.objects else {
+            throw UsageError("no remote object store: set 'remote.objects' in mlgate.yaml to a directory (a mounted volume), or pass --to/--from DIR.")
+        }
+        let path = configured.hasPrefix("/") ? configured : workspace.root + "/" + configured
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw EnvironmentError("the remote object store \(path) is not a directory that exists; mount it or create it.")
+        }
+        root = path
+        objects = ObjectStore(root: path + "/objects")
+    }
+
+    func writeCacheEntries(_ entries: [(memo: String, stage: String, outputs: [LockedOutput])]) throws {
+        let directory = root + "/runcache"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for entry in entries {
+            let path = directory + "/\(entry.memo).json"
+            if FileManager.default.fileExists(atPath: path) { continue }
+            let body = CacheEntryFile(stage: entry.stage, outputs: entry.outputs)
+            try AtomicFile.write(String(decoding: try encoder.encode(body), as: UTF8.self), to: path)
+        }
+    }
+
+    func cacheEntries() -> [(memo: String, stage: String, outputs: [LockedOutput])] {
+        let directory = root + "/runcache"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasSuffix(".json") }.sorted().compactMap { name in
+            guard let data = FileManager.default.contents(atPath: directory + "/" + name),
+                  let entry = try? JSONDecoder().decode(CacheEntryFile.self, from: data) else { return nil }
+            return (String(name.dropLast(5)), entry.stage, entry.outputs)
+        }
+    }
+
+    struct CacheEntryFile: Codable {
+        var stage: String
+        var outputs: [LockedOutput]
+    }
+}
