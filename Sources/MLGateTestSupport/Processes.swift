@@ -70,3 +70,63 @@ public enum MLGateBinary {
         }
     }
 }
+
+/// A process started in the background, its output going to temporary files that can be read while it runs.
+public final class BackgroundProcess {
+    private let process = Process()
+    private let scratch: URL
+
+    /// Starts `executable`.
+    public init(_ executable: String, _ arguments: [String], in directory: String, environment: [String: String]) throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mlgate-bg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        for name in ["out", "err"] { FileManager.default.createFile(atPath: scratch.appendingPathComponent(name).path, contents: nil) }
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = environment
+        process.standardOutput = try FileHandle(forWritingTo: scratch.appendingPathComponent("out"))
+        process.standardError = try FileHandle(forWritingTo: scratch.appendingPathComponent("err"))
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// The process id.
+    public var pid: Int32 { process.processIdentifier }
+
+    /// What it wrote to standard error so far.
+    public var stderr: String {
+        String(decoding: (try? Data(contentsOf: scratch.appendingPathComponent("err"))) ?? Data(), as: UTF8.self)
+    }
+
+    /// Waits until `condition` holds (checked every 20 ms) or `seconds` pass; returns whether it held.
+    @discardableResult
+    public func waitUntil(seconds: Double = 20, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            usleep(20_000)
+        }
+        return condition()
+    }
+
+    /// Sends `signal`.
+    public func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Waits for it to end.
+    public func wait() -> ProcessResult {
+        process.waitUntilExit()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return ProcessResult(status: status,
+                             stdout: String(decoding: (try? Data(contentsOf: scratch.appendingPathComponent("out"))) ?? Data(), as: UTF8.self),
+                             stderr: stderr)
+    }
+}
+
+extension GitFixture {
+    /// Starts the built mlgate binary in the background.
+    public func startMlgate(_ arguments: [String], in directory: String? = nil, extraEnvironment: [String: String] = [:]) throws -> BackgroundProcess {
+        try BackgroundProcess(try MLGateBinary.path, arguments, in: directory ?? root, environment: environment.merging(extraEnvironment) { $1 })
+    }
+}

@@ -15,7 +15,7 @@ struct InitTests {
         #expect(fixture.read("mlgate.yaml")?.contains("version: 1") == true)
         #expect(fixture.read(".gitignore")?.contains(".mlgate/") == true)
         #expect(FileManager.default.fileExists(atPath: fixture.root + "/.mlgate/store.sqlite"))
-        for hook in ["post-commit", "post-merge", "post-rewrite"] {
+        for hook in ["post-commit", "post-merge", "post-rewrite", "pre-push"] {
             #expect(FileManager.default.isExecutableFile(atPath: fixture.root + "/.git/hooks/" + hook))
         }
         let entries = try lineage(fixture)
