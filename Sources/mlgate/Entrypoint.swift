@@ -7,6 +7,8 @@ import Glibc
 @main
 enum Entrypoint {
     static func main() {
+        // A file-size limit (ulimit -f) must fail a write with EFBIG, reported as an error, instead of killing mlgate.
+        signal(SIGXFSZ, SIG_IGN)
         exit(MLGateCommand.run(arguments: Array(CommandLine.arguments.dropFirst())))
     }
 }

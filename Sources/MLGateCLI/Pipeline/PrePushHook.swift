@@ -40,7 +40,8 @@ struct PrePushHook {
                 }
             }
             for problem in problems { say((strict ? "error: " : "warning: ") + problem) }
-            if queued > 0, configuration?.hooks.startWorker ?? true, ProcessInfo.processInfo.environment["CI"] == nil {
+            let inCI = ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty && $0 != "false" } ?? false
+            if queued > 0, configuration?.hooks.startWorker ?? true, !inCI {
                 WorkerLauncher.startIfIdle(layout: StoreLayout(repositoryRoot: root))
             }
             return strict && !problems.isEmpty ? 1 : 0
