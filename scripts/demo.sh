@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The demo behind 'make demo': a temporary repository made from examples/churn, with mlgate's hooks,
-# a few real training runs and the usual git moves; then what mlgate recorded.
+# The demo behind 'make demo': a temporary repository made from examples/churn and examples/mlgate.yaml,
+# with mlgate's hooks: training through the pipeline, the run cache, evaluation, the usual git moves, a push
+# that queues training for a worker, and the object store; then what mlgate recorded.
 # Usage: scripts/demo.sh path/to/mlgate   (MLGATE_DEMO_KEEP=1 keeps the repository)
 set -euo pipefail
 mlgate=$(realpath "${1:-.build/debug/mlgate}")
@@ -16,36 +17,50 @@ step() { printf '\n== %s\n' "$*"; }
 
 repo=$work/ml-repo
 git init -q -b main "$repo"
+git init -q --bare "$work/origin.git"
+mkdir -p "$work/objects"
 cd "$repo"
 mkdir -p models
 cp -R "$examples/churn" models/churn
-cat > mlgate.yaml <<'YAML'
-version: 1
-projects:
-  churn: models/churn
-hooks:
-  pre_push: warn
-YAML
-git add -A && git commit -q -m "Add the churn model"
+cp "$examples/mlgate.yaml" mlgate.yaml
+printf 'remote:\n  objects: %s\n' "$work/objects" >> mlgate.yaml
+git remote add origin "$work/origin.git"
+git add -A && git commit -q -m "Add the churn model and its pipeline"
 
 step "mlgate init (the first commit was made before it: it is backfilled)"
 "$mlgate" init
 
-step "train once, evaluate the model on the test split"
-(cd models/churn && python3 prepare.py && python3 train.py --data data/train.csv --out model/ \
-    && python3 predict.py --model model/ --data data/test.csv --out predictions.csv)
-"$mlgate" eval --task binary --predictions models/churn/predictions.csv --label label --score score --slice region
+step "mlgate run: prepare -> train -> predict, in dependency order"
+"$mlgate" run
+git add mlgate.lock .gitignore && git commit -q -m "Lock the pipeline"
 
-step "commit a parameter change (recorded by post-commit), retrain, compare with the first model"
+step "mlgate run again: nothing changed, nothing runs"
+"$mlgate" run
+
+step "evaluate the model on the test split"
+"$mlgate" eval --task binary --predictions models/churn/predictions.csv --label label --score score --slice region
+cp models/churn/predictions.csv "$work/baseline.csv"
+
+step "change a parameter and commit (post-commit records it); mlgate run re-runs train and predict only"
 sed -i 's/learning_rate: 0.5/learning_rate: 0.3/' models/churn/params.yaml
-git commit -q -am "Lower the learning rate"
-(cd models/churn && python3 train.py --data data/train.csv --out model/ --epochs 8 \
-    && python3 predict.py --model model/ --data data/test.csv --out candidate.csv)
-"$mlgate" eval --task binary --predictions models/churn/candidate.csv --label label --score score \
-    --baseline models/churn/predictions.csv --id id --bootstrap 200 --metrics roc_auc,log_loss,accuracy
+sed -i 's/epochs: 100/epochs: 8/' models/churn/params.yaml
+git commit -q -am "Lower the learning rate, fewer epochs"
+"$mlgate" run
+git commit -q -am "Lock the retrained pipeline"
+"$mlgate" eval --task binary --predictions models/churn/predictions.csv --label label --score score \
+    --baseline "$work/baseline.csv" --id id --bootstrap 200 --metrics roc_auc,log_loss,accuracy
+
+step "mlgate runs, and what changed between the two trainings"
+"$mlgate" runs
+"$mlgate" runs diff 1 2
+
+step "go back to the first parameters: the run cache restores the outputs instead of training"
+sed -i 's/learning_rate: 0.3/learning_rate: 0.5/; s/epochs: 8/epochs: 100/' models/churn/params.yaml
+"$mlgate" run
+git commit -q -am "Back to the first parameters"
 
 step "amend it (post-rewrite records old -> new)"
-git commit -q --amend -m "Lower the learning rate to 0.3"
+git commit -q --amend -m "Back to the first parameters: learning rate 0.5, 100 epochs"
 
 step "an experiment branch, merged back (post-merge)"
 git checkout -q -b more-epochs
@@ -65,6 +80,26 @@ git checkout -q main
 step "a commit made with hooks switched off (found by sync, marked so)"
 echo "more notes" >> NOTES.md
 MLGATE_HOOKS=0 git commit -q -am "Commit without hooks"
+
+step "approve the pipeline's commands for hooks and workers (stored outside the repository)"
+"$mlgate" trust
+
+step "git push to a local bare remote: pre-push queues a training job, a worker runs it"
+sed -i 's/l2: 0.001/l2: 0.002/' models/churn/params.yaml
+git commit -q -am "Stronger L2"
+git push -q origin main 2>&1
+for _ in $(seq 1 30); do
+    "$mlgate" queue --all --json | grep -q '"status" : "succeeded"' && break
+    sleep 1
+    # In CI (CI=true) the hook queues but starts no background worker: run one here.
+    [ "$_" = 3 ] && "$mlgate" worker
+done
+"$mlgate" queue --all
+"$mlgate" runs --limit 1
+
+step "mlgate push: the objects the runs refer to go to the remote object store"
+"$mlgate" push
+"$mlgate" fsck
 
 step "mlgate lineage"
 "$mlgate" lineage

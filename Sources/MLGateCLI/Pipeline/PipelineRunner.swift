@@ -48,6 +48,7 @@ final class PipelineRunner {
     private let hasher: FileHasher
     private let console: RunConsole
     private let interruption: Interruption
+    private let executor: any StageExecutor
     private var lock = LockFile()
     private var record: RunRecord?
     private var visited: [StageRun] = []
@@ -55,7 +56,8 @@ final class PipelineRunner {
     private var probedPython = false
 
     /// A runner for `workspace`, recording into `store`.
-    init(workspace: Workspace, store: Store, interruption: Interruption, quiet: Bool = false) {
+    init(workspace: Workspace, store: Store, interruption: Interruption, executor: any StageExecutor = LocalExecutor(), quiet: Bool = false) {
+        self.executor = executor
         self.workspace = workspace
         self.store = store
         self.objects = workspace.objects
@@ -280,15 +282,8 @@ final class PipelineRunner {
         environment["MLGATE_STAGE"] = stage.name
         if let number = record?.number { environment["MLGATE_RUN"] = String(number) }
         let started = Store.nowMilliseconds
-        let child = try ChildProcess(argv: stage.command.argv, directory: directory,
-                                     environment: environment.map { "\($0.key)=\($0.value)" }.sorted())
-        interruption.onInterrupt { [pid = child.pid] in
-            kill(-pid, SIGTERM)
-            DispatchQueue.global().asyncAfter(deadline: .now() + 5) { kill(-pid, SIGKILL) }
-        }
-        child.readLines { console.output(stage: stage.name, $0) }
-        let status = child.wait()
-        interruption.onInterrupt(nil)
+        let status = try executor.execute(argv: stage.command.argv, directory: directory, environment: environment,
+                                          interruption: interruption) { console.output(stage: stage.name, $0) }
         result.exitStatus = status
         result.durationMilliseconds = Store.nowMilliseconds - started
         let seconds = String(format: "%.2f s", Double(result.durationMilliseconds ?? 0) / 1000)
