@@ -88,11 +88,11 @@ step "git push to a local bare remote: pre-push queues a training job, a worker 
 sed -i 's/l2: 0.001/l2: 0.002/' models/churn/params.yaml
 git commit -q -am "Stronger L2"
 git push -q origin main 2>&1
-for _ in $(seq 1 30); do
+for second in $(seq 1 30); do
     "$mlgate" queue --all --json | grep -q '"status" : "succeeded"' && break
     sleep 1
     # In CI (CI=true) the hook queues but starts no background worker: run one here.
-    [ "$_" = 3 ] && "$mlgate" worker
+    if [ "$second" = 3 ]; then "$mlgate" worker; fi
 done
 "$mlgate" queue --all
 "$mlgate" runs --limit 1
