@@ -11,7 +11,9 @@ struct HookCommand: ParsableCommand {
         discussion: """
             post-commit, post-merge and post-rewrite append one line to the lineage journal in \
             .mlgate/ and exit 0 whatever happens: a failure goes to .mlgate/log, never in git's way. \
-            During a rebase post-commit does nothing; post-rewrite records the result. pre-push queues a             training job for each pushed branch whose commits touch a stage's inputs and starts a worker;             it blocks the push (exit 1) only when hooks.pre_push is strict and the job cannot be queued.
+            During a rebase post-commit does nothing; post-rewrite records the result. pre-push queues a \
+            training job for each pushed branch whose commits touch a stage's inputs and starts a worker; \
+            it blocks the push (exit 1) only when hooks.pre_push is strict and the job cannot be queued.
             """
     )
 

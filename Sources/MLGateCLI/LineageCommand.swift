@@ -100,6 +100,8 @@ struct LineageCommand: ParsableCommand {
             if facts.parentsMissing { lines.append(("note", "parents are beyond this shallow clone's history")) }
             for rewrite in entry.rewrittenFrom { lines.append(("rewritten from", "\(rewrite.old.hex) (\(rewrite.kind.rawValue))")) }
             for rewrite in entry.rewrittenTo { lines.append(("rewritten to", "\(rewrite.new.hex) (\(rewrite.kind.rawValue))")) }
+            let runs = try context.openStore().runs(limit: 20, commit: facts.id.hex)
+            lines.append(("runs", runs.isEmpty ? "-" : runs.map { "\($0.number) (\($0.status.rawValue)\($0.source.dirty ? ", dirty" : ""))" }.joined(separator: ", ")))
             Output.table(lines.map { [$0.0 + ":", $0.1] })
         }
     }

@@ -100,7 +100,8 @@ struct WorkerCommand: ParsableCommand {
     func run() throws {
         let context = try RepositoryContext.current()
         if detach {
-            let pid = try WorkerLauncher.start(layout: context.layout)
+            let passed = (wait ? ["--wait"] : []) + (maxJobs.map { ["--max-jobs", String($0)] } ?? [])
+            let pid = try WorkerLauncher.start(layout: context.layout, arguments: passed)
             return print("worker started (pid \(pid)); its log is \(WorkerLauncher.logPath(context.layout)).")
         }
         let store = try context.openStore()

@@ -9,12 +9,22 @@ enum StarterConfig {
         # projects:
         #   churn: models/churn
 
-        # Git hooks. pre_push: warn (default), strict or off.
+        # Git hooks. pre_push (warn, strict or off) queues training when a push changes a stage's inputs;
+        # start_worker runs the queue in the background.
         hooks:
           pre_push: warn
+          start_worker: true
+
+        # The training pipeline; 'mlgate run' runs the stages whose inputs changed (docs/pipelines.md).
+        # stages:
+        #   train:
+        #     cmd: python3 train.py
+        #     deps: [train.py, data/train.csv]
+        #     params: [train]                 # keys of params.yaml
+        #     outs: [model/]
+        #     metrics: [metrics.json]
 
         # Coming with later mlgate versions (accepted here, not yet acted on):
-        # stages:   the training pipeline (commands, dependencies, outputs)
         # models:   how each model is evaluated and promoted
         # deploy:   where promoted models go
 

@@ -57,7 +57,7 @@ struct FsckCommand: ParsableCommand {
             }
         }
         let references = try ObjectReferences(workspace: workspace, store: store)
-        for (hash, owner) in references.owners.sorted(by: { $0.key < $1.key }) where !objects.contains(hash) {
+        for (hash, owner) in references.required where !objects.contains(hash) {
             report.missing.append(.init(object: hash, detail: "needed by \(owner)"))
         }
         if json {
@@ -106,11 +106,21 @@ struct GcCommand: ParsableCommand {
             if !dryRun { objects.remove(hash) }
         }
         if json {
-            return try Output.json(["deleted": garbage, "bytes": [String(bytes)], "dry_run": [String(dryRun)]])
+            return try Output.json(GcReport(deleted: garbage, bytes: bytes, kept: keep.count, dryRun: dryRun))
         }
         for hash in garbage where dryRun { print(hash) }
         print("\(dryRun ? "would delete" : "deleted") \(garbage.count) objects (\(ByteCountFormatter.string(fromByteCount: bytes, countStyle: .file))); kept \(keep.count).")
     }
+}
+
+/// `mlgate gc --json`.
+struct GcReport: Encodable {
+    let deleted: [String]
+    let bytes: Int64
+    let kept: Int
+    let dryRun: Bool
+
+    enum CodingKeys: String, CodingKey { case deleted, bytes, kept, dryRun = "dry_run" }
 }
 
 /// `mlgate push`: copies the objects runs and mlgate.lock refer to, and the run cache, to the remote object store.
@@ -132,15 +142,15 @@ struct PushCommand: ParsableCommand {
         let workspace = try Workspace.current()
         let store = try workspace.openStore()
         let remote = try RemoteObjects(workspace: workspace, override: to)
+        try remote.objects.prepare(sharedAfter: 3600)
         let references = try ObjectReferences(workspace: workspace, store: store)
         var copied = 0
         for hash in references.hashes.sorted() where workspace.objects.contains(hash) && !remote.objects.contains(hash) {
             try workspace.objects.copy(hash, to: remote.objects)
             copied += 1
         }
-        let entries = try store.cacheEntries()
-        try remote.writeCacheEntries(entries)
-        print("pushed \(copied) objects and \(entries.count) run-cache entries to \(remote.root).")
+        let written = try remote.writeCacheEntries(try store.cacheEntries())
+        print("pushed \(copied) objects and \(written) run-cache entries to \(remote.root).")
     }
 }
 
@@ -177,12 +187,12 @@ struct PullCommand: ParsableCommand {
         var seen = Set<String>()
         while let hash = queue.popLast() {
             guard seen.insert(hash).inserted else { continue }
-            if !workspace.objects.contains(hash) {
+            if !workspace.objects.contains(hash) || workspace.objects.damage(hash) != nil {
                 guard remote.objects.contains(hash) else {
                     missing.append(hash)
                     continue
                 }
-                try remote.objects.copy(hash, to: workspace.objects)
+                try remote.objects.copy(hash, to: workspace.objects, replacingDamaged: true)
                 fetched += 1
             }
             if let tree = try workspace.objects.tree(hash) { queue += tree.entries.map(\.hash) }
@@ -213,17 +223,21 @@ struct RemoteObjects {
         objects = ObjectStore(root: path + "/objects")
     }
 
-    func writeCacheEntries(_ entries: [(memo: String, stage: String, outputs: [LockedOutput])]) throws {
+    /// Writes the entries the remote lacks; returns how many.
+    func writeCacheEntries(_ entries: [(memo: String, stage: String, outputs: [LockedOutput])]) throws -> Int {
         let directory = root + "/runcache"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        var written = 0
         for entry in entries {
             let path = directory + "/\(entry.memo).json"
             if FileManager.default.fileExists(atPath: path) { continue }
             let body = CacheEntryFile(stage: entry.stage, outputs: entry.outputs)
             try AtomicFile.write(String(decoding: try encoder.encode(body), as: UTF8.self), to: path)
+            written += 1
         }
+        return written
     }
 
     func cacheEntries() -> [(memo: String, stage: String, outputs: [LockedOutput])] {

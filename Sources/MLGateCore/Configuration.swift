@@ -57,7 +57,7 @@ public enum PrePushMode: String, Hashable, Sendable, CaseIterable {
 
 /// The `remote:` section.
 public struct RemoteSettings: Hashable, Sendable {
-    /// The git remote registry tags and notes are pushed to (default: the only remote, or `origin`).
+    /// The git remote registry tags and notes are pushed to, and whose URL run records carry (default `origin`).
     public var git: String?
     /// A directory (a mounted volume) that `mlgate push` and `mlgate pull` copy objects to and from.
     public var objects: String?

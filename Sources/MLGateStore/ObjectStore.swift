@@ -27,16 +27,27 @@ public struct ObjectStore: Sendable {
     public func contains(_ hash: String) -> Bool { access(path(of: hash), F_OK) == 0 }
 
     /// Creates the directories and removes temp files left by writers that died; returns how many it removed.
+    ///
+    /// Temp names start with the writer's pid, so on a store only this machine writes, a file whose writer
+    /// is gone is swept at once. A store other machines share (a remote) passes `sharedAfter`: there a pid
+    /// says nothing, so only temp files older than that many seconds are swept.
     @discardableResult
-    public func prepare() throws(ObjectStoreError) -> Int {
+    public func prepare(sharedAfter seconds: Int? = nil) throws(ObjectStoreError) -> Int {
         try makeDirectory(root)
         try makeDirectory(temporaryDirectory)
         var removed = 0
+        let now = time(nil)
         for name in Self.entries(of: temporaryDirectory) {
-            // Temp names start with the writer's pid; a live writer's files are left alone.
-            let pid = Int32(name.split(separator: "-").first ?? "") ?? 0
-            let alive = pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
-            if !alive, unlink(temporaryDirectory + "/" + name) == 0 { removed += 1 }
+            let path = temporaryDirectory + "/" + name
+            let stale: Bool
+            if let seconds {
+                var info = stat()
+                stale = stat(path, &info) == 0 && Int(now - info.st_mtim.tv_sec) > seconds
+            } else {
+                let pid = Int32(name.split(separator: "-").first ?? "") ?? 0
+                stale = !(pid > 0 && (kill(pid, 0) == 0 || errno == EPERM))
+            }
+            if stale, unlink(path) == 0 { removed += 1 }
         }
         return removed
     }
@@ -76,9 +87,10 @@ public struct ObjectStore: Sendable {
         return try put(bytes: Array(manifest.text.utf8))
     }
 
-    /// Copies object `hash` into `other` (verifying it on the way) unless `other` has it.
-    public func copy(_ hash: String, to other: ObjectStore) throws(ObjectStoreError) {
-        guard !other.contains(hash) else { return }
+    /// Copies object `hash` into `other` (verifying it on the way) unless `other` has it — intact, when
+    /// `replacingDamaged` asks to re-hash the copy already there.
+    public func copy(_ hash: String, to other: ObjectStore, replacingDamaged: Bool = false) throws(ObjectStoreError) {
+        if other.contains(hash), !replacingDamaged || other.damage(hash) == nil { return }
         let source = path(of: hash)
         guard contains(hash) else { throw .missing(hash: hash, what: "needed for the copy to \(other.root)") }
         let stored = try other.put(file: source)
@@ -115,7 +127,8 @@ public struct ObjectStore: Sendable {
         let final = path(of: written.hash)
         let shard = String(final.dropLast(written.hash.count - 2 + 1))
         try makeDirectory(shard)
-        if contains(written.hash) { return written }
+        // An intact object under this name stays; a damaged one is replaced by the good bytes.
+        if contains(written.hash), damage(written.hash) == nil { return written }
         guard rename(temp, final) == 0 else { throw .io("rename into", final, errno) }
         keep = true
         try Self.syncDirectory(shard)

@@ -103,7 +103,7 @@ extension Store {
         }
     }
 
-    /// Every object a run or the run cache refers to: outputs, logs, diffs and package lists.
+    /// Every object a recorded run refers to: outputs, logs, diffs and package lists.
     public func objectsReferencedByRuns() throws(StoreError) -> Set<String> {
         try reading { db in
             var result = Set<String>()
@@ -115,6 +115,14 @@ extension Store {
             for text in try String.fetchAll(db, sql: "SELECT record FROM run_stages") {
                 for output in try Self.decode(StageRun.self, text).outputs where output.cache { result.insert(output.hash) }
             }
+            return result
+        }
+    }
+
+    /// Every object the run cache names (including entries pulled from a remote, whose objects may not be here).
+    public func objectsReferencedByRunCache() throws(StoreError) -> Set<String> {
+        try reading { db in
+            var result = Set<String>()
             for text in try String.fetchAll(db, sql: "SELECT outputs FROM run_cache") {
                 for output in try Self.decode([LockedOutput].self, text) where output.cache { result.insert(output.hash) }
             }

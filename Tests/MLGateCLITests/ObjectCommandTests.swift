@@ -91,3 +91,33 @@ struct ObjectCommandTests {
         }
     }
 }
+
+@Suite("a full disk while caching")
+struct FullDiskTests {
+    /// Mounts a 1 MiB tmpfs at `path`; false when this process may not mount (not root, no CAP_SYS_ADMIN).
+    static func mountSmallDisk(at path: String) -> Bool {
+        (try? runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", path], in: "/", environment: [:]).status) == 0
+    }
+
+    @Test("a stage whose outputs do not fit in the store fails with the disk named, leaving no partial object or temp file",
+          .enabled(if: getuid() == 0, "mounting a small disk needs root"))
+    func diskFull() throws {
+        let fixture = try pipelineRepository("""
+            version: 1
+            stages:
+              big: {cmd: head -c 3000000 /dev/urandom > big.bin, outs: [big.bin]}
+            """)
+        defer { fixture.remove() }
+        let objects = fixture.root + "/.mlgate/objects"
+        try FileManager.default.createDirectory(atPath: objects, withIntermediateDirectories: true)
+        guard Self.mountSmallDisk(at: objects) else { return }
+        defer { _ = try? runProcess("/bin/umount", [objects], in: "/", environment: [:]) }
+        let result = try fixture.mlgate(["run"])
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("caching 'big.bin' failed") && result.stderr.contains("the disk is full"), "\(result)")
+        let left = (try? FileManager.default.subpathsOfDirectory(atPath: objects)) ?? []
+        #expect(left.filter { $0.hasPrefix("tmp/") }.isEmpty, "temp files left: \(left)")
+        #expect(try runs(fixture).first?["status"] as? String == "failed")
+        #expect(fixture.read("mlgate.lock") == nil)
+    }
+}

@@ -99,46 +99,68 @@ final class ChildProcess {
 }
 
 /// Turns Ctrl-C (SIGINT) and SIGTERM into a flag and a callback, instead of killing mlgate outright, so a
-/// run can stop its child and record itself as cancelled.
+/// run can stop its child and record itself as cancelled. Signals are caught from `arm()` on (a run arms
+/// it when it starts to change things; before that, Ctrl-C simply ends mlgate).
 final class Interruption: @unchecked Sendable {
     private let lock = NSLock()
     private var handler: (@Sendable () -> Void)?
-    private var interrupted = false
+    private var signalled = false
+    private var triggered = false
     private var sources: [any DispatchSourceSignal] = []
 
-    /// Starts catching SIGINT and SIGTERM.
-    init() {
+    /// Creates an interruption that catches nothing until armed.
+    init() {}
+
+    /// Starts catching SIGINT and SIGTERM (once).
+    func arm() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard sources.isEmpty else { return }
         for number in [SIGINT, SIGTERM] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [weak self] in self?.fire() }
+            source.setEventHandler { [weak self] in self?.fire(fromSignal: true) }
             source.resume()
             sources.append(source)
         }
     }
 
-    /// Whether a signal arrived.
+    /// Whether a signal arrived or `trigger()` was called.
     var happened: Bool {
         lock.lock()
         defer { lock.unlock() }
-        return interrupted
+        return signalled || triggered
+    }
+
+    /// Whether a signal arrived (the process should stop, not just the current run).
+    var wasSignalled: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return signalled
     }
 
     /// Sets what to do when a signal arrives (replacing the previous action); runs it at once if one already did.
     func onInterrupt(_ action: (@Sendable () -> Void)?) {
         lock.lock()
         handler = action
-        let already = interrupted
+        let already = signalled || triggered
         lock.unlock()
         if already { action?() }
     }
 
-    /// Acts as if a signal arrived (a worker whose lease was lost stops its run this way).
-    func trigger() { fire() }
+    /// Stops the current run as if a signal arrived (a worker whose lease was lost does this).
+    func trigger() { fire(fromSignal: false) }
 
-    private func fire() {
+    /// Forgets a `trigger()` (not a signal), so the next run can go ahead.
+    func clearTrigger() {
         lock.lock()
-        interrupted = true
+        triggered = false
+        lock.unlock()
+    }
+
+    private func fire(fromSignal: Bool) {
+        lock.lock()
+        if fromSignal { signalled = true } else { triggered = true }
         let action = handler
         lock.unlock()
         action?()

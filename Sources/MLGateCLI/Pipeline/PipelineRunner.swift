@@ -53,7 +53,8 @@ final class PipelineRunner {
     private var record: RunRecord?
     private var visited: [StageRun] = []
     private var probe: EnvironmentProbe.Found?
-    private var probedPython = false
+    private var usesPython = false
+    private var objectsLock: FileLock?
 
     /// A runner for `workspace`, recording into `store`.
     init(workspace: Workspace, store: Store, interruption: Interruption, executor: any StageExecutor = LocalExecutor(), quiet: Bool = false) {
@@ -84,19 +85,39 @@ final class PipelineRunner {
 
         let runLock = try RunLock(layout: workspace.layout, root: workspace.root, wait: options.wait,
                                   describe: "mlgate run (pid \(getpid()), started \(Output.timestamp(Int64(Date().timeIntervalSince1970))))")
-        let objectsLock = try FileLock.objects(workspace.layout, exclusive: false)
-        defer { withExtendedLifetime((runLock, objectsLock)) {} }
-        try objects.prepare()
-        try store.abandonDeadRuns(host: EnvironmentProbe.hostName()) { kill($0, 0) == 0 || errno == EPERM }
-        let usesPython = stages.contains { $0.environment != nil || $0.command.display.contains("python") }
-
+        defer { withExtendedLifetime(runLock) {} }
+        usesPython = stages.contains { $0.environment != nil || $0.command.display.contains("python") }
         var failure: String?
         var cancelled = false
+        do {
+            (failure, cancelled) = try runStages(stages, pipeline: pipeline, options: options)
+        } catch {
+            // A failure after the record began still ends it, so it never stays 'running'.
+            hasher.save()
+            _ = try? finish(status: .failed, message: "\(error)", pipeline: pipeline)
+            throw error
+        }
+        hasher.save()
+        let status: RunStatus = cancelled ? .cancelled : failure != nil ? .failed : .succeeded
+        let message = cancelled ? "cancelled (Ctrl-C or SIGTERM)" : failure
+        guard let record else {
+            if cancelled { console.status("cancelled", style: .bad) } else if failure == nil { console.status("Everything is up to date.") }
+            return RunSummary(run: nil, status: status, stages: visited, message: message)
+        }
+        let finished = try finish(status: status, message: message, pipeline: pipeline)
+        let counts = Dictionary(grouping: visited, by: \.outcome).mapValues(\.count)
+        let tally = [(StageOutcome.ran, "ran"), (.restored, "restored"), (.skipped, "up to date"), (.frozen, "frozen"),
+                     (.failed, "failed"), (.cancelled, "cancelled")]
+            .compactMap { outcome, word in counts[outcome].map { "\($0) \(word)" } }.joined(separator: ", ")
+        let seconds = String(format: "%.1f", Double(finished - record.startedAt) / 1000)
+        console.status("run \(record.number) \(status.rawValue): \(tally) (\(seconds) s)", style: status == .succeeded ? .bold : .bad)
+        return RunSummary(run: record.number, status: status, stages: visited, message: message)
+    }
+
+    /// Visits `stages` in order; returns why the run failed (nil when it did not) and whether it was cancelled.
+    private func runStages(_ stages: [StageSpec], pipeline: Pipeline, options: RunOptions) throws -> (failure: String?, cancelled: Bool) {
         for (position, stage) in stages.enumerated() {
-            if interruption.happened {
-                cancelled = true
-                break
-            }
+            if interruption.happened { return (nil, true) }
             let facts = try self.facts(of: stage)
             let decision = try decide(stage, facts: facts, force: options.force)
             let progress = "[\(position + 1)/\(stages.count)] \(stage.name)"
@@ -106,23 +127,26 @@ final class PipelineRunner {
                 result = StageRun(stage: stage.name, outcome: .frozen, memo: facts.memo, command: stage.command.display)
                 console.status("· \(progress) is frozen; not run", style: .dim)
             case .skip:
+                let outputs = (lock.stages[stage.name]?.outputs ?? []).map { output in
+                    var output = output
+                    output.isDirectory = stage.writtenPaths.first { $0.path == output.path }?.isDirectory ?? false
+                    return output
+                }
                 result = StageRun(stage: stage.name, outcome: .skipped, memo: facts.memo, command: stage.command.display,
-                                  dependencies: facts.dependencies, parameters: facts.parameters,
-                                  outputs: lock.stages[stage.name]?.outputs ?? [])
+                                  dependencies: facts.dependencies, parameters: facts.parameters, outputs: outputs)
                 console.status("· \(progress) is up to date", style: .dim)
             case .restore(let outputs, let origin):
-                try begin(options, usesPython: false)
+                try begin(options)
                 if let restored = restore(stage, outputs: outputs) {
                     result = StageRun(stage: stage.name, outcome: .restored, memo: facts.memo, command: stage.command.display,
                                       dependencies: facts.dependencies, parameters: facts.parameters, outputs: restored,
                                       metrics: readMetrics(stage))
                     console.status("↺ \(progress) restored from the run cache (\(origin))", style: .good)
                 } else {
-                    try begin(options, usesPython: usesPython)
                     result = try execute(stage, facts: facts, progress: progress, reasons: ["its cached outputs could not be restored"])
                 }
             case .run(let reasons):
-                try begin(options, usesPython: usesPython)
+                try begin(options)
                 result = try execute(stage, facts: facts, progress: progress, reasons: reasons)
             }
             if [.ran, .restored, .skipped].contains(result.outcome) {
@@ -134,22 +158,16 @@ final class PipelineRunner {
                 try store.recordStage(run: record.number, position: visited.count - 1, result, cacheable: result.outputs.allSatisfy(\.cache))
             }
             if result.outcome != .skipped { try writeLock(pipeline) }
-            if result.outcome == .cancelled {
-                cancelled = true
-                break
-            }
-            if result.outcome == .failed {
-                failure = "stage '\(stage.name)' failed: \(result.message ?? "see the log")"
-                break
-            }
+            if result.outcome == .cancelled { return (nil, true) }
+            if result.outcome == .failed { return ("stage '\(stage.name)' failed: \(result.message ?? "see the log")", false) }
         }
-        hasher.save()
-        let status: RunStatus = cancelled ? .cancelled : failure != nil ? .failed : .succeeded
-        let message = cancelled ? "cancelled (Ctrl-C or SIGTERM)" : failure
-        guard let record else {
-            if cancelled { console.status("cancelled", style: .bad) } else if failure == nil { console.status("Everything is up to date.") }
-            return RunSummary(run: nil, status: status, stages: visited, message: message)
-        }
+        return (nil, false)
+    }
+
+    /// Ends the run record: the lock file, the log stored as an object, the status; returns the end time.
+    @discardableResult
+    private func finish(status: RunStatus, message: String?, pipeline: Pipeline) throws -> Int64 {
+        guard let record else { return Store.nowMilliseconds }
         try writeLock(pipeline)
         var logObject: String?
         if let log = console.closeLog() {
@@ -158,12 +176,8 @@ final class PipelineRunner {
         }
         let finished = Store.nowMilliseconds
         try store.finishRun(record.number, status: status, finishedAt: finished, logObject: logObject, message: message)
-        let counts = Dictionary(grouping: visited, by: \.outcome).mapValues(\.count)
-        let tally = [(StageOutcome.ran, "ran"), (.restored, "restored"), (.skipped, "up to date"), (.failed, "failed")]
-            .compactMap { outcome, word in counts[outcome].map { "\($0) \(word)" } }.joined(separator: ", ")
-        let seconds = String(format: "%.1f", Double(finished - record.startedAt) / 1000)
-        console.status("run \(record.number) \(status.rawValue): \(tally) (\(seconds) s)", style: status == .succeeded ? .bold : .bad)
-        return RunSummary(run: record.number, status: status, stages: visited, message: message)
+        objectsLock = nil
+        return finished
     }
 
     // MARK: Deciding
@@ -345,13 +359,13 @@ final class PipelineRunner {
     }
 
     /// Starts the run record the first time a stage needs work: the code's commit, the environment, the log.
-    private func begin(_ options: RunOptions, usesPython: Bool) throws {
-        if usesPython, !probedPython {
-            probe = EnvironmentProbe.probe(python: true, directory: workspace.root)
-            probedPython = true
-        }
+    private func begin(_ options: RunOptions) throws {
         guard record == nil else { return }
-        let found = probe ?? EnvironmentProbe.probe(python: false, directory: workspace.root)
+        interruption.arm()
+        objectsLock = try FileLock.objects(workspace.layout, exclusive: false)
+        try objects.prepare()
+        try store.abandonDeadRuns(host: EnvironmentProbe.hostName()) { kill($0, 0) == 0 || errno == EPERM }
+        let found = EnvironmentProbe.probe(python: usesPython, directory: workspace.root)
         probe = found
         var environment = found.environment
         if let packages = found.packages { environment.packagesObject = try? objects.put(bytes: Array(packages.utf8)) }
@@ -382,7 +396,8 @@ final class PipelineRunner {
         let names = Set(pipeline.stages.map(\.name))
         lock.stages = lock.stages.filter { names.contains($0.key) }
         let text = lock.text
-        if (try? String(contentsOfFile: workspace.lockPath, encoding: .utf8)) == text { return }
+        let current = try? String(contentsOfFile: workspace.lockPath, encoding: .utf8)
+        if current == text || current == nil && lock.stages.isEmpty { return }
         try AtomicFile.write(text, to: workspace.lockPath)
     }
 

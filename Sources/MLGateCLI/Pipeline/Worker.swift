@@ -38,7 +38,9 @@ final class Worker {
         let presence = try WorkerLauncher.holdPresence(layout: layout)
         defer { withExtendedLifetime(presence) {} }
         var done = 0
-        while !interruption.happened, limit.map({ done < $0 }) ?? true {
+        interruption.arm()
+        while !interruption.wasSignalled, limit.map({ done < $0 }) ?? true {
+            interruption.clearTrigger()
             guard let job = try store.claimJob(owner: owner, now: Store.nowMilliseconds, leaseMilliseconds: Self.leaseMilliseconds,
                                                isDead: ProcessIdentity.isDead) else {
                 guard wait else { break }
@@ -156,7 +158,7 @@ enum WorkerLauncher {
 
     /// Starts `mlgate worker` in a new session, its output appended to the worker log, detached from the terminal
     /// and from git (which would otherwise wait for the hook's inherited output to close).
-    static func start(layout: StoreLayout) throws -> pid_t {
+    static func start(layout: StoreLayout, arguments: [String] = []) throws -> pid_t {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard length > 0 else { throw EnvironmentError("cannot find the mlgate binary to start a worker") }
@@ -178,7 +180,7 @@ enum WorkerLauncher {
         let root = String(layout.directory.dropLast("/.mlgate".count))
         var environment = ProcessInfo.processInfo.environment
         for key in environment.keys where key.hasPrefix("GIT_") { environment[key] = nil }
-        let words: [String] = [binary, "worker"]
+        let words: [String] = [binary, "worker"] + arguments
         let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {

@@ -1,5 +1,5 @@
 /// A training job the `pre-push` hook queued: run the pipeline at a pushed commit.
-public struct Job: Hashable, Sendable, Codable {
+public struct Job: Hashable, Sendable, Encodable {
     enum CodingKeys: String, CodingKey { case id, ref, commit, remote, stages, status, trustHash = "trust_hash", createdAt = "created_at", updatedAt = "updated_at", leaseOwner = "lease_owner", attempts, run, message }
 
     /// The job's number.
@@ -28,6 +28,24 @@ public struct Job: Hashable, Sendable, Codable {
     public var run: Int?
     /// Why it failed or waits, in one line.
     public var message: String?
+
+    /// Encodes every key (absent values as null), times as ISO 8601 UTC.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(ref, forKey: .ref)
+        try container.encode(commit, forKey: .commit)
+        try container.encode(remote, forKey: .remote)
+        try container.encode(stages, forKey: .stages)
+        try container.encode(status, forKey: .status)
+        try container.encode(trustHash, forKey: .trustHash)
+        try container.encode(Timestamp.iso8601(createdAt / 1000), forKey: .createdAt)
+        try container.encode(Timestamp.iso8601(updatedAt / 1000), forKey: .updatedAt)
+        try container.encode(leaseOwner, forKey: .leaseOwner)
+        try container.encode(attempts, forKey: .attempts)
+        try container.encode(run, forKey: .run)
+        try container.encode(message, forKey: .message)
+    }
 
     /// Creates a job.
     public init(id: Int = 0, ref: String, commit: String, remote: String?, stages: [String], status: JobStatus = .queued,

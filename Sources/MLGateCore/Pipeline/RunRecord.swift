@@ -90,6 +90,16 @@ public struct RunSource: Hashable, Sendable, Codable {
     /// The URL of the git remote, when there is one.
     public var repositoryURL: String?
 
+    /// Encodes every key, absent values as null (the documented `--json` contract).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(commit, forKey: .commit)
+        try container.encode(branch, forKey: .branch)
+        try container.encode(dirty, forKey: .dirty)
+        try container.encode(diffObject, forKey: .diffObject)
+        try container.encode(repositoryURL, forKey: .repositoryURL)
+    }
+
     /// Creates a source.
     public init(commit: String?, branch: String?, dirty: Bool, diffObject: String? = nil, repositoryURL: String? = nil) {
         self.commit = commit
@@ -120,6 +130,19 @@ public struct RunEnvironment: Hashable, Sendable, Codable {
     public var host: String
     /// The mlgate version.
     public var mlgate: String
+
+    /// Encodes every key, absent values as null.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(python, forKey: .python)
+        try container.encode(packagesObject, forKey: .packagesObject)
+        try container.encode(packagesTool, forKey: .packagesTool)
+        try container.encode(packageCount, forKey: .packageCount)
+        try container.encode(os, forKey: .os)
+        try container.encode(cpu, forKey: .cpu)
+        try container.encode(host, forKey: .host)
+        try container.encode(mlgate, forKey: .mlgate)
+    }
 
     /// Creates an environment.
     public init(python: String? = nil, packagesObject: String? = nil, packagesTool: String? = nil, packageCount: Int? = nil,
@@ -163,6 +186,23 @@ public struct StageRun: Hashable, Sendable, Codable {
     public var environment: EnvironmentFinding?
     /// Why it failed, in one line.
     public var message: String?
+
+    /// Encodes every key, absent values as null.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(stage, forKey: .stage)
+        try container.encode(outcome, forKey: .outcome)
+        try container.encode(memo, forKey: .memo)
+        try container.encode(command, forKey: .command)
+        try container.encode(exitStatus, forKey: .exitStatus)
+        try container.encode(durationMilliseconds, forKey: .durationMilliseconds)
+        try container.encode(dependencies, forKey: .dependencies)
+        try container.encode(parameters, forKey: .parameters)
+        try container.encode(outputs, forKey: .outputs)
+        try container.encode(metrics, forKey: .metrics)
+        try container.encode(environment, forKey: .environment)
+        try container.encode(message, forKey: .message)
+    }
 
     /// Creates a stage run.
     public init(stage: String, outcome: StageOutcome, memo: String, command: String, exitStatus: Int32? = nil,
@@ -218,6 +258,8 @@ public enum StageOutcome: String, Hashable, Sendable, Codable {
 
 /// The environment file a stage named, and how the installed packages compared with it.
 public struct EnvironmentFinding: Hashable, Sendable, Codable {
+    enum CodingKeys: String, CodingKey { case file, hash = "sha256", mismatches }
+
     /// The file.
     public var file: String
     /// Its SHA-256.

@@ -15,7 +15,7 @@ public struct StageSpec: Hashable, Sendable {
     public var parameters: [ParameterSource]
     /// Files and directories the stage writes.
     public var outputs: [OutputSpec]
-    /// Metric files (JSON or YAML) the stage writes; outputs that are never cached and are read into the run record.
+    /// Metric files (JSON or YAML) the stage writes: cached like outputs, and their numbers read into the run record.
     public var metrics: [PathSpec]
     /// Extra environment variables for the command, sorted by name.
     public var environmentVariables: [EnvironmentVariable]
