@@ -16,7 +16,7 @@ struct HooksCommand: ParsableCommand {
     )
 
     struct Install: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Install the hooks (safe to run again).")
+        static let configuration = CommandConfiguration(commandName: "install", abstract: "Install the hooks (safe to run again).")
 
         @Flag(help: "Print JSON (shape in docs/json.md).")
         var json = false
@@ -28,7 +28,7 @@ struct HooksCommand: ParsableCommand {
     }
 
     struct Uninstall: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove the hooks and restore the ones mlgate chained.")
+        static let configuration = CommandConfiguration(commandName: "uninstall", abstract: "Remove the hooks and restore the ones mlgate chained.")
 
         @Flag(help: "Print JSON (shape in docs/json.md).")
         var json = false
@@ -40,7 +40,7 @@ struct HooksCommand: ParsableCommand {
     }
 
     struct Status: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "status",
             abstract: "Say, for each hook, whether mlgate is installed, chained, missing or bypassed.")
 
         @Flag(help: "Print JSON (shape in docs/json.md).")

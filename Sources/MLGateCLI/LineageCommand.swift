@@ -18,7 +18,7 @@ struct LineageCommand: ParsableCommand {
     )
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "list",
             abstract: "List recorded commits, newest first (the default of 'mlgate lineage').")
 
         @Argument(help: "Only commits reachable from these revisions (branches, tags, ids, HEAD~3 …).")
@@ -68,7 +68,7 @@ struct LineageCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show everything recorded about one commit.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show everything recorded about one commit.")
 
         @Argument(help: "A revision, or the id (or id prefix) of a recorded commit git no longer has.")
         var commit: String
@@ -107,7 +107,7 @@ struct LineageCommand: ParsableCommand {
     }
 
     struct Sync: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "sync",
             abstract: "Record commits the hooks missed, by walking back from HEAD and every local branch.",
             discussion: "Stops at commits already recorded and at a shallow clone's boundary. Safe to run any time.")
 

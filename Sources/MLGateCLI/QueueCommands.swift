@@ -18,7 +18,7 @@ struct QueueCommand: ParsableCommand {
     )
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List jobs, newest first (the default of 'mlgate queue').")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List jobs, newest first (the default of 'mlgate queue').")
 
         @Flag(help: "Include finished and cancelled jobs.")
         var all = false
@@ -56,7 +56,7 @@ struct QueueCommand: ParsableCommand {
     }
 
     struct Cancel: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Cancel a queued or running job.")
+        static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a queued or running job.")
 
         @Argument(help: "The job number (from 'mlgate queue').")
         var job: Int

@@ -49,7 +49,7 @@ struct RunCommand: ParsableCommand {
         let interruption = Interruption()
         let runner = PipelineRunner(workspace: workspace, store: try workspace.openStore(), interruption: interruption)
         var options = RunOptions(targets: stages, force: force, dryRun: dryRun, downstream: downstream, wait: !noWait)
-        if ProcessInfo.processInfo.environment["CI"] == "true" { options.trigger = "ci" }
+        if ContinuousIntegration.isActive { options.trigger = "ci" }
         let summary = try runner.run(pipeline, options: options)
         if json { try Output.json(summary) }
         switch summary.status {
@@ -66,5 +66,14 @@ struct RunFailure: MLGateError {
     var category: FailureCategory { .refused }
     var description: String {
         (summary.message ?? "the run failed") + (summary.run.map { "; see 'mlgate runs show \($0) --log'." } ?? ".")
+    }
+}
+
+/// Whether mlgate runs inside a CI job: `CI` is set to anything but empty, `false` or `0` (every major
+/// provider sets `CI=true`; research hooks-ci §4.1).
+enum ContinuousIntegration {
+    static var isActive: Bool {
+        guard let value = ProcessInfo.processInfo.environment["CI"] else { return false }
+        return !["", "false", "0"].contains(value.lowercased())
     }
 }

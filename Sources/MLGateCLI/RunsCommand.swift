@@ -19,7 +19,7 @@ struct RunsCommand: ParsableCommand {
     )
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List runs, newest first (the default of 'mlgate runs').")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List runs, newest first (the default of 'mlgate runs').")
 
         @Option(help: "Show at most this many runs.")
         var limit: Int = 20
@@ -48,7 +48,7 @@ struct RunsCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one run: source, environment, stages, parameters, metrics.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one run: source, environment, stages, parameters, metrics.")
 
         @Argument(help: "The run number (from 'mlgate runs').")
         var number: Int
@@ -97,7 +97,7 @@ struct RunsCommand: ParsableCommand {
     }
 
     struct Diff: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Compare two runs: parameters, metrics, dependencies and outputs that differ.")
+        static let configuration = CommandConfiguration(commandName: "diff", abstract: "Compare two runs: parameters, metrics, dependencies and outputs that differ.")
 
         @Argument(help: "The earlier run.")
         var old: Int
@@ -187,6 +187,15 @@ struct RunDifference: Encodable {
         let name: String
         let old: Value?
         let new: Value?
+
+        enum CodingKeys: String, CodingKey { case name, old, new }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(old, forKey: .old)
+            try container.encode(new, forKey: .new)
+        }
     }
     /// A metric in each run, with new − old.
     struct MetricChange: Encodable {
@@ -194,6 +203,16 @@ struct RunDifference: Encodable {
         let old: Double?
         let new: Double?
         let change: Double?
+
+        enum CodingKeys: String, CodingKey { case name, old, new, change }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(old, forKey: .old)
+            try container.encode(new, forKey: .new)
+            try container.encode(change, forKey: .change)
+        }
     }
 
     let old: Int

@@ -38,7 +38,7 @@ public enum ConfigLoader {
     public static func parse(_ text: String, file: String) throws(ConfigError) -> MLGateConfiguration {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            root = try Yams.compose(yaml: text, .basic)
         } catch let error as YamlError {
             throw yamlError(error, file: file)
         } catch {

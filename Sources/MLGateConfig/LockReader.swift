@@ -17,7 +17,7 @@ public enum LockReader {
     /// Parses lock text; `file` is used in messages.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> LockFile {
         let root: Node?
-        do { root = try Yams.compose(yaml: text) } catch {
+        do { root = try Yams.compose(yaml: text, .basic) } catch {
             throw ConfigError(file: file, message: "not valid YAML (\(error)); restore it with 'git checkout -- mlgate.lock' or delete it to re-run every stage.")
         }
         guard let stages = root?.mapping?["stages"]?.mapping else { return LockFile() }

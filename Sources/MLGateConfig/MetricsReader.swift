@@ -14,7 +14,7 @@ public enum MetricsReader {
             throw ConfigError(file: display, message: "a metrics file must be UTF-8 JSON or YAML of at most \(ConfigLoader.maximumBytes) bytes.")
         }
         let root: Node?
-        do { root = try Yams.compose(yaml: text) } catch {
+        do { root = try Yams.compose(yaml: text, .basic) } catch {
             throw ConfigError(file: display, message: "not valid JSON or YAML: \(error)")
         }
         var result: [(name: String, value: Double)] = []

@@ -18,7 +18,7 @@ public enum ParamsReader {
         }
         let root: Node
         do {
-            root = try Yams.compose(yaml: text) ?? Node("")
+            root = try Yams.compose(yaml: text, .basic) ?? Node("")
         } catch {
             throw ConfigError(file: source.file, message: "not valid YAML or JSON: \(error)")
         }

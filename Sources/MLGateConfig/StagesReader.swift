@@ -118,7 +118,7 @@ extension ConfigReader {
         func fromMapping(_ mapping: Node.Mapping) throws(ConfigError) {
             for (fileNode, keysNode) in mapping {
                 let file = try repositoryPath(fileNode, base: base, what: what).path
-                let keys: [String] = keysNode.scalar?.string.isEmpty == true || (keysNode.scalar?.tag.description ?? "").hasSuffix("null")
+                let keys: [String] = keysNode.null != nil
                     ? [] : try sequence(keysNode, "the keys of '\(file)' in \(what)").map { (key) throws(ConfigError) -> String in
                         guard let text = key.scalar?.string, !text.isEmpty else { throw error(at: key, "a parameter key must be a string such as train.learning_rate.") }
                         return text

@@ -83,7 +83,7 @@ public struct ObjectStore: Sendable {
     /// Stores every file under `directory` and its manifest; returns the manifest's hash (the directory's hash).
     @discardableResult
     public func put(directory: String) throws(ObjectStoreError) -> String {
-        let manifest = try TreeManifest.scan(directory) { (path) throws(ObjectStoreError) in try put(file: path).hash }
+        let manifest = try TreeManifest.scan(directory) { (path, _) throws(ObjectStoreError) in try put(file: path).hash }
         return try put(bytes: Array(manifest.text.utf8))
     }
 

@@ -41,12 +41,14 @@ public struct TreeManifest: Hashable, Sendable {
 
     init(entries: [Entry]) { self.entries = entries.sorted { $0.path < $1.path } }
 
-    /// Scans `directory` recursively (following symbolic links to files), hashing each regular file with `hash`.
-    public static func scan(_ directory: String, hash: (String) throws(ObjectStoreError) -> String) throws(ObjectStoreError) -> TreeManifest {
+    /// Scans `directory` recursively (following symbolic links to files), hashing each regular file with `hash`,
+    /// which gets the file's path and the stat facts the walk already read.
+    public static func scan(_ directory: String, hash: (String, FileInfo) throws(ObjectStoreError) -> String) throws(ObjectStoreError) -> TreeManifest {
         var entries: [Entry] = []
         try walk(directory, prefix: "") { (relative, info) throws(ObjectStoreError) in
-            entries.append(Entry(path: relative, hash: try hash(directory + "/" + relative), size: Int64(info.st_size),
-                                 executable: info.st_mode & 0o100 != 0))
+            let facts = FileInfo(info)
+            entries.append(Entry(path: relative, hash: try hash(directory + "/" + relative, facts), size: facts.size,
+                                 executable: facts.executable))
         }
         return TreeManifest(entries: entries)
     }
@@ -93,5 +95,34 @@ public struct TreeManifest: Hashable, Sendable {
             }
         }
         return result
+    }
+}
+
+/// What `stat` says about a regular file, as the hashing cache compares it.
+public struct FileInfo: Hashable, Sendable {
+    /// The inode number.
+    public var inode: Int64
+    /// The size in bytes.
+    public var size: Int64
+    /// Modification time, nanoseconds since 1970.
+    public var mtimeNanoseconds: Int64
+    /// Status-change time, nanoseconds since 1970.
+    public var ctimeNanoseconds: Int64
+    /// Whether the owner may execute it.
+    public var executable: Bool
+
+    init(_ info: stat) {
+        inode = Int64(info.st_ino)
+        size = Int64(info.st_size)
+        mtimeNanoseconds = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        ctimeNanoseconds = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
+        executable = info.st_mode & 0o100 != 0
+    }
+
+    /// The facts of the file at `path` (following links), or nil when it does not exist; `isDirectory` tells a folder.
+    public static func of(_ path: String) -> (info: FileInfo, isDirectory: Bool)? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return (FileInfo(info), (info.st_mode & S_IFMT) == S_IFDIR)
     }
 }

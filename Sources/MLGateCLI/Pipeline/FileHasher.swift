@@ -25,32 +25,23 @@ final class FileHasher {
     /// The hash of `spec` under `root`: a file's content, or a folder's manifest; nil when it does not exist.
     func hash(_ spec: PathSpec, root: String) throws -> HashedPath? {
         let full = root + "/" + spec.path
-        var info = stat()
-        guard stat(full, &info) == 0 else { return nil }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
-            let manifest = try TreeManifest.scan(full) { (file) throws(ObjectStoreError) in try self.fileHash(file) }
+        guard let (info, isDirectory) = FileInfo.of(full) else { return nil }
+        if isDirectory {
+            let manifest = try TreeManifest.scan(full) { (file, info) throws(ObjectStoreError) in try self.fileHash(file, info: info) }
             return HashedPath(path: spec.path, hash: ContentHash.of(Array(manifest.text.utf8)))
         }
         return HashedPath(path: spec.path, hash: try fileHash(full, info: info))
     }
 
-    /// The hash of the regular file at `path`.
-    func fileHash(_ path: String) throws(ObjectStoreError) -> String {
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw .notFound(path) }
-        return try fileHash(path, info: info)
-    }
-
-    private func fileHash(_ path: String, info: stat) throws(ObjectStoreError) -> String {
-        let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
-        let ctime = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
-        var state = FileState(inode: Int64(info.st_ino), size: Int64(info.st_size), mtimeNanoseconds: mtime, ctimeNanoseconds: ctime, hash: "")
+    private func fileHash(_ path: String, info: FileInfo) throws(ObjectStoreError) -> String {
+        var state = FileState(inode: info.inode, size: info.size, mtimeNanoseconds: info.mtimeNanoseconds,
+                              ctimeNanoseconds: info.ctimeNanoseconds, hash: "")
         if let cached = fresh[path] ?? known[path], cached.sameFile(as: state) { return cached.hash }
         state.hash = try ContentHash.file(path).hash
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         let nowNanoseconds = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
-        if max(mtime, ctime) < nowNanoseconds - Self.racyNanoseconds { fresh[path] = state }
+        if max(info.mtimeNanoseconds, info.ctimeNanoseconds) < nowNanoseconds - Self.racyNanoseconds { fresh[path] = state }
         return state.hash
     }
 

@@ -37,6 +37,17 @@ struct RunSummary: Encodable {
     var stages: [StageRun]
     /// Why it failed or was cancelled.
     var message: String?
+
+    enum CodingKeys: String, CodingKey { case run, status, stages, message }
+
+    /// Encodes every key, absent values as null (docs/json.md).
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(run, forKey: .run)
+        try container.encode(status, forKey: .status)
+        try container.encode(stages, forKey: .stages)
+        try container.encode(message, forKey: .message)
+    }
 }
 
 /// Runs the stages of a pipeline in order, skipping those whose memo matches `mlgate.lock`, restoring

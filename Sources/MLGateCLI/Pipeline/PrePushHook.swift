@@ -40,8 +40,7 @@ struct PrePushHook {
                 }
             }
             for problem in problems { say((strict ? "error: " : "warning: ") + problem) }
-            let inCI = ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty && $0 != "false" } ?? false
-            if queued > 0, configuration?.hooks.startWorker ?? true, !inCI {
+            if queued > 0, configuration?.hooks.startWorker ?? true, !ContinuousIntegration.isActive {
                 WorkerLauncher.startIfIdle(layout: StoreLayout(repositoryRoot: root))
             }
             return strict && !problems.isEmpty ? 1 : 0
