@@ -18,6 +18,21 @@ public enum ContentHash {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ObjectStoreError.io("read", path, errno) }
         defer { close(fd) }
+        var info = stat()
+        if fstat(fd, &info) == 0, info.st_size >= chunk, let mapped = mmap(nil, Int(info.st_size), PROT_READ, MAP_PRIVATE, fd, 0),
+           mapped != MAP_FAILED {
+            // Hashing the page cache in place saves the copy read(2) makes (about a tenth of the time).
+            defer { munmap(mapped, Int(info.st_size)) }
+            madvise(mapped, Int(info.st_size), MADV_SEQUENTIAL)
+            var hasher = SHA256()
+            var offset = 0
+            while offset < Int(info.st_size) {
+                let count = min(chunk * 4, Int(info.st_size) - offset)
+                hasher.update(bufferPointer: UnsafeRawBufferPointer(start: mapped + offset, count: count))
+                offset += count
+            }
+            return (hex(hasher.finalize()), Int64(info.st_size))
+        }
         return try stream(fd, path: path, each: nil)
     }
 
