@@ -239,6 +239,20 @@ public final class GitRepository {
     /// Which of `paths` (files or folders, repository-relative) commit `id` changed against its first parent
     /// (all that exist, for a root commit or one whose parent is missing).
     public func changedPaths(_ id: CommitID, among paths: [String]) throws(GitError) -> [String] {
+        try withTree(of: id) { (commit, tree) in
+            var parentTree: OpaquePointer?
+            var parent: OpaquePointer?
+            if git_commit_parentcount(commit) > 0, git_commit_parent(&parent, commit, 0) == 0 {
+                _ = git_commit_tree(&parentTree, parent)
+                git_commit_free(parent)
+            }
+            defer { if let parentTree { git_tree_free(parentTree) } }
+            return paths.filter { entryID(in: tree, path: $0) != entryID(in: parentTree, path: $0) }
+        }
+    }
+
+    /// Calls `body` with commit `id` and its tree, freeing both afterwards.
+    private func withTree<T>(of id: CommitID, _ body: (OpaquePointer?, OpaquePointer?) throws(GitError) -> T) throws(GitError) -> T {
         var oid = try Self.oid(id)
         var commit: OpaquePointer?
         try check(git_commit_lookup(&commit, raw, &oid), "git_commit_lookup")
@@ -246,14 +260,7 @@ public final class GitRepository {
         var tree: OpaquePointer?
         try check(git_commit_tree(&tree, commit), "git_commit_tree")
         defer { git_tree_free(tree) }
-        var parentTree: OpaquePointer?
-        var parent: OpaquePointer?
-        if git_commit_parentcount(commit) > 0, git_commit_parent(&parent, commit, 0) == 0 {
-            _ = git_commit_tree(&parentTree, parent)
-            git_commit_free(parent)
-        }
-        defer { if let parentTree { git_tree_free(parentTree) } }
-        return paths.filter { entryID(in: tree, path: $0) != entryID(in: parentTree, path: $0) }
+        return try body(commit, tree)
     }
 
     /// The commits reachable from `tip` but not from `hidden` commits or from refs matching `hiddenGlob`
@@ -277,21 +284,16 @@ public final class GitRepository {
 
     /// The text of the file at `path` in commit `id`, or nil when the commit has no such file.
     public func fileText(at id: CommitID, path: String) throws(GitError) -> String? {
-        var oid = try Self.oid(id)
-        var commit: OpaquePointer?
-        try check(git_commit_lookup(&commit, raw, &oid), "git_commit_lookup")
-        defer { git_commit_free(commit) }
-        var tree: OpaquePointer?
-        try check(git_commit_tree(&tree, commit), "git_commit_tree")
-        defer { git_tree_free(tree) }
-        var entry: OpaquePointer?
-        guard git_tree_entry_bypath(&entry, tree, path) == 0 else { return nil }
-        defer { git_tree_entry_free(entry) }
-        var blob: OpaquePointer?
-        guard let entryOID = git_tree_entry_id(entry), git_blob_lookup(&blob, raw, entryOID) == 0 else { return nil }
-        defer { git_blob_free(blob) }
-        guard let content = git_blob_rawcontent(blob) else { return "" }
-        return String(decoding: UnsafeRawBufferPointer(start: content, count: Int(git_blob_rawsize(blob))), as: UTF8.self)
+        try withTree(of: id) { (_, tree) in
+            var entry: OpaquePointer?
+            guard git_tree_entry_bypath(&entry, tree, path) == 0 else { return nil }
+            defer { git_tree_entry_free(entry) }
+            var blob: OpaquePointer?
+            guard let entryOID = git_tree_entry_id(entry), git_blob_lookup(&blob, raw, entryOID) == 0 else { return nil }
+            defer { git_blob_free(blob) }
+            guard let content = git_blob_rawcontent(blob) else { return "" }
+            return String(decoding: UnsafeRawBufferPointer(start: content, count: Int(git_blob_rawsize(blob))), as: UTF8.self)
+        }
     }
 
     /// Writes the files of commit `id` into `directory` (created if needed), leaving the repository's index,

@@ -17,50 +17,13 @@ final class ChildProcess {
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else { throw EnvironmentError("could not create a pipe: \(String(cString: strerror(errno)))") }
         for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        var actions = posix_spawn_file_actions_t()
-        var attributes = posix_spawnattr_t()
-        posix_spawn_file_actions_init(&actions)
-        posix_spawnattr_init(&attributes)
-        defer {
-            posix_spawn_file_actions_destroy(&actions)
-            posix_spawnattr_destroy(&attributes)
-        }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 2)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGINT, SIGTERM, SIGPIPE, SIGXFSZ, SIGHUP, SIGQUIT] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-
-        let cArguments = argv.map { strdup($0) } + [nil]
-        let cEnvironment = environment.map { strdup($0) } + [nil]
-        defer {
-            cArguments.forEach { free($0) }
-            cEnvironment.forEach { free($0) }
-        }
-        // posix_spawn has no portable chdir action here, so the parent changes directory around the spawn;
-        // mlgate uses absolute paths everywhere, so no other thread depends on the working directory.
-        let previous = FileManager.default.currentDirectoryPath
-        guard chdir(directory) == 0 else {
+        defer { close(pipeEnds[1]) }
+        do {
+            pid = try Spawner.spawn(argv: argv, directory: directory, environment: environment, output: .pipe(pipeEnds[1]), detach: .processGroup)
+        } catch {
             close(pipeEnds[0])
-            close(pipeEnds[1])
-            throw EnvironmentError("could not enter \(directory): \(String(cString: strerror(errno)))")
+            throw error
         }
-        var child: pid_t = 0
-        let status = posix_spawnp(&child, argv[0], &actions, &attributes, cArguments, cEnvironment)
-        chdir(previous)
-        close(pipeEnds[1])
-        guard status == 0 else {
-            close(pipeEnds[0])
-            throw EnvironmentError("could not start '\(argv[0])' in \(directory): \(String(cString: strerror(status)))")
-        }
-        pid = child
         output = pipeEnds[0]
     }
 
@@ -95,6 +58,72 @@ final class ChildProcess {
     /// Sends `signal` to the command's whole process group.
     func signalGroup(_ signal: Int32) {
         kill(-pid, signal)
+    }
+}
+
+/// Starts processes with `posix_spawn`: standard input from /dev/null, the signals mlgate catches or
+/// ignores back to their defaults, in a new process group or session.
+enum Spawner {
+    /// Where standard output and error go.
+    enum Output {
+        /// Both to this pipe's write end.
+        case pipe(Int32)
+        /// Both appended to this file.
+        case file(String)
+    }
+
+    /// How far the child is detached from mlgate.
+    enum Detachment {
+        /// Its own process group (so it and its children can be signalled together).
+        case processGroup
+        /// Its own session, with no controlling terminal (a background worker).
+        case session
+    }
+
+    /// Starts `argv` (looked up on PATH) in `directory`; returns its pid.
+    static func spawn(argv: [String], directory: String, environment: [String], output: Output, detach: Detachment) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        var attributes = posix_spawnattr_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawnattr_init(&attributes)
+        defer {
+            posix_spawn_file_actions_destroy(&actions)
+            posix_spawnattr_destroy(&attributes)
+        }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        switch output {
+        case .pipe(let fd):
+            posix_spawn_file_actions_adddup2(&actions, fd, 1)
+        case .file(let path):
+            posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        }
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let detachFlag = detach == .processGroup ? Int32(POSIX_SPAWN_SETPGROUP) : 0x80  // POSIX_SPAWN_SETSID
+        posix_spawnattr_setflags(&attributes, Int16(detachFlag | Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGINT, SIGTERM, SIGPIPE, SIGXFSZ, SIGHUP, SIGQUIT] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+
+        let cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        let cEnvironment: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
+        defer {
+            cArguments.forEach { free($0) }
+            cEnvironment.forEach { free($0) }
+        }
+        // posix_spawn has no portable chdir action here, so the parent changes directory around the spawn;
+        // mlgate uses absolute paths everywhere, so no other thread depends on the working directory.
+        let previous = FileManager.default.currentDirectoryPath
+        guard chdir(directory) == 0 else { throw EnvironmentError("could not enter \(directory): \(String(cString: strerror(errno)))") }
+        var child: pid_t = 0
+        let status = posix_spawnp(&child, argv[0], &actions, &attributes, cArguments, cEnvironment)
+        chdir(previous)
+        guard status == 0 else { throw EnvironmentError("could not start '\(argv[0])' in \(directory): \(String(cString: strerror(status)))") }
+        return child
     }
 }
 
