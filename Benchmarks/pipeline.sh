@@ -145,3 +145,27 @@ printf '%-34s %9s ms mean  (median %s; %d runs)\n' "dvc repro (anchor)" "$d" "$d
 printf '%-34s %9s ms mean  (median %s; %d runs)\n' "mlgate run" "$m" "$mm" "$mlgate_runs"
 printf '%-34s %9s×       (medians %s×; goal >= 20×)\n' "ratio dvc/mlgate" "$ratio" "$ratio_median"
 echo "no-op run, $files dependency files, $stages stages: dvc repro $d ms | mlgate run $m ms | ratio dvc/mlgate $ratio× (goal >= 20x)"
+
+# The pre-push hook's cost: 'git push' of one new commit that changes a stage's dependency to a local bare
+# remote, with hooks switched off (anchor) and with mlgate's pre-push queueing a job (budget: 250 ms added).
+# CI=true keeps the hook from starting a background worker during the timing.
+if command -v hyperfine >/dev/null; then
+    (
+        cd "$work/mlgate-project"
+        git init -q --bare "$work/push-remote.git"
+        git remote add bench "$work/push-remote.git"
+        git push -q bench HEAD:refs/heads/main 2>/dev/null
+        prepare='echo "$RANDOM$RANDOM" >> src/s0/f1.txt && git commit -q -am change'
+        CI=true hyperfine -N --warmup 2 --runs 20 --export-json "$work/push.json" \
+            --prepare "sh -c '$prepare'" -n "git push, hooks off (anchor)" "env MLGATE_HOOKS=0 git push -q bench HEAD:refs/heads/main" \
+            --prepare "sh -c '$prepare'" -n "git push with mlgate pre-push" "git push -q bench HEAD:refs/heads/main" >&2
+    )
+    "$venv/bin/python" - "$work/push.json" <<'PY'
+import json, sys
+bare, hooked = json.load(open(sys.argv[1]))["results"]
+added = (hooked["mean"] - bare["mean"]) * 1e3
+print(f"== git push of one commit touching a stage's input, to a local bare remote ==")
+print(f"{'git push, hooks off (anchor)':34} {bare['mean'] * 1e3:9.2f} ms mean")
+print(f"{'git push, mlgate pre-push':34} {hooked['mean'] * 1e3:9.2f} ms mean  (+{added:.1f} ms; budget 250 ms)")
+PY
+fi
