@@ -41,7 +41,7 @@ func pipelineRepository(_ config: String = twoStagePipeline,
 
 /// `mlgate runs --json`'s runs, newest first.
 func runs(_ fixture: GitFixture) throws -> [[String: Any]] {
-    let result = try fixture.mlgate(["runs", "--json"])
+    let result = try fixture.mlgate(["runs", "--json", "--limit", "1000000"])
     guard result.status == 0 else { throw TestSupportError("runs failed: \(result)") }
     return try jsonObject(result.stdout)["runs"] as? [[String: Any]] ?? []
 }
