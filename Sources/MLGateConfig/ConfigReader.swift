@@ -22,6 +22,8 @@ struct ConfigReader {
                 configuration.hooks = try hooks(value)
             case "remote":
                 configuration.remote = try remote(value)
+            case "models":
+                configuration.models = try models(value)
             case "stages":
                 configuration.stages = try stages(value)
                 do {

@@ -10,6 +10,8 @@ public struct MLGateConfiguration: Hashable, Sendable {
     public var remote: RemoteSettings
     /// The pipeline's stages, in the order the file lists them.
     public var stages: [StageSpec]
+    /// The models declared under `models:`.
+    public var models: [ModelSpec] = []
 
     /// Creates a configuration.
     public init(version: Int = 1, projects: [ProjectSpec] = [], hooks: HookSettings = HookSettings(),

@@ -110,6 +110,91 @@ enum Schema {
                 CREATE INDEX jobs_by_status ON jobs (status, id);
                 """)
         }
+        migrator.registerMigration("v3-registry") { db in
+            try db.execute(sql: """
+                CREATE TABLE models (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    description TEXT,
+                    created_at INTEGER NOT NULL,
+                    next_version INTEGER NOT NULL DEFAULT 1,
+                    next_event INTEGER NOT NULL DEFAULT 1
+                );
+                CREATE TABLE model_versions (
+                    model TEXT NOT NULL REFERENCES models (name),
+                    version INTEGER NOT NULL,
+                    artifact TEXT NOT NULL,
+                    artifact_is_directory INTEGER NOT NULL,
+                    source_path TEXT,
+                    commit_id TEXT,
+                    run_id INTEGER,
+                    data_hashes TEXT NOT NULL,
+                    verdict TEXT,
+                    verdict_digest TEXT,
+                    description TEXT,
+                    tags TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('active', 'archived', 'deleted')),
+                    stage TEXT,
+                    created_at INTEGER NOT NULL,
+                    created_by TEXT NOT NULL,
+                    PRIMARY KEY (model, version)
+                );
+                CREATE TABLE aliases (
+                    model TEXT NOT NULL,
+                    alias TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    PRIMARY KEY (model, alias),
+                    FOREIGN KEY (model, version) REFERENCES model_versions (model, version)
+                );
+                CREATE TABLE approvals (
+                    model TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    stage TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    PRIMARY KEY (model, version, stage, actor)
+                );
+                CREATE TABLE deployments (
+                    id INTEGER PRIMARY KEY,
+                    target TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('active', 'replaced', 'rolled-back', 'failed')),
+                    deployed_at INTEGER NOT NULL
+                );
+                CREATE TABLE events (
+                    id INTEGER PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    version INTEGER,
+                    payload TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    mirrored_at INTEGER,
+                    delivered_at INTEGER
+                );
+                CREATE TABLE audit (
+                    sequence INTEGER PRIMARY KEY,
+                    at INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    before TEXT NOT NULL,
+                    after TEXT NOT NULL,
+                    reason TEXT,
+                    verdict_digest TEXT,
+                    previous_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL
+                );
+                CREATE TABLE audit_head (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    sequence INTEGER NOT NULL,
+                    hash TEXT NOT NULL
+                );
+                CREATE TRIGGER audit_is_append_only_update BEFORE UPDATE ON audit
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER audit_is_append_only_delete BEFORE DELETE ON audit
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                """)
+        }
         return migrator
     }()
 }

@@ -1,0 +1,530 @@
+import ArgumentParser
+import Foundation
+import MLGateConfig
+import MLGateCore
+import MLGateGit
+import MLGateHooks
+import MLGateStore
+
+/// `mlgate models`: the model registry.
+struct ModelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models",
+        abstract: "Register model versions and manage their tags, aliases, history and deletion.",
+        discussion: """
+            A model need not be declared in mlgate.yaml: its first registration creates it. Versions are \
+            numbered 1, 2, 3… per model, without gaps, even when many registrations race. A version is named \
+            models:/NAME/N, models:/NAME@ALIAS, or the short forms NAME/N and NAME@ALIAS. Every change is \
+            written to the audit log ('mlgate audit') and as an event ('mlgate events') in the same transaction.
+            """,
+        subcommands: [Register.self, List.self, Show.self, Tag.self, Alias.self, History.self, Download.self, Archive.self, Delete.self],
+        defaultSubcommand: List.self
+    )
+
+    struct Register: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "register",
+            abstract: "Register the next version of a model from a run's output or a path.",
+            discussion: """
+                With --run, the artifact is the run's cached output named by --artifact or by the model's \
+                'artifact' in mlgate.yaml, linked to the run's commit and its data hashes. With --path, the file \
+                or folder is stored in the object store and linked to HEAD.
+                """)
+
+        @Argument(help: "The model's name (letters, digits, '.', '_', '-').")
+        var name: String
+
+        @Option(name: .customLong("run"), help: "The run whose output to register (from 'mlgate runs').")
+        var runNumber: Int?
+
+        @Option(help: "A file or folder to register.")
+        var path: String?
+
+        @Option(help: "With --run: which output is the model (default: the model's 'artifact' in mlgate.yaml).")
+        var artifact: String?
+
+        @Option(name: .customLong("tag"), help: "A tag KEY=VALUE (repeat for more).")
+        var tags: [String] = []
+
+        @Option(help: "A description of this version.")
+        var description: String?
+
+        @Flag(help: "Print the version as JSON (shape in docs/json.md).")
+        var json = false
+
+        func validate() throws {
+            guard (runNumber == nil) != (path == nil) else { throw ValidationError("give exactly one of --run RUN and --path PATH.") }
+        }
+
+        func run() throws {
+            let registry = try RegistryContext.current()
+            let tagValues = try RegistryContext.parseTags(tags)
+            try ModelURI.validateName(name)
+            var new: NewModelVersion
+            if let number = runNumber {
+                new = try registry.versionFromRun(number, model: name, artifact: artifact)
+            } else if let path {
+                new = try registry.versionFromPath(path)
+            } else {
+                return
+            }
+            new.tags = tagValues
+            new.description = description
+            let version = try registry.store.register(model: name, new, by: registry.actor(reason: description))
+            if json { return try Output.json(ModelVersionJSON(version)) }
+            print("registered \(version.uri) (artifact \(version.artifact.prefix(12))\(version.commit.map { ", commit \($0.prefix(10))" } ?? "")).")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List every model's versions, newest first.")
+
+        @Option(name: .customLong("tag"), help: "Only versions with this tag KEY=VALUE (repeat to require several).")
+        var tags: [String] = []
+
+        @Flag(help: "Print JSON (shape in docs/json.md) instead of a table.")
+        var json = false
+
+        func run() throws {
+            let registry = try RegistryContext.current()
+            let wanted = try RegistryContext.parseTags(tags)
+            let versions = try registry.store.versions(model: nil).filter { version in wanted.allSatisfy { version.tags[$0.key] == $0.value } }
+            if json { return try Output.json(["versions": versions.map(ModelVersionJSON.init)]) }
+            guard !versions.isEmpty else { return print("No model versions yet: 'mlgate models register NAME --run RUN' registers one.") }
+            var rows = [["MODEL", "VERSION", "STATUS", "STAGE", "ALIASES", "COMMIT", "REGISTERED", "BY"]]
+            for version in versions {
+                rows.append([version.model, String(version.version), version.status, version.stage ?? "-", version.aliases.joined(separator: ",").nonEmpty ?? "-",
+                             version.commit.map { String($0.prefix(10)) } ?? "-", RunsCommand.date(version.createdAt), version.createdBy])
+            }
+            Output.table(rows)
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one version, or every version of a model.")
+
+        @Argument(help: "NAME (every version), NAME/VERSION, NAME@ALIAS or a models:/ URI.")
+        var model: String
+
+        @Flag(help: "Print JSON (shape in docs/json.md).")
+        var json = false
+
+        func run() throws {
+            let registry = try RegistryContext.current()
+            let uri = try ModelURI(parsing: model)
+            let versions: [ModelVersion]
+            if uri.selector == .latest {
+                _ = try registry.store.resolve(ModelURI(name: uri.name, selector: .latest))
+                versions = try registry.store.versions(model: uri.name, includeDeleted: true)
+            } else {
+                versions = [try registry.store.resolve(uri)]
+            }
+            if json {
+                return uri.selector == .latest ? try Output.json(["versions": versions.map(ModelVersionJSON.init)]) : try Output.json(ModelVersionJSON(versions[0]))
+            }
+            for version in versions {
+                print("\(version.uri)  \(version.status)\(version.stage.map { ", stage \($0)" } ?? "")\(version.aliases.isEmpty ? "" : ", aliases " + version.aliases.joined(separator: ", "))")
+                print("  artifact   \(version.artifact)\(version.artifactIsDirectory ? " (folder)" : "")\(version.sourcePath.map { " from \($0)" } ?? "")")
+                print("  commit     \(version.commit ?? "-")\(version.run.map { ", run \($0)" } ?? "")")
+                print("  registered \(RunsCommand.date(version.createdAt)) by \(version.createdBy)")
+                if let description = version.description { print("  about      \(description)") }
+                if !version.tags.isEmpty { print("  tags       " + version.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")) }
+                if let digest = version.verdictDigest { print("  verdict    \(digest.prefix(12))") }
+                for (path, hash) in version.dataHashes.sorted(by: { $0.key < $1.key }) { print("  data       \(path)  \(hash.prefix(12))") }
+            }
+        }
+    }
+
+    struct Tag: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "tag", abstract: "Set or remove tags of a version.")
+
+        @Argument(help: "NAME/VERSION, NAME@ALIAS or a models:/ URI.")
+        var model: String
+
+        @Argument(help: "Tags to set, KEY=VALUE.")
+        var tags: [String] = []
+
+        @Option(help: "A tag key to remove (repeat for more).")
+        var remove: [String] = []
+
+        func run() throws {
+            let registry = try RegistryContext.current()
+            let version = try registry.store.resolve(try ModelURI(parsing: model))
+            let updated = try registry.store.tag(model: version.model, version: version.version, set: try RegistryContext.parseTags(tags),
+                                                 remove: remove, by: registry.actor(reason: nil))
+            print("\(updated.uri) tags: " + (updated.tags.isEmpty ? "(none)" : updated.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")))
+        }
+    }
+
+    struct Alias: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "alias", abstract: "Point an alias at a version, or remove it.",
+                                                        subcommands: [Set.self, Unset.self])
+
+        struct Set: ParsableCommand {
+            static let configuration = CommandConfiguration(commandName: "set", abstract: "Point NAME@ALIAS at VERSION.")
+            @Argument(help: "The model.") var name: String
+            @Argument(help: "The alias (not a version-like name such as v1).") var alias: String
+            @Argument(help: "The version.") var version: Int
+            @Option(help: "Why (recorded in the audit log).") var reason: String
+
+            func run() throws {
+                let registry = try RegistryContext.current()
+                let previous = try registry.store.setAlias(model: name, alias: alias, version: version, by: registry.actor(reason: reason))
+                print("\(name)@\(alias) → version \(version)\(previous.map { " (was \($0))" } ?? "").")
+            }
+        }
+
+        struct Unset: ParsableCommand {
+            static let configuration = CommandConfiguration(commandName: "unset", abstract: "Remove NAME@ALIAS.")
+            @Argument(help: "The model.") var name: String
+            @Argument(help: "The alias.") var alias: String
+            @Option(help: "Why (recorded in the audit log).") var reason: String
+
+            func run() throws {
+                let registry = try RegistryContext.current()
+                let previous = try registry.store.unsetAlias(model: name, alias: alias, by: registry.actor(reason: reason))
+                print("removed \(name)@\(alias) (it pointed at version \(previous)).")
+            }
+        }
+    }
+
+    struct History: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "history",
+                                                        abstract: "Every registration, alias move, promotion and approval of a model, with actor, time and reason.")
+        @Argument(help: "The model.") var name: String
+        @Flag(help: "Print JSON (shape in docs/json.md).") var json = false
+
+        func run() throws {
+            let registry = try RegistryContext.current()
+            _ = try registry.store.resolve(ModelURI(name: name, selector: .latest))
+            let entries = try registry.store.auditLog(model: name)
+            if json { return try Output.json(["history": entries.map(AuditJSON.init)]) }
+            var rows = [["#", "WHEN", "ACTION", "VERSION", "BY", "CHANGE", "REASON"]]
+            for entry in entries {
+                rows.append([String(entry.sequence), RunsCommand.date(entry.at), entry.action, String(entry.subject.split(separator: "/").last ?? ""),
+                             entry.actor, "\(entry.before) → \(entry.after)".count > 60 ? entry.action : "\(entry.before) → \(entry.after)", entry.reason ?? ""])
+            }
+            Output.table(rows)
+        }
+    }
+
+    struct Download: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "download", abstract: "Write a version's artifact into a folder (checked against its hash).")
+        @Argument(help: "NAME/VERSION, NAME@ALIAS or a models:/ URI.") var model: String
+        @Argument(help: "The folder to write into (created if needed).") var directory: String
+
+        func run() throws {
+            let registry = try RegistryContext.current()
+            let version = try registry.store.resolve(try ModelURI(parsing: model))
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let name = version.sourcePath.map { ($0 as NSString).lastPathComponent } ?? "\(version.model)-\(version.version)"
+            let target = (directory as NSString).appendingPathComponent(name)
+            try registry.objects.checkout(version.artifact, to: target.hasPrefix("/") ? target : FileManager.default.currentDirectoryPath + "/" + target)
+            print("wrote \(version.uri) to \(target).")
+        }
+    }
+
+    struct Archive: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "archive", abstract: "Archive a version (refused while an alias or a deployment uses it).")
+        @Argument(help: "NAME/VERSION or a models:/ URI.") var model: String
+        @Option(help: "Why (recorded in the audit log).") var reason: String?
+        func run() throws { try RegistryContext.retire(model, delete: false, reason: reason) }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a version (refused while an alias or a deployment uses it).")
+        @Argument(help: "NAME/VERSION or a models:/ URI.") var model: String
+        @Option(help: "Why (recorded in the audit log).") var reason: String?
+        func run() throws { try RegistryContext.retire(model, delete: true, reason: reason) }
+    }
+}
+
+/// `mlgate promote`: move a version to a lifecycle stage, as the model's lifecycle allows.
+struct PromoteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "promote",
+        abstract: "Move a model version to a lifecycle stage (staging, production…).",
+        discussion: """
+            The model's 'lifecycle' in mlgate.yaml lists its stages in order and what entering each requires: a \
+            passed gate, a number of approvals ('mlgate approve'), the branch the version was built from. A \
+            version moves one stage at a time. A move the policy refuses exits 1 and says what is missing; \
+            --force overrides it and is recorded as such.
+            """)
+
+    @Argument(help: "The model.") var name: String
+    @Argument(help: "The version.") var version: Int
+    @Option(help: "The stage to move it to.") var to: String
+    @Option(help: "Why (recorded in the audit log).") var reason: String
+    @Flag(help: "Move it even though the lifecycle's requirements are not met (recorded).") var force = false
+
+    func run() throws {
+        let registry = try RegistryContext.current()
+        let lifecycle = try registry.lifecycle(of: name)
+        let previous = try registry.store.promote(model: name, version: version, to: to, forced: force, by: registry.actor(reason: reason)) { current, approvals in
+            let missing = try lifecycle.missing(to: to, from: current.stage, gatePassed: current.verdictDigest.map { _ in current.tags["gate"] == "passed" },
+                                                approvals: approvals.count, branch: current.tags["branch"])
+            if !missing.isEmpty, !force {
+                throw RegistryError(.refused, "\(current.uri) cannot enter \(to): " + missing.joined(separator: "; ") + ". (--force overrides, and is recorded.)")
+            }
+        }
+        print("\(name)/\(version): \(previous ?? "no stage") → \(to)\(force ? " (forced)" : "").")
+    }
+}
+
+/// `mlgate approve`: record an approval of a version for a stage.
+struct ApproveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "approve", abstract: "Approve a model version for a lifecycle stage.")
+    @Argument(help: "The model.") var name: String
+    @Argument(help: "The version.") var version: Int
+    @Option(help: "The stage the approval is for.") var stage: String
+
+    func run() throws {
+        let registry = try RegistryContext.current()
+        _ = try registry.lifecycle(of: name).missing(to: stage, from: nil, gatePassed: true, approvals: .max, branch: nil)
+        let approvers = try registry.store.approve(model: name, version: version, stage: stage, by: registry.actor(reason: nil))
+        print("\(name)/\(version) approved for \(stage) by \(approvers.joined(separator: ", ")).")
+    }
+}
+
+/// `mlgate audit`: the tamper-evident log of registry changes.
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Show or verify the hash-chained audit log of registry changes.",
+        subcommands: [Log.self, Verify.self],
+        defaultSubcommand: Log.self)
+
+    struct Log: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "log", abstract: "Show the audit log, oldest first.")
+        @Option(help: "Only rows about this model.") var model: String?
+        @Option(help: "Only the last N rows.") var limit: Int?
+        @Flag(help: "Print JSON (shape in docs/json.md).") var json = false
+
+        func run() throws {
+            let entries = try RegistryContext.current().store.auditLog(model: model, limit: limit)
+            if json { return try Output.json(["audit": entries.map(AuditJSON.init)]) }
+            var rows = [["#", "WHEN", "ACTOR", "ACTION", "SUBJECT", "REASON", "HASH"]]
+            for entry in entries {
+                rows.append([String(entry.sequence), RunsCommand.date(entry.at), entry.actor, entry.action, entry.subject, entry.reason ?? "", String(entry.hash.prefix(12))])
+            }
+            Output.table(rows)
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "verify",
+                                                        abstract: "Re-hash the audit chain: exit 0 when intact, 1 naming the first broken row.")
+        func run() throws {
+            let store = try RegistryContext.current().store
+            if let broken = try store.verifyAudit() {
+                print("audit log broken at row \(broken.sequence): \(broken.problem).")
+                throw ExitCode(1)
+            }
+            print("audit log intact: \(try store.auditLog().count) rows, each hashed over the one before.")
+        }
+    }
+}
+
+/// `mlgate events`: the registry's event outbox.
+struct EventsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "events", abstract: "List registry events (the outbox webhooks will deliver).",
+                                                    subcommands: [List.self], defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List events, oldest first.")
+        @Option(help: "Only the last N events.") var limit: Int = 100
+        @Flag(help: "Print JSON (shape in docs/json.md).") var json = false
+
+        func run() throws {
+            let events = try RegistryContext.current().store.events(limit: limit)
+            if json {
+                return try Output.json(["events": events.map { EventJSON(id: $0.id, kind: $0.kind, model: $0.model, version: $0.version,
+                                                                         payload: $0.payload, createdAt: Output.timestamp($0.createdAt / 1000)) }])
+            }
+            var rows = [["#", "WHEN", "KIND", "MODEL", "VERSION"]]
+            for event in events { rows.append([String(event.id), RunsCommand.date(event.createdAt), event.kind, event.model, event.version.map(String.init) ?? "-"]) }
+            Output.table(rows)
+        }
+    }
+}
+
+/// The store, objects, config and identity registry commands work with.
+struct RegistryContext {
+    let workspace: Workspace
+    let store: Store
+    var objects: ObjectStore { workspace.objects }
+
+    static func current() throws -> RegistryContext {
+        let workspace = try Workspace.current()
+        return RegistryContext(workspace: workspace, store: try workspace.openStore())
+    }
+
+    /// Who is acting: the CI user when in CI, else git's user.name and user.email, else $USER.
+    func actor(reason: String?) -> RegistryActor {
+        RegistryActor(name: Self.identity(root: workspace.root), reason: reason)
+    }
+
+    static func identity(root: String) -> String {
+        let environment = ProcessInfo.processInfo.environment
+        for (variable, provider) in [("GITHUB_ACTOR", "github"), ("GITLAB_USER_LOGIN", "gitlab"), ("BUILD_REQUESTEDFOREMAIL", "azure"),
+                                     ("BUILD_USER_ID", "jenkins"), ("CIRCLE_USERNAME", "circleci"), ("BUILDKITE_BUILD_CREATOR", "buildkite"),
+                                     ("BITBUCKET_STEP_TRIGGERER_UUID", "bitbucket")] {
+            if ContinuousIntegration.isActive, let value = environment[variable], !value.isEmpty { return "ci:\(provider):\(value)" }
+        }
+        if let repository = try? GitRepository.open(at: root), let name = (try? repository.configString("user.name")) ?? nil {
+            let email = (try? repository.configString("user.email")) ?? nil
+            return email.map { "\(name) <\($0)>" } ?? name
+        }
+        return environment["USER"] ?? "unknown"
+    }
+
+    /// `KEY=VALUE` strings as a dictionary.
+    static func parseTags(_ tags: [String]) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for tag in tags {
+            guard let equals = tag.firstIndex(of: "="), equals != tag.startIndex else {
+                throw UsageError("'\(tag)' is not a tag: write KEY=VALUE.")
+            }
+            result[String(tag[..<equals])] = String(tag[tag.index(after: equals)...])
+        }
+        return result
+    }
+
+    /// The lifecycle of `model` in mlgate.yaml (staging → production with no requirements when undeclared).
+    func lifecycle(of model: String) throws -> LifecycleSpec {
+        try workspace.configuration().models.first { $0.name == model }?.lifecycle ?? LifecycleSpec()
+    }
+
+    /// A new version from run `number`'s output.
+    func versionFromRun(_ number: Int, model: String, artifact: String?) throws -> NewModelVersion {
+        guard let run = try store.run(number) else { throw UsageError("there is no run \(number); 'mlgate runs' lists them.") }
+        guard run.status == .succeeded else {
+            throw RegistryError(.refused, "run \(number) \(run.status.rawValue); only a succeeded run's output can be registered.")
+        }
+        let configured = try workspace.configuration().models.first { $0.name == model }?.artifact?.path
+        guard let path = artifact.map({ $0.hasSuffix("/") ? String($0.dropLast()) : $0 }) ?? configured else {
+            throw UsageError("which output of run \(number) is the model? Pass --artifact PATH, or set 'artifact' for model '\(model)' in mlgate.yaml.")
+        }
+        let outputs = run.stages.flatMap(\.outputs)
+        guard let output = outputs.last(where: { $0.path == path }) else {
+            throw UsageError("run \(number) has no output '\(path)'; its outputs are \(Swift.Set(outputs.map(\.path)).sorted().joined(separator: ", ")).")
+        }
+        guard output.cache, objects.contains(output.hash) else {
+            throw RegistryError(.environment, "the output '\(path)' of run \(number) is not in the object store (not cached, or removed); 'mlgate pull' may fetch it.")
+        }
+        var data: [String: String] = [:]
+        for stage in run.stages { for dependency in stage.dependencies { data[dependency.path] = dependency.hash } }
+        var tags: [String: String] = [:]
+        if let branch = run.source.branch { tags["branch"] = branch }
+        let isDirectory = ((try? objects.tree(output.hash)) ?? nil) != nil
+        return NewModelVersion(artifact: output.hash, artifactIsDirectory: isDirectory,
+                               sourcePath: path, commit: run.source.commit, run: number, dataHashes: data, tags: tags)
+    }
+
+    /// A new version from a file or folder.
+    func versionFromPath(_ path: String) throws -> NewModelVersion {
+        let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory) else {
+            throw UsageError("\(path) does not exist; give the model's file or folder.")
+        }
+        try objects.prepare()
+        let hash = isDirectory.boolValue ? try objects.put(directory: full) : try objects.put(file: full).hash
+        let head = try? GitRepository.open(at: workspace.root).head()
+        return NewModelVersion(artifact: hash, artifactIsDirectory: isDirectory.boolValue, sourcePath: path, commit: head?.commit?.hex)
+    }
+
+    static func retire(_ model: String, delete: Bool, reason: String?) throws {
+        let registry = try current()
+        let uri = try ModelURI(parsing: model)
+        guard case .version = uri.selector else { throw UsageError("name one version: \(uri.name)/N.") }
+        let version = try registry.store.resolve(uri)
+        _ = try registry.store.retire(model: version.model, version: version.version, delete: delete, by: registry.actor(reason: reason))
+        print("\(delete ? "deleted" : "archived") \(version.uri).")
+    }
+}
+
+/// A model version as `--json` prints it.
+struct ModelVersionJSON: Encodable {
+    let version: ModelVersion
+    init(_ version: ModelVersion) { self.version = version }
+
+    enum Keys: String, CodingKey {
+        case model, version, uri, artifact, artifactIsDirectory = "artifact_is_directory", sourcePath = "source_path", commit, run
+        case dataHashes = "data_hashes", verdictDigest = "verdict_digest", description, tags, status, stage, aliases
+        case createdAt = "created_at", createdBy = "created_by"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(version.model, forKey: .model)
+        try container.encode(version.version, forKey: .version)
+        try container.encode(version.uri, forKey: .uri)
+        try container.encode(version.artifact, forKey: .artifact)
+        try container.encode(version.artifactIsDirectory, forKey: .artifactIsDirectory)
+        try container.encode(version.sourcePath, forKey: .sourcePath)
+        try container.encode(version.commit, forKey: .commit)
+        try container.encode(version.run, forKey: .run)
+        try container.encode(version.dataHashes, forKey: .dataHashes)
+        try container.encode(version.verdictDigest, forKey: .verdictDigest)
+        try container.encode(version.description, forKey: .description)
+        try container.encode(version.tags, forKey: .tags)
+        try container.encode(version.status, forKey: .status)
+        try container.encode(version.stage, forKey: .stage)
+        try container.encode(version.aliases, forKey: .aliases)
+        try container.encode(Output.timestamp(version.createdAt / 1000), forKey: .createdAt)
+        try container.encode(version.createdBy, forKey: .createdBy)
+    }
+}
+
+/// An audit row as `--json` prints it.
+struct AuditJSON: Encodable {
+    let entry: AuditEntry
+    init(_ entry: AuditEntry) { self.entry = entry }
+
+    enum Keys: String, CodingKey {
+        case sequence, at, actor, action, subject, before, after, reason, verdictDigest = "verdict_digest", previousHash = "previous_hash", hash
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(entry.sequence, forKey: .sequence)
+        try container.encode(Output.timestamp(entry.at / 1000), forKey: .at)
+        try container.encode(entry.actor, forKey: .actor)
+        try container.encode(entry.action, forKey: .action)
+        try container.encode(entry.subject, forKey: .subject)
+        try container.encode(entry.before, forKey: .before)
+        try container.encode(entry.after, forKey: .after)
+        try container.encode(entry.reason, forKey: .reason)
+        try container.encode(entry.verdictDigest, forKey: .verdictDigest)
+        try container.encode(entry.previousHash, forKey: .previousHash)
+        try container.encode(entry.hash, forKey: .hash)
+    }
+}
+
+/// A registry event as `--json` prints it.
+struct EventJSON: Encodable {
+    let id: Int
+    let kind: String
+    let model: String
+    let version: Int?
+    let payload: String
+    let createdAt: String
+
+    enum CodingKeys: String, CodingKey { case id, kind, model, version, payload, createdAt = "created_at" }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(model, forKey: .model)
+        try container.encode(version, forKey: .version)
+        try container.encode(payload, forKey: .payload)
+        try container.encode(createdAt, forKey: .createdAt)
+    }
+}
+
+extension String {
+    /// nil for an empty string.
+    var nonEmpty: String? { isEmpty ? nil : self }
+}

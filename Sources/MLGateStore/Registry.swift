@@ -1,0 +1,356 @@
+public import MLGateCore
+import Foundation
+import GRDB
+
+/// Who does a registry change and why; every mutation writes its audit row and event in its own transaction.
+public struct RegistryActor: Sendable {
+    /// `name <email>` from git, or `ci:<provider>:<user>`.
+    public var name: String
+    /// The reason given (`--reason`), if any.
+    public var reason: String?
+
+    /// Creates an actor.
+    public init(name: String, reason: String? = nil) {
+        self.name = name
+        self.reason = reason
+    }
+}
+
+/// What `register` stores.
+public struct NewModelVersion: Sendable {
+    public var artifact: String
+    public var artifactIsDirectory: Bool
+    public var sourcePath: String?
+    public var commit: String?
+    public var run: Int?
+    public var dataHashes: [String: String]
+    public var verdict: String?
+    public var verdictDigest: String?
+    public var description: String?
+    public var tags: [String: String]
+
+    /// Creates the description of a new version.
+    public init(artifact: String, artifactIsDirectory: Bool, sourcePath: String? = nil, commit: String? = nil, run: Int? = nil,
+                dataHashes: [String: String] = [:], verdict: String? = nil, verdictDigest: String? = nil, description: String? = nil,
+                tags: [String: String] = [:]) {
+        self.artifact = artifact
+        self.artifactIsDirectory = artifactIsDirectory
+        self.sourcePath = sourcePath
+        self.commit = commit
+        self.run = run
+        self.dataHashes = dataHashes
+        self.verdict = verdict
+        self.verdictDigest = verdictDigest
+        self.description = description
+        self.tags = tags
+    }
+}
+
+/// The model registry: versions, aliases, stages, approvals, the event outbox and the hash-chained audit log.
+///
+/// Every mutation is one BEGIN IMMEDIATE transaction that changes the registry, appends its audit row
+/// (whose hash covers the previous row's) and its event, or does nothing at all. Version numbers come from
+/// a counter on the model row inside that transaction: concurrent registrations queue, never collide, never skip.
+extension Store {
+    /// Registers the next version of `model` (creating the model on its first registration).
+    public func register(model: String, _ new: NewModelVersion, by actor: RegistryActor) throws -> ModelVersion {
+        try ModelURI.validateName(model)
+        return try mutate { db in
+            let now = Store.nowMilliseconds
+            try db.execute(sql: "INSERT OR IGNORE INTO models (name, description, created_at) VALUES (?, ?, ?)",
+                           arguments: [model, new.description, now])
+            let version = try Int.fetchOne(db, sql: "SELECT next_version FROM models WHERE name = ?", arguments: [model]) ?? 1
+            try db.execute(sql: "UPDATE models SET next_version = next_version + 1 WHERE name = ?", arguments: [model])
+            try db.execute(sql: """
+                INSERT INTO model_versions (model, version, artifact, artifact_is_directory, source_path, commit_id, run_id, data_hashes,
+                                            verdict, verdict_digest, description, tags, status, created_at, created_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)
+                """, arguments: [model, version, new.artifact, new.artifactIsDirectory, new.sourcePath, new.commit, new.run,
+                                 Self.json(new.dataHashes), new.verdict, new.verdictDigest, new.description, Self.json(new.tags), now, actor.name])
+            let registered = try Self.version(db, model: model, version: version)
+            try Self.record(db, action: "register", model: model, version: version, before: "null", after: Self.state(registered),
+                            actor: actor, verdictDigest: new.verdictDigest)
+            return registered
+        }
+    }
+
+    /// Points `alias` of `model` at `version`.
+    public func setAlias(model: String, alias: String, version: Int, by actor: RegistryActor) throws -> Int? {
+        try ModelURI.validateAlias(alias)
+        return try mutate { db in
+            let target = try Self.version(db, model: model, version: version)
+            guard target.status == "active" else {
+                throw RegistryError(.refused, "\(target.uri) is \(target.status); only an active version can carry an alias.")
+            }
+            let previous = try Int.fetchOne(db, sql: "SELECT version FROM aliases WHERE model = ? AND alias = ?", arguments: [model, alias])
+            try db.execute(sql: "INSERT OR REPLACE INTO aliases (model, alias, version) VALUES (?, ?, ?)", arguments: [model, alias, version])
+            try Self.record(db, action: "alias-set", model: model, version: version,
+                            before: previous.map { #"{"alias":\#(JSONText.quoted(alias)),"version":\#($0)}"# } ?? "null",
+                            after: #"{"alias":\#(JSONText.quoted(alias)),"version":\#(version)}"#, actor: actor)
+            return previous
+        }
+    }
+
+    /// Removes `alias` of `model`; returns the version it pointed at.
+    public func unsetAlias(model: String, alias: String, by actor: RegistryActor) throws -> Int {
+        try mutate { db in
+            guard let previous = try Int.fetchOne(db, sql: "SELECT version FROM aliases WHERE model = ? AND alias = ?", arguments: [model, alias]) else {
+                throw RegistryError(.invalidInput, "model '\(model)' has no alias '\(alias)'; 'mlgate models show \(model)' lists its aliases.")
+            }
+            try db.execute(sql: "DELETE FROM aliases WHERE model = ? AND alias = ?", arguments: [model, alias])
+            try Self.record(db, action: "alias-unset", model: model, version: previous,
+                            before: #"{"alias":\#(JSONText.quoted(alias)),"version":\#(previous)}"#, after: "null", actor: actor)
+            return previous
+        }
+    }
+
+    /// Sets and removes tags of a version.
+    public func tag(model: String, version: Int, set: [String: String], remove: [String], by actor: RegistryActor) throws -> ModelVersion {
+        try mutate { db in
+            let before = try Self.version(db, model: model, version: version)
+            var tags = before.tags
+            for key in remove { tags[key] = nil }
+            tags.merge(set) { $1 }
+            try db.execute(sql: "UPDATE model_versions SET tags = ? WHERE model = ? AND version = ?", arguments: [Self.json(tags), model, version])
+            let after = try Self.version(db, model: model, version: version)
+            try Self.record(db, action: "tag", model: model, version: version, before: Self.json(before.tags), after: Self.json(after.tags), actor: actor)
+            return after
+        }
+    }
+
+    /// Moves a version to lifecycle `stage` (nil leaves every stage); `check` runs inside the transaction with the
+    /// version and its approvals for that stage, and throws to refuse. Returns the previous stage.
+    public func promote(model: String, version: Int, to stage: String?, forced: Bool, by actor: RegistryActor,
+                        check: (ModelVersion, [String]) throws -> Void) throws -> String? {
+        try mutate { db in
+            let current = try Self.version(db, model: model, version: version)
+            guard current.status == "active" else { throw RegistryError(.refused, "\(current.uri) is \(current.status); it cannot be promoted.") }
+            let approvals = try String.fetchAll(db, sql: "SELECT actor FROM approvals WHERE model = ? AND version = ? AND stage = ? ORDER BY actor",
+                                                arguments: [model, version, stage ?? ""])
+            try check(current, approvals)
+            try db.execute(sql: "UPDATE model_versions SET stage = ? WHERE model = ? AND version = ?", arguments: [stage, model, version])
+            try Self.record(db, action: forced ? "promote-forced" : "promote", model: model, version: version,
+                            before: current.stage.map(JSONText.quoted) ?? "null", after: stage.map(JSONText.quoted) ?? "null", actor: actor,
+                            verdictDigest: current.verdictDigest)
+            return current.stage
+        }
+    }
+
+    /// Records `actor`'s approval of a version for `stage`; returns every approver so far.
+    public func approve(model: String, version: Int, stage: String, by actor: RegistryActor) throws -> [String] {
+        try mutate { db in
+            _ = try Self.version(db, model: model, version: version)
+            try db.execute(sql: "INSERT OR IGNORE INTO approvals (model, version, stage, actor, at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [model, version, stage, actor.name, Store.nowMilliseconds])
+            if db.changesCount == 1 {
+                try Self.record(db, action: "approve", model: model, version: version, before: "null",
+                                after: #"{"stage":\#(JSONText.quoted(stage))}"#, actor: actor)
+            }
+            return try String.fetchAll(db, sql: "SELECT actor FROM approvals WHERE model = ? AND version = ? AND stage = ? ORDER BY actor",
+                                       arguments: [model, version, stage])
+        }
+    }
+
+    /// Archives or deletes a version; refused (exit 1) while an alias or an active deployment refers to it.
+    public func retire(model: String, version: Int, delete: Bool, by actor: RegistryActor) throws -> ModelVersion {
+        try mutate { db in
+            let current = try Self.version(db, model: model, version: version)
+            var holders: [String] = try String.fetchAll(db, sql: "SELECT alias FROM aliases WHERE model = ? AND version = ? ORDER BY alias",
+                                                         arguments: [model, version]).map { "alias '\($0)'" }
+            holders += try String.fetchAll(db, sql: "SELECT target FROM deployments WHERE model = ? AND version = ? AND status = 'active' ORDER BY target",
+                                           arguments: [model, version]).map { "deployment '\($0)'" }
+            guard holders.isEmpty else {
+                throw RegistryError(.refused, "\(current.uri) cannot be \(delete ? "deleted" : "archived"): \(holders.joined(separator: ", ")) refers to it. Move the alias ('mlgate models alias set') or roll the deployment back first.")
+            }
+            let status = delete ? "deleted" : "archived"
+            try db.execute(sql: "UPDATE model_versions SET status = ?, stage = NULL WHERE model = ? AND version = ?", arguments: [status, model, version])
+            try Self.record(db, action: delete ? "delete" : "archive", model: model, version: version,
+                            before: JSONText.quoted(current.status), after: JSONText.quoted(status), actor: actor)
+            return try Self.version(db, model: model, version: version)
+        }
+    }
+
+    // MARK: Reading
+
+    /// Every model's name with its version count, sorted by name.
+    public func models() throws(StoreError) -> [(name: String, versions: Int, latest: Int?)] {
+        try reading { db in
+            try Row.fetchAll(db, sql: """
+                SELECT models.name AS name, COUNT(model_versions.version) AS versions, MAX(model_versions.version) AS latest
+                FROM models LEFT JOIN model_versions ON model_versions.model = models.name GROUP BY models.name ORDER BY models.name
+                """).map { (name: $0["name"], versions: $0["versions"], latest: $0["latest"]) }
+        }
+    }
+
+    /// The versions of `model` (all models when nil), newest first; deleted ones only when asked.
+    public func versions(model: String?, includeDeleted: Bool = false) throws(StoreError) -> [ModelVersion] {
+        try reading { db in
+            var sql = "SELECT * FROM model_versions"
+            var conditions: [String] = []
+            var arguments = StatementArguments()
+            if let model {
+                conditions.append("model = ?")
+                arguments += [model]
+            }
+            if !includeDeleted { conditions.append("status != 'deleted'") }
+            if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+            sql += " ORDER BY model, version DESC"
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { try Self.decodeVersion(db, $0) }
+        }
+    }
+
+    /// The version `uri` names.
+    public func resolve(_ uri: ModelURI) throws -> ModelVersion {
+        try reading { db in
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM models WHERE name = ?)", arguments: [uri.name]) == true else {
+                throw RegistryError(.invalidInput, "there is no model '\(uri.name)'; 'mlgate models list' shows the registered models.")
+            }
+            switch uri.selector {
+            case .version(let version):
+                return try Self.version(db, model: uri.name, version: version)
+            case .alias(let alias):
+                guard let version = try Int.fetchOne(db, sql: "SELECT version FROM aliases WHERE model = ? AND alias = ?", arguments: [uri.name, alias]) else {
+                    throw RegistryError(.invalidInput, "model '\(uri.name)' has no alias '\(alias)'; 'mlgate models show \(uri.name)' lists its aliases.")
+                }
+                return try Self.version(db, model: uri.name, version: version)
+            case .latest:
+                guard let version = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM model_versions WHERE model = ? AND status = 'active'",
+                                                     arguments: [uri.name]) else {
+                    throw RegistryError(.invalidInput, "model '\(uri.name)' has no active version.")
+                }
+                return try Self.version(db, model: uri.name, version: version)
+            }
+        }
+    }
+
+    /// The version of `model` in lifecycle stage `stage`, if any (the newest, should several be).
+    public func version(model: String, inStage stage: String) throws(StoreError) -> ModelVersion? {
+        try reading { db in
+            guard let version = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM model_versions WHERE model = ? AND stage = ? AND status = 'active'",
+                                                 arguments: [model, stage]) else { return nil }
+            return try Self.version(db, model: model, version: version)
+        }
+    }
+
+    /// The audit rows about `model` (or all rows when nil), oldest first.
+    public func auditLog(model: String? = nil, limit: Int? = nil) throws(StoreError) -> [AuditEntry] {
+        try reading { db in
+            var sql = "SELECT * FROM audit"
+            var arguments = StatementArguments()
+            if let model {
+                sql += " WHERE subject LIKE ? ESCAPE '\\'"
+                arguments += ["models:/" + model.replacingOccurrences(of: "_", with: "\\_") + "/%"]
+            }
+            sql += " ORDER BY sequence"
+            if let limit { sql = "SELECT * FROM (\(sql.replacingOccurrences(of: " ORDER BY sequence", with: "")) ORDER BY sequence DESC LIMIT \(max(limit, 0))) ORDER BY sequence" }
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.auditEntry)
+        }
+    }
+
+    /// Re-hashes the audit chain; nil when intact, else the first bad row and what is wrong with it.
+    public func verifyAudit() throws(StoreError) -> (sequence: Int, problem: String)? {
+        try reading { db in
+            var previous = AuditEntry.genesis
+            var expected = 1
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY sequence") {
+                let entry = Self.auditEntry(row)
+                if entry.sequence != expected {
+                    return (expected, entry.sequence > expected ? "row \(expected) is missing" : "row \(entry.sequence) is out of order")
+                }
+                if entry.previousHash != previous { return (entry.sequence, "its link to row \(entry.sequence - 1) is broken (a row was changed, removed or inserted)") }
+                if ContentHash.of(Array(entry.canonicalText.utf8)) != entry.hash { return (entry.sequence, "its content does not match its hash (it was changed)") }
+                previous = entry.hash
+                expected += 1
+            }
+            let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit_head WHERE id = 1")
+            let headSequence: Int = head?["sequence"] ?? 0
+            let headHash: String = head?["hash"] ?? AuditEntry.genesis
+            if headSequence != expected - 1 || headHash != previous {
+                return (min(headSequence, expected - 1) + 1, "the log ends at row \(expected - 1) but its recorded head is row \(headSequence) (rows were removed from the end, or added outside mlgate)")
+            }
+            return nil
+        }
+    }
+
+    /// The registry events, oldest first.
+    public func events(limit: Int?) throws(StoreError) -> [(id: Int, kind: String, model: String, version: Int?, payload: String, createdAt: Int64)] {
+        try reading { db in
+            var sql = "SELECT * FROM events ORDER BY id DESC"
+            if let limit { sql += " LIMIT \(max(limit, 0))" }
+            return try Row.fetchAll(db, sql: sql).reversed().map {
+                (id: $0["id"], kind: $0["kind"], model: $0["model"], version: $0["version"], payload: $0["payload"], createdAt: $0["created_at"])
+            }
+        }
+    }
+
+    // MARK: Internals
+
+    /// Runs a registry mutation in one BEGIN IMMEDIATE transaction; a thrown error rolls everything back.
+    func mutate<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try queue.write(body)
+        } catch let error as RegistryError {
+            throw error
+        } catch let error as DatabaseError {
+            throw StoreError.database(path: path, message: Self.message(error))
+        }
+    }
+
+    static func version(_ db: Database, model: String, version: Int) throws -> ModelVersion {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM model_versions WHERE model = ? AND version = ?", arguments: [model, version]) else {
+            let latest = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM model_versions WHERE model = ?", arguments: [model])
+            throw RegistryError(.invalidInput, "there is no version \(version) of model '\(model)'" + (latest.map { "; its versions are 1 to \($0)." } ?? "; it has no versions."))
+        }
+        return try decodeVersion(db, row)
+    }
+
+    static func decodeVersion(_ db: Database, _ row: Row) throws -> ModelVersion {
+        let model: String = row["model"], version: Int = row["version"]
+        let aliases = try String.fetchAll(db, sql: "SELECT alias FROM aliases WHERE model = ? AND version = ? ORDER BY alias", arguments: [model, version])
+        return ModelVersion(model: model, version: version, artifact: row["artifact"], artifactIsDirectory: row["artifact_is_directory"],
+                            sourcePath: row["source_path"], commit: row["commit_id"], run: row["run_id"],
+                            dataHashes: try decode([String: String].self, row["data_hashes"]), verdictDigest: row["verdict_digest"],
+                            description: row["description"], tags: try decode([String: String].self, row["tags"]), status: row["status"],
+                            stage: row["stage"], createdAt: row["created_at"], createdBy: row["created_by"], aliases: aliases)
+    }
+
+    /// A version's state as canonical JSON for the audit log.
+    static func state(_ version: ModelVersion) -> String {
+        let tags = version.tags.sorted { $0.key < $1.key }.map { "\(JSONText.quoted($0.key)):\(JSONText.quoted($0.value))" }.joined(separator: ",")
+        return "{" + [
+            "\"artifact\":\(JSONText.quoted(version.artifact))",
+            "\"commit\":\(version.commit.map(JSONText.quoted) ?? "null")",
+            "\"run\":\(version.run.map(String.init) ?? "null")",
+            "\"status\":\(JSONText.quoted(version.status))",
+            "\"tags\":{\(tags)}",
+            "\"version\":\(version.version)",
+        ].joined(separator: ",") + "}"
+    }
+
+    /// Appends the audit row (chained to the previous one) and the outbox event of a mutation.
+    static func record(_ db: Database, action: String, model: String, version: Int?, before: String, after: String,
+                       actor: RegistryActor, verdictDigest: String? = nil) throws {
+        let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit_head WHERE id = 1")
+        let sequence = (head?["sequence"] as Int? ?? 0) + 1
+        let now = Store.nowMilliseconds
+        var entry = AuditEntry(sequence: sequence, at: now, actor: actor.name, action: action,
+                               subject: "models:/\(model)/\(version.map(String.init) ?? "")", before: before, after: after,
+                               reason: actor.reason, verdictDigest: verdictDigest, previousHash: head?["hash"] ?? AuditEntry.genesis, hash: "")
+        entry.hash = ContentHash.of(Array(entry.canonicalText.utf8))
+        try db.execute(sql: """
+            INSERT INTO audit (sequence, at, actor, action, subject, before, after, reason, verdict_digest, previous_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [entry.sequence, entry.at, entry.actor, entry.action, entry.subject, entry.before, entry.after, entry.reason,
+                             entry.verdictDigest, entry.previousHash, entry.hash])
+        try db.execute(sql: "INSERT OR REPLACE INTO audit_head (id, sequence, hash) VALUES (1, ?, ?)", arguments: [entry.sequence, entry.hash])
+        let payload = #"{"action":\#(JSONText.quoted(action)),"actor":\#(JSONText.quoted(actor.name)),"after":\#(after),"before":\#(before),"reason":\#(actor.reason.map(JSONText.quoted) ?? "null")}"#
+        try db.execute(sql: "INSERT INTO events (kind, model, version, payload, created_at) VALUES (?, ?, ?, ?, ?)",
+                       arguments: ["model.\(action)", model, version, payload, now])
+    }
+
+    static func auditEntry(_ row: Row) -> AuditEntry {
+        AuditEntry(sequence: row["sequence"], at: row["at"], actor: row["actor"], action: row["action"], subject: row["subject"],
+                   before: row["before"], after: row["after"], reason: row["reason"], verdictDigest: row["verdict_digest"],
+                   previousHash: row["previous_hash"], hash: row["hash"])
+    }
+}
