@@ -21,6 +21,10 @@ struct ObjectReferences {
             owners[hash] = "a recorded run"
             optional.remove(hash)
         }
+        for (hash, uri) in try store.objectsReferencedByRegistry() {
+            owners[hash] = "the registered version \(uri)"
+            optional.remove(hash)
+        }
         let lock = try LockReader.load(path: workspace.lockPath)
         for (stage, entry) in lock.stages {
             for output in entry.outputs where output.cache {

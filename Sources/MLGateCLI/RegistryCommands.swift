@@ -68,7 +68,7 @@ struct ModelsCommand: ParsableCommand {
             } else {
                 return
             }
-            new.tags = tagValues
+            new.tags.merge(tagValues) { $1 }
             new.description = description
             let version = try registry.store.register(model: name, new, by: registry.actor(reason: description))
             if json { return try Output.json(ModelVersionJSON(version)) }
@@ -196,7 +196,9 @@ struct ModelsCommand: ParsableCommand {
 
         func run() throws {
             let registry = try RegistryContext.current()
-            _ = try registry.store.resolve(ModelURI(name: name, selector: .latest))
+            guard try registry.store.models().contains(where: { $0.name == name }) else {
+                throw RegistryError(.invalidInput, "there is no model '\(name)'; 'mlgate models list' shows the registered models.")
+            }
             let entries = try registry.store.auditLog(model: name)
             if json { return try Output.json(["history": entries.map(AuditJSON.init)]) }
             var rows = [["#", "WHEN", "ACTION", "VERSION", "BY", "CHANGE", "REASON"]]

@@ -79,7 +79,8 @@ struct GcCommand: ParsableCommand {
         commandName: "gc",
         abstract: "Delete objects no run, run-cache entry or mlgate.lock refers to.",
         discussion: """
-            Keeps every object a recorded run (outputs, logs, diffs, package lists), the run cache or this \
+            Keeps every object a recorded run (outputs, logs, diffs, package lists), a registered model version, \
+            the run cache or this \
             worktree's mlgate.lock refers to, with the files of every kept directory. Waits for running \
             'mlgate run's to finish first, so it never deletes what a stage just stored.
             """

@@ -201,7 +201,7 @@ extension Store {
 
     /// The version `uri` names.
     public func resolve(_ uri: ModelURI) throws -> ModelVersion {
-        try reading { db in
+        try readingRegistry { db in
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM models WHERE name = ?)", arguments: [uri.name]) == true else {
                 throw RegistryError(.invalidInput, "there is no model '\(uri.name)'; 'mlgate models list' shows the registered models.")
             }
@@ -229,6 +229,15 @@ extension Store {
             guard let version = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM model_versions WHERE model = ? AND stage = ? AND status = 'active'",
                                                  arguments: [model, stage]) else { return nil }
             return try Self.version(db, model: model, version: version)
+        }
+    }
+
+    /// The artifacts of every registered version that is not deleted (gc keeps them, fsck checks them).
+    public func objectsReferencedByRegistry() throws(StoreError) -> [(hash: String, uri: String)] {
+        try reading { db in
+            try Row.fetchAll(db, sql: "SELECT model, version, artifact FROM model_versions WHERE status != 'deleted'").map {
+                (hash: $0["artifact"], uri: "models:/\($0["model"] as String)/\($0["version"] as Int)")
+            }
         }
     }
 
@@ -284,6 +293,17 @@ extension Store {
     }
 
     // MARK: Internals
+
+    /// Runs a registry read; a `RegistryError` (an unknown model, version or alias) passes through as it is.
+    func readingRegistry<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try queue.read(body)
+        } catch let error as RegistryError {
+            throw error
+        } catch {
+            throw StoreError.database(path: path, message: Self.message(error))
+        }
+    }
 
     /// Runs a registry mutation in one BEGIN IMMEDIATE transaction; a thrown error rolls everything back.
     func mutate<T>(_ body: (Database) throws -> T) throws -> T {
