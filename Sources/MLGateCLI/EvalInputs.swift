@@ -75,6 +75,8 @@ struct EvalInputs {
         var baselineFile: String?
         var slice: String?
         var positiveLabel: String?
+        /// Whether the baseline file must hold the same labels as the predictions, row for row (the gate's rule).
+        var baselineLabelsMustMatch = false
     }
 
     init(_ options: Options) throws {
@@ -133,10 +135,19 @@ struct EvalInputs {
             }
             let columns = options.baselineScores.isEmpty ? options.scores : options.baselineScores
             let other: DataTable
-            do { other = try DataReader.read(file, columns: [ColumnRequest(id, .text)] + columns.map { ColumnRequest($0, .number) }) } catch {
+            let labelRequest = options.baselineLabelsMustMatch ? [ColumnRequest(options.label, .text)] : []
+            do { other = try DataReader.read(file, columns: Array(Set([ColumnRequest(id, .text)] + columns.map { ColumnRequest($0, .number) } + labelRequest))
+                .sorted { $0.name < $1.name }) } catch {
                 throw EvalInputError(error)
             }
             let order = try Self.join(ids: ids, table: table, otherIDs: other.texts[id] ?? [], other: other, column: id)
+            if options.baselineLabelsMustMatch {
+                let mine = try DataReader.read(options.predictions, columns: [ColumnRequest(options.label, .text)]).texts[options.label] ?? []
+                let theirs = other.texts[options.label] ?? []
+                for (row, match) in order.enumerated() where mine[row] != theirs[match] {
+                    throw EvalInputError("\(file):\(other.place(ofRow: match)): column '\(options.label)': the label '\(theirs[match])' differs from '\(mine[row])' in \(options.predictions) for the same id; both models must be scored on the same rows.")
+                }
+            }
             baseline = ModelScores(columns: try columns.map { name in
                 let values = try numbers(name, in: other, what: "score")
                 return order.map { values[$0] }

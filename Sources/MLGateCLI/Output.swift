@@ -5,10 +5,14 @@ import MLGateCore
 enum Output {
     /// Prints `value` as pretty, key-sorted JSON (the documented `--json` shapes).
     static func json(_ value: some Encodable) throws {
+        print(try jsonText(value))
+    }
+
+    /// `value` as pretty, key-sorted JSON text.
+    static func jsonText(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(value)
-        print(String(decoding: data, as: UTF8.self))
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     /// Prints rows as left-aligned columns separated by two spaces; the last column is not padded.

@@ -70,6 +70,11 @@ struct ModelsCommand: ParsableCommand {
             }
             new.tags.merge(tagValues) { $1 }
             new.description = description
+            if let verdict = try registry.store.latestVerdict(model: name, artifact: new.artifact) {
+                new.verdict = verdict.json
+                new.verdictDigest = verdict.digest
+                new.tags["gate"] = verdict.passed ? "passed" : "failed"
+            }
             let version = try registry.store.register(model: name, new, by: registry.actor(reason: description))
             if json { return try Output.json(ModelVersionJSON(version)) }
             print("registered \(version.uri) (artifact \(version.artifact.prefix(12))\(version.commit.map { ", commit \($0.prefix(10))" } ?? "")).")

@@ -1,8 +1,7 @@
 import MLGateCore
 import Yams
 
-/// Reads the `models:` section: each model's artifact and lifecycle. (`evaluate` and `promotion` are read by
-/// the gate; they are accepted here as they are.)
+/// Reads the `models:` section: each model's artifact, evaluation, promotion criteria and lifecycle.
 extension ConfigReader {
     static let modelKeys = ["artifact", "evaluate", "promotion", "lifecycle", "description"]
 
@@ -17,14 +16,181 @@ extension ConfigReader {
                 switch fieldName {
                 case "artifact": model.artifact = try repositoryPath(field, base: "", what: "the artifact of model '\(name)'")
                 case "lifecycle": model.lifecycle = try lifecycle(field, model: name)
-                case "evaluate", "promotion", "description": break
+                case "evaluate": model.evaluation = try evaluation(field, model: name)
+                case "promotion": model.promotion = try promotion(field, model: name, task: nil)
+                case "description": break
                 default:
                     throw error(at: fieldNode, "unknown key '\(fieldName)' in model '\(name)'\(suggestion(fieldName, among: Self.modelKeys)); a model has \(Self.modelKeys.joined(separator: ", ")).")
                 }
             }
+            if let task = model.evaluation?.task, let promotionNode = value.mapping?["promotion"] {
+                model.promotion = try promotion(promotionNode, model: name, task: task)
+            }
+            if model.evaluation == nil, let first = model.promotion.criteria.first(where: { $0.source == nil }) {
+                throw error(at: value, "model '\(name)' has the criterion on '\(first.metric)', which needs an 'evaluate' section saying how its predictions are made.")
+            }
             models.append(model)
         }
         return models
+    }
+
+    static let evaluationKeys = ["cmd", "wdir", "data", "task", "columns"]
+
+    private func evaluation(_ node: Node, model: String) throws(ConfigError) -> EvaluationSpec {
+        let fields = try mapping(node, context: "the evaluate section of model '\(model)'")
+        for (key, _) in fields where !Self.evaluationKeys.contains(key.string ?? "") {
+            throw error(at: key, "unknown key '\(key.string ?? "?")' in 'evaluate'\(suggestion(key.string ?? "", among: Self.evaluationKeys)); it has \(Self.evaluationKeys.joined(separator: ", ")).")
+        }
+        guard let commandNode = fields["cmd"] else {
+            throw error(at: node, "'evaluate' of model '\(model)' needs a 'cmd' that writes predictions: {model} is the artifact's path, {predictions} the file to write.")
+        }
+        let command: StageCommand
+        if let text = commandNode.string {
+            command = .shell(text)
+        } else if let words = commandNode.sequence?.compactMap(\.string), !words.isEmpty {
+            command = .arguments(words)
+        } else {
+            throw error(at: commandNode, "'cmd' is a string or a list of arguments.")
+        }
+        guard command.display.contains("{predictions}") else {
+            throw error(at: commandNode, "the evaluate cmd must write its predictions to {predictions} (mlgate replaces it with a path).")
+        }
+        let wdir = try fields["wdir"].map { (node) throws(ConfigError) in try repositoryPath(node, base: "", what: "the evaluate wdir of model '\(model)'").path } ?? ""
+        guard let task = fields["task"]?.string, MetricCatalog.names(task: task) != nil else {
+            throw error(at: fields["task"] ?? node, "'task' must be binary, multiclass or regression.")
+        }
+        var spec = EvaluationSpec(command: command, workingDirectory: wdir, task: task)
+        if let data = fields["data"] {
+            let items = data.sequence.map(Array.init) ?? [data]
+            spec.data = try items.map { (item) throws(ConfigError) in try repositoryPath(item, base: wdir, what: "the evaluation data of model '\(model)'") }
+        }
+        if let columns = fields["columns"] {
+            for (key, value) in try mapping(columns, context: "'columns'") {
+                switch key.string {
+                case "id": spec.id = try string(value, key: "columns.id")
+                case "label": spec.label = try string(value, key: "columns.label")
+                case "score": spec.score = try string(value, key: "columns.score")
+                case "slice": spec.slices = (value.sequence.map(Array.init) ?? [value]).compactMap(\.string)
+                default: throw error(at: key, "'columns' has id, label, score and slice.")
+                }
+            }
+        }
+        return spec
+    }
+
+    static let criterionKeys = ["metric", "source", "direction", "min", "max", "vs_champion", "test", "slice", "min_rows"]
+
+    private func promotion(_ node: Node, model: String, task: String?) throws(ConfigError) -> PromotionSpec {
+        var spec = PromotionSpec()
+        for (key, value) in try mapping(node, context: "the promotion section of model '\(model)'") {
+            switch key.string {
+            case "champion":
+                spec.champion = try string(value, key: "promotion.champion")
+            case "require":
+                guard let mode = value.string, ["all", "any"].contains(mode) else { throw error(at: value, "'require' is all or any.") }
+                spec.requireAll = mode == "all"
+            case "criteria":
+                guard let items = value.sequence else { throw error(at: value, "'criteria' is a list.") }
+                spec.criteria = try items.map { (item) throws(ConfigError) in try criterion(item, task: task) }
+            default:
+                throw error(at: key, "'promotion' has champion, require and criteria.")
+            }
+        }
+        return spec
+    }
+
+    private func criterion(_ node: Node, task: String?) throws(ConfigError) -> Criterion {
+        let fields = try mapping(node, context: "a criterion")
+        for (key, _) in fields where !Self.criterionKeys.contains(key.string ?? "") {
+            throw error(at: key, "unknown key '\(key.string ?? "?")' in a criterion\(suggestion(key.string ?? "", among: Self.criterionKeys)); a criterion has \(Self.criterionKeys.joined(separator: ", ")).")
+        }
+        guard let metricNode = fields["metric"], let metric = metricNode.string, !metric.isEmpty else {
+            throw error(at: node, "a criterion needs a 'metric'.")
+        }
+        let source = try fields["source"].map { (node) throws(ConfigError) in try repositoryPath(node, base: "", what: "the source of metric '\(metric)'").path }
+        var higherIsBetter: Bool
+        if let direction = fields["direction"] {
+            guard let word = direction.string, ["higher", "lower"].contains(word) else { throw error(at: direction, "'direction' is higher or lower.") }
+            higherIsBetter = word == "higher"
+        } else if let known = MetricCatalog.higherIsBetter(metric), source == nil {
+            higherIsBetter = known
+        } else {
+            throw error(at: metricNode, "'\(metric)' is not a metric mlgate computes; a custom metric read from a file needs 'source: FILE' and 'direction: higher' or 'lower'.")
+        }
+        if source == nil, let task, let names = MetricCatalog.names(task: task), !names.contains(metric) {
+            throw error(at: metricNode, "'\(metric)' is not a \(task) metric; the \(task) metrics are \(names.joined(separator: ", ")).")
+        }
+        var criterion = Criterion(metric: metric, higherIsBetter: higherIsBetter, source: source)
+        criterion.minimum = try fields["min"].map { (node) throws(ConfigError) in try number(node, key: "min") }
+        criterion.maximum = try fields["max"].map { (node) throws(ConfigError) in try number(node, key: "max") }
+        if let versus = fields["vs_champion"] {
+            let entries = try mapping(versus, context: "'vs_champion'")
+            guard entries.count == 1, let (kind, amountNode) = entries.first, let name = kind.string else {
+                throw error(at: versus, "'vs_champion' has one bound: min_improvement, max_degradation (or max_drop / max_rise), optionally with _relative.")
+            }
+            let relative = name.hasSuffix("_relative")
+            let base = relative ? String(name.dropLast(9)) : name
+            let improve: Bool
+            switch base {
+            case "min_improvement", "min_gain": improve = true
+            case "max_degradation", "max_drop", "max_rise": improve = false
+            default: throw error(at: kind, "'\(name)' is not a bound; use min_improvement, max_degradation, max_drop or max_rise (with _relative for a fraction of |champion|).")
+            }
+            let amount = try number(amountNode, key: name)
+            guard amount >= 0 else { throw error(at: amountNode, "'\(name)' must be 0 or more.") }
+            criterion.versusChampion = ChampionComparison(amount: amount, mustImprove: improve, relative: relative)
+        }
+        if let testNode = fields["test"] {
+            criterion.test = try test(testNode, metric: metric, source: source)
+        }
+        if let slice = fields["slice"] {
+            criterion.slice = try string(slice, key: "slice")
+            guard source == nil else { throw error(at: slice, "a metric read from a file has no slices.") }
+        }
+        if let rows = fields["min_rows"] {
+            guard let count = rows.int, count > 0 else { throw error(at: rows, "'min_rows' is a whole number above 0.") }
+            criterion.minimumRows = count
+        }
+        return criterion
+    }
+
+    private func test(_ node: Node, metric: String, source: String?) throws(ConfigError) -> StatisticalTest {
+        let fields = try mapping(node, context: "'test'")
+        guard let name = fields["name"]?.string, ["delong", "mcnemar", "bootstrap"].contains(name) else {
+            throw error(at: fields["name"] ?? node, "a test's 'name' is delong, mcnemar or bootstrap.")
+        }
+        guard source == nil else { throw error(at: node, "a metric read from a file cannot be tested: the test needs both models' predictions.") }
+        if name == "delong", metric != "roc_auc" { throw error(at: node, "delong tests roc_auc only; use bootstrap for '\(metric)'.") }
+        if name == "mcnemar", metric != "accuracy" { throw error(at: node, "mcnemar tests accuracy only; use bootstrap for '\(metric)'.") }
+        var test = StatisticalTest(name: name)
+        for (key, value) in fields where key.string != "name" {
+            switch key.string {
+            case "alpha":
+                let alpha = try number(value, key: "alpha")
+                guard alpha > 0, alpha < 1 else { throw error(at: value, "alpha must be between 0 and 1 (exclusive), such as 0.05.") }
+                test.alpha = alpha
+            case "kind":
+                guard let kind = value.string.flatMap(StatisticalTest.Kind.init(rawValue:)) else {
+                    throw error(at: value, "'kind' is superiority or non_inferiority.")
+                }
+                test.kind = kind
+            case "margin":
+                test.margin = try number(value, key: "margin")
+                guard test.margin >= 0 else { throw error(at: value, "the margin must be 0 or more.") }
+            case "resamples":
+                guard let count = value.int, count >= 100, count <= 100_000 else { throw error(at: value, "'resamples' is a whole number from 100 to 100000.") }
+                test.resamples = count
+            default:
+                throw error(at: key, "a test has name, alpha, kind, margin and resamples.")
+            }
+        }
+        if name == "mcnemar", test.kind == .nonInferiority { throw error(at: node, "mcnemar tests superiority only; use bootstrap for non-inferiority on accuracy.") }
+        return test
+    }
+
+    private func number(_ node: Node, key: String) throws(ConfigError) -> Double {
+        guard let value = node.float ?? node.int.map(Double.init), value.isFinite else { throw error(at: node, "'\(key)' must be a number.") }
+        return value
     }
 
     private func lifecycle(_ node: Node, model: String) throws(ConfigError) -> LifecycleSpec {

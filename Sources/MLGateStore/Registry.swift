@@ -170,6 +170,25 @@ extension Store {
         }
     }
 
+    /// Records a gate verdict (JSON text) for a candidate artifact; returns its digest.
+    @discardableResult
+    public func recordVerdict(model: String, candidateArtifact: String, champion: String?, passed: Bool, json: String) throws(StoreError) -> String {
+        let digest = ContentHash.of(Array(json.utf8))
+        try transaction { db in
+            try db.execute(sql: "INSERT INTO verdicts (model, candidate_artifact, champion, passed, verdict, digest, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           arguments: [model, candidateArtifact, champion, passed, json, digest, Store.nowMilliseconds])
+        }
+        return digest
+    }
+
+    /// The latest gate verdict for `artifact` of `model`: whether it passed, its JSON and digest.
+    public func latestVerdict(model: String, artifact: String) throws(StoreError) -> (passed: Bool, json: String, digest: String)? {
+        try reading { db in
+            try Row.fetchOne(db, sql: "SELECT passed, verdict, digest FROM verdicts WHERE model = ? AND candidate_artifact = ? ORDER BY id DESC LIMIT 1",
+                             arguments: [model, artifact]).map { (passed: $0["passed"], json: $0["verdict"], digest: $0["digest"]) }
+        }
+    }
+
     // MARK: Reading
 
     /// Every model's name with its version count, sorted by name.

@@ -184,6 +184,17 @@ enum Schema {
                     previous_hash TEXT NOT NULL,
                     hash TEXT NOT NULL
                 );
+                CREATE TABLE verdicts (
+                    id INTEGER PRIMARY KEY,
+                    model TEXT NOT NULL,
+                    candidate_artifact TEXT NOT NULL,
+                    champion TEXT,
+                    passed INTEGER NOT NULL,
+                    verdict TEXT NOT NULL,
+                    digest TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX verdicts_by_artifact ON verdicts (model, candidate_artifact, id);
                 CREATE TABLE audit_head (
                     id INTEGER PRIMARY KEY CHECK (id = 1),
                     sequence INTEGER NOT NULL,

@@ -108,10 +108,10 @@ public struct Criterion: Hashable, Sendable {
     /// A short description, as verdicts show it.
     public var summary: String {
         var parts: [String] = []
-        if let minimum { parts.append("\(metric) ≥ \(minimum)") }
-        if let maximum { parts.append("\(metric) ≤ \(maximum)") }
+        if let minimum { parts.append("\(metric) ≥ \(GateRules.format(minimum))") }
+        if let maximum { parts.append("\(metric) ≤ \(GateRules.format(maximum))") }
         if let versus = versusChampion { parts.append(versus.summary(metric: metric, higherIsBetter: higherIsBetter)) }
-        if let test { parts.append("\(test.name) \(test.kind == .superiority ? "superiority" : "non-inferiority (margin \(test.margin))") at α = \(test.alpha)") }
+        if let test { parts.append("\(test.name) \(test.kind == .superiority ? "superiority" : "non-inferiority (margin \(GateRules.format(test.margin)))") at α = \(GateRules.format(test.alpha))") }
         if parts.isEmpty { parts.append(metric) }
         return parts.joined(separator: ", ") + (slice.map { " in every \($0) slice of ≥ \(minimumRows) rows" } ?? "")
     }
@@ -134,7 +134,7 @@ public struct ChampionComparison: Hashable, Sendable {
     }
 
     func summary(metric: String, higherIsBetter: Bool) -> String {
-        let size = relative ? "\(amount * 100)% of the champion" : "\(amount)"
+        let size = relative ? "\(GateRules.format(amount * 100))% of the champion" : GateRules.format(amount)
         return mustImprove ? "\(metric) better than the champion by ≥ \(size)" : "\(metric) worse than the champion by ≤ \(size)"
     }
 }

@@ -1,0 +1,299 @@
+import ArgumentParser
+import Foundation
+import MLGateConfig
+import MLGateCore
+import MLGateEval
+import MLGateHooks
+import MLGateStore
+
+/// `mlgate gate`: judge a candidate against the model's promotion criteria and its champion.
+struct GateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gate",
+        abstract: "Judge a candidate model against its promotion criteria and the champion, on the same rows.",
+        discussion: """
+            The model's 'evaluate' in mlgate.yaml says how predictions are made for any artifact and which \
+            columns hold the id, label and score; 'promotion' lists the criteria and names the champion (a \
+            lifecycle stage or an alias). The candidate is a run's output (--candidate RUN), or the artifact in \
+            the worktree. The champion's predictions are made with the same command on the same data (cached by \
+            model and data hash); predictions whose ids or labels differ are refused. With no champion yet, the \
+            candidate is judged on its floors and ceilings alone, and the verdict says so. Exit 0 when the gate \
+            passes, 1 when it does not. Registering the candidate afterwards ('mlgate models register --run') \
+            attaches the verdict.
+            """
+    )
+
+    @Argument(help: "The model, as declared under 'models:' in mlgate.yaml.")
+    var model: String
+
+    @Option(help: "The run whose output is the candidate (default: the artifact in the worktree).")
+    var candidate: Int?
+
+    @Option(help: "Use these predictions for the candidate instead of running 'evaluate'.")
+    var candidatePredictions: String?
+
+    @Option(help: "The champion (a models:/ URI, NAME/N or NAME@ALIAS; default: the 'champion' of the model's promotion).")
+    var champion: String?
+
+    @Option(help: "Use these predictions for the champion instead of running 'evaluate'.")
+    var championPredictions: String?
+
+    @Flag(help: "Print the verdict as JSON (shape in docs/json.md).")
+    var json = false
+
+    @Option(help: "Also write the verdict as JUnit XML, one test case per criterion.")
+    var junit: String?
+
+    @Option(help: "Also write the verdict as a Markdown summary.")
+    var markdown: String?
+
+    func run() throws {
+        let context = try GateContext(model: model)
+        let verdict = try context.judge(candidateRun: candidate, candidatePredictions: candidatePredictions,
+                                        championURI: champion, championPredictions: championPredictions)
+        let text = try Output.jsonText(verdict)
+        try context.registry.store.recordVerdict(model: model, candidateArtifact: verdict.candidate.artifact ?? "", champion: verdict.champion?.name,
+                                                 passed: verdict.passed, json: text)
+        if let junit { try VerdictReport.junit(verdict).write(toFile: junit, atomically: true, encoding: .utf8) }
+        if let markdown { try VerdictReport.markdown(verdict).write(toFile: markdown, atomically: true, encoding: .utf8) }
+        if json { print(text) } else { print(VerdictReport.text(verdict)) }
+        if !verdict.passed { throw ExitCode(1) }
+    }
+}
+
+/// A gate's verdict: each criterion's result with its evidence, and the overall decision.
+struct Verdict: Encodable {
+    struct Side: Encodable {
+        let name: String
+        let artifact: String?
+        let predictions: String
+        let metrics: [String: Double?]
+    }
+    let model: String
+    let passed: Bool
+    let require: String
+    let firstModel: Bool
+    let note: String?
+    let candidate: Side
+    let champion: Side?
+    let rows: Int
+    let criteria: [CriterionResult]
+
+    enum CodingKeys: String, CodingKey { case model, passed, require, firstModel = "first_model", note, candidate, champion, rows, criteria }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(model, forKey: .model)
+        try container.encode(passed, forKey: .passed)
+        try container.encode(require, forKey: .require)
+        try container.encode(firstModel, forKey: .firstModel)
+        try container.encode(note, forKey: .note)
+        try container.encode(candidate, forKey: .candidate)
+        try container.encode(champion, forKey: .champion)
+        try container.encode(rows, forKey: .rows)
+        try container.encode(criteria, forKey: .criteria)
+    }
+}
+
+/// Everything a gate needs: the model's spec, the store, the workspace; and the judging itself.
+struct GateContext {
+    let registry: RegistryContext
+    let spec: ModelSpec
+    let evaluation: EvaluationSpec
+
+    init(model: String) throws {
+        registry = try RegistryContext.current()
+        guard let spec = try registry.workspace.configuration().models.first(where: { $0.name == model }) else {
+            throw UsageError("model '\(model)' is not declared under 'models:' in mlgate.yaml; the gate needs its 'evaluate' and 'promotion' (docs/registry.md).")
+        }
+        guard let evaluation = spec.evaluation else {
+            throw UsageError("model '\(model)' has no 'evaluate' section in mlgate.yaml saying how its predictions are made.")
+        }
+        self.spec = spec
+        self.evaluation = evaluation
+    }
+
+    func judge(candidateRun: Int?, candidatePredictions: String?, championURI: String?, championPredictions: String?) throws -> Verdict {
+        // The candidate.
+        var candidateArtifact: String?
+        var candidateMetricsFromRun: [String: Double] = [:]
+        let candidateFile: String
+        if let file = candidatePredictions {
+            candidateFile = file
+        } else {
+            let artifact = try candidateArtifactHash(run: candidateRun, metrics: &candidateMetricsFromRun)
+            candidateArtifact = artifact
+            candidateFile = try predictions(for: artifact, label: "candidate")
+        }
+        // The champion: an explicit URI, else the promotion's stage or alias.
+        var champion: ModelVersion?
+        if let championURI {
+            champion = try registry.store.resolve(try ModelURI(parsing: championURI))
+        } else if let inStage = try registry.store.version(model: spec.name, inStage: spec.promotion.champion) {
+            champion = inStage
+        } else if let aliased = try? registry.store.resolve(ModelURI(name: spec.name, selector: .alias(spec.promotion.champion))) {
+            champion = aliased
+        }
+        let championFile: String? = try championPredictions ?? champion.map { try predictions(for: $0.artifact, label: "champion \($0.uri)") }
+        let inputs = try EvalInputs(.init(task: try task(), predictions: candidateFile, label: evaluation.label, scores: [evaluation.score],
+                                          id: championFile == nil ? nil : evaluation.id, weight: nil, baselineScores: [],
+                                          baselineFile: championFile, slice: nil, positiveLabel: nil, baselineLabelsMustMatch: true))
+        let task = try self.task()
+        let candidateMetrics = try ModelMetrics.compute(task: task, inputs: inputs, scores: inputs.candidate, threshold: 0.5).values
+        let championMetrics = try inputs.baseline.map { try ModelMetrics.compute(task: task, inputs: inputs, scores: $0, threshold: 0.5).values }
+        var results: [CriterionResult] = []
+        for criterion in spec.promotion.criteria {
+            if let source = criterion.source {
+                let value = candidateMetricsFromRun[criterion.metric] ?? (try? MetricsReader.numbers(path: registry.workspace.root + "/" + source, display: source))?
+                    .first { $0.name == criterion.metric }?.value
+                let championValue = champion?.run.flatMap { try? registry.store.run($0) }??.metrics[criterion.metric]
+                results.append(GateRules.judge(criterion, candidate: value, champion: championValue, test: nil, n: inputs.rowCount))
+            } else if let column = criterion.slice {
+                results += try sliceResults(criterion, column: column, candidateFile: candidateFile, championFile: championFile, task: task)
+            } else {
+                let test = try criterion.test.flatMap { spec in try inputs.baseline.flatMap { _ in try evidence(spec, metric: criterion.metric, higherIsBetter: criterion.higherIsBetter, inputs: inputs, task: task) } }
+                results.append(GateRules.judge(criterion, candidate: candidateMetrics[criterion.metric]?.number,
+                                               champion: championMetrics?[criterion.metric]?.number, test: test, n: inputs.rowCount))
+            }
+        }
+        let passed = GateRules.overall(results, requireAll: spec.promotion.requireAll)
+        let firstModel = championFile == nil
+        func side(_ name: String, _ artifact: String?, _ file: String, _ metrics: [String: MetricValue]) -> Verdict.Side {
+            Verdict.Side(name: name, artifact: artifact, predictions: file, metrics: metrics.mapValues { $0.number })
+        }
+        return Verdict(
+            model: spec.name, passed: passed, require: spec.promotion.requireAll ? "all" : "any", firstModel: firstModel,
+            note: firstModel ? "no champion yet ('\(spec.promotion.champion)' holds no version): judged on its floors and ceilings alone" : nil,
+            candidate: side(candidateRun.map { "run \($0)" } ?? (candidatePredictions == nil ? "worktree" : "predictions"), candidateArtifact, candidateFile, candidateMetrics),
+            champion: championFile.map { side(champion?.uri ?? "predictions", champion?.artifact, $0, championMetrics ?? [:]) },
+            rows: inputs.rowCount, criteria: results)
+    }
+
+    private func task() throws -> EvalTask {
+        guard let task = EvalTask(rawValue: evaluation.task) else { throw UsageError("unknown task '\(evaluation.task)'.") }
+        return task
+    }
+
+    /// The candidate artifact's object hash: a run's output, or the worktree's artifact stored now.
+    private func candidateArtifactHash(run: Int?, metrics: inout [String: Double]) throws -> String {
+        guard let artifact = spec.artifact else {
+            throw UsageError("model '\(spec.name)' has no 'artifact' in mlgate.yaml; give --candidate-predictions, or declare which output is the model.")
+        }
+        if let run {
+            let version = try registry.versionFromRun(run, model: spec.name, artifact: artifact.path)
+            metrics = (try registry.store.run(run))?.metrics ?? [:]
+            return version.artifact
+        }
+        let full = registry.workspace.root + "/" + artifact.path
+        guard FileManager.default.fileExists(atPath: full) else {
+            throw UsageError("the artifact \(artifact.path) does not exist; run the pipeline ('mlgate run') or give --candidate RUN.")
+        }
+        return try registry.versionFromPath(full).artifact
+    }
+
+    /// Predictions for an artifact, made with the model's `evaluate` command on its data and cached by
+    /// (artifact hash, data and command hash) under `.mlgate/cache/predictions/`.
+    private func predictions(for artifact: String, label: String) throws -> String {
+        let root = registry.workspace.root
+        var key = "command \(evaluation.command.display)\nwdir \(evaluation.workingDirectory)\n"
+        for data in evaluation.data {
+            guard let hashed = try FileHasher(store: registry.store).hash(data, root: root) else {
+                throw UsageError("the evaluation data \(data.path) of model '\(spec.name)' does not exist.")
+            }
+            key += "data \(hashed.path) \(hashed.hash)\n"
+        }
+        let cacheDirectory = registry.workspace.layout.directory + "/cache/predictions"
+        try FileManager.default.createDirectory(atPath: cacheDirectory, withIntermediateDirectories: true)
+        let cached = cacheDirectory + "/\(artifact.prefix(16))-\(ContentHash.of(Array(key.utf8)).prefix(16)).csv"
+        if FileManager.default.fileExists(atPath: cached) { return cached }
+        let work = registry.workspace.layout.directory + "/work/eval-\(artifact.prefix(16))"
+        ObjectStore.removeTree(work)
+        defer { ObjectStore.removeTree(work) }
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let modelPath = work + "/" + ((spec.artifact?.path as NSString?)?.lastPathComponent ?? "model")
+        try registry.objects.checkout(artifact, to: modelPath)
+        let output = work + "/predictions.csv"
+        let argv: [String]
+        switch evaluation.command {
+        case .arguments(let words):
+            argv = words.map { $0.replacingOccurrences(of: "{model}", with: modelPath).replacingOccurrences(of: "{predictions}", with: output) }
+        case .shell(let text):
+            argv = ["/bin/sh", "-c", text.replacingOccurrences(of: "{model}", with: HookScript.shellQuoted(modelPath))
+                .replacingOccurrences(of: "{predictions}", with: HookScript.shellQuoted(output))]
+        }
+        let directory = evaluation.workingDirectory.isEmpty ? root : root + "/" + evaluation.workingDirectory
+        printError("evaluating the \(label) (\(artifact.prefix(12))): \(evaluation.command.display)")
+        let status = try LocalExecutor().execute(argv: argv, directory: directory, environment: ProcessInfo.processInfo.environment,
+                                                 interruption: Interruption()) { printError("[evaluate] \($0)") }
+        guard status == 0, FileManager.default.fileExists(atPath: output) else {
+            throw EnvironmentError("the evaluate command of model '\(spec.name)' \(status == 0 ? "did not write {predictions}" : "exited with status \(status)") for the \(label); fix it and run the gate again.")
+        }
+        try AtomicFile.write(try String(contentsOfFile: output, encoding: .utf8), to: cached)
+        return cached
+    }
+
+    /// The paired test of a criterion, oriented so that positive means the candidate is better.
+    private func evidence(_ test: StatisticalTest, metric: String, higherIsBetter: Bool, inputs: EvalInputs, task: EvalTask) throws -> TestEvidence? {
+        guard let baseline = inputs.baseline else { return nil }
+        let level = 1 - 2 * test.alpha
+        let shift = test.kind == .nonInferiority ? test.margin : 0
+        switch test.name {
+        case "delong":
+            guard let result = try? DeLongTest(labels: inputs.labels.map { UInt8($0) }, candidate: inputs.candidate.columns[0],
+                                               baseline: baseline.columns[0], level: level) else { return nil }
+            var p: Double?
+            if let z = result.z, z != 0 {
+                let standardError = result.estimate / z
+                p = 0.5 * erfc(((result.estimate + shift) / standardError) / 2.0.squareRoot())
+            }
+            return TestEvidence(test: "delong", estimate: result.estimate, lower: result.confidenceInterval.lowerBound,
+                                upper: result.confidenceInterval.upperBound, level: level, pValue: p, n: result.count)
+        case "mcnemar":
+            let result = try McNemarTest(labels: inputs.labels.map { UInt8($0) }, candidate: inputs.candidate.columns[0], baseline: baseline.columns[0])
+            let n = Double(result.count)
+            let b = Double(result.candidateOnlyCorrect), c = Double(result.baselineOnlyCorrect)
+            let estimate = (b - c) / n
+            let standardError = ((b + c) - (b - c) * (b - c) / n).squareRoot() / n
+            let z = Normal.quantile(1 - test.alpha)
+            let oneSided = b > c ? result.pValue / 2 : 1 - result.pValue / 2
+            // The decision follows the exact or corrected test: the bound is moved to zero when the p-value says so.
+            var lower = estimate - z * standardError
+            if oneSided < test.alpha { lower = max(lower, Double.ulpOfOne) } else { lower = min(lower, 0) }
+            return TestEvidence(test: "mcnemar", estimate: estimate, lower: lower, upper: estimate + z * standardError, level: level,
+                                pValue: oneSided, n: result.count)
+        default:
+            let intervals = try BootstrapIntervals(task: task, inputs: inputs, metrics: [metric], threshold: 0.5, resamples: test.resamples,
+                                                   seed: 0, level: level)
+            guard let difference = intervals.difference[metric] else { return nil }
+            let candidateValue = try ModelMetrics.compute(task: task, inputs: inputs, scores: inputs.candidate, threshold: 0.5).values[metric]?.number
+            let baselineValue = try ModelMetrics.compute(task: task, inputs: inputs, scores: baseline, threshold: 0.5).values[metric]?.number
+            guard let candidateValue, let baselineValue else { return nil }
+            let estimate = higherIsBetter ? candidateValue - baselineValue : baselineValue - candidateValue
+            let lower = higherIsBetter ? difference.lowerBound : -difference.upperBound
+            let upper = higherIsBetter ? difference.upperBound : -difference.lowerBound
+            return TestEvidence(test: "bootstrap", estimate: estimate, lower: lower, upper: upper, level: level, pValue: nil, n: inputs.rowCount)
+        }
+    }
+
+    /// A criterion judged on every slice with enough rows.
+    private func sliceResults(_ criterion: Criterion, column: String, candidateFile: String, championFile: String?, task: EvalTask) throws -> [CriterionResult] {
+        let inputs = try EvalInputs(.init(task: task, predictions: candidateFile, label: evaluation.label, scores: [evaluation.score],
+                                          id: championFile == nil ? nil : evaluation.id, weight: nil, baselineScores: [],
+                                          baselineFile: championFile, slice: column, positiveLabel: nil, baselineLabelsMustMatch: true))
+        guard let values = inputs.slices else { return [] }
+        var rowsByValue: [String: [Int]] = [:]
+        for (row, value) in values.enumerated() { rowsByValue[value, default: []].append(row) }
+        var results: [CriterionResult] = []
+        for (value, rows) in rowsByValue.sorted(by: { $0.key < $1.key }) where rows.count >= criterion.minimumRows {
+            let candidate = try ModelMetrics.compute(task: task, inputs: inputs, scores: inputs.candidate, threshold: 0.5, subset: rows).values
+            let champion = try inputs.baseline.map { try ModelMetrics.compute(task: task, inputs: inputs, scores: $0, threshold: 0.5, subset: rows).values }
+            var withoutTest = criterion
+            withoutTest.test = nil
+            var result = GateRules.judge(withoutTest, candidate: candidate[criterion.metric]?.number, champion: champion?[criterion.metric]?.number,
+                                         test: nil, n: rows.count, slice: "\(column)=\(value)")
+            result.criterion = criterion.summary
+            results.append(result)
+        }
+        return results
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import MLGateCore
+
+/// A gate's verdict for people (text), for CI test reports (JUnit XML) and for pull requests and job summaries (Markdown).
+enum VerdictReport {
+    /// The verdict as terminal text.
+    static func text(_ verdict: Verdict) -> String {
+        var lines = ["gate \(verdict.model): \(verdict.passed ? "PASSED" : "FAILED") (\(verdict.require) of \(Set(verdict.criteria.map(\.criterion)).count) criteria, \(verdict.rows) rows)"]
+        lines.append("candidate: \(verdict.candidate.name)\(verdict.candidate.artifact.map { " (\($0.prefix(12)))" } ?? "")")
+        lines.append("champion:  \(verdict.champion.map { "\($0.name)\($0.artifact.map { " (\($0.prefix(12)))" } ?? "")" } ?? "none")")
+        if let note = verdict.note { lines.append("note: \(note)") }
+        for result in verdict.criteria {
+            lines.append("\(result.passed ? "✓" : "✗") \(result.criterion)\(result.slice.map { " [\($0)]" } ?? "")")
+            lines.append("    " + result.reasons.joined(separator: "; "))
+            if let test = result.test {
+                lines.append("    \(test.test): advantage \(number(test.estimate)), \(Int((test.level * 100).rounded()))% CI [\(number(test.lower)), \(number(test.upper))]\(test.pValue.map { ", one-sided p = \(number($0))" } ?? ""), n = \(test.n)")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// JUnit XML: one test suite, one test case per criterion (and slice), a failure element with the reasons.
+    static func junit(_ verdict: Verdict) -> String {
+        let failures = verdict.criteria.filter { !$0.passed }.count
+        var xml = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
+        xml += #"<testsuites name="mlgate gate" tests="\#(verdict.criteria.count)" failures="\#(failures)">"# + "\n"
+        xml += #"  <testsuite name="mlgate gate \#(escape(verdict.model))" tests="\#(verdict.criteria.count)" failures="\#(failures)" errors="0">"# + "\n"
+        for result in verdict.criteria {
+            let name = result.criterion + (result.slice.map { " [\($0)]" } ?? "")
+            xml += #"    <testcase classname="mlgate.gate.\#(escape(verdict.model))" name="\#(escape(name))">"#
+            if result.passed {
+                xml += "<system-out>\(escape(result.reasons.joined(separator: "; ")))</system-out></testcase>\n"
+            } else {
+                xml += "\n      " + #"<failure message="\#(escape(result.reasons.joined(separator: "; ")))">"# + escape(evidence(result)) + "</failure>\n    </testcase>\n"
+            }
+        }
+        xml += "  </testsuite>\n</testsuites>\n"
+        return xml
+    }
+
+    /// A Markdown summary: the decision, then a table of criteria with their evidence.
+    static func markdown(_ verdict: Verdict) -> String {
+        var lines = ["## mlgate gate `\(verdict.model)`: \(verdict.passed ? "✅ passed" : "❌ failed")", ""]
+        lines.append("Candidate **\(verdict.candidate.name)** against **\(verdict.champion?.name ?? "no champion")** on \(verdict.rows) rows (\(verdict.require) criteria must pass).")
+        if let note = verdict.note { lines += ["", "> \(note)"] }
+        lines += ["", "| | criterion | candidate | champion | test | why |", "|---|---|---|---|---|---|"]
+        for result in verdict.criteria {
+            let test = result.test.map { "\($0.test): \(number($0.estimate)) [\(number($0.lower)), \(number($0.upper))]\($0.pValue.map { ", p = \(number($0))" } ?? "")" } ?? ""
+            lines.append("| \(result.passed ? "✅" : "❌") | \(cell(result.criterion + (result.slice.map { " [\($0)]" } ?? ""))) | \(result.candidate.map(number) ?? "—") | \(result.champion.map(number) ?? "—") | \(cell(test)) | \(cell(result.reasons.joined(separator: "; "))) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func evidence(_ result: CriterionResult) -> String {
+        var parts = ["candidate \(result.candidate.map(number) ?? "undefined")", "champion \(result.champion.map(number) ?? "none")", "n \(result.n)"]
+        if let test = result.test { parts.append("\(test.test) \(number(test.estimate)) [\(number(test.lower)), \(number(test.upper))]") }
+        return parts.joined(separator: ", ")
+    }
+
+    private static func number(_ value: Double) -> String { String(format: "%.4g", value) }
+
+    private static func cell(_ text: String) -> String { text.replacingOccurrences(of: "|", with: "\\|") }
+
+    private static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}
