@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo behind 'make demo': a temporary repository made from examples/churn and examples/mlgate.yaml,
 # with mlgate's hooks: training through the pipeline, the run cache, evaluation, the usual git moves, a push
-# that queues training for a worker, and the object store; then what mlgate recorded.
+# that queues training for a worker, the release gate, the registry and the audit log, and the object store;
+# then what mlgate recorded.
 # Usage: scripts/demo.sh path/to/mlgate   (MLGATE_DEMO_KEEP=1 keeps the repository)
 set -euo pipefail
 mlgate=$(realpath "${1:-.build/debug/mlgate}")
@@ -96,6 +97,25 @@ for second in $(seq 1 30); do
 done
 "$mlgate" queue --all
 "$mlgate" runs --limit 1
+
+step "the release gate: the first model has no champion yet, so it is judged on its floors alone"
+"$mlgate" gate churn --candidate 1
+"$mlgate" models register churn --run 1 --description "first churn model"
+"$mlgate" promote churn 1 --to staging --reason "first model"
+"$mlgate" promote churn 1 --to production --reason "first model, gate passed"
+
+step "a worse candidate (8 epochs, learning rate 0.3: run 2) is refused, with its evidence"
+"$mlgate" gate churn --candidate 2 --markdown "$work/gate.md" || echo "(exit $?: the gate refused it; $work/gate.md holds the Markdown summary)"
+
+step "the worker's model (stronger L2: run 4) is no worse than the champion: it passes, and is promoted"
+"$mlgate" gate churn --candidate 4
+"$mlgate" models register churn --run 4 --tag trained-by=worker
+"$mlgate" models alias set churn champion 2 --reason "passed the gate against version 1"
+"$mlgate" promote churn 2 --to staging --reason "passed the gate"
+"$mlgate" promote churn 2 --to production --reason "passed the gate against version 1"
+"$mlgate" models list
+"$mlgate" models history churn
+"$mlgate" audit verify
 
 step "mlgate push: the objects the runs refer to go to the remote object store"
 "$mlgate" push

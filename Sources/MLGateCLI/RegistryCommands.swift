@@ -378,10 +378,11 @@ struct RegistryContext {
                                      ("BITBUCKET_STEP_TRIGGERER_UUID", "bitbucket")] {
             if ContinuousIntegration.isActive, let value = environment[variable], !value.isEmpty { return "ci:\(provider):\(value)" }
         }
-        if let repository = try? GitRepository.open(at: root), let name = (try? repository.configString("user.name")) ?? nil {
-            let email = (try? repository.configString("user.email")) ?? nil
-            return email.map { "\(name) <\($0)>" } ?? name
-        }
+        // git's own order: the committer variables, then user.name and user.email from the config.
+        let repository = try? GitRepository.open(at: root)
+        let name = environment["GIT_COMMITTER_NAME"] ?? (try? repository?.configString("user.name")) ?? nil
+        let email = environment["GIT_COMMITTER_EMAIL"] ?? (try? repository?.configString("user.email")) ?? nil
+        if let name, !name.isEmpty { return email.map { "\(name) <\($0)>" } ?? name }
         return environment["USER"] ?? "unknown"
     }
 

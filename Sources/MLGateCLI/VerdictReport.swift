@@ -13,7 +13,7 @@ enum VerdictReport {
             lines.append("\(result.passed ? "✓" : "✗") \(result.criterion)\(result.slice.map { " [\($0)]" } ?? "")")
             lines.append("    " + result.reasons.joined(separator: "; "))
             if let test = result.test {
-                lines.append("    \(test.test): advantage \(number(test.estimate)), \(Int((test.level * 100).rounded()))% CI [\(number(test.lower)), \(number(test.upper))]\(test.pValue.map { ", one-sided p = \(number($0))" } ?? ""), n = \(test.n)")
+                lines.append("    \(test.test): advantage \(number(test.estimate)), \(Int((test.level * 100).rounded()))% CI [\(number(test.lower)), \(number(test.upper))]\(test.pValue.map { ", one-sided p \(GateRules.formatP($0))" } ?? ""), n = \(test.n)")
             }
         }
         return lines.joined(separator: "\n")

@@ -128,6 +128,15 @@ extension Store {
             let approvals = try String.fetchAll(db, sql: "SELECT actor FROM approvals WHERE model = ? AND version = ? AND stage = ? ORDER BY actor",
                                                 arguments: [model, version, stage ?? ""])
             try check(current, approvals)
+            // One version per stage: the one there leaves it, with its own audit row.
+            if let stage {
+                for previous in try Int.fetchAll(db, sql: "SELECT version FROM model_versions WHERE model = ? AND stage = ? AND version != ?",
+                                                 arguments: [model, stage, version]) {
+                    try db.execute(sql: "UPDATE model_versions SET stage = NULL WHERE model = ? AND version = ?", arguments: [model, previous])
+                    try Self.record(db, action: "demote", model: model, version: previous, before: JSONText.quoted(stage), after: "null",
+                                    actor: RegistryActor(name: actor.name, reason: "replaced in \(stage) by version \(version)"))
+                }
+            }
             try db.execute(sql: "UPDATE model_versions SET stage = ? WHERE model = ? AND version = ?", arguments: [stage, model, version])
             try Self.record(db, action: forced ? "promote-forced" : "promote", model: model, version: version,
                             before: current.stage.map(JSONText.quoted) ?? "null", after: stage.map(JSONText.quoted) ?? "null", actor: actor,

@@ -139,7 +139,7 @@ public enum GateRules {
                     if let test {
                         let threshold = spec.kind == .superiority ? 0 : -spec.margin
                         let what = spec.kind == .superiority ? "better than the champion" : "no worse than the champion by more than \(format(spec.margin))"
-                        let p = test.pValue.map { ", p = \(format($0))" } ?? ""
+                        let p = test.pValue.map { ", p \(formatP($0))" } ?? ""
                         if test.lower > threshold {
                             reasons.append("\(spec.name): \(what) at α = \(format(spec.alpha)) (one-sided bound \(format(test.lower))\(p))")
                         } else {
@@ -166,12 +166,28 @@ public enum GateRules {
         return requireAll ? byCriterion.values.allSatisfy { $0 } : byCriterion.values.contains(true)
     }
 
+    /// A number with about four significant digits, for verdict text (`0.7784`, `-4.22e-05`, `60000`).
     public static func format(_ value: Double) -> String {
+        guard value.isFinite else { return String(value) }
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        let text = String(value)
-        if text.count <= 8 { return text }
-        var rounded = (value * 10_000).rounded() / 10_000
-        if rounded == 0 { rounded = value }
-        return String(rounded)
+        var exponent = 0
+        var mantissa = abs(value)
+        while mantissa >= 10 { mantissa /= 10; exponent += 1 }
+        while mantissa < 1 { mantissa *= 10; exponent -= 1 }
+        if exponent >= -3, exponent < 6 {
+            let scale = pow10(3 - exponent)
+            return String((value * scale).rounded() / scale)
+        }
+        let digits = (mantissa * 1000).rounded() / 1000
+        return (value < 0 ? "-" : "") + String(digits) + "e" + (exponent < 0 ? "-" : "+") + (abs(exponent) < 10 ? "0" : "") + String(abs(exponent))
+    }
+
+    /// A p-value as text: below 1e-16 it is shown as a bound, since doubles cannot resolve it.
+    public static func formatP(_ p: Double) -> String { p < 1e-16 ? "< 1e-16" : "= " + format(p) }
+
+    private static func pow10(_ exponent: Int) -> Double {
+        var result = 1.0
+        for _ in 0..<abs(exponent) { result *= 10 }
+        return exponent < 0 ? 1 / result : result
     }
 }
