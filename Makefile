@@ -7,7 +7,7 @@ RELEASE    := .build/release/mlgate
 DEBUG      := .build/debug/mlgate
 PACKAGES   := git pkg-config python3 libgit2-dev libcurl4-openssl-dev libsqlite3-dev
 
-.PHONY: all deps build debug test demo install bench bench-hooks bench-eval bench-pipeline bench-store clean
+.PHONY: all deps build debug test demo install bench bench-hooks bench-eval bench-pipeline bench-store bench-registry clean
 
 all: build
 
@@ -38,7 +38,7 @@ install: build
 	install -m 0755 $(RELEASE) $(RELEASE)-hook $(DESTDIR)$(PREFIX)/bin/
 
 ## bench: every benchmark, each printing its anchor beside mlgate from the same run
-bench: bench-hooks bench-eval bench-pipeline bench-store
+bench: bench-hooks bench-eval bench-pipeline bench-store bench-registry
 
 ## bench-eval: the evaluation kernel, CSV reading and a whole `mlgate eval` beside scikit-learn, pandas and C floors
 bench-eval: build
@@ -55,6 +55,10 @@ bench-pipeline: build
 ## bench-store: SHA-256 throughput of the object store on one core beside sha256sum and openssl (MLGATE_BENCH_MIB sets the size)
 bench-store: build
 	.build/release/mlgate-storebench $${MLGATE_BENCH_MIB:-1024}
+
+## bench-registry: registrations per second from 16 threads on one store, then reading the whole registry
+bench-registry: build
+	.build/release/mlgate-storebench registry 16 100
 
 clean:
 	rm -rf .build .build-bench

@@ -69,7 +69,7 @@ let package = Package(
         // MARK: Benchmarks — executables that time the kernel beside anchors (Benchmarks/eval.sh).
         .executableTarget(name: "mlgate-evalbench", dependencies: ["MLGateEval", "MLGateData"], path: "Benchmarks/EvalBench",
                           swiftSettings: swiftSettings),
-        .executableTarget(name: "mlgate-storebench", dependencies: ["MLGateStore"], path: "Benchmarks/StoreBench",
+        .executableTarget(name: "mlgate-storebench", dependencies: ["MLGateStore", "MLGateCore"], path: "Benchmarks/StoreBench",
                           swiftSettings: swiftSettings),
 
         // MARK: Tests — shared helpers, then one target per module.

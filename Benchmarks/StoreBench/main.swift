@@ -2,7 +2,14 @@ import Foundation
 import MLGateStore
 
 // Hashing and storing throughput of the object store on one core, beside sha256sum and openssl on the
-// same file from the same run. Usage: mlgate-storebench [MiB] (default 1024).
+// same file from the same run; then registrations per second and the registry read.
+// Usage: mlgate-storebench [MiB] (default 1024) | mlgate-storebench registry [THREADS] [PER-THREAD]
+
+if CommandLine.arguments.dropFirst().first == "registry" {
+    let numbers = CommandLine.arguments.dropFirst(2).compactMap { Int($0) }
+    try registryBenchmark(threads: numbers.first ?? 16, perThread: numbers.dropFirst().first ?? 100)
+    exit(0)
+}
 
 let mebibytes = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 1024
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mlgate-storebench-\(getpid())").path

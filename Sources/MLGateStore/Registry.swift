@@ -223,7 +223,14 @@ extension Store {
             if !includeDeleted { conditions.append("status != 'deleted'") }
             if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
             sql += " ORDER BY model, version DESC"
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { try Self.decodeVersion(db, $0) }
+            // Aliases in one query, not one per version.
+            var aliases: [String: [String]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT model, version, alias FROM aliases ORDER BY alias") {
+                aliases["\(row["model"] as String)/\(row["version"] as Int)", default: []].append(row["alias"])
+            }
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                try Self.decodeVersion(row, aliases: aliases["\(row["model"] as String)/\(row["version"] as Int)"] ?? [])
+            }
         }
     }
 
@@ -353,13 +360,23 @@ extension Store {
     }
 
     static func decodeVersion(_ db: Database, _ row: Row) throws -> ModelVersion {
-        let model: String = row["model"], version: Int = row["version"]
-        let aliases = try String.fetchAll(db, sql: "SELECT alias FROM aliases WHERE model = ? AND version = ? ORDER BY alias", arguments: [model, version])
-        return ModelVersion(model: model, version: version, artifact: row["artifact"], artifactIsDirectory: row["artifact_is_directory"],
-                            sourcePath: row["source_path"], commit: row["commit_id"], run: row["run_id"],
-                            dataHashes: try decode([String: String].self, row["data_hashes"]), verdictDigest: row["verdict_digest"],
-                            description: row["description"], tags: try decode([String: String].self, row["tags"]), status: row["status"],
-                            stage: row["stage"], createdAt: row["created_at"], createdBy: row["created_by"], aliases: aliases)
+        let aliases = try String.fetchAll(db, sql: "SELECT alias FROM aliases WHERE model = ? AND version = ? ORDER BY alias",
+                                          arguments: [row["model"] as String, row["version"] as Int])
+        return try decodeVersion(row, aliases: aliases)
+    }
+
+    static func decodeVersion(_ row: Row, aliases: [String]) throws -> ModelVersion {
+        ModelVersion(model: row["model"], version: row["version"], artifact: row["artifact"], artifactIsDirectory: row["artifact_is_directory"],
+                     sourcePath: row["source_path"], commit: row["commit_id"], run: row["run_id"],
+                     dataHashes: stringDictionary(row["data_hashes"]), verdictDigest: row["verdict_digest"],
+                     description: row["description"], tags: stringDictionary(row["tags"]), status: row["status"],
+                     stage: row["stage"], createdAt: row["created_at"], createdBy: row["created_by"], aliases: aliases)
+    }
+
+    /// A JSON object of strings (tags, data hashes); `{}` costs nothing, which is the common case.
+    static func stringDictionary(_ text: String) -> [String: String] {
+        guard text != "{}", let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String] else { return [:] }
+        return object
     }
 
     /// A version's state as canonical JSON for the audit log.
