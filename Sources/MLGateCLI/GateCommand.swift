@@ -126,14 +126,7 @@ struct GateContext {
             candidateFile = try predictions(for: artifact, label: "candidate")
         }
         // The champion: an explicit URI, else the promotion's stage or alias.
-        var champion: ModelVersion?
-        if let championURI {
-            champion = try registry.store.resolve(try ModelURI(parsing: championURI))
-        } else if let inStage = try registry.store.version(model: spec.name, inStage: spec.promotion.champion) {
-            champion = inStage
-        } else if let aliased = try? registry.store.resolve(ModelURI(name: spec.name, selector: .alias(spec.promotion.champion))) {
-            champion = aliased
-        }
+        let champion = try championURI.map { try registry.store.resolve(try ModelURI(parsing: $0)) } ?? self.champion()
         let championFile: String? = try championPredictions ?? champion.map { try predictions(for: $0.artifact, label: "champion \($0.uri)") }
         let inputs = try EvalInputs(.init(task: try task(), predictions: candidateFile, label: evaluation.label, scores: [evaluation.score],
                                           id: championFile == nil ? nil : evaluation.id, weight: nil, baselineScores: [],
@@ -175,7 +168,7 @@ struct GateContext {
     }
 
     /// The candidate artifact's object hash: a run's output, or the worktree's artifact stored now.
-    private func candidateArtifactHash(run: Int?, metrics: inout [String: Double]) throws -> String {
+    func candidateArtifactHash(run: Int?, metrics: inout [String: Double]) throws -> String {
         guard let artifact = spec.artifact else {
             throw UsageError("model '\(spec.name)' has no 'artifact' in mlgate.yaml; give --candidate-predictions, or declare which output is the model.")
         }
@@ -193,7 +186,7 @@ struct GateContext {
 
     /// Predictions for an artifact, made with the model's `evaluate` command on its data and cached by
     /// (artifact hash, data and command hash) under `.mlgate/cache/predictions/`.
-    private func predictions(for artifact: String, label: String) throws -> String {
+    func predictions(for artifact: String, label: String) throws -> String {
         let root = registry.workspace.root
         var key = "command \(evaluation.command.display)\nwdir \(evaluation.workingDirectory)\n"
         for data in evaluation.data {

@@ -85,6 +85,12 @@ struct GateTests {
         #expect(try fixture.mlgate(["promote", "toy", "3", "--to", "production", "--reason", "better"]).status == 0)
         let history = try jsonObject(try fixture.mlgate(["models", "history", "toy", "--json"]).stdout)["history"] as? [[String: Any]] ?? []
         #expect(history.filter { $0["action"] as? String == "promote" }.count == 5)
+        // compare: a run against a version, and against the champion by default, on the same rows.
+        let compared = try jsonObject(try fixture.mlgate(["compare", "2", "toy/3", "--bootstrap", "0", "--json"]).stdout)
+        let delong = (compared["comparison"] as? [String: Any])?["delong"] as? [String: Any]
+        #expect((delong?["estimate"] as? Double).map { $0 < 0 } == true && compared["rows"] as? Int == 600)
+        let againstChampion = try fixture.mlgate(["compare", "1", "--bootstrap", "0"])
+        #expect(againstChampion.status == 0 && againstChampion.stdout.contains("DeLong"), "\(againstChampion)")
         #expect(try fixture.mlgate(["audit", "verify"]).status == 0)
     }
 
