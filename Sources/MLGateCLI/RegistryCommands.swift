@@ -17,7 +17,8 @@ struct ModelsCommand: ParsableCommand {
             models:/NAME/N, models:/NAME@ALIAS, or the short forms NAME/N and NAME@ALIAS. Every change is \
             written to the audit log ('mlgate audit') and as an event ('mlgate events') in the same transaction.
             """,
-        subcommands: [Register.self, List.self, Show.self, Tag.self, Alias.self, History.self, Download.self, Archive.self, Delete.self],
+        subcommands: [Register.self, List.self, Show.self, Tag.self, Alias.self, History.self, Download.self, Archive.self, Delete.self,
+                      ModelsSyncCommand.self],
         defaultSubcommand: List.self
     )
 
@@ -76,6 +77,7 @@ struct ModelsCommand: ParsableCommand {
                 new.tags["gate"] = verdict.passed ? "passed" : "failed"
             }
             let version = try registry.store.register(model: name, new, by: registry.actor(reason: description))
+            RegistryMirror.drain(registry)
             if json { return try Output.json(ModelVersionJSON(version)) }
             print("registered \(version.uri) (artifact \(version.artifact.prefix(12))\(version.commit.map { ", commit \($0.prefix(10))" } ?? "")).")
         }
@@ -157,6 +159,7 @@ struct ModelsCommand: ParsableCommand {
             let version = try registry.store.resolve(try ModelURI(parsing: model))
             let updated = try registry.store.tag(model: version.model, version: version.version, set: try RegistryContext.parseTags(tags),
                                                  remove: remove, by: registry.actor(reason: nil))
+            RegistryMirror.drain(registry)
             print("\(updated.uri) tags: " + (updated.tags.isEmpty ? "(none)" : updated.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")))
         }
     }
@@ -175,6 +178,7 @@ struct ModelsCommand: ParsableCommand {
             func run() throws {
                 let registry = try RegistryContext.current()
                 let previous = try registry.store.setAlias(model: name, alias: alias, version: version, by: registry.actor(reason: reason))
+                RegistryMirror.drain(registry)
                 print("\(name)@\(alias) → version \(version)\(previous.map { " (was \($0))" } ?? "").")
             }
         }
@@ -188,6 +192,7 @@ struct ModelsCommand: ParsableCommand {
             func run() throws {
                 let registry = try RegistryContext.current()
                 let previous = try registry.store.unsetAlias(model: name, alias: alias, by: registry.actor(reason: reason))
+                RegistryMirror.drain(registry)
                 print("removed \(name)@\(alias) (it pointed at version \(previous)).")
             }
         }
@@ -274,6 +279,7 @@ struct PromoteCommand: ParsableCommand {
                 throw RegistryError(.refused, "\(current.uri) cannot enter \(to): " + missing.joined(separator: "; ") + ". (--force overrides, and is recorded.)")
             }
         }
+        RegistryMirror.drain(registry)
         print("\(name)/\(version): \(previous ?? "no stage") → \(to)\(force ? " (forced)" : "").")
     }
 }
@@ -289,6 +295,7 @@ struct ApproveCommand: ParsableCommand {
         let registry = try RegistryContext.current()
         _ = try registry.lifecycle(of: name).missing(to: stage, from: nil, gatePassed: true, approvals: .max, branch: nil)
         let approvers = try registry.store.approve(model: name, version: version, stage: stage, by: registry.actor(reason: nil))
+        RegistryMirror.drain(registry)
         print("\(name)/\(version) approved for \(stage) by \(approvers.joined(separator: ", ")).")
     }
 }
@@ -448,6 +455,7 @@ struct RegistryContext {
         guard case .version = uri.selector else { throw UsageError("name one version: \(uri.name)/N.") }
         let version = try registry.store.resolve(uri)
         _ = try registry.store.retire(model: version.model, version: version.version, delete: delete, by: registry.actor(reason: reason))
+        RegistryMirror.drain(registry)
         print("\(delete ? "deleted" : "archived") \(version.uri).")
     }
 }

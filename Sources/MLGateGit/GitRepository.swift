@@ -10,7 +10,7 @@ private let libgit2InitResult: Int32 = git_libgit2_init()
 ///
 /// Every value it returns is copied out of libgit2 into Swift types, so nothing outlives the C object.
 public final class GitRepository {
-    private let raw: OpaquePointer
+    let raw: OpaquePointer
 
     private init(raw: OpaquePointer) { self.raw = raw }
 

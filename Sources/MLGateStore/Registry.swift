@@ -327,6 +327,53 @@ extension Store {
         }
     }
 
+    /// Events not yet written to git (tags and notes), oldest first, with the commit of their version.
+    public func pendingMirrorEvents() throws(StoreError) -> [MirrorEvent] {
+        try reading { db in
+            try Row.fetchAll(db, sql: """
+                SELECT events.id, events.kind, events.model, events.version, events.payload, events.counter, events.created_at,
+                       model_versions.commit_id, model_versions.artifact, model_versions.stage
+                FROM events LEFT JOIN model_versions ON model_versions.model = events.model AND model_versions.version = events.version
+                WHERE events.mirrored_at IS NULL ORDER BY events.id
+                """).map {
+                MirrorEvent(id: $0["id"], action: String(($0["kind"] as String).dropFirst(6)), model: $0["model"], version: $0["version"],
+                            payload: $0["payload"], counter: $0["counter"], createdAt: $0["created_at"], commit: $0["commit_id"], artifact: $0["artifact"])
+            }
+        }
+    }
+
+    /// Marks an event as written to git.
+    public func markMirrored(_ id: Int) throws(StoreError) {
+        try transaction { db in
+            try db.execute(sql: "UPDATE events SET mirrored_at = ? WHERE id = ?", arguments: [Store.nowMilliseconds, id])
+        }
+    }
+
+    /// Adds a version found in git (a registration tag) unless the store has it; returns whether it did.
+    /// The version counter moves past it, so local registrations never reuse its number.
+    public func importVersion(model: String, version: Int, artifact: String, commit: String?, createdAt: Int64, createdBy: String,
+                              stage: String?) throws -> Bool {
+        try mutate { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO models (name, created_at) VALUES (?, ?)", arguments: [model, createdAt])
+            try db.execute(sql: "UPDATE models SET next_version = MAX(next_version, ?) WHERE name = ?", arguments: [version + 1, model])
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO model_versions (model, version, artifact, artifact_is_directory, commit_id, data_hashes, tags, status,
+                                                      stage, created_at, created_by)
+                VALUES (?, ?, ?, 0, ?, '{}', '{}', 'active', ?, ?, ?)
+                """, arguments: [model, version, artifact, commit, stage, createdAt, createdBy])
+            guard db.changesCount == 1 else {
+                try db.execute(sql: "UPDATE model_versions SET stage = ? WHERE model = ? AND version = ? AND status = 'active'",
+                               arguments: [stage, model, version])
+                return false
+            }
+            let imported = try Self.version(db, model: model, version: version)
+            try Self.record(db, action: "sync", model: model, version: version, before: "null", after: Self.state(imported),
+                            actor: RegistryActor(name: createdBy, reason: "found in git by 'mlgate models sync'"))
+            try db.execute(sql: "UPDATE events SET mirrored_at = ? WHERE mirrored_at IS NULL AND kind = 'model.sync'", arguments: [Store.nowMilliseconds])
+            return true
+        }
+    }
+
     // MARK: Internals
 
     /// Runs a registry read; a `RegistryError` (an unknown model, version or alias) passes through as it is.
@@ -409,8 +456,14 @@ extension Store {
                              entry.verdictDigest, entry.previousHash, entry.hash])
         try db.execute(sql: "INSERT OR REPLACE INTO audit_head (id, sequence, hash) VALUES (1, ?, ?)", arguments: [entry.sequence, entry.hash])
         let payload = #"{"action":\#(JSONText.quoted(action)),"actor":\#(JSONText.quoted(actor.name)),"after":\#(after),"before":\#(before),"reason":\#(actor.reason.map(JSONText.quoted) ?? "null")}"#
-        try db.execute(sql: "INSERT INTO events (kind, model, version, payload, created_at) VALUES (?, ?, ?, ?, ?)",
-                       arguments: ["model.\(action)", model, version, payload, now])
+        // Stage moves get the model's next event number: GTO's stage tags are `name#stage#N`.
+        var counter: Int?
+        if action.hasPrefix("promote") || action == "demote" {
+            counter = try Int.fetchOne(db, sql: "SELECT next_event FROM models WHERE name = ?", arguments: [model])
+            try db.execute(sql: "UPDATE models SET next_event = next_event + 1 WHERE name = ?", arguments: [model])
+        }
+        try db.execute(sql: "INSERT INTO events (kind, model, version, payload, counter, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                       arguments: ["model.\(action)", model, version, payload, counter, now])
     }
 
     static func auditEntry(_ row: Row) -> AuditEntry {
@@ -418,4 +471,17 @@ extension Store {
                    before: row["before"], after: row["after"], reason: row["reason"], verdictDigest: row["verdict_digest"],
                    previousHash: row["previous_hash"], hash: row["hash"])
     }
+}
+
+/// A registry event waiting to be written to git.
+public struct MirrorEvent: Sendable {
+    public var id: Int
+    public var action: String
+    public var model: String
+    public var version: Int?
+    public var payload: String
+    public var counter: Int?
+    public var createdAt: Int64
+    public var commit: String?
+    public var artifact: String?
 }

@@ -167,6 +167,7 @@ enum Schema {
                     model TEXT NOT NULL,
                     version INTEGER,
                     payload TEXT NOT NULL,
+                    counter INTEGER,
                     created_at INTEGER NOT NULL,
                     mirrored_at INTEGER,
                     delivered_at INTEGER

@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import MLGateCore
+import MLGateGit
+import MLGateStore
+
+/// Writes the registry's events to git — annotated tags in GTO's grammar and one JSON line per event in
+/// `refs/notes/mlgate` — and rebuilds the registry from them (`mlgate models sync`).
+///
+/// Events are the outbox: each is written to git after its transaction committed and marked when done, so a
+/// crash between the store and git is repaired by the next registry command, which writes what is pending.
+enum RegistryMirror {
+    /// Writes every pending event; a failure is reported once and retried next time.
+    static func drain(_ registry: RegistryContext) {
+        guard let events = try? registry.store.pendingMirrorEvents(), !events.isEmpty,
+              let repository = try? GitRepository.open(at: registry.workspace.root) else { return }
+        for event in events {
+            do {
+                if let hex = event.commit, let commit = CommitID(hex: hex), let version = event.version {
+                    let payload = (try? JSONSerialization.jsonObject(with: Data(event.payload.utf8))) as? [String: Any] ?? [:]
+                    let message = tagMessage(event, payload: payload)
+                    switch event.action {
+                    case "register":
+                        try repository.createTag("\(event.model)@v\(version).0.0", on: commit, message: message)
+                    case "delete":
+                        try repository.createTag("\(event.model)@v\(version).0.0!", on: commit, message: message)
+                    case "promote", "promote-forced":
+                        if let stage = payload["after"] as? String, let counter = event.counter {
+                            try repository.createTag("\(event.model)#\(stage)#\(counter)", on: commit, message: message)
+                        }
+                    case "demote":
+                        if let stage = payload["before"] as? String, let counter = event.counter {
+                            try repository.createTag("\(event.model)#\(stage)!#\(counter)", on: commit, message: message)
+                        }
+                    default:
+                        break
+                    }
+                    try repository.appendNote([message.replacingOccurrences(of: "\n", with: " ")], to: commit)
+                }
+                try registry.store.markMirrored(event.id)
+            } catch {
+                printError("warning: the registry event \(event.id) (\(event.action) of \(event.model)) was not written to git yet: \(error). The next registry command retries it.")
+                return
+            }
+        }
+    }
+
+    /// The tag message and note line of an event: one line of JSON with sorted keys.
+    static func tagMessage(_ event: MirrorEvent, payload: [String: Any]) -> String {
+        var fields: [(String, String)] = [
+            ("action", JSONText.quoted(event.action)), ("actor", JSONText.quoted(payload["actor"] as? String ?? "")),
+            ("at", JSONText.quoted(Output.timestamp(event.createdAt / 1000))), ("model", JSONText.quoted(event.model)),
+            ("version", event.version.map(String.init) ?? "null"),
+        ]
+        if let artifact = event.artifact { fields.append(("artifact", JSONText.quoted(artifact))) }
+        if let reason = payload["reason"] as? String { fields.append(("reason", JSONText.quoted(reason))) }
+        if let stage = (payload["after"] as? String) ?? (payload["before"] as? String), event.action.hasPrefix("promote") || event.action == "demote" {
+            fields.append(("stage", JSONText.quoted(stage)))
+        }
+        if let counter = event.counter { fields.append(("event", String(counter))) }
+        return "{" + fields.sorted { $0.0 < $1.0 }.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+    }
+
+    /// Rebuilds the registry index from the tags (versions and their stages); returns (versions found, new).
+    static func sync(_ registry: RegistryContext) throws -> (found: Int, added: Int, stages: [String]) {
+        let repository = try GitRepository.open(at: registry.workspace.root)
+        var versions: [String: (version: Int, commit: CommitID, artifact: String?, tagger: Signature?)] = [:]
+        var deregistered = Set<String>()
+        for tag in try repository.annotatedTags(matching: "*@v*") {
+            guard let at = tag.name.lastIndex(of: "@") else { continue }
+            let model = String(tag.name[..<at])
+            var semver = String(tag.name[tag.name.index(at, offsetBy: 2)...])
+            let removed = semver.hasSuffix("!")
+            if removed { semver.removeLast() }
+            let parts = semver.split(separator: ".")
+            guard parts.count == 3, parts[1] == "0", parts[2] == "0", let number = Int(parts[0]), (try? ModelURI.validateName(model)) != nil else { continue }
+            let key = "\(model)/\(number)"
+            if removed { deregistered.insert(key); continue }
+            let body = (try? JSONSerialization.jsonObject(with: Data(tag.message.utf8))) as? [String: Any]
+            versions[key] = (number, tag.target, body?["artifact"] as? String, tag.tagger)
+        }
+        // Stage tags, applied in event order per model: `name#stage#N` assigns, `name#stage!#N` unassigns.
+        var assignments: [(model: String, stage: String, counter: Int, version: Int?)] = []
+        for tag in try repository.annotatedTags(matching: "*#*#*") {
+            let parts = tag.name.split(separator: "#", omittingEmptySubsequences: false)
+            guard parts.count == 3, let counter = Int(parts[2]) else { continue }
+            var stage = String(parts[1])
+            let unassign = stage.hasSuffix("!")
+            if unassign { stage.removeLast() }
+            let body = (try? JSONSerialization.jsonObject(with: Data(tag.message.utf8))) as? [String: Any]
+            assignments.append((String(parts[0]), stage, counter, unassign ? nil : body?["version"] as? Int))
+        }
+        var stageOf: [String: String] = [:]
+        for assignment in assignments.sorted(by: { ($0.model, $0.counter) < ($1.model, $1.counter) }) {
+            if let version = assignment.version {
+                stageOf["\(assignment.model)/\(version)"] = assignment.stage
+            } else {
+                stageOf = stageOf.filter { !($0.key.hasPrefix(assignment.model + "/") && $0.value == assignment.stage) }
+            }
+        }
+        var added = 0
+        for (key, found) in versions.sorted(by: { $0.key < $1.key }) where !deregistered.contains(key) {
+            guard let artifact = found.artifact else {
+                printError("warning: tag \(key.replacingOccurrences(of: "/", with: "@v")).0.0 has no artifact in its message (not written by mlgate); skipped.")
+                continue
+            }
+            let model = String(key.split(separator: "/")[0])
+            if try registry.store.importVersion(model: model, version: found.version, artifact: artifact, commit: found.commit.hex,
+                                                createdAt: (found.tagger?.time ?? 0) * 1000,
+                                                createdBy: found.tagger.map { "\($0.name) <\($0.email)>" } ?? "git", stage: stageOf[key]) {
+                added += 1
+            }
+        }
+        return (versions.count - deregistered.count, added, stageOf.sorted { $0.key < $1.key }.map { "\($0.key) in \($0.value)" })
+    }
+}
+
+/// `mlgate models sync`.
+struct ModelsSyncCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Rebuild the registry index from git: registration and stage tags (GTO's grammar).",
+        discussion: """
+            Every registration is also an annotated tag NAME@vN.0.0 on the version's commit, and every stage \
+            move a tag NAME#STAGE#K, with one JSON line per event in refs/notes/mlgate. In a fresh clone or a \
+            CI job (fetch the tags, and the notes with 'git fetch origin refs/notes/mlgate:refs/notes/mlgate'), \
+            this command brings those versions and their stages into the local store, so 'mlgate gate' knows \
+            the champion without the SQLite file. Artifacts come from the object store ('mlgate pull').
+            """)
+
+    func run() throws {
+        let registry = try RegistryContext.current()
+        RegistryMirror.drain(registry)
+        let result = try RegistryMirror.sync(registry)
+        print("synced \(result.found) versions from git (\(result.added) new)" + (result.stages.isEmpty ? "." : "; stages: " + result.stages.joined(separator: ", ") + "."))
+    }
+}
