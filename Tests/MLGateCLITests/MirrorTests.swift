@@ -1,0 +1,70 @@
+import Foundation
+import MLGateTestSupport
+import Testing
+
+@Suite("the registry in git: tags, notes and sync")
+struct MirrorTests {
+    @Test("registrations and stage moves become GTO tags and notes; a fresh clone rebuilds the registry from them")
+    func tagsNotesAndSync() throws {
+        let fixture = try registryRepository()
+        defer { fixture.remove() }
+        #expect(try fixture.mlgate(["run"]).status == 0)
+        #expect(try fixture.mlgate(["models", "register", "churn", "--run", "1"]).status == 0)
+        #expect(try fixture.mlgate(["promote", "churn", "1", "--to", "staging", "--reason", "first"]).status == 0)
+        try fixture.write("params.yaml", "lr: 0.2\n")
+        try fixture.git(["commit", "-q", "-am", "lr"])
+        #expect(try fixture.mlgate(["run"]).status == 0)
+        #expect(try fixture.mlgate(["models", "register", "churn", "--run", "2"]).status == 0)
+        #expect(try fixture.mlgate(["promote", "churn", "2", "--to", "staging", "--reason", "better"]).status == 0)
+
+        let tags = try fixture.git(["tag", "-l"]).stdout.split(separator: "\n").map(String.init)
+        #expect(tags.sorted() == ["churn#staging!#2", "churn#staging#1", "churn#staging#3", "churn@v1.0.0", "churn@v2.0.0"])
+        #expect(try fixture.git(["cat-file", "-t", "churn@v1.0.0"]).stdout == "tag\n")  // annotated, as GTO requires
+        let message = try fixture.git(["tag", "-l", "--format=%(contents)", "churn#staging#3"]).stdout
+        #expect(message.contains("\"version\":2") && message.contains("\"stage\":\"staging\""))
+        let note = try fixture.git(["notes", "--ref=mlgate", "show", "HEAD"]).stdout
+        #expect(note.contains("\"action\":\"register\"") && note.contains("\"action\":\"promote\""))
+
+        let clone = fixture.base + "/clone"
+        try fixture.git(["clone", "-q", fixture.root, clone], in: fixture.base)
+        try fixture.git(["fetch", "-q", "origin", "refs/notes/mlgate:refs/notes/mlgate"], in: clone)
+        #expect(try fixture.mlgate(["init"], in: clone).status == 0)
+        let synced = try fixture.mlgate(["models", "sync"], in: clone)
+        #expect(synced.status == 0 && synced.stdout.contains("synced 2 versions from git (2 new)") && synced.stdout.contains("churn/2 in staging"), "\(synced)")
+        let versions = try jsonObject(try fixture.mlgate(["models", "show", "churn", "--json"], in: clone).stdout)["versions"] as? [[String: Any]] ?? []
+        #expect(versions.compactMap { $0["version"] as? Int } == [2, 1])
+        #expect(versions.first?["stage"] as? String == "staging" && versions.last?["stage"] is NSNull)
+        // A second sync adds nothing; a local registration continues the numbering.
+        #expect(try fixture.mlgate(["models", "sync"], in: clone).stdout.contains("(0 new)"))
+        let next = try fixture.mlgate(["models", "register", "churn", "--path", "params.yaml"], in: clone)
+        #expect(next.stdout.contains("models:/churn/3"), "\(next)")
+    }
+
+    @Test("GTO reads the registry mlgate wrote: the same versions and stages", .enabled(if: gtoBinary() != nil, "GTO is installed by .ci/run"))
+    func gtoReadsIt() throws {
+        let gto = try #require(gtoBinary())
+        let fixture = try registryRepository()
+        defer { fixture.remove() }
+        #expect(try fixture.mlgate(["run"]).status == 0)
+        #expect(try fixture.mlgate(["models", "register", "churn", "--run", "1"]).status == 0)
+        #expect(try fixture.mlgate(["promote", "churn", "1", "--to", "staging", "--reason", "first"]).status == 0)
+        try fixture.write("params.yaml", "lr: 0.3\n")
+        try fixture.git(["commit", "-q", "-am", "lr"])
+        #expect(try fixture.mlgate(["run"]).status == 0)
+        #expect(try fixture.mlgate(["models", "register", "churn", "--run", "2"]).status == 0)
+        let shown = try runProcess(gto, ["show", "churn", "--json"], in: fixture.root, environment: fixture.environment)
+        #expect(shown.status == 0, "\(shown)")
+        let versions = (try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [[String: Any]]) ?? []
+        let names = Set(versions.compactMap { $0["version"] as? String })
+        #expect(names == ["v1.0.0", "v2.0.0"], "\(shown.stdout)")
+        let stages = versions.first { $0["version"] as? String == "v1.0.0" }?["stages"] as? [[String: Any]] ?? []
+        let staging = stages.first { $0["is_active"] as? Bool == true }?["stage"] as? String
+        #expect(staging == "staging", "\(shown.stdout)")
+    }
+}
+
+/// The `gto` binary: `$MLGATE_GTO`, else the venv `.ci/run` makes.
+func gtoBinary() -> String? {
+    let candidates = [ProcessInfo.processInfo.environment["MLGATE_GTO"], "/tmp/gto-venv/bin/gto"].compactMap { $0 }
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+}
