@@ -7,7 +7,7 @@ RELEASE    := .build/release/mlgate
 DEBUG      := .build/debug/mlgate
 PACKAGES   := git pkg-config python3 libgit2-dev libcurl4-openssl-dev libsqlite3-dev
 
-.PHONY: all deps build debug test demo install bench bench-hooks bench-eval bench-pipeline bench-store bench-registry clean
+.PHONY: all deps build debug test demo install bench bench-hooks bench-eval bench-pipeline bench-store bench-registry bench-gate clean
 
 all: build
 
@@ -38,7 +38,7 @@ install: build
 	install -m 0755 $(RELEASE) $(RELEASE)-hook $(DESTDIR)$(PREFIX)/bin/
 
 ## bench: every benchmark, each printing its anchor beside mlgate from the same run
-bench: bench-hooks bench-eval bench-pipeline bench-store bench-registry
+bench: bench-hooks bench-eval bench-pipeline bench-store bench-registry bench-gate
 
 ## bench-eval: the evaluation kernel, CSV reading and a whole `mlgate eval` beside scikit-learn, pandas and C floors
 bench-eval: build
@@ -59,6 +59,10 @@ bench-store: build
 ## bench-registry: registrations per second from 16 threads on one store, then reading the whole registry
 bench-registry: build
 	.build/release/mlgate-storebench registry 16 100
+
+## bench-gate: a whole `mlgate gate` on 1e6 rows (DeLong + 1,000-resample bootstrap) beside pandas + scikit-learn + numpy
+bench-gate: build
+	Benchmarks/gate.sh $(RELEASE)
 
 clean:
 	rm -rf .build .build-bench
