@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MLGateCore
 import MLGateGit
+import MLGateHooks
 import MLGateStore
 
 /// Writes the registry's events to git — annotated tags in GTO's grammar and one JSON line per event in
@@ -12,6 +13,10 @@ import MLGateStore
 enum RegistryMirror {
     /// Writes every pending event; a failure is reported once and retried next time.
     static func drain(_ registry: RegistryContext) {
+        guard let pending = try? registry.store.pendingMirrorEvents(), !pending.isEmpty else { return }
+        // One writer at a time: concurrent registrations would otherwise race for git's ref locks.
+        guard let lock = try? FileLock(path: registry.workspace.layout.directory + "/locks/mirror.lock", operation: LOCK_EX) else { return }
+        defer { withExtendedLifetime(lock) {} }
         guard let events = try? registry.store.pendingMirrorEvents(), !events.isEmpty,
               let repository = try? GitRepository.open(at: registry.workspace.root) else { return }
         for event in events {
