@@ -127,6 +127,10 @@ struct GateContext {
         }
         // The champion: an explicit URI, else the promotion's stage or alias.
         let champion = try championURI.map { try registry.store.resolve(try ModelURI(parsing: $0)) } ?? self.champion()
+        if champion == nil, championURI == nil, championPredictions == nil, !spec.lifecycle.stages.contains(spec.promotion.champion),
+           try !registry.store.versions(model: spec.name).isEmpty {
+            throw UsageError("promotion.champion of model '\(spec.name)' is '\(spec.promotion.champion)', which is neither one of its lifecycle stages (\(spec.lifecycle.stages.joined(separator: ", "))) nor one of its aliases; fix mlgate.yaml.")
+        }
         let championFile: String? = try championPredictions ?? champion.map { try predictions(for: $0.artifact, label: "champion \($0.uri)") }
         let inputs = try EvalInputs(.init(task: try task(), predictions: candidateFile, label: evaluation.label, scores: [evaluation.score],
                                           id: championFile == nil ? nil : evaluation.id, weight: nil, baselineScores: [],
@@ -135,7 +139,8 @@ struct GateContext {
         let candidateMetrics = try ModelMetrics.compute(task: task, inputs: inputs, scores: inputs.candidate, threshold: 0.5).values
         let championMetrics = try inputs.baseline.map { try ModelMetrics.compute(task: task, inputs: inputs, scores: $0, threshold: 0.5).values }
         var results: [CriterionResult] = []
-        for criterion in spec.promotion.criteria {
+        for (index, criterion) in spec.promotion.criteria.enumerated() {
+            let before = results.count
             if let source = criterion.source {
                 let value = candidateMetricsFromRun[criterion.metric] ?? (try? MetricsReader.numbers(path: registry.workspace.root + "/" + source, display: source))?
                     .first { $0.name == criterion.metric }?.value
@@ -148,6 +153,13 @@ struct GateContext {
                 results.append(GateRules.judge(criterion, candidate: candidateMetrics[criterion.metric]?.number,
                                                champion: championMetrics?[criterion.metric]?.number, test: test, n: inputs.rowCount))
             }
+            if results.count == before {
+                // A per-slice criterion with no slice large enough cannot be judged: it fails, saying why.
+                results.append(CriterionResult(criterion: criterion.summary, metric: criterion.metric, passed: false, candidate: nil, champion: nil,
+                                               difference: nil, test: nil, n: inputs.rowCount,
+                                               reasons: ["no \(criterion.slice ?? "slice") value has the \(criterion.minimumRows) rows needed to judge it"]))
+            }
+            for position in before..<results.count { results[position].index = index }
         }
         let passed = GateRules.overall(results, requireAll: spec.promotion.requireAll)
         let firstModel = championFile == nil

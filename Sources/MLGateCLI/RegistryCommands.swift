@@ -74,7 +74,7 @@ struct ModelsCommand: ParsableCommand {
             if let verdict = try registry.store.latestVerdict(model: name, artifact: new.artifact) {
                 new.verdict = verdict.json
                 new.verdictDigest = verdict.digest
-                new.tags["gate"] = verdict.passed ? "passed" : "failed"
+                new.verdictPassed = verdict.passed
             }
             let version = try registry.store.register(model: name, new, by: registry.actor(reason: description))
             RegistryMirror.drain(registry)
@@ -121,7 +121,9 @@ struct ModelsCommand: ParsableCommand {
             let uri = try ModelURI(parsing: model)
             let versions: [ModelVersion]
             if uri.selector == .latest {
-                _ = try registry.store.resolve(ModelURI(name: uri.name, selector: .latest))
+                guard try registry.store.models().contains(where: { $0.name == uri.name }) else {
+                    throw RegistryError(.invalidInput, "there is no model '\(uri.name)'; 'mlgate models list' shows the registered models.")
+                }
                 versions = try registry.store.versions(model: uri.name, includeDeleted: true)
             } else {
                 versions = [try registry.store.resolve(uri)]
@@ -273,8 +275,8 @@ struct PromoteCommand: ParsableCommand {
         let registry = try RegistryContext.current()
         let lifecycle = try registry.lifecycle(of: name)
         let previous = try registry.store.promote(model: name, version: version, to: to, forced: force, by: registry.actor(reason: reason)) { current, approvals in
-            let missing = try lifecycle.missing(to: to, from: current.stage, gatePassed: current.verdictDigest.map { _ in current.tags["gate"] == "passed" },
-                                                approvals: approvals.count, branch: current.tags["branch"])
+            let missing = try lifecycle.missing(to: to, from: current.stage, gatePassed: current.gatePassed,
+                                                approvals: approvals.count, branch: current.branch)
             if !missing.isEmpty, !force {
                 throw RegistryError(.refused, "\(current.uri) cannot enter \(to): " + missing.joined(separator: "; ") + ". (--force overrides, and is recorded.)")
             }
@@ -429,11 +431,9 @@ struct RegistryContext {
         }
         var data: [String: String] = [:]
         for stage in run.stages { for dependency in stage.dependencies { data[dependency.path] = dependency.hash } }
-        var tags: [String: String] = [:]
-        if let branch = run.source.branch { tags["branch"] = branch }
         let isDirectory = ((try? objects.tree(output.hash)) ?? nil) != nil
         return NewModelVersion(artifact: output.hash, artifactIsDirectory: isDirectory,
-                               sourcePath: path, commit: run.source.commit, run: number, dataHashes: data, tags: tags)
+                               sourcePath: path, commit: run.source.commit, run: number, dataHashes: data, branch: run.source.branch)
     }
 
     /// A new version from a file or folder.
@@ -446,7 +446,8 @@ struct RegistryContext {
         try objects.prepare()
         let hash = isDirectory.boolValue ? try objects.put(directory: full) : try objects.put(file: full).hash
         let head = try? GitRepository.open(at: workspace.root).head()
-        return NewModelVersion(artifact: hash, artifactIsDirectory: isDirectory.boolValue, sourcePath: path, commit: head?.commit?.hex)
+        return NewModelVersion(artifact: hash, artifactIsDirectory: isDirectory.boolValue, sourcePath: path, commit: head?.commit?.hex,
+                               branch: head?.branchName)
     }
 
     static func retire(_ model: String, delete: Bool, reason: String?) throws {
@@ -467,7 +468,7 @@ struct ModelVersionJSON: Encodable {
 
     enum Keys: String, CodingKey {
         case model, version, uri, artifact, artifactIsDirectory = "artifact_is_directory", sourcePath = "source_path", commit, run
-        case dataHashes = "data_hashes", verdictDigest = "verdict_digest", description, tags, status, stage, aliases
+        case dataHashes = "data_hashes", verdictDigest = "verdict_digest", gatePassed = "gate_passed", branch, description, tags, status, stage, aliases
         case createdAt = "created_at", createdBy = "created_by"
     }
 
@@ -483,6 +484,8 @@ struct ModelVersionJSON: Encodable {
         try container.encode(version.run, forKey: .run)
         try container.encode(version.dataHashes, forKey: .dataHashes)
         try container.encode(version.verdictDigest, forKey: .verdictDigest)
+        try container.encode(version.gatePassed, forKey: .gatePassed)
+        try container.encode(version.branch, forKey: .branch)
         try container.encode(version.description, forKey: .description)
         try container.encode(version.tags, forKey: .tags)
         try container.encode(version.status, forKey: .status)
@@ -499,13 +502,15 @@ struct AuditJSON: Encodable {
     init(_ entry: AuditEntry) { self.entry = entry }
 
     enum Keys: String, CodingKey {
-        case sequence, at, actor, action, subject, before, after, reason, verdictDigest = "verdict_digest", previousHash = "previous_hash", hash
+        case sequence, at, atMilliseconds = "at_ms", actor, action, subject, before, after, reason, verdictDigest = "verdict_digest"
+        case previousHash = "previous_hash", hash
     }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(entry.sequence, forKey: .sequence)
         try container.encode(Output.timestamp(entry.at / 1000), forKey: .at)
+        try container.encode(entry.at, forKey: .atMilliseconds)
         try container.encode(entry.actor, forKey: .actor)
         try container.encode(entry.action, forKey: .action)
         try container.encode(entry.subject, forKey: .subject)

@@ -116,6 +116,9 @@ enum RegistryMirror {
                 added += 1
             }
         }
+        for (model, counters) in Dictionary(grouping: assignments, by: \.model) {
+            if let highest = counters.map(\.counter).max() { try registry.store.advanceEventCounter(model: model, past: highest) }
+        }
         return (versions.count - deregistered.count, added, stageOf.sorted { $0.key < $1.key }.map { "\($0.key) in \($0.value)" })
     }
 }

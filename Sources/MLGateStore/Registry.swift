@@ -26,13 +26,18 @@ public struct NewModelVersion: Sendable {
     public var dataHashes: [String: String]
     public var verdict: String?
     public var verdictDigest: String?
+    /// Whether the attached verdict passed (nil without one): what a lifecycle's `gate: passed` reads.
+    public var verdictPassed: Bool?
+    /// The branch the version was built on: what a lifecycle's `branch:` reads.
+    public var branch: String?
     public var description: String?
     public var tags: [String: String]
 
     /// Creates the description of a new version.
     public init(artifact: String, artifactIsDirectory: Bool, sourcePath: String? = nil, commit: String? = nil, run: Int? = nil,
-                dataHashes: [String: String] = [:], verdict: String? = nil, verdictDigest: String? = nil, description: String? = nil,
-                tags: [String: String] = [:]) {
+                dataHashes: [String: String] = [:], verdict: String? = nil, verdictDigest: String? = nil, branch: String? = nil,
+                description: String? = nil, tags: [String: String] = [:]) {
+        self.branch = branch
         self.artifact = artifact
         self.artifactIsDirectory = artifactIsDirectory
         self.sourcePath = sourcePath
@@ -63,10 +68,11 @@ extension Store {
             try db.execute(sql: "UPDATE models SET next_version = next_version + 1 WHERE name = ?", arguments: [model])
             try db.execute(sql: """
                 INSERT INTO model_versions (model, version, artifact, artifact_is_directory, source_path, commit_id, run_id, data_hashes,
-                                            verdict, verdict_digest, description, tags, status, created_at, created_by)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)
+                                            verdict, verdict_digest, verdict_passed, branch, description, tags, status, created_at, created_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)
                 """, arguments: [model, version, new.artifact, new.artifactIsDirectory, new.sourcePath, new.commit, new.run,
-                                 Self.json(new.dataHashes), new.verdict, new.verdictDigest, new.description, Self.json(new.tags), now, actor.name])
+                                 Self.json(new.dataHashes), new.verdict, new.verdictDigest, new.verdictPassed, new.branch, new.description,
+                                 Self.json(new.tags), now, actor.name])
             let registered = try Self.version(db, model: model, version: version)
             try Self.record(db, action: "register", model: model, version: version, before: "null", after: Self.state(registered),
                             actor: actor, verdictDigest: new.verdictDigest)
@@ -148,7 +154,8 @@ extension Store {
     /// Records `actor`'s approval of a version for `stage`; returns every approver so far.
     public func approve(model: String, version: Int, stage: String, by actor: RegistryActor) throws -> [String] {
         try mutate { db in
-            _ = try Self.version(db, model: model, version: version)
+            let target = try Self.version(db, model: model, version: version)
+            guard target.status == "active" else { throw RegistryError(.refused, "\(target.uri) is \(target.status); it cannot be approved.") }
             try db.execute(sql: "INSERT OR IGNORE INTO approvals (model, version, stage, actor, at) VALUES (?, ?, ?, ?, ?)",
                            arguments: [model, version, stage, actor.name, Store.nowMilliseconds])
             if db.changesCount == 1 {
@@ -166,10 +173,11 @@ extension Store {
             let current = try Self.version(db, model: model, version: version)
             var holders: [String] = try String.fetchAll(db, sql: "SELECT alias FROM aliases WHERE model = ? AND version = ? ORDER BY alias",
                                                          arguments: [model, version]).map { "alias '\($0)'" }
+            if let stage = current.stage { holders.append("its lifecycle stage '\(stage)'") }
             holders += try String.fetchAll(db, sql: "SELECT target FROM deployments WHERE model = ? AND version = ? AND status = 'active' ORDER BY target",
                                            arguments: [model, version]).map { "deployment '\($0)'" }
             guard holders.isEmpty else {
-                throw RegistryError(.refused, "\(current.uri) cannot be \(delete ? "deleted" : "archived"): \(holders.joined(separator: ", ")) refers to it. Move the alias ('mlgate models alias set') or roll the deployment back first.")
+                throw RegistryError(.refused, "\(current.uri) cannot be \(delete ? "deleted" : "archived"): \(holders.joined(separator: ", ")) refers to it. Move the alias ('mlgate models alias set'), promote another version into the stage, or roll the deployment back first.")
             }
             let status = delete ? "deleted" : "archived"
             try db.execute(sql: "UPDATE model_versions SET status = ?, stage = NULL WHERE model = ? AND version = ?", arguments: [status, model, version])
@@ -374,6 +382,13 @@ extension Store {
         }
     }
 
+    /// Moves `model`'s stage-event counter past `counter` (the highest found in git), so the next stage tag is new.
+    public func advanceEventCounter(model: String, past counter: Int) throws(StoreError) {
+        try transaction { db in
+            try db.execute(sql: "UPDATE models SET next_event = MAX(next_event, ?) WHERE name = ?", arguments: [counter + 1, model])
+        }
+    }
+
     // MARK: Internals
 
     /// Runs a registry read; a `RegistryError` (an unknown model, version or alias) passes through as it is.
@@ -415,7 +430,8 @@ extension Store {
     static func decodeVersion(_ row: Row, aliases: [String]) throws -> ModelVersion {
         ModelVersion(model: row["model"], version: row["version"], artifact: row["artifact"], artifactIsDirectory: row["artifact_is_directory"],
                      sourcePath: row["source_path"], commit: row["commit_id"], run: row["run_id"],
-                     dataHashes: stringDictionary(row["data_hashes"]), verdictDigest: row["verdict_digest"],
+                     dataHashes: stringDictionary(row["data_hashes"]), verdictDigest: row["verdict_digest"], gatePassed: row["verdict_passed"],
+                     branch: row["branch"],
                      description: row["description"], tags: stringDictionary(row["tags"]), status: row["status"],
                      stage: row["stage"], createdAt: row["created_at"], createdBy: row["created_by"], aliases: aliases)
     }

@@ -130,6 +130,8 @@ enum Schema {
                     data_hashes TEXT NOT NULL,
                     verdict TEXT,
                     verdict_digest TEXT,
+                    verdict_passed INTEGER,
+                    branch TEXT,
                     description TEXT,
                     tags TEXT NOT NULL,
                     status TEXT NOT NULL CHECK (status IN ('active', 'archived', 'deleted')),

@@ -38,6 +38,10 @@ struct MirrorTests {
         #expect(try fixture.mlgate(["models", "sync"], in: clone).stdout.contains("(0 new)"))
         let next = try fixture.mlgate(["models", "register", "churn", "--path", "params.yaml"], in: clone)
         #expect(next.stdout.contains("models:/churn/3"), "\(next)")
+        // A stage move in the clone continues the event numbering of the tags it synced.
+        #expect(try fixture.mlgate(["promote", "churn", "3", "--to", "staging", "--reason", "clone"], in: clone).status == 0)
+        // (version 2 leaves staging first: event 4 unassigns it, event 5 assigns version 3)
+        #expect(try fixture.git(["tag", "-l", "churn#staging*"], in: clone).stdout.contains("churn#staging!#4\nchurn#staging#5"))
     }
 
     @Test("GTO reads the registry mlgate wrote: the same versions and stages", .enabled(if: gtoBinary() != nil, "GTO is installed by .ci/run"))

@@ -35,7 +35,7 @@ struct RegistryTests {
         let head = try fixture.head()
         #expect(first["version"] as? Int == 1 && first["run"] as? Int == 1 && first["commit"] as? String == head)
         #expect((first["data_hashes"] as? [String: String])?["params.yaml"] != nil)
-        #expect((first["tags"] as? [String: String]) == ["owner": "ada", "branch": "main"])
+        #expect((first["tags"] as? [String: String]) == ["owner": "ada"] && first["branch"] as? String == "main")
 
         try fixture.write("other.bin", "other weights")
         let fromPath = try fixture.mlgate(["models", "register", "churn", "--path", "other.bin"])

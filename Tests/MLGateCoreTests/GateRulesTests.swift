@@ -37,9 +37,15 @@ struct GateRulesTests {
     @Test("all or any; a criterion judged per slice passes only when every slice does")
     func overall() {
         func result(_ criterion: String, _ passed: Bool) -> CriterionResult {
-            CriterionResult(criterion: criterion, metric: "m", passed: passed, candidate: 1, champion: nil, difference: nil, test: nil, n: 1, reasons: [])
+            var result = CriterionResult(criterion: criterion, metric: "m", passed: passed, candidate: 1, champion: nil, difference: nil, test: nil, n: 1, reasons: [])
+            result.index = criterion == "a" ? 0 : criterion == "b" ? 1 : 2
+            return result
         }
         let mixed = [result("a", true), result("b", false)]
+        // Two criteria that read alike are still two criteria.
+        var twin = result("b", true)
+        twin.index = 3
+        #expect(GateRules.overall([twin, result("b", false)], requireAll: false))
         #expect(!GateRules.overall(mixed, requireAll: true))
         #expect(GateRules.overall(mixed, requireAll: false))
         let slices = [result("s", true), result("s", false)]

@@ -43,6 +43,8 @@ public struct TestEvidence: Hashable, Sendable, Codable {
 
 /// What one criterion concluded, with its evidence.
 public struct CriterionResult: Hashable, Sendable, Codable {
+    /// The criterion's position in the model's list (results of one criterion's slices share it).
+    public var index: Int = 0
     /// The criterion in words.
     public var criterion: String
     /// The metric.
@@ -62,7 +64,7 @@ public struct CriterionResult: Hashable, Sendable, Codable {
     /// Why it passed or failed, one clause per check.
     public var reasons: [String]
 
-    enum CodingKeys: String, CodingKey { case criterion, metric, slice, passed, candidate, champion, difference, test, n, reasons }
+    enum CodingKeys: String, CodingKey { case index, criterion, metric, slice, passed, candidate, champion, difference, test, n, reasons }
 
     /// Creates a result.
     public init(criterion: String, metric: String, slice: String? = nil, passed: Bool, candidate: Double?, champion: Double?,
@@ -82,6 +84,7 @@ public struct CriterionResult: Hashable, Sendable, Codable {
     /// Encodes every key, nulls included.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(index, forKey: .index)
         try container.encode(criterion, forKey: .criterion)
         try container.encode(metric, forKey: .metric)
         try container.encode(slice, forKey: .slice)
@@ -162,7 +165,7 @@ public enum GateRules {
     /// criterion judged per slice passes only when all its slices do.
     public static func overall(_ results: [CriterionResult], requireAll: Bool) -> Bool {
         guard !results.isEmpty else { return true }
-        let byCriterion = Dictionary(grouping: results, by: \.criterion).mapValues { $0.allSatisfy(\.passed) }
+        let byCriterion = Dictionary(grouping: results, by: \.index).mapValues { $0.allSatisfy(\.passed) }
         return requireAll ? byCriterion.values.allSatisfy { $0 } : byCriterion.values.contains(true)
     }
 

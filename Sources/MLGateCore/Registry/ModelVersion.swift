@@ -16,8 +16,12 @@ public struct ModelVersion: Hashable, Sendable {
     public var run: Int?
     /// Hashes of the data it was trained and evaluated on (path → hash).
     public var dataHashes: [String: String]
-    /// The gate verdict it was registered with, as JSON text, and its digest.
+    /// The digest of the gate verdict it was registered with.
     public var verdictDigest: String?
+    /// Whether that verdict passed; nil when it was registered without one.
+    public var gatePassed: Bool?
+    /// The branch it was built on.
+    public var branch: String?
     /// Free text.
     public var description: String?
     /// Tags.
@@ -35,7 +39,8 @@ public struct ModelVersion: Hashable, Sendable {
 
     /// Creates a version.
     public init(model: String, version: Int, artifact: String, artifactIsDirectory: Bool, sourcePath: String?, commit: String?,
-                run: Int?, dataHashes: [String: String], verdictDigest: String?, description: String?, tags: [String: String],
+                run: Int?, dataHashes: [String: String], verdictDigest: String?, gatePassed: Bool? = nil, branch: String? = nil,
+                description: String?, tags: [String: String],
                 status: String, stage: String?, createdAt: Int64, createdBy: String, aliases: [String]) {
         self.model = model
         self.version = version
@@ -46,6 +51,8 @@ public struct ModelVersion: Hashable, Sendable {
         self.run = run
         self.dataHashes = dataHashes
         self.verdictDigest = verdictDigest
+        self.gatePassed = gatePassed
+        self.branch = branch
         self.description = description
         self.tags = tags
         self.status = status
