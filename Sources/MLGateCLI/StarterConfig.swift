@@ -24,8 +24,14 @@ enum StarterConfig {
         #     outs: [model/]
         #     metrics: [metrics.json]
 
+        # Models: how each is evaluated, the criteria a candidate must meet, its lifecycle (docs/registry.md).
+        # models:
+        #   churn:
+        #     artifact: model/
+        #     evaluate: {cmd: python3 predict.py --model {model} --out {predictions}, task: binary}
+        #     promotion: {champion: production, criteria: [{metric: roc_auc, min: 0.7}]}
+
         # Coming with later mlgate versions (accepted here, not yet acted on):
-        # models:   how each model is evaluated and promoted
         # deploy:   where promoted models go
 
         """
