@@ -74,8 +74,8 @@ let package = Package(
 
         // MARK: Tests — shared helpers, then one target per module.
         .target(name: "MLGateTestSupport", dependencies: ["MLGateCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "MLGateDataTests", dependencies: ["MLGateData"], swiftSettings: swiftSettings),
-        .testTarget(name: "MLGateEvalTests", dependencies: ["MLGateEval", "MLGateCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "MLGateDataTests", dependencies: ["MLGateData", "MLGateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MLGateEvalTests", dependencies: ["MLGateEval", "MLGateCore", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateCoreTests", dependencies: ["MLGateCore", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateHooksTests", dependencies: ["MLGateHooks", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateGitTests", dependencies: ["MLGateGit", "MLGateTestSupport"], swiftSettings: swiftSettings),

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 @testable import MLGateData
+import MLGateTestSupport
 import Testing
 
 /// strtod's answer for `text`, the reference every parse must equal bit for bit.
@@ -16,18 +17,6 @@ private func parseBits(_ text: String) -> UInt64? {
         guard let base = buffer.baseAddress else { return nil }
         if case .number(let value) = DecimalParser.parse(base, count: buffer.count) { return value.bitPattern }
         return nil
-    }
-}
-
-/// A fixed-seed generator (SplitMix64), so every run checks the same strings.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
@@ -94,7 +83,7 @@ struct DecimalParserTests {
 
     @Test("random doubles in shortest, %.17g and %.15g forms")
     func randomDoubles() {
-        var random = SplitMix(state: 2026)
+        var random = SeededRandom(seed: 2026)
         for _ in 0..<Self.casesPerKind {
             let value = Double(bitPattern: random.next() & 0x7FEF_FFFF_FFFF_FFFF)
             for text in [value.description, String(format: "%.17g", value), String(format: "%.15g", value), String(format: "%.6e", value)] {
@@ -105,7 +94,7 @@ struct DecimalParserTests {
 
     @Test("random digit strings with random exponents (many near halfway points and range ends)")
     func randomDigitStrings() {
-        var random = SplitMix(state: 1125)
+        var random = SeededRandom(seed: 1125)
         for _ in 0..<Self.casesPerKind {
             let digits = Int(random.next() % 25) + 1
             var text = (random.next() & 1 == 0) ? "" : "-"
@@ -120,7 +109,7 @@ struct DecimalParserTests {
 
     @Test("probabilities as pandas writes them")
     func probabilities() {
-        var random = SplitMix(state: 77)
+        var random = SeededRandom(seed: 77)
         for _ in 0..<Self.casesPerKind {
             let value = Double(random.next() >> 11) * 0x1p-53
             let text = value.description

@@ -1,6 +1,7 @@
 import Glibc
 import MLGateCore
 import MLGateEval
+import MLGateTestSupport
 import Testing
 
 /// The gate's statistics, simulated as the issue specifies: binormal scores, prevalence 0.3, two models with score
@@ -11,7 +12,7 @@ struct GateSimulationTests {
     static let gates = getenv("MLGATE_GATE_SIMULATIONS").flatMap { Int(String(cString: $0)) } ?? 200
 
     /// One simulated data set: labels and two correlated binormal score columns with the given AUCs.
-    static func sample(n: Int, aucs: (Double, Double), generator: inout SplitMix) -> (labels: [UInt8], first: [Double], second: [Double]) {
+    static func sample(n: Int, aucs: (Double, Double), generator: inout SeededRandom) -> (labels: [UInt8], first: [Double], second: [Double]) {
         let shift = (2.0.squareRoot() * Normal.quantile(aucs.0), 2.0.squareRoot() * Normal.quantile(aucs.1))
         let rho = 0.7, other = (1 - rho * rho).squareRoot()
         var labels = [UInt8](repeating: 0, count: n), first = [Double](repeating: 0, count: n), second = [Double](repeating: 0, count: n)
@@ -36,7 +37,7 @@ struct GateSimulationTests {
 
     @Test("equally good models are promoted at most α + 2 points of the time (70 of 1,000 at full size)")
     func falsePromotions() throws {
-        var generator = SplitMix(seed: 20261125)
+        var generator = SeededRandom(seed: 20261125)
         var promoted = 0
         for _ in 0..<Self.gates where try Self.promotes(Self.sample(n: 10_000, aucs: (0.80, 0.80), generator: &generator)) { promoted += 1 }
         #expect(promoted <= Self.gates * 7 / 100, "\(promoted) of \(Self.gates) equal candidates promoted")
@@ -44,32 +45,10 @@ struct GateSimulationTests {
 
     @Test("a true ΔAUC of 0.01 at n = 1e5 is detected at least 80% of the time")
     func power() throws {
-        var generator = SplitMix(seed: 7)
+        var generator = SeededRandom(seed: 7)
         let gates = max(Self.gates / 5, 20)
         var promoted = 0
         for _ in 0..<gates where try Self.promotes(Self.sample(n: 100_000, aucs: (0.80, 0.81), generator: &generator)) { promoted += 1 }
         #expect(promoted * 100 >= gates * 80, "\(promoted) of \(gates) better candidates promoted")
-    }
-}
-
-/// SplitMix64 with uniform and normal draws (Box–Muller).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
-
-    mutating func normalPair() -> (Double, Double) {
-        let u = max(uniform(), 0x1p-60), v = uniform()
-        let radius = (-2 * log(u)).squareRoot()
-        return (radius * cos(2 * .pi * v), radius * sin(2 * .pi * v))
     }
 }

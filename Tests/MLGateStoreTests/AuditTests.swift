@@ -41,7 +41,7 @@ struct AuditTests {
         let (directory, path) = try populated(rows)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let trials = ProcessInfo.processInfo.environment["MLGATE_AUDIT_MUTATIONS"].flatMap(Int.init) ?? 100
-        var generator = SeededGenerator(seed: 42)
+        var generator = SeededRandom(seed: 42)
         for trial in 0..<trials {
             let copy = directory + "/trial-\(trial).sqlite"
             let queue = try DatabaseQueue(path: path)
@@ -76,18 +76,5 @@ struct AuditTests {
             if kind == 0, let found { #expect(found.sequence == target) }
             try? FileManager.default.removeItem(atPath: copy)
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64) so failures reproduce.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
