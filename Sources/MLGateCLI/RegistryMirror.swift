@@ -63,6 +63,9 @@ enum RegistryMirror {
             fields.append(("stage", JSONText.quoted(stage)))
         }
         if let counter = event.counter { fields.append(("event", String(counter))) }
+        fields.append(("at_ms", String(event.createdAt)))
+        let aliasSide = (payload["after"] as? [String: Any]) ?? (payload["before"] as? [String: Any])
+        if event.action.hasPrefix("alias"), let alias = aliasSide?["alias"] as? String { fields.append(("alias", JSONText.quoted(alias))) }
         return "{" + fields.sorted { $0.0 < $1.0 }.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
     }
 
@@ -115,6 +118,23 @@ enum RegistryMirror {
                                                 createdBy: found.tagger.map { "\($0.name) <\($0.email)>" } ?? "git", stage: stageOf[key]) {
                 added += 1
             }
+        }
+        // Aliases from the notes: every alias event, applied in time order.
+        var aliasEvents: [(at: Int64, model: String, alias: String, version: Int?)] = []
+        for (_, lines) in try repository.registryNotes() {
+            for line in lines {
+                guard let body = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
+                      let action = body["action"] as? String, action.hasPrefix("alias"),
+                      let model = body["model"] as? String, let alias = body["alias"] as? String else { continue }
+                let at = (body["at_ms"] as? NSNumber)?.int64Value ?? 0
+                aliasEvents.append((at, model, alias, action == "alias-set" ? body["version"] as? Int : nil))
+            }
+        }
+        var aliases: [String: Int?] = [:]
+        for event in aliasEvents.sorted(by: { $0.at < $1.at }) { aliases["\(event.model)@\(event.alias)"] = event.version }
+        for (key, version) in aliases.sorted(by: { $0.key < $1.key }) {
+            let parts = key.split(separator: "@")
+            try registry.store.importAlias(model: String(parts[0]), alias: String(parts[1]), version: version)
         }
         for (model, counters) in Dictionary(grouping: assignments, by: \.model) {
             if let highest = counters.map(\.counter).max() { try registry.store.advanceEventCounter(model: model, past: highest) }

@@ -382,6 +382,27 @@ extension Store {
         }
     }
 
+    /// Sets (or, with nil, removes) an alias found in git's notes, when the version exists here and the alias
+    /// differs; recorded in the audit log as a sync.
+    public func importAlias(model: String, alias: String, version: Int?) throws {
+        try mutate { db in
+            let current = try Int.fetchOne(db, sql: "SELECT version FROM aliases WHERE model = ? AND alias = ?", arguments: [model, alias])
+            guard current != version else { return }
+            if let version {
+                guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM model_versions WHERE model = ? AND version = ? AND status = 'active')",
+                                        arguments: [model, version]) == true else { return }
+                try db.execute(sql: "INSERT OR REPLACE INTO aliases (model, alias, version) VALUES (?, ?, ?)", arguments: [model, alias, version])
+            } else {
+                try db.execute(sql: "DELETE FROM aliases WHERE model = ? AND alias = ?", arguments: [model, alias])
+            }
+            try Self.record(db, action: "sync", model: model, version: version ?? current,
+                            before: current.map { #"{"alias":\#(JSONText.quoted(alias)),"version":\#($0)}"# } ?? "null",
+                            after: version.map { #"{"alias":\#(JSONText.quoted(alias)),"version":\#($0)}"# } ?? "null",
+                            actor: RegistryActor(name: "mlgate models sync", reason: "alias found in refs/notes/mlgate"))
+            try db.execute(sql: "UPDATE events SET mirrored_at = ? WHERE mirrored_at IS NULL AND kind = 'model.sync'", arguments: [Store.nowMilliseconds])
+        }
+    }
+
     /// Moves `model`'s stage-event counter past `counter` (the highest found in git), so the next stage tag is new.
     public func advanceEventCounter(model: String, past counter: Int) throws(StoreError) {
         try transaction { db in

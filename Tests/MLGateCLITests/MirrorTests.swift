@@ -16,6 +16,10 @@ struct MirrorTests {
         #expect(try fixture.mlgate(["run"]).status == 0)
         #expect(try fixture.mlgate(["models", "register", "churn", "--run", "2"]).status == 0)
         #expect(try fixture.mlgate(["promote", "churn", "2", "--to", "staging", "--reason", "better"]).status == 0)
+        #expect(try fixture.mlgate(["models", "alias", "set", "churn", "champion", "1", "--reason", "first"]).status == 0)
+        #expect(try fixture.mlgate(["models", "alias", "set", "churn", "champion", "2", "--reason", "better"]).status == 0)
+        #expect(try fixture.mlgate(["models", "alias", "set", "churn", "shadow", "1", "--reason", "try"]).status == 0)
+        #expect(try fixture.mlgate(["models", "alias", "unset", "churn", "shadow", "--reason", "done"]).status == 0)
 
         let tags = try fixture.git(["tag", "-l"]).stdout.split(separator: "\n").map(String.init)
         #expect(tags.sorted() == ["churn#staging!#2", "churn#staging#1", "churn#staging#3", "churn@v1.0.0", "churn@v2.0.0"])
@@ -34,6 +38,8 @@ struct MirrorTests {
         let versions = try jsonObject(try fixture.mlgate(["models", "show", "churn", "--json"], in: clone).stdout)["versions"] as? [[String: Any]] ?? []
         #expect(versions.compactMap { $0["version"] as? Int } == [2, 1])
         #expect(versions.first?["stage"] as? String == "staging" && versions.last?["stage"] is NSNull)
+        // Aliases come back from the notes, in the order they moved.
+        #expect(versions.first?["aliases"] as? [String] == ["champion"] && versions.last?["aliases"] as? [String] == [])
         // A second sync adds nothing; a local registration continues the numbering.
         #expect(try fixture.mlgate(["models", "sync"], in: clone).stdout.contains("(0 new)"))
         let next = try fixture.mlgate(["models", "register", "churn", "--path", "params.yaml"], in: clone)
