@@ -12,7 +12,7 @@ struct CompareCommand: ParsableCommand {
             CANDIDATE and BASELINE are each a run number (its output is the model), a model URI \
             (models:/churn/3, churn@champion) or a predictions file. Runs and versions are scored with the \
             model's 'evaluate' command from mlgate.yaml (cached by model and data hash), so both sides are \
-            scored on the same rows; their ids must match. BASELINE defaults to the champion. The report \
+            scored on the same rows; their ids and labels must match. BASELINE defaults to the champion. The report \
             is 'mlgate eval' with a baseline: DeLong and McNemar for binary tasks, and bootstrap intervals \
             with --bootstrap.
             """
@@ -48,7 +48,7 @@ struct CompareCommand: ParsableCommand {
         }
         let evaluation = context.evaluation
         var arguments = ["--task", evaluation.task, "--predictions", candidateFile, "--label", evaluation.label, "--score", evaluation.score,
-                         "--id", evaluation.id, "--baseline", baselineFile, "--bootstrap", String(bootstrap)]
+                         "--id", evaluation.id, "--baseline", baselineFile, "--bootstrap", String(bootstrap), "--same-labels"]
         if json { arguments.append("--json") }
         var eval = try EvalCommand.parse(arguments)
         try eval.run()

@@ -75,6 +75,9 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print JSON (shape in docs/json.md) instead of a table.")
     var json = false
 
+    @Flag(help: "With --baseline FILE: refuse rows whose label differs between the two files (the same rows, as a gate requires).")
+    var sameLabels = false
+
     func validate() throws {
         guard let task = EvalTask(rawValue: task) else {
             throw ValidationError("--task must be binary, multiclass or regression (got '\(task)').")
@@ -109,7 +112,8 @@ struct EvalCommand: ParsableCommand {
         let names = requestedMetrics(task)
         let inputs = try EvalInputs(.init(
             task: task, predictions: predictions, label: label, scores: score, id: id, weight: weight,
-            baselineScores: baselineScore, baselineFile: baseline, slice: slice, positiveLabel: posLabel))
+            baselineScores: baselineScore, baselineFile: baseline, slice: slice, positiveLabel: posLabel,
+            baselineLabelsMustMatch: sameLabels))
         // The candidate and the baseline are scored on one core each.
         let (candidateResult, baselineResult) = Parallel.pair(
             { Result { try ModelMetrics.compute(task: task, inputs: inputs, scores: inputs.candidate, threshold: threshold, names: names) } },

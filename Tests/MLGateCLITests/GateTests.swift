@@ -103,6 +103,8 @@ struct GateTests {
         let result = try fixture.mlgate(["gate", "toy", "--candidate-predictions", "a.csv", "--champion-predictions", "b.csv"])
         #expect(result.status == 2 && result.stderr.contains("differs from '0'") && result.stderr.contains("same rows"), "\(result)")
         try fixture.write("c.csv", "id,label,score,region\nr1,1,0.8,east\nr2,0,0.3,west\nr9,1,0.6,east\n")
+        let compared = try fixture.mlgate(["compare", "a.csv", "b.csv", "--bootstrap", "0"])
+        #expect(compared.status == 2 && compared.stderr.contains("differs from '0'"), "\(compared)")
         let ids = try fixture.mlgate(["gate", "toy", "--candidate-predictions", "a.csv", "--champion-predictions", "c.csv"])
         #expect(ids.status == 2 && ids.stderr.contains("'r3' has no row"), "\(ids)")
     }
