@@ -149,7 +149,10 @@ struct GateContext {
             } else if let column = criterion.slice {
                 results += try sliceResults(criterion, column: column, candidateFile: candidateFile, championFile: championFile, task: task)
             } else {
-                let test = try criterion.test.flatMap { spec in try inputs.baseline.flatMap { _ in try evidence(spec, metric: criterion.metric, higherIsBetter: criterion.higherIsBetter, inputs: inputs, task: task) } }
+                // A test that cannot be computed on these rows fails its criterion (GateRules says so); it does not stop the gate.
+                let test = criterion.test.flatMap { spec in
+                    inputs.baseline.flatMap { _ in try? evidence(spec, metric: criterion.metric, higherIsBetter: criterion.higherIsBetter, inputs: inputs, task: task) } ?? nil
+                }
                 results.append(GateRules.judge(criterion, candidate: candidateMetrics[criterion.metric]?.number,
                                                champion: championMetrics?[criterion.metric]?.number, test: test, n: inputs.rowCount))
             }
@@ -170,7 +173,10 @@ struct GateContext {
             model: spec.name, passed: passed, require: spec.promotion.requireAll ? "all" : "any", firstModel: firstModel,
             note: firstModel ? "no champion yet ('\(spec.promotion.champion)' holds no version): judged on its floors and ceilings alone" : nil,
             candidate: side(candidateRun.map { "run \($0)" } ?? (candidatePredictions == nil ? "worktree" : "predictions"), candidateArtifact, candidateFile, candidateMetrics),
-            champion: championFile.map { side(champion?.uri ?? "predictions", champion?.artifact, $0, championMetrics ?? [:]) },
+            champion: championFile.map { file in
+                championPredictions == nil ? side(champion?.uri ?? "predictions", champion?.artifact, file, championMetrics ?? [:])
+                                           : side("predictions", nil, file, championMetrics ?? [:])
+            },
             rows: inputs.rowCount, criteria: results)
     }
 
@@ -211,7 +217,7 @@ struct GateContext {
         try FileManager.default.createDirectory(atPath: cacheDirectory, withIntermediateDirectories: true)
         let cached = cacheDirectory + "/\(artifact.prefix(16))-\(ContentHash.of(Array(key.utf8)).prefix(16)).csv"
         if FileManager.default.fileExists(atPath: cached) { return cached }
-        let work = registry.workspace.layout.directory + "/work/eval-\(artifact.prefix(16))"
+        let work = registry.workspace.layout.directory + "/work/eval-\(artifact.prefix(16))-\(getpid())"
         ObjectStore.removeTree(work)
         defer { ObjectStore.removeTree(work) }
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)

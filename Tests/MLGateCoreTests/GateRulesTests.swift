@@ -53,6 +53,15 @@ struct GateRulesTests {
         #expect(GateRules.overall([], requireAll: true))
     }
 
+    @Test("verdict numbers: about four significant digits, integers without a fraction, tiny p-values as a bound")
+    func numbers() {
+        #expect(GateRules.format(0.778412) == "0.7784")
+        #expect(GateRules.format(1000.97) == "1001")
+        #expect(GateRules.format(-4.215993e-05) == "-4.216e-05")
+        #expect(GateRules.format(60000) == "60000")
+        #expect(GateRules.formatP(1e-300) == "< 1e-16" && GateRules.formatP(0.0636) == "= 0.0636")
+    }
+
     @Test("lifecycle: one stage at a time, approvals, gate, branch")
     func lifecycle() throws {
         let lifecycle = LifecycleSpec(stages: ["staging", "production"],

@@ -179,7 +179,8 @@ public enum GateRules {
         while mantissa < 1 { mantissa *= 10; exponent -= 1 }
         if exponent >= -3, exponent < 6 {
             let scale = pow10(3 - exponent)
-            return String((value * scale).rounded() / scale)
+            let rounded = (value * scale).rounded() / scale
+            return rounded == rounded.rounded() ? String(Int64(rounded)) : String(rounded)
         }
         let digits = (mantissa * 1000).rounded() / 1000
         return (value < 0 ? "-" : "") + String(digits) + "e" + (exponent < 0 ? "-" : "+") + (abs(exponent) < 10 ? "0" : "") + String(abs(exponent))
