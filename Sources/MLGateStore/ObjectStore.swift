@@ -264,9 +264,10 @@ public struct ObjectStore: Sendable {
     }
 
     static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws(ObjectStoreError) {
+        guard let base = buffer.baseAddress else { return }
         var offset = 0
         while offset < buffer.count {
-            let count = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            let count = Glibc.write(fd, base + offset, buffer.count - offset)
             if count < 0 {
                 if errno == EINTR { continue }
                 throw .io("write", path, errno)

@@ -18,19 +18,29 @@ public struct RegistryActor: Sendable {
 
 /// What `register` stores.
 public struct NewModelVersion: Sendable {
+    /// The artifact's object hash.
     public var artifact: String
+    /// Whether the artifact is a folder (a manifest object).
     public var artifactIsDirectory: Bool
+    /// The path it was registered from.
     public var sourcePath: String?
+    /// The commit it was built from.
     public var commit: String?
+    /// The run that produced it.
     public var run: Int?
+    /// Hashes of the data it depends on, by path.
     public var dataHashes: [String: String]
+    /// The gate verdict attached, as JSON text.
     public var verdict: String?
+    /// That verdict's SHA-256.
     public var verdictDigest: String?
     /// Whether the attached verdict passed (nil without one): what a lifecycle's `gate: passed` reads.
     public var verdictPassed: Bool?
     /// The branch the version was built on: what a lifecycle's `branch:` reads.
     public var branch: String?
+    /// Free text.
     public var description: String?
+    /// Tags.
     public var tags: [String: String]
 
     /// Creates the description of a new version.
@@ -512,13 +522,22 @@ extension Store {
 
 /// A registry event waiting to be written to git.
 public struct MirrorEvent: Sendable {
+    /// The event's row id.
     public var id: Int
+    /// The registry action (`register`, `promote`, `alias-set`…).
     public var action: String
+    /// The model.
     public var model: String
+    /// The version, when the event concerns one.
     public var version: Int?
+    /// The event's JSON payload (action, actor, before, after, reason).
     public var payload: String
+    /// The per-model stage-event number, for stage moves.
     public var counter: Int?
+    /// When it happened, in milliseconds since 1970.
     public var createdAt: Int64
+    /// The version's commit, which the tag and note attach to.
     public var commit: String?
+    /// The version's artifact hash.
     public var artifact: String?
 }

@@ -4,9 +4,9 @@ public struct TestEvidence: Hashable, Sendable, Codable {
     public var test: String
     /// The candidate's advantage (candidate − champion for higher-is-better metrics, the reverse otherwise).
     public var estimate: Double
-    /// The lower end of the one-sided (1 − α) confidence bound on the advantage, and the upper end of the
-    /// matching two-sided (1 − 2α) interval.
+    /// The one-sided (1 − α) lower confidence bound on the advantage.
     public var lower: Double
+    /// The upper end of the matching two-sided (1 − 2α) interval.
     public var upper: Double
     /// The interval's level (1 − 2α).
     public var level: Double
@@ -53,9 +53,11 @@ public struct CriterionResult: Hashable, Sendable, Codable {
     public var slice: String?
     /// Whether it passed.
     public var passed: Bool
-    /// The candidate's and the champion's values, and candidate − champion.
+    /// The candidate's value (nil when undefined).
     public var candidate: Double?
+    /// The champion's value (nil without a champion).
     public var champion: Double?
+    /// candidate − champion.
     public var difference: Double?
     /// The paired test, when the criterion has one and there is a champion.
     public var test: TestEvidence?

@@ -34,10 +34,13 @@ public struct EvaluationSpec: Hashable, Sendable {
     public var data: [PathSpec]
     /// binary, multiclass or regression.
     public var task: String
-    /// Column names.
+    /// The column identifying rows (joins the candidate's and the champion's predictions).
     public var id: String
+    /// The column of true labels.
     public var label: String
+    /// The score column.
     public var score: String
+    /// Slice columns, for reference.
     public var slices: [String]
 
     /// Creates an evaluation.
@@ -79,8 +82,9 @@ public struct Criterion: Hashable, Sendable {
     public var higherIsBetter: Bool
     /// A metrics file (JSON/YAML) the value comes from, for custom metrics; nil for the evaluation kernel's metrics.
     public var source: String?
-    /// An absolute floor (`min`) and ceiling (`max`).
+    /// An absolute floor (`min`).
     public var minimum: Double?
+    /// An absolute ceiling (`max`).
     public var maximum: Double?
     /// Comparison with the champion.
     public var versusChampion: ChampionComparison?
