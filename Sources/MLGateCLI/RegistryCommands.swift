@@ -18,7 +18,7 @@ struct ModelsCommand: ParsableCommand {
             written to the audit log ('mlgate audit') and as an event ('mlgate events') in the same transaction.
             """,
         subcommands: [Register.self, List.self, Show.self, Tag.self, Alias.self, History.self, Download.self, Archive.self, Delete.self,
-                      ModelsSyncCommand.self],
+                      ModelsSyncCommand.self, ModelsPushCommand.self],
         defaultSubcommand: List.self
     )
 
@@ -78,6 +78,7 @@ struct ModelsCommand: ParsableCommand {
             }
             let version = try registry.store.register(model: name, new, by: registry.actor(reason: description))
             RegistryMirror.drain(registry)
+            RegistryMirror.pushIfConfigured(registry)
             if json { return try Output.json(ModelVersionJSON(version)) }
             print("registered \(version.uri) (artifact \(version.artifact.prefix(12))\(version.commit.map { ", commit \($0.prefix(10))" } ?? "")).")
         }
@@ -162,6 +163,7 @@ struct ModelsCommand: ParsableCommand {
             let updated = try registry.store.tag(model: version.model, version: version.version, set: try RegistryContext.parseTags(tags),
                                                  remove: remove, by: registry.actor(reason: nil))
             RegistryMirror.drain(registry)
+            RegistryMirror.pushIfConfigured(registry)
             print("\(updated.uri) tags: " + (updated.tags.isEmpty ? "(none)" : updated.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")))
         }
     }
@@ -181,6 +183,7 @@ struct ModelsCommand: ParsableCommand {
                 let registry = try RegistryContext.current()
                 let previous = try registry.store.setAlias(model: name, alias: alias, version: version, by: registry.actor(reason: reason))
                 RegistryMirror.drain(registry)
+                RegistryMirror.pushIfConfigured(registry)
                 print("\(name)@\(alias) → version \(version)\(previous.map { " (was \($0))" } ?? "").")
             }
         }
@@ -195,6 +198,7 @@ struct ModelsCommand: ParsableCommand {
                 let registry = try RegistryContext.current()
                 let previous = try registry.store.unsetAlias(model: name, alias: alias, by: registry.actor(reason: reason))
                 RegistryMirror.drain(registry)
+                RegistryMirror.pushIfConfigured(registry)
                 print("removed \(name)@\(alias) (it pointed at version \(previous)).")
             }
         }
@@ -282,6 +286,7 @@ struct PromoteCommand: ParsableCommand {
             }
         }
         RegistryMirror.drain(registry)
+        RegistryMirror.pushIfConfigured(registry)
         print("\(name)/\(version): \(previous ?? "no stage") → \(to)\(force ? " (forced)" : "").")
     }
 }
@@ -298,6 +303,7 @@ struct ApproveCommand: ParsableCommand {
         _ = try registry.lifecycle(of: name).missing(to: stage, from: nil, gatePassed: true, approvals: .max, branch: nil)
         let approvers = try registry.store.approve(model: name, version: version, stage: stage, by: registry.actor(reason: nil))
         RegistryMirror.drain(registry)
+        RegistryMirror.pushIfConfigured(registry)
         print("\(name)/\(version) approved for \(stage) by \(approvers.joined(separator: ", ")).")
     }
 }
@@ -457,6 +463,7 @@ struct RegistryContext {
         let version = try registry.store.resolve(uri)
         _ = try registry.store.retire(model: version.model, version: version.version, delete: delete, by: registry.actor(reason: reason))
         RegistryMirror.drain(registry)
+        RegistryMirror.pushIfConfigured(registry)
         print("\(delete ? "deleted" : "archived") \(version.uri).")
     }
 }

@@ -50,6 +50,17 @@ enum RegistryMirror {
         }
     }
 
+    /// Pushes the registry to `remote.git` when mlgate.yaml names one; a failure is a warning (the next
+    /// registry command, or 'mlgate models push', tries again).
+    static func pushIfConfigured(_ registry: RegistryContext) {
+        guard let remote = (try? registry.workspace.configuration())?.remote.git else { return }
+        do {
+            _ = try RegistryRemote.push(registry, remote: remote)
+        } catch {
+            printError("warning: the registry was not pushed to \(remote): \(error). 'mlgate models push' tries again.")
+        }
+    }
+
     /// The tag message and note line of an event: one line of JSON with sorted keys.
     static func tagMessage(_ event: MirrorEvent, payload: [String: Any]) -> String {
         var fields: [(String, String)] = [
@@ -161,5 +172,66 @@ struct ModelsSyncCommand: ParsableCommand {
         RegistryMirror.drain(registry)
         let result = try RegistryMirror.sync(registry)
         print("synced \(result.found) versions from git (\(result.added) new)" + (result.stages.isEmpty ? "." : "; stages: " + result.stages.joined(separator: ", ") + "."))
+    }
+}
+
+/// Pushes the registry's tags and notes to a git remote, as DESIGN §6 says: never forced; the remote's notes
+/// are fetched and merged line by line (`cat_sort_uniq`) and the push retried when another writer got there
+/// first. A version number is final once its tag is on the remote: a local tag the remote holds for another
+/// version is refused, naming it.
+enum RegistryRemote {
+    /// Attempts before giving up on a remote that keeps changing.
+    static let attempts = 5
+
+    /// Pushes; returns how many tags went up and how many attempts it took.
+    static func push(_ registry: RegistryContext, remote: String) throws -> (tags: Int, attempts: Int) {
+        let repository = try GitRepository.open(at: registry.workspace.root)
+        let local = try (repository.annotatedTags(matching: "*@v*") + repository.annotatedTags(matching: "*#*#*")).map(\.name)
+        for attempt in 1...attempts {
+            // The remote may have no notes yet; that fetch failing is expected then.
+            try? repository.fetch(remote: remote, refspecs: ["+\(GitRepository.registryNotesRef):refs/mlgate/remote-notes"])
+            try repository.fetch(remote: remote, refspecs: ["+refs/tags/*:refs/mlgate/remote-tags/*"])
+            let conflicts = local.filter { tag in
+                guard let theirs = repository.target(of: "refs/mlgate/remote-tags/\(tag)") else { return false }
+                return theirs != repository.target(of: "refs/tags/\(tag)")
+            }
+            guard conflicts.isEmpty else {
+                throw RegistryError(.environment, "the remote '\(remote)' already has \(conflicts.sorted().joined(separator: ", ")) for another version (a version number is final once its tag is on the remote). Fetch its tags and notes, run 'mlgate models sync', and register again.")
+            }
+            try repository.mergeRegistryNotes(onto: "refs/mlgate/remote-notes")
+            let missing = local.filter { repository.target(of: "refs/mlgate/remote-tags/\($0)") == nil }
+            var refspecs = missing.sorted().map { "refs/tags/\($0):refs/tags/\($0)" }
+            if repository.target(of: GitRepository.registryNotesRef) != nil {
+                refspecs.append("\(GitRepository.registryNotesRef):\(GitRepository.registryNotesRef)")
+            }
+            guard !refspecs.isEmpty else { return (0, attempt) }
+            if try repository.push(remote: remote, refspecs: refspecs).isEmpty { return (missing.count, attempt) }
+        }
+        throw EnvironmentError("the remote '\(remote)' kept changing during \(attempts) attempts to push the registry; run 'mlgate models push' again.")
+    }
+}
+
+/// `mlgate models push`.
+struct ModelsPushCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "push",
+        abstract: "Push the registry's tags and notes to the git remote (fetch, merge, retry; never forced).",
+        discussion: """
+            Sends the registration and stage tags, and refs/notes/mlgate, to the remote named by --remote or \
+            'remote.git' in mlgate.yaml (default origin). The remote's notes are fetched and merged line by \
+            line first, and the push is retried when another writer pushed in between. When 'remote.git' is \
+            set, every registry command pushes after its change. A tag the remote holds for another version is \
+            refused: fetch the tags and notes, run 'mlgate models sync', and register again.
+            """)
+
+    @Option(help: "The git remote (default: remote.git in mlgate.yaml, else origin).")
+    var remote: String?
+
+    func run() throws {
+        let registry = try RegistryContext.current()
+        RegistryMirror.drain(registry)
+        let name = try remote ?? registry.workspace.configuration().remote.git ?? "origin"
+        let result = try RegistryRemote.push(registry, remote: name)
+        print("pushed \(result.tags) tag\(result.tags == 1 ? "" : "s") and the registry notes to \(name)\(result.attempts > 1 ? " (after \(result.attempts) attempts)" : "").")
     }
 }

@@ -98,7 +98,7 @@ extension GitRepository {
     }
 
     /// The committer signature git would use: `GIT_COMMITTER_NAME`/`EMAIL`, else the config, else mlgate's own.
-    private func committer() throws(GitError) -> UnsafeMutablePointer<git_signature>? {
+    func committer() throws(GitError) -> UnsafeMutablePointer<git_signature>? {
         let environment = ProcessInfo.processInfo.environment
         var signature: UnsafeMutablePointer<git_signature>?
         if let name = environment["GIT_COMMITTER_NAME"], let email = environment["GIT_COMMITTER_EMAIL"] {

@@ -79,3 +79,47 @@ func gtoBinary() -> String? {
     let candidates = [ProcessInfo.processInfo.environment["MLGATE_GTO"], "/tmp/gto-venv/bin/gto"].compactMap { $0 }
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
 }
+
+@Suite("pushing the registry to a git remote")
+struct RegistryPushTests {
+    @Test("two clones register and push: tags and merged notes reach the remote, a taken version number is refused")
+    func twoWriters() throws {
+        let fixture = try registryRepository()
+        defer { fixture.remove() }
+        let remote = fixture.base + "/remote.git"
+        try fixture.git(["init", "-q", "--bare", "-b", "main", remote], in: fixture.base)
+        try fixture.git(["remote", "add", "origin", remote])
+        try fixture.git(["push", "-q", "origin", "main"])
+        let other = fixture.base + "/other"
+        try fixture.git(["clone", "-q", remote, other], in: fixture.base)
+        #expect(try fixture.mlgate(["init"], in: other).status == 0)
+
+        // The first writer registers and pushes.
+        #expect(try fixture.mlgate(["models", "register", "churn", "--path", "params.yaml"]).status == 0)
+        let pushed = try fixture.mlgate(["models", "push"])
+        #expect(pushed.status == 0 && pushed.stdout.contains("pushed 1 tag"), "\(pushed)")
+
+        // The second registers without syncing: its version 1 is taken on the remote, and the push says so.
+        try fixture.write(other + "/other.txt", "other")
+        #expect(try fixture.mlgate(["models", "register", "churn", "--path", "other.txt"], in: other).status == 0)
+        let refused = try fixture.mlgate(["models", "push"], in: other)
+        #expect(refused.status == 3 && refused.stderr.contains("churn@v1.0.0") && refused.stderr.contains("models sync"), "\(refused)")
+
+        // A third clone syncs first, registers version 2, and pushes; the notes of both writers merge.
+        let third = fixture.base + "/third"
+        try fixture.git(["clone", "-q", remote, third], in: fixture.base)
+        try fixture.git(["fetch", "-q", "origin", "refs/notes/mlgate:refs/notes/mlgate"], in: third)
+        #expect(try fixture.mlgate(["init"], in: third).status == 0)
+        #expect(try fixture.mlgate(["models", "sync"], in: third).status == 0)
+        #expect(try fixture.mlgate(["models", "register", "churn", "--path", "params.yaml"], in: third).stdout.contains("models:/churn/2"))
+        #expect(try fixture.mlgate(["models", "push"], in: third).status == 0)
+        // Meanwhile the first writer promotes version 1 without having seen version 2: its push merges the notes.
+        #expect(try fixture.mlgate(["promote", "churn", "1", "--to", "staging", "--reason", "first"]).status == 0)
+        let merged = try fixture.mlgate(["models", "push"])
+        #expect(merged.status == 0, "\(merged)")
+        let remoteTags = try fixture.git(["--git-dir", remote, "tag", "-l"]).stdout.split(separator: "\n")
+        #expect(remoteTags.sorted() == ["churn#staging#1", "churn@v1.0.0", "churn@v2.0.0"], "\(remoteTags)")
+        let notes = try fixture.git(["--git-dir", remote, "log", "-p", "refs/notes/mlgate"]).stdout
+        #expect(notes.contains("\"action\":\"promote\"") && notes.contains("\"version\":2"))
+    }
+}
