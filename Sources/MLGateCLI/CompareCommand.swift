@@ -47,8 +47,9 @@ struct CompareCommand: ParsableCommand {
             baselineFile = try context.predictionsFile(for: champion.uri)
         }
         let evaluation = context.evaluation
-        var arguments = ["--task", evaluation.task, "--predictions", candidateFile, "--label", evaluation.label, "--score", evaluation.score,
-                         "--id", evaluation.id, "--baseline", baselineFile, "--bootstrap", String(bootstrap), "--same-labels"]
+        var arguments = ["--task", evaluation.task, "--predictions", candidateFile, "--label", evaluation.label]
+        arguments += evaluation.scores.flatMap { ["--score", $0] }
+        arguments += ["--id", evaluation.id, "--baseline", baselineFile, "--bootstrap", String(bootstrap), "--same-labels"]
         if json { arguments.append("--json") }
         var eval = try EvalCommand.parse(arguments)
         try eval.run()

@@ -132,7 +132,7 @@ struct GateContext {
             throw UsageError("promotion.champion of model '\(spec.name)' is '\(spec.promotion.champion)', which is neither one of its lifecycle stages (\(spec.lifecycle.stages.joined(separator: ", "))) nor one of its aliases; fix mlgate.yaml.")
         }
         let championFile: String? = try championPredictions ?? champion.map { try predictions(for: $0.artifact, label: "champion \($0.uri)") }
-        let inputs = try EvalInputs(.init(task: try task(), predictions: candidateFile, label: evaluation.label, scores: [evaluation.score],
+        let inputs = try EvalInputs(.init(task: try task(), predictions: candidateFile, label: evaluation.label, scores: evaluation.scores,
                                           id: championFile == nil ? nil : evaluation.id, weight: nil, baselineScores: [],
                                           baselineFile: championFile, slice: nil, positiveLabel: nil, baselineLabelsMustMatch: true))
         let task = try self.task()
@@ -288,7 +288,7 @@ struct GateContext {
 
     /// A criterion judged on every slice with enough rows.
     private func sliceResults(_ criterion: Criterion, column: String, candidateFile: String, championFile: String?, task: EvalTask) throws -> [CriterionResult] {
-        let inputs = try EvalInputs(.init(task: task, predictions: candidateFile, label: evaluation.label, scores: [evaluation.score],
+        let inputs = try EvalInputs(.init(task: task, predictions: candidateFile, label: evaluation.label, scores: evaluation.scores,
                                           id: championFile == nil ? nil : evaluation.id, weight: nil, baselineScores: [],
                                           baselineFile: championFile, slice: column, positiveLabel: nil, baselineLabelsMustMatch: true))
         guard let values = inputs.slices else { return [] }

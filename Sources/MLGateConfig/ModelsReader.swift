@@ -69,11 +69,19 @@ extension ConfigReader {
                 switch key.string {
                 case "id": spec.id = try string(value, key: "columns.id")
                 case "label": spec.label = try string(value, key: "columns.label")
-                case "score": spec.score = try string(value, key: "columns.score")
+                case "score":
+                    let items = value.sequence.map(Array.init) ?? [value]
+                    spec.scores = try items.map { (item) throws(ConfigError) in try string(item, key: "columns.score") }
                 case "slice": spec.slices = (value.sequence.map(Array.init) ?? [value]).compactMap(\.string)
                 default: throw error(at: key, "'columns' has id, label, score and slice.")
                 }
             }
+        }
+        if spec.task == "multiclass", spec.scores.count < 2 {
+            throw error(at: fields["columns"] ?? node, "a multiclass model needs 'score' to list one column per class, in class order: score: [p0, p1, p2].")
+        }
+        if spec.task != "multiclass", spec.scores.count != 1 {
+            throw error(at: fields["columns"] ?? node, "a \(spec.task) model has one score column.")
         }
         return spec
     }
@@ -142,6 +150,9 @@ extension ConfigReader {
         }
         if let testNode = fields["test"] {
             criterion.test = try test(testNode, metric: metric, source: source)
+            if let task, task != "binary", let name = criterion.test?.name, name != "bootstrap" {
+                throw error(at: testNode, "\(name) compares binary models; for a \(task) model use the bootstrap test.")
+            }
         }
         if let slice = fields["slice"] {
             criterion.slice = try string(slice, key: "slice")

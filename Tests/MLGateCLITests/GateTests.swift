@@ -128,4 +128,39 @@ struct GateTests {
         #expect(result.status == 2 && result.stderr.contains(message) && result.stderr.contains("mlgate.yaml:"), "\(result)")
         #expect(try fixture.mlgate(["audit", "log", "--json"]).stdout == audit)
     }
+
+    @Test("a multiclass model is gated on its per-class score columns, with a bootstrap test")
+    func multiclass() throws {
+        let fixture = try pipelineRepository("""
+            version: 1
+            models:
+              iris:
+                evaluate:
+                  cmd: cp {model} {predictions}
+                  task: multiclass
+                  columns: {id: id, label: label, score: [p0, p1, p2]}
+                promotion:
+                  criteria:
+                    - {metric: accuracy, min: 0.5}
+                    - {metric: f1_macro, test: {name: bootstrap, alpha: 0.05, kind: non_inferiority, margin: 0.2, resamples: 200}}
+            """, files: [:])
+        defer { fixture.remove() }
+        var candidate = "id,label,p0,p1,p2\n", champion = "id,label,p0,p1,p2\n"
+        for row in 0..<90 {
+            let label = row % 3
+            let good = (0..<3).map { $0 == label ? "0.8" : "0.1" }.joined(separator: ",")
+            let noisy = (0..<3).map { $0 == (row % 9 == 0 ? (label + 1) % 3 : label) ? "0.6" : "0.2" }.joined(separator: ",")
+            candidate += "r\(row),\(label),\(good)\n"
+            champion += "r\(row),\(label),\(noisy)\n"
+        }
+        try fixture.write("candidate.csv", candidate)
+        try fixture.write("champion.csv", champion)
+        let result = try fixture.mlgate(["gate", "iris", "--candidate-predictions", "candidate.csv", "--champion-predictions", "champion.csv", "--json"])
+        #expect(result.status == 0, "\(result)")
+        let verdict = try jsonObject(result.stdout)
+        let tested = (verdict["criteria"] as? [[String: Any]])?.last
+        #expect((tested?["test"] as? [String: Any])?["test"] as? String == "bootstrap" && tested?["passed"] as? Bool == true)
+        #expect(((verdict["candidate"] as? [String: Any])?["metrics"] as? [String: Any])?["accuracy"] as? Double == 1)
+    }
 }
+

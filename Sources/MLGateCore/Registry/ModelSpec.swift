@@ -38,21 +38,21 @@ public struct EvaluationSpec: Hashable, Sendable {
     public var id: String
     /// The column of true labels.
     public var label: String
-    /// The score column.
-    public var score: String
+    /// The score column; for multiclass, one column per class in class order.
+    public var scores: [String]
     /// Slice columns, for reference.
     public var slices: [String]
 
     /// Creates an evaluation.
     public init(command: StageCommand, workingDirectory: String = "", data: [PathSpec] = [], task: String,
-                id: String = "id", label: String = "label", score: String = "score", slices: [String] = []) {
+                id: String = "id", label: String = "label", scores: [String] = ["score"], slices: [String] = []) {
         self.command = command
         self.workingDirectory = workingDirectory
         self.data = data
         self.task = task
         self.id = id
         self.label = label
-        self.score = score
+        self.scores = scores
         self.slices = slices
     }
 }
