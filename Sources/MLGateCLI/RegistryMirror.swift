@@ -177,8 +177,8 @@ struct ModelsSyncCommand: ParsableCommand {
 
 /// Pushes the registry's tags and notes to a git remote, as DESIGN §6 says: never forced; the remote's notes
 /// are fetched and merged line by line (`cat_sort_uniq`) and the push retried when another writer got there
-/// first. A version number is final once its tag is on the remote: a local tag the remote holds for another
-/// version is refused, naming it.
+/// first. A version number is final once its tag is on the remote: a local version whose number the remote
+/// already holds is renumbered past the remote's, the remote's versions are synced in, and the push goes again.
 enum RegistryRemote {
     /// Attempts before giving up on a remote that keeps changing.
     static let attempts = 5
@@ -186,7 +186,7 @@ enum RegistryRemote {
     /// Pushes; returns how many tags went up and how many attempts it took.
     static func push(_ registry: RegistryContext, remote: String) throws -> (tags: Int, attempts: Int) {
         let repository = try GitRepository.open(at: registry.workspace.root)
-        let local = try (repository.annotatedTags(matching: "*@v*") + repository.annotatedTags(matching: "*#*#*")).map(\.name)
+        var local = try (repository.annotatedTags(matching: "*@v*") + repository.annotatedTags(matching: "*#*#*")).map(\.name)
         for attempt in 1...attempts {
             // The remote may have no notes yet; that fetch failing is expected then.
             try? repository.fetch(remote: remote, refspecs: ["+\(GitRepository.registryNotesRef):refs/mlgate/remote-notes"])
@@ -195,8 +195,13 @@ enum RegistryRemote {
                 guard let theirs = repository.target(of: "refs/mlgate/remote-tags/\(tag)") else { return false }
                 return theirs != repository.target(of: "refs/tags/\(tag)")
             }
-            guard conflicts.isEmpty else {
-                throw RegistryError(.environment, "the remote '\(remote)' already has \(conflicts.sorted().joined(separator: ", ")) for another version (a version number is final once its tag is on the remote). Fetch its tags and notes, run 'mlgate models sync', and register again.")
+            if !conflicts.isEmpty {
+                // The remote's numbers are final: ours move past them, then the remote's versions are synced in.
+                try renumber(conflicts, repository: repository, registry: registry)
+                try repository.fetch(remote: remote, refspecs: ["refs/tags/*:refs/tags/*"])
+                _ = try RegistryMirror.sync(registry)
+                local = try (repository.annotatedTags(matching: "*@v*") + repository.annotatedTags(matching: "*#*#*")).map(\.name)
+                continue
             }
             try repository.mergeRegistryNotes(onto: "refs/mlgate/remote-notes")
             let missing = local.filter { repository.target(of: "refs/mlgate/remote-tags/\($0)") == nil }
@@ -211,6 +216,62 @@ enum RegistryRemote {
     }
 }
 
+extension RegistryRemote {
+    /// Re-creates local tags whose names the remote holds for other events: a registration gets the next
+    /// version number past the remote's, a stage move the next event number; every tag is recreated on its
+    /// commit with its body updated.
+    static func renumber(_ conflicts: [String], repository: GitRepository, registry: RegistryContext) throws {
+        var moved: [String: Int] = [:]  // "model/old" → new
+        for tag in conflicts.sorted() where !tag.contains("#") {
+            guard let at = tag.lastIndex(of: "@"), let number = Int(tag[tag.index(at, offsetBy: 2)...].split(separator: ".").first ?? "") else { continue }
+            let model = String(tag[..<at])
+            let remoteMax = remoteVersions(repository, model: model).max() ?? 0
+            let version = try registry.store.resolve(ModelURI(name: model, selector: .version(number)))
+            let new = try registry.store.renumber(model: model, from: number, atLeast: remoteMax + 1,
+                                                  by: registry.actor(reason: "\(tag) was taken on the remote"))
+            moved["\(model)/\(number)"] = new
+            try repository.deleteTag(tag)
+            if let hex = version.commit, let commit = CommitID(hex: hex) {
+                let message = "{\"action\":\"register\",\"artifact\":\(JSONText.quoted(version.artifact)),\"model\":\(JSONText.quoted(model)),\"version\":\(new)}"
+                try repository.createTag("\(model)@v\(new).0.0", on: commit, message: message)
+            }
+            printError("mlgate: \(model) version \(number) was registered on the remote by someone else first; this one is now version \(new).")
+        }
+        for tag in conflicts.sorted() where tag.contains("#") {
+            let parts = tag.split(separator: "#", omittingEmptySubsequences: false)
+            guard parts.count == 3 else { continue }
+            let model = String(parts[0])
+            let existing = try repository.annotatedTags(matching: tag).first
+            let body = (existing.flatMap { try? JSONSerialization.jsonObject(with: Data($0.message.utf8)) } as? [String: Any]) ?? [:]
+            guard let target = existing?.target, let version = body["version"] as? Int else { continue }
+            let remoteMax = remoteCounters(repository, model: model).max() ?? 0
+            try registry.store.advanceEventCounter(model: model, past: remoteMax)
+            let counter = try registry.store.allocateEventCounter(model: model)
+            let newVersion = moved["\(model)/\(version)"] ?? version
+            var updated = body
+            updated["version"] = newVersion
+            updated["event"] = counter
+            let data = try JSONSerialization.data(withJSONObject: updated, options: [.sortedKeys])
+            try repository.deleteTag(tag)
+            try repository.createTag("\(model)#\(parts[1])#\(counter)", on: target, message: String(decoding: data, as: UTF8.self))
+        }
+    }
+
+    /// The version numbers of `model` the remote holds (from the fetched tags).
+    static func remoteVersions(_ repository: GitRepository, model: String) -> [Int] {
+        ((try? repository.references(matching: "refs/mlgate/remote-tags/\(model)@v*")) ?? []).compactMap { name in
+            Int(name.split(separator: "@").last?.dropFirst().split(separator: ".").first ?? "")
+        }
+    }
+
+    /// The stage-event numbers of `model` the remote holds.
+    static func remoteCounters(_ repository: GitRepository, model: String) -> [Int] {
+        ((try? repository.references(matching: "refs/mlgate/remote-tags/\(model)#*")) ?? []).compactMap { name in
+            Int(name.split(separator: "#").last ?? "")
+        }
+    }
+}
+
 /// `mlgate models push`.
 struct ModelsPushCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -220,8 +281,8 @@ struct ModelsPushCommand: ParsableCommand {
             Sends the registration and stage tags, and refs/notes/mlgate, to the remote named by --remote or \
             'remote.git' in mlgate.yaml (default origin). The remote's notes are fetched and merged line by \
             line first, and the push is retried when another writer pushed in between. When 'remote.git' is \
-            set, every registry command pushes after its change. A tag the remote holds for another version is \
-            refused: fetch the tags and notes, run 'mlgate models sync', and register again.
+            set, every registry command pushes after its change. A version number is final once its tag is on \
+            the remote: a local version whose number the remote already holds is renumbered past it first.
             """)
 
     @Option(help: "The git remote (default: remote.git in mlgate.yaml, else origin).")

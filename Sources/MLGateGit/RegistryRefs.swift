@@ -36,6 +36,13 @@ extension GitRepository {
         return true
     }
 
+    /// Deletes tag `name` (a local registry tag renumbered after a refused push).
+    public func deleteTag(_ name: String) throws(GitError) {
+        let code = git_tag_delete(raw, name)
+        if code == GIT_ENOTFOUND.rawValue { return }
+        try check(code, "git_tag_delete")
+    }
+
     /// Every annotated tag whose name matches the glob `pattern` (`churn@v*`), lightweight tags skipped.
     public func annotatedTags(matching pattern: String) throws(GitError) -> [AnnotatedTag] {
         var names = git_strarray()

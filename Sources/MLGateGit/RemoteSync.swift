@@ -37,7 +37,20 @@ extension GitRepository {
         return rejections.refused
     }
 
-    /// The commit a reference points at (peeled), or nil when it does not exist.
+    /// The names of the references matching the glob `pattern` (`refs/mlgate/remote-tags/churn@v*`).
+    public func references(matching pattern: String) throws(GitError) -> [String] {
+        var iterator: OpaquePointer?
+        try check(git_reference_iterator_glob_new(&iterator, raw, pattern), "git_reference_iterator_glob_new")
+        defer { git_reference_iterator_free(iterator) }
+        var names: [String] = []
+        var name: UnsafePointer<CChar>?
+        while git_reference_next_name(&name, iterator) == 0 {
+            if let name { names.append(String(cString: name)) }
+        }
+        return names
+    }
+
+    /// The object a reference points at, or nil when it does not exist.
     public func target(of reference: String) -> CommitID? {
         var oid = git_oid()
         guard git_reference_name_to_id(&oid, raw, reference) == 0 else { return nil }

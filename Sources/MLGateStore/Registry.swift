@@ -413,6 +413,34 @@ extension Store {
         }
     }
 
+    /// Gives local version `from` of `model` the number `max(next free, atLeast)`, because the remote holds
+    /// `from` for another version; moves its aliases, approvals and events with it, and audits the move.
+    /// Returns the new number.
+    public func renumber(model: String, from old: Int, atLeast minimum: Int, by actor: RegistryActor) throws -> Int {
+        try mutate { db in
+            try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
+            let next = try Int.fetchOne(db, sql: "SELECT next_version FROM models WHERE name = ?", arguments: [model]) ?? 1
+            let new = max(next, minimum)
+            let before = try Self.version(db, model: model, version: old)
+            for table in ["model_versions", "aliases", "approvals", "events"] {
+                try db.execute(sql: "UPDATE \(table) SET version = ? WHERE model = ? AND version = ?", arguments: [new, model, old])
+            }
+            try db.execute(sql: "UPDATE models SET next_version = ? WHERE name = ?", arguments: [new + 1, model])
+            try Self.record(db, action: "renumber", model: model, version: new, before: Self.state(before),
+                            after: Self.state(try Self.version(db, model: model, version: new)), actor: actor)
+            return new
+        }
+    }
+
+    /// Allocates the next stage-event number of `model` (for a stage tag re-created after a refused push).
+    public func allocateEventCounter(model: String) throws(StoreError) -> Int {
+        try transaction { db in
+            let counter = try Int.fetchOne(db, sql: "SELECT next_event FROM models WHERE name = ?", arguments: [model]) ?? 1
+            try db.execute(sql: "UPDATE models SET next_event = next_event + 1 WHERE name = ?", arguments: [model])
+            return counter
+        }
+    }
+
     /// Moves `model`'s stage-event counter past `counter` (the highest found in git), so the next stage tag is new.
     public func advanceEventCounter(model: String, past counter: Int) throws(StoreError) {
         try transaction { db in

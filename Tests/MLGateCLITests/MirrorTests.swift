@@ -99,27 +99,32 @@ struct RegistryPushTests {
         let pushed = try fixture.mlgate(["models", "push"])
         #expect(pushed.status == 0 && pushed.stdout.contains("pushed 1 tag"), "\(pushed)")
 
-        // The second registers without syncing: its version 1 is taken on the remote, and the push says so.
+        // The second registers without syncing: its version 1 is taken on the remote, so the push renumbers it
+        // to 2, syncs the remote's version 1 in, and pushes.
         try fixture.write(other + "/other.txt", "other")
         #expect(try fixture.mlgate(["models", "register", "churn", "--path", "other.txt"], in: other).status == 0)
-        let refused = try fixture.mlgate(["models", "push"], in: other)
-        #expect(refused.status == 3 && refused.stderr.contains("churn@v1.0.0") && refused.stderr.contains("models sync"), "\(refused)")
+        let renumbered = try fixture.mlgate(["models", "push"], in: other)
+        #expect(renumbered.status == 0 && renumbered.stderr.contains("is now version 2"), "\(renumbered)")
+        let otherVersions = try jsonObject(try fixture.mlgate(["models", "show", "churn", "--json"], in: other).stdout)["versions"] as? [[String: Any]] ?? []
+        #expect(otherVersions.compactMap { $0["version"] as? Int } == [2, 1])
+        #expect(otherVersions.first?["source_path"] as? String == "other.txt")
+        #expect(try fixture.mlgate(["audit", "verify"], in: other).status == 0)
 
-        // A third clone syncs first, registers version 2, and pushes; the notes of both writers merge.
+        // A third clone syncs first, registers version 3, and pushes; the notes of every writer merge.
         let third = fixture.base + "/third"
         try fixture.git(["clone", "-q", remote, third], in: fixture.base)
         try fixture.git(["fetch", "-q", "origin", "refs/notes/mlgate:refs/notes/mlgate"], in: third)
         #expect(try fixture.mlgate(["init"], in: third).status == 0)
         #expect(try fixture.mlgate(["models", "sync"], in: third).status == 0)
-        #expect(try fixture.mlgate(["models", "register", "churn", "--path", "params.yaml"], in: third).stdout.contains("models:/churn/2"))
+        #expect(try fixture.mlgate(["models", "register", "churn", "--path", "params.yaml"], in: third).stdout.contains("models:/churn/3"))
         #expect(try fixture.mlgate(["models", "push"], in: third).status == 0)
-        // Meanwhile the first writer promotes version 1 without having seen version 2: its push merges the notes.
+        // Meanwhile the first writer promotes version 1 without having seen versions 2 and 3: its push merges the notes.
         #expect(try fixture.mlgate(["promote", "churn", "1", "--to", "staging", "--reason", "first"]).status == 0)
         let merged = try fixture.mlgate(["models", "push"])
         #expect(merged.status == 0, "\(merged)")
         let remoteTags = try fixture.git(["--git-dir", remote, "tag", "-l"]).stdout.split(separator: "\n")
-        #expect(remoteTags.sorted() == ["churn#staging#1", "churn@v1.0.0", "churn@v2.0.0"], "\(remoteTags)")
+        #expect(remoteTags.sorted() == ["churn#staging#1", "churn@v1.0.0", "churn@v2.0.0", "churn@v3.0.0"], "\(remoteTags)")
         let notes = try fixture.git(["--git-dir", remote, "log", "-p", "refs/notes/mlgate"]).stdout
-        #expect(notes.contains("\"action\":\"promote\"") && notes.contains("\"version\":2"))
+        #expect(notes.contains("\"action\":\"promote\"") && notes.contains("\"version\":3"))
     }
 }
