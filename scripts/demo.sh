@@ -117,6 +117,11 @@ step "the worker's model (stronger L2: run 4) is no worse than the champion: it 
 "$mlgate" models history churn
 "$mlgate" audit verify
 
+step "the registry in git: GTO-style tags and refs/notes/mlgate, pushed to the remote (fetch, merge, never forced)"
+git tag -l
+"$mlgate" models push
+git --git-dir="$work/origin.git" tag -l
+
 step "mlgate push: the objects the runs refer to go to the remote object store"
 "$mlgate" push
 "$mlgate" fsck
