@@ -30,7 +30,11 @@ enum RegistryMirror {
                     case "delete":
                         try repository.createTag("\(event.model)@v\(version).0.0!", on: commit, message: message)
                     case "promote", "promote-forced":
-                        if let stage = payload["after"] as? String, let counter = event.counter {
+                        if var counter = event.counter, let stage = payload["after"] as? String {
+                            if let previous = payload["before"] as? String {
+                                try repository.createTag("\(event.model)#\(previous)!#\(counter)", on: commit, message: message)
+                                counter += 1
+                            }
                             try repository.createTag("\(event.model)#\(stage)#\(counter)", on: commit, message: message)
                         }
                     case "demote":

@@ -534,8 +534,10 @@ extension Store {
         // Stage moves get the model's next event number: GTO's stage tags are `name#stage#N`.
         var counter: Int?
         if action.hasPrefix("promote") || action == "demote" {
+            // A move out of one stage into another is two GTO events: unassign (this number), assign (the next).
+            let events = action.hasPrefix("promote") && before != "null" && after != "null" ? 2 : 1
             counter = try Int.fetchOne(db, sql: "SELECT next_event FROM models WHERE name = ?", arguments: [model])
-            try db.execute(sql: "UPDATE models SET next_event = next_event + 1 WHERE name = ?", arguments: [model])
+            try db.execute(sql: "UPDATE models SET next_event = next_event + ? WHERE name = ?", arguments: [events, model])
         }
         try db.execute(sql: "INSERT INTO events (kind, model, version, payload, counter, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                        arguments: ["model.\(action)", model, version, payload, counter, now])
