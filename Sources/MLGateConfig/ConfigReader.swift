@@ -24,6 +24,8 @@ struct ConfigReader {
                 configuration.remote = try remote(value)
             case "models":
                 configuration.models = try models(value)
+            case "deploy":
+                configuration.deployTargets = try deployTargets(value)
             case "stages":
                 configuration.stages = try stages(value)
                 do {

@@ -248,3 +248,45 @@ extension ConfigReader {
         return spec
     }
 }
+
+/// Reads the `deploy:` section: named targets of type `directory` or `command`.
+extension ConfigReader {
+    func deployTargets(_ node: Node) throws(ConfigError) -> [DeploymentTarget] {
+        var targets: [DeploymentTarget] = []
+        for (key, value) in try mapping(node, context: "'deploy'") {
+            let name = try self.name(of: key)
+            guard isName(name) else { throw error(at: key, "target name '\(name)' may only use letters, digits, '.', '_' and '-'.") }
+            let fields = try mapping(value, context: "deploy target '\(name)'")
+            for (field, _) in fields where !["type", "path", "cmd", "model"].contains(field.string ?? "") {
+                throw error(at: field, "unknown key '\(field.string ?? "?")' in deploy target '\(name)'; a target has type, path (directory), cmd (command) and model.")
+            }
+            var model: String?
+            if let modelNode: Node = fields["model"] {
+                let text = try string(modelNode, key: "deploy.\(name).model")
+                do { _ = try ModelURI(parsing: text) } catch { throw self.error(at: modelNode, error.description) }
+                model = text
+            }
+            switch fields["type"]?.string {
+            case "directory":
+                guard let path = fields["path"]?.string, !path.isEmpty else {
+                    throw error(at: value, "deploy target '\(name)' of type directory needs a 'path' (the folder versions are published under).")
+                }
+                targets.append(DeploymentTarget(name: name, kind: .directory(path: path), model: model))
+            case "command":
+                guard let commandNode = fields["cmd"] else { throw error(at: value, "deploy target '\(name)' of type command needs a 'cmd'.") }
+                let command: StageCommand
+                if let text = commandNode.string, !text.isEmpty {
+                    command = .shell(text)
+                } else if let words = commandNode.sequence?.compactMap(\.string), !words.isEmpty {
+                    command = .arguments(words)
+                } else {
+                    throw error(at: commandNode, "'cmd' is a string or a list of arguments.")
+                }
+                targets.append(DeploymentTarget(name: name, kind: .command(command), model: model))
+            default:
+                throw error(at: fields["type"] ?? value, "deploy target '\(name)' needs 'type: directory' or 'type: command'.")
+            }
+        }
+        return targets
+    }
+}

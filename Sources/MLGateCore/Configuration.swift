@@ -12,6 +12,8 @@ public struct MLGateConfiguration: Hashable, Sendable {
     public var stages: [StageSpec]
     /// The models declared under `models:`.
     public var models: [ModelSpec] = []
+    /// The deployment targets declared under `deploy:`.
+    public var deployTargets: [DeploymentTarget] = []
 
     /// Creates a configuration.
     public init(version: Int = 1, projects: [ProjectSpec] = [], hooks: HookSettings = HookSettings(),

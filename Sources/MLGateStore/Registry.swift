@@ -413,6 +413,43 @@ extension Store {
         }
     }
 
+    /// Records that `target` now serves version `version` of `model` (the previous active deployment there is
+    /// marked replaced, or rolled back), with its audit row and event; `failed` records an attempt that did not
+    /// change what the target serves.
+    @discardableResult
+    public func recordDeployment(target: String, model: String, version: Int, failed: Bool, rollback: Bool,
+                                 by actor: RegistryActor) throws -> Int {
+        try mutate { db in
+            _ = try Self.version(db, model: model, version: version)
+            let previous = try Row.fetchOne(db, sql: "SELECT id, model, version FROM deployments WHERE target = ? AND status = 'active'", arguments: [target])
+            if !failed, let previous {
+                try db.execute(sql: "UPDATE deployments SET status = ? WHERE id = ?", arguments: [rollback ? "rolled-back" : "replaced", previous["id"] as Int])
+            }
+            try db.execute(sql: "INSERT INTO deployments (target, model, version, status, deployed_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [target, model, version, failed ? "failed" : "active", Store.nowMilliseconds])
+            let id = Int(db.lastInsertedRowID)
+            let before = previous.map { #"{"target":\#(JSONText.quoted(target)),"version":\#($0["version"] as Int)}"# } ?? "null"
+            try Self.record(db, action: failed ? "deploy-failed" : rollback ? "rollback" : "deploy", model: model, version: version, before: before,
+                            after: #"{"target":\#(JSONText.quoted(target)),"version":\#(version)}"#, actor: actor)
+            return id
+        }
+    }
+
+    /// Deployments, newest first (only `target`'s when given).
+    public func deployments(target: String? = nil) throws(StoreError) -> [Deployment] {
+        try reading { db in
+            var sql = "SELECT * FROM deployments"
+            var arguments = StatementArguments()
+            if let target {
+                sql += " WHERE target = ?"
+                arguments += [target]
+            }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY id DESC", arguments: arguments).map {
+                Deployment(id: $0["id"], target: $0["target"], model: $0["model"], version: $0["version"], status: $0["status"], deployedAt: $0["deployed_at"])
+            }
+        }
+    }
+
     /// Gives local version `from` of `model` the number `max(next free, atLeast)`, because the remote holds
     /// `from` for another version; moves its aliases, approvals and events with it, and audits the move.
     /// Returns the new number.
@@ -570,4 +607,22 @@ public struct MirrorEvent: Sendable {
     public var commit: String?
     /// The version's artifact hash.
     public var artifact: String?
+}
+
+/// One deployment of a model version to a target.
+public struct Deployment: Hashable, Sendable, Encodable {
+    /// Its row id.
+    public var id: Int
+    /// The target's name.
+    public var target: String
+    /// The model.
+    public var model: String
+    /// The version.
+    public var version: Int
+    /// active, replaced, rolled-back or failed.
+    public var status: String
+    /// When, in milliseconds since 1970.
+    public var deployedAt: Int64
+
+    enum CodingKeys: String, CodingKey { case id, target, model, version, status, deployedAt = "deployed_at_ms" }
 }

@@ -1,0 +1,24 @@
+/// A place a model version is deployed to, declared under `deploy:` in `mlgate.yaml`.
+public struct DeploymentTarget: Hashable, Sendable {
+    /// How the version gets there.
+    public enum Kind: Hashable, Sendable {
+        /// Publish the artifact under `path/versions/<model>-v<N>/` and switch `path/current` to it atomically.
+        case directory(path: String)
+        /// Run the team's own command with the version's URI, path, number and hash in its environment.
+        case command(StageCommand)
+    }
+
+    /// The target's name (`mlgate deploy --target NAME`).
+    public var name: String
+    /// How it deploys.
+    public var kind: Kind
+    /// The version it deploys by default (`churn@production`).
+    public var model: String?
+
+    /// Creates a target.
+    public init(name: String, kind: Kind, model: String?) {
+        self.name = name
+        self.kind = kind
+        self.model = model
+    }
+}
