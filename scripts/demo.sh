@@ -24,7 +24,7 @@ cd "$repo"
 mkdir -p models
 cp -R "$examples/churn" models/churn
 cp "$examples/mlgate.yaml" mlgate.yaml
-printf 'remote:\n  objects: %s\n' "$work/objects" >> mlgate.yaml
+printf 'remote:\n  objects: %s\ndeploy:\n  production-dir: {type: directory, path: %s, model: churn@production}\n' "$work/objects" "$work/served" >> mlgate.yaml
 git remote add origin "$work/origin.git"
 git add -A && git commit -q -m "Add the churn model and its pipeline"
 
@@ -103,6 +103,7 @@ step "the release gate: the first model has no champion yet, so it is judged on 
 "$mlgate" models register churn --run 1 --description "first churn model"
 "$mlgate" promote churn 1 --to staging --reason "first model"
 "$mlgate" promote churn 1 --to production --reason "first model, gate passed"
+"$mlgate" deploy --target production-dir --reason "first model"
 
 step "a worse candidate (8 epochs, learning rate 0.3: run 2) is refused, with its evidence"
 "$mlgate" gate churn --candidate 2 --markdown "$work/gate.md" || echo "(exit $?: the gate refused it; $work/gate.md holds the Markdown summary)"
@@ -113,6 +114,12 @@ step "the worker's model (stronger L2: run 4) is no worse than the champion: it 
 "$mlgate" models alias set churn champion 2 --reason "passed the gate against version 1"
 "$mlgate" promote churn 2 --to staging --reason "passed the gate"
 "$mlgate" promote churn 2 --to production --reason "passed the gate against version 1"
+"$mlgate" deploy --target production-dir --reason "version 2 passed its gate"
+ls -l "$work/served"
+
+step "a rollback: the directory target serves version 1 again, in one rename"
+"$mlgate" rollback production-dir --reason "demo: roll back"
+"$mlgate" deploy status
 "$mlgate" models list
 "$mlgate" models history churn
 "$mlgate" audit verify
