@@ -124,7 +124,7 @@ struct DeployContext {
             throw error
         }
         try registry.store.recordDeployment(target: target.name, model: version.model, version: version.version, failed: false, rollback: rollback, by: actor)
-        RegistryMirror.drain(registry)
+        registry.publish()
     }
 
     /// `root/versions/<model>-v<N>/` holds the artifact and a manifest; `root/current` is switched to it by renaming a
@@ -161,23 +161,20 @@ struct DeployContext {
     }
 
     private func runCommand(_ command: StageCommand, version: ModelVersion) throws {
-        let work = registry.workspace.layout.directory + "/work/deploy-\(getpid())"
-        ObjectStore.removeTree(work)
-        defer { ObjectStore.removeTree(work) }
-        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        let path = work + "/" + (version.sourcePath.map { ($0 as NSString).lastPathComponent } ?? "model")
-        try registry.objects.checkout(version.artifact, to: path)
-        var environment = ProcessInfo.processInfo.environment
-        environment["MLGATE_MODEL_URI"] = version.uri
-        environment["MLGATE_MODEL_NAME"] = version.model
-        environment["MLGATE_MODEL_VERSION"] = String(version.version)
-        environment["MLGATE_MODEL_PATH"] = path
-        environment["MLGATE_MODEL_SHA256"] = version.artifact
-        environment["MLGATE_DEPLOY_TARGET"] = target.name
-        let status = try LocalExecutor().execute(argv: command.argv, directory: registry.workspace.root, environment: environment,
-                                                 interruption: Interruption()) { printError("[deploy \(target.name)] \($0)") }
-        guard status == 0 else {
-            throw EnvironmentError("the deploy command of target '\(target.name)' exited with status \(status); the deployment is recorded as failed.")
+        let name = version.sourcePath.map { ($0 as NSString).lastPathComponent } ?? "model"
+        try registry.withCheckout(version.artifact, named: name) { _, path in
+            var environment = ProcessInfo.processInfo.environment
+            environment["MLGATE_MODEL_URI"] = version.uri
+            environment["MLGATE_MODEL_NAME"] = version.model
+            environment["MLGATE_MODEL_VERSION"] = String(version.version)
+            environment["MLGATE_MODEL_PATH"] = path
+            environment["MLGATE_MODEL_SHA256"] = version.artifact
+            environment["MLGATE_DEPLOY_TARGET"] = target.name
+            let status = try LocalExecutor().execute(argv: command.argv, directory: registry.workspace.root, environment: environment,
+                                                     interruption: Interruption()) { printError("[deploy \(target.name)] \($0)") }
+            guard status == 0 else {
+                throw EnvironmentError("the deploy command of target '\(target.name)' exited with status \(status); the deployment is recorded as failed.")
+            }
         }
     }
 }

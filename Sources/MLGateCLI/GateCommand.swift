@@ -217,29 +217,26 @@ struct GateContext {
         try FileManager.default.createDirectory(atPath: cacheDirectory, withIntermediateDirectories: true)
         let cached = cacheDirectory + "/\(artifact.prefix(16))-\(ContentHash.of(Array(key.utf8)).prefix(16)).csv"
         if FileManager.default.fileExists(atPath: cached) { return cached }
-        let work = registry.workspace.layout.directory + "/work/eval-\(artifact.prefix(16))-\(getpid())"
-        ObjectStore.removeTree(work)
-        defer { ObjectStore.removeTree(work) }
-        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        let modelPath = work + "/" + ((spec.artifact?.path as NSString?)?.lastPathComponent ?? "model")
-        try registry.objects.checkout(artifact, to: modelPath)
-        let output = work + "/predictions.csv"
-        let argv: [String]
-        switch evaluation.command {
-        case .arguments(let words):
-            argv = words.map { $0.replacingOccurrences(of: "{model}", with: modelPath).replacingOccurrences(of: "{predictions}", with: output) }
-        case .shell(let text):
-            argv = ["/bin/sh", "-c", text.replacingOccurrences(of: "{model}", with: HookScript.shellQuoted(modelPath))
-                .replacingOccurrences(of: "{predictions}", with: HookScript.shellQuoted(output))]
+        let name = (spec.artifact?.path as NSString?)?.lastPathComponent ?? "model"
+        try registry.withCheckout(artifact, named: name) { work, modelPath in
+            let output = work + "/predictions.csv"
+            let argv: [String]
+            switch evaluation.command {
+            case .arguments(let words):
+                argv = words.map { $0.replacingOccurrences(of: "{model}", with: modelPath).replacingOccurrences(of: "{predictions}", with: output) }
+            case .shell(let text):
+                argv = ["/bin/sh", "-c", text.replacingOccurrences(of: "{model}", with: HookScript.shellQuoted(modelPath))
+                    .replacingOccurrences(of: "{predictions}", with: HookScript.shellQuoted(output))]
+            }
+            let directory = evaluation.workingDirectory.isEmpty ? root : root + "/" + evaluation.workingDirectory
+            printError("evaluating the \(label) (\(artifact.prefix(12))): \(evaluation.command.display)")
+            let status = try LocalExecutor().execute(argv: argv, directory: directory, environment: ProcessInfo.processInfo.environment,
+                                                     interruption: Interruption()) { printError("[evaluate] \($0)") }
+            guard status == 0, FileManager.default.fileExists(atPath: output) else {
+                throw EnvironmentError("the evaluate command of model '\(spec.name)' \(status == 0 ? "did not write {predictions}" : "exited with status \(status)") for the \(label); fix it and run the gate again.")
+            }
+            try AtomicFile.write(try String(contentsOfFile: output, encoding: .utf8), to: cached)
         }
-        let directory = evaluation.workingDirectory.isEmpty ? root : root + "/" + evaluation.workingDirectory
-        printError("evaluating the \(label) (\(artifact.prefix(12))): \(evaluation.command.display)")
-        let status = try LocalExecutor().execute(argv: argv, directory: directory, environment: ProcessInfo.processInfo.environment,
-                                                 interruption: Interruption()) { printError("[evaluate] \($0)") }
-        guard status == 0, FileManager.default.fileExists(atPath: output) else {
-            throw EnvironmentError("the evaluate command of model '\(spec.name)' \(status == 0 ? "did not write {predictions}" : "exited with status \(status)") for the \(label); fix it and run the gate again.")
-        }
-        try AtomicFile.write(try String(contentsOfFile: output, encoding: .utf8), to: cached)
         return cached
     }
 

@@ -27,25 +27,23 @@ struct HookCommand: ParsableCommand {
         guard let hook = HookEvent(rawValue: event) else {
             throw UsageError("unknown hook event '\(event)'; mlgate handles \(HookEvent.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
-        if hook == .prePush {
-            let status = PrePushHook(arguments: gitArguments).run()
-            if status != 0 { throw ExitCode(status) }
-            return
-        }
-        HookRunner(event: hook, arguments: gitArguments).run()
+        let status = HookRunner(event: hook, arguments: gitArguments).run()
+        if status != 0 { throw ExitCode(status) }
     }
 }
 
-/// Records one hook event: first from git's files (`HookRecorder`, as the `mlgate-hook` binary does),
-/// then, when those cannot answer, by opening the repository with libgit2. Never throws and never
-/// blocks git: a failure goes to `.mlgate/log`.
+/// Does one hook's work. The lineage hooks record from git's files first (`HookRecorder`, as the
+/// `mlgate-hook` binary does), then, when those cannot answer, by opening the repository with libgit2;
+/// they never throw and never block git: a failure goes to `.mlgate/log`. `pre-push` queues training
+/// (`PrePushHook`). Returns the exit status for git: 1 only when a strict pre-push blocks the push.
 struct HookRunner {
     let event: HookEvent
     let arguments: [String]
 
-    func run() {
+    func run() -> Int32 {
+        if event == .prePush { return PrePushHook(arguments: arguments).run() }
         let recorder = HookRecorder(event: event, arguments: arguments)
-        guard recorder.run() == .needsRepository else { return }
+        guard recorder.run() == .needsRepository else { return 0 }
         var layout: StoreLayout?
         do {
             let repository = try GitRepository.open(at: Files.currentDirectory())
@@ -57,5 +55,6 @@ struct HookRunner {
         } catch {
             _ = HookRecorder.failure("\(event.rawValue): \(error)", layout: layout)
         }
+        return 0
     }
 }

@@ -26,9 +26,7 @@ public struct MLGateCommand: ParsableCommand {
     public static func run(arguments: [String]) -> Int32 {
         // The hook path skips the argument parser: its first reflection pass costs milliseconds.
         if arguments.count >= 2, arguments[0] == "hook", let event = HookEvent(rawValue: arguments[1]) {
-            if event == .prePush { return PrePushHook(arguments: Array(arguments.dropFirst(2))).run() }
-            HookRunner(event: event, arguments: Array(arguments.dropFirst(2))).run()
-            return 0
+            return HookRunner(event: event, arguments: Array(arguments.dropFirst(2))).run()
         }
         do {
             var command = try parseAsRoot(arguments)

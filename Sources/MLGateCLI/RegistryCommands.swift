@@ -77,8 +77,7 @@ struct ModelsCommand: ParsableCommand {
                 new.verdictPassed = verdict.passed
             }
             let version = try registry.store.register(model: name, new, by: registry.actor(reason: description))
-            RegistryMirror.drain(registry)
-            RegistryMirror.pushIfConfigured(registry)
+            registry.publish()
             if json { return try Output.json(ModelVersionJSON(version)) }
             print("registered \(version.uri) (artifact \(version.artifact.prefix(12))\(version.commit.map { ", commit \($0.prefix(10))" } ?? "")).")
         }
@@ -162,8 +161,7 @@ struct ModelsCommand: ParsableCommand {
             let version = try registry.store.resolve(try ModelURI(parsing: model))
             let updated = try registry.store.tag(model: version.model, version: version.version, set: try RegistryContext.parseTags(tags),
                                                  remove: remove, by: registry.actor(reason: nil))
-            RegistryMirror.drain(registry)
-            RegistryMirror.pushIfConfigured(registry)
+            registry.publish()
             print("\(updated.uri) tags: " + (updated.tags.isEmpty ? "(none)" : updated.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")))
         }
     }
@@ -182,8 +180,7 @@ struct ModelsCommand: ParsableCommand {
             func run() throws {
                 let registry = try RegistryContext.current()
                 let previous = try registry.store.setAlias(model: name, alias: alias, version: version, by: registry.actor(reason: reason))
-                RegistryMirror.drain(registry)
-                RegistryMirror.pushIfConfigured(registry)
+                registry.publish()
                 print("\(name)@\(alias) → version \(version)\(previous.map { " (was \($0))" } ?? "").")
             }
         }
@@ -197,8 +194,7 @@ struct ModelsCommand: ParsableCommand {
             func run() throws {
                 let registry = try RegistryContext.current()
                 let previous = try registry.store.unsetAlias(model: name, alias: alias, by: registry.actor(reason: reason))
-                RegistryMirror.drain(registry)
-                RegistryMirror.pushIfConfigured(registry)
+                registry.publish()
                 print("removed \(name)@\(alias) (it pointed at version \(previous)).")
             }
         }
@@ -285,8 +281,7 @@ struct PromoteCommand: ParsableCommand {
                 throw RegistryError(.refused, "\(current.uri) cannot enter \(to): " + missing.joined(separator: "; ") + ". (--force overrides, and is recorded.)")
             }
         }
-        RegistryMirror.drain(registry)
-        RegistryMirror.pushIfConfigured(registry)
+        registry.publish()
         print("\(name)/\(version): \(previous ?? "no stage") → \(to)\(force ? " (forced)" : "").")
     }
 }
@@ -302,8 +297,7 @@ struct ApproveCommand: ParsableCommand {
         let registry = try RegistryContext.current()
         _ = try registry.lifecycle(of: name).missing(to: stage, from: nil, gatePassed: true, approvals: .max, branch: nil)
         let approvers = try registry.store.approve(model: name, version: version, stage: stage, by: registry.actor(reason: nil))
-        RegistryMirror.drain(registry)
-        RegistryMirror.pushIfConfigured(registry)
+        registry.publish()
         print("\(name)/\(version) approved for \(stage) by \(approvers.joined(separator: ", ")).")
     }
 }
@@ -381,6 +375,24 @@ struct RegistryContext {
         return RegistryContext(workspace: workspace, store: try workspace.openStore())
     }
 
+    /// Checks `artifact` out as `name` into a fresh folder under `.mlgate/work/`, runs `body` with the folder and
+    /// the artifact's path there, and removes the folder.
+    func withCheckout<T>(_ artifact: String, named name: String, _ body: (_ folder: String, _ path: String) throws -> T) throws -> T {
+        let folder = workspace.layout.directory + "/work/checkout-\(artifact.prefix(16))-\(getpid())"
+        ObjectStore.removeTree(folder)
+        defer { ObjectStore.removeTree(folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = folder + "/" + name
+        try objects.checkout(artifact, to: path)
+        return try body(folder, path)
+    }
+
+    /// Writes what just changed to git (tags and notes from the outbox) and, with `remote.git` set, pushes it.
+    func publish() {
+        RegistryMirror.drain(self)
+        RegistryMirror.pushIfConfigured(self)
+    }
+
     /// Who is acting: the CI user when in CI, else git's user.name and user.email, else $USER.
     func actor(reason: String?) -> RegistryActor {
         RegistryActor(name: Self.identity(root: workspace.root), reason: reason)
@@ -393,11 +405,9 @@ struct RegistryContext {
                                      ("BITBUCKET_STEP_TRIGGERER_UUID", "bitbucket")] {
             if ContinuousIntegration.isActive, let value = environment[variable], !value.isEmpty { return "ci:\(provider):\(value)" }
         }
-        // git's own order: the committer variables, then user.name and user.email from the config.
-        let repository = try? GitRepository.open(at: root)
-        let name = environment["GIT_COMMITTER_NAME"] ?? (try? repository?.configString("user.name")) ?? nil
-        let email = environment["GIT_COMMITTER_EMAIL"] ?? (try? repository?.configString("user.email")) ?? nil
-        if let name, !name.isEmpty { return email.map { "\(name) <\($0)>" } ?? name }
+        if let identity = (try? GitRepository.open(at: root))?.committerIdentity() {
+            return identity.email.map { "\(identity.name) <\($0)>" } ?? identity.name
+        }
         return environment["USER"] ?? "unknown"
     }
 
@@ -462,8 +472,7 @@ struct RegistryContext {
         guard case .version = uri.selector else { throw UsageError("name one version: \(uri.name)/N.") }
         let version = try registry.store.resolve(uri)
         _ = try registry.store.retire(model: version.model, version: version.version, delete: delete, by: registry.actor(reason: reason))
-        RegistryMirror.drain(registry)
-        RegistryMirror.pushIfConfigured(registry)
+        registry.publish()
         print("\(delete ? "deleted" : "archived") \(version.uri).")
     }
 }

@@ -104,15 +104,21 @@ extension GitRepository {
         return result
     }
 
-    /// The committer signature git would use: `GIT_COMMITTER_NAME`/`EMAIL`, else the config, else mlgate's own.
-    func committer() throws(GitError) -> UnsafeMutablePointer<git_signature>? {
+    /// The committer git would name: `GIT_COMMITTER_NAME`/`EMAIL`, else `user.name`/`user.email` from the
+    /// config; nil when there is no name.
+    public func committerIdentity() -> (name: String, email: String?)? {
         let environment = ProcessInfo.processInfo.environment
+        let name = environment["GIT_COMMITTER_NAME"] ?? (try? configString("user.name")) ?? nil
+        let email = environment["GIT_COMMITTER_EMAIL"] ?? (try? configString("user.email")) ?? nil
+        guard let name, !name.isEmpty else { return nil }
+        return (name, email)
+    }
+
+    /// The committer signature for registry tags and notes (mlgate's own when git names nobody).
+    func committer() throws(GitError) -> UnsafeMutablePointer<git_signature>? {
+        let identity = committerIdentity()
         var signature: UnsafeMutablePointer<git_signature>?
-        if let name = environment["GIT_COMMITTER_NAME"], let email = environment["GIT_COMMITTER_EMAIL"] {
-            try check(git_signature_now(&signature, name, email), "git_signature_now")
-        } else if git_signature_default(&signature, raw) != 0 {
-            try check(git_signature_now(&signature, "mlgate", "mlgate@localhost"), "git_signature_now")
-        }
+        try check(git_signature_now(&signature, identity?.name ?? "mlgate", identity?.email ?? "mlgate@localhost"), "git_signature_now")
         return signature
     }
 }

@@ -390,7 +390,6 @@ extension Store {
             let imported = try Self.version(db, model: model, version: version)
             try Self.record(db, action: "sync", model: model, version: version, before: "null", after: Self.state(imported),
                             actor: RegistryActor(name: createdBy, reason: "found in git by 'mlgate models sync'"))
-            try db.execute(sql: "UPDATE events SET mirrored_at = ? WHERE mirrored_at IS NULL AND kind = 'model.sync'", arguments: [Store.nowMilliseconds])
             return true
         }
     }
@@ -412,7 +411,6 @@ extension Store {
                             before: current.map { #"{"alias":\#(JSONText.quoted(alias)),"version":\#($0)}"# } ?? "null",
                             after: version.map { #"{"alias":\#(JSONText.quoted(alias)),"version":\#($0)}"# } ?? "null",
                             actor: RegistryActor(name: "mlgate models sync", reason: "alias found in refs/notes/mlgate"))
-            try db.execute(sql: "UPDATE events SET mirrored_at = ? WHERE mirrored_at IS NULL AND kind = 'model.sync'", arguments: [Store.nowMilliseconds])
         }
     }
 
@@ -579,8 +577,9 @@ extension Store {
             counter = try Int.fetchOne(db, sql: "SELECT next_event FROM models WHERE name = ?", arguments: [model])
             try db.execute(sql: "UPDATE models SET next_event = next_event + ? WHERE name = ?", arguments: [events, model])
         }
-        try db.execute(sql: "INSERT INTO events (kind, model, version, payload, counter, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                       arguments: ["model.\(action)", model, version, payload, counter, now])
+        // A sync only copies what git already holds: its event is born mirrored.
+        try db.execute(sql: "INSERT INTO events (kind, model, version, payload, counter, created_at, mirrored_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       arguments: ["model.\(action)", model, version, payload, counter, now, action == "sync" ? now : nil])
     }
 
     static func auditEntry(_ row: Row) -> AuditEntry {

@@ -190,6 +190,12 @@ final class FileLock {
         }
     }
 
+    /// Replaces the file's content with `text` (who holds the lock, for whoever waits for it).
+    func record(_ text: String) {
+        ftruncate(fd, 0)
+        _ = Files.writeAll(fd, Array(text.utf8))
+    }
+
     /// The lock on `.mlgate/locks/objects.lock`: shared while a run writes objects, exclusive while `gc`
     /// deletes them, so garbage collection never removes an object a stage just stored but not yet recorded.
     static func objects(_ layout: StoreLayout, exclusive: Bool) throws -> FileLock {
