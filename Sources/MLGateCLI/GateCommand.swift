@@ -54,7 +54,7 @@ struct GateCommand: ParsableCommand {
         let text = try Output.jsonText(verdict)
         try context.registry.store.recordVerdict(model: model, candidateArtifact: verdict.candidate.artifact ?? "", champion: verdict.champion?.name,
                                                  passed: verdict.passed, json: text)
-        if let junit { try VerdictReport.junit(verdict).write(toFile: junit, atomically: true, encoding: .utf8) }
+        if let junit { try VerdictReport.junit([verdict]).write(toFile: junit, atomically: true, encoding: .utf8) }
         if let markdown { try VerdictReport.markdown(verdict).write(toFile: markdown, atomically: true, encoding: .utf8) }
         if json { print(text) } else { print(VerdictReport.text(verdict)) }
         if !verdict.passed { throw ExitCode(1) }

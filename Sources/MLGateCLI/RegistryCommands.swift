@@ -273,14 +273,7 @@ struct PromoteCommand: ParsableCommand {
 
     func run() throws {
         let registry = try RegistryContext.current()
-        let lifecycle = try registry.lifecycle(of: name)
-        let previous = try registry.store.promote(model: name, version: version, to: to, forced: force, by: registry.actor(reason: reason)) { current, approvals in
-            let missing = try lifecycle.missing(to: to, from: current.stage, gatePassed: current.gatePassed,
-                                                approvals: approvals.count, branch: current.branch)
-            if !missing.isEmpty, !force {
-                throw RegistryError(.refused, "\(current.uri) cannot enter \(to): " + missing.joined(separator: "; ") + ". (--force overrides, and is recorded.)")
-            }
-        }
+        let previous = try registry.promote(name, version: version, to: to, force: force, reason: reason)
         registry.publish()
         print("\(name)/\(version): \(previous ?? "no stage") → \(to)\(force ? " (forced)" : "").")
     }
@@ -409,6 +402,20 @@ struct RegistryContext {
             return identity.email.map { "\(identity.name) <\($0)>" } ?? identity.name
         }
         return environment["USER"] ?? "unknown"
+    }
+
+    /// Moves a version into lifecycle stage `to` when the model's lifecycle allows it (or `force`, recorded);
+    /// returns the stage it left. A refusal is a `RegistryError` listing what is missing.
+    @discardableResult
+    func promote(_ name: String, version: Int, to stage: String, force: Bool, reason: String) throws -> String? {
+        let lifecycle = try lifecycle(of: name)
+        return try store.promote(model: name, version: version, to: stage, forced: force, by: actor(reason: reason)) { current, approvals in
+            let missing = try lifecycle.missing(to: stage, from: current.stage, gatePassed: current.gatePassed,
+                                                approvals: approvals.count, branch: current.branch)
+            if !missing.isEmpty, !force {
+                throw RegistryError(.refused, "\(current.uri) cannot enter \(stage): " + missing.joined(separator: "; ") + ". (--force overrides, and is recorded.)")
+            }
+        }
     }
 
     /// `KEY=VALUE` strings as a dictionary.

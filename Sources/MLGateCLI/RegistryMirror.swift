@@ -59,7 +59,7 @@ enum RegistryMirror {
     static func pushIfConfigured(_ registry: RegistryContext) {
         guard let remote = (try? registry.workspace.configuration())?.remote.git else { return }
         do {
-            _ = try RegistryRemote.push(registry, remote: remote)
+            _ = try RegistryRemote.push(registry, remote: remote, transport: RegistryRemote.transport(for: registry))
         } catch {
             printError("warning: the registry was not pushed to \(remote): \(error). 'mlgate models push' tries again.")
         }
@@ -77,6 +77,15 @@ enum RegistryMirror {
         if let stage = (payload["after"] as? String) ?? (payload["before"] as? String), event.action.hasPrefix("promote") || event.action == "demote" {
             fields.append(("stage", JSONText.quoted(stage)))
         }
+        if event.action == "approve", let stage = (payload["after"] as? [String: Any])?["stage"] as? String {
+            fields.append(("stage", JSONText.quoted(stage)))
+        }
+        if event.action == "register", let state = payload["after"] as? [String: Any] {
+            // What a release job elsewhere needs to check the lifecycle: the verdict and the branch.
+            if let passed = state["gate_passed"] as? Bool { fields.append(("gate_passed", passed ? "true" : "false")) }
+            if let digest = state["verdict_digest"] as? String { fields.append(("verdict_digest", JSONText.quoted(digest))) }
+            if let branch = state["branch"] as? String { fields.append(("branch", JSONText.quoted(branch))) }
+        }
         if let counter = event.counter { fields.append(("event", String(counter))) }
         fields.append(("at_ms", String(event.createdAt)))
         let aliasSide = (payload["after"] as? [String: Any]) ?? (payload["before"] as? [String: Any])
@@ -87,7 +96,7 @@ enum RegistryMirror {
     /// Rebuilds the registry index from the tags (versions and their stages); returns (versions found, new).
     static func sync(_ registry: RegistryContext) throws -> (found: Int, added: Int, stages: [String]) {
         let repository = try GitRepository.open(at: registry.workspace.root)
-        var versions: [String: (version: Int, commit: CommitID, artifact: String?, tagger: Signature?)] = [:]
+        var versions: [String: (version: Int, commit: CommitID, artifact: String?, tagger: Signature?, gate: ImportedGate)] = [:]
         var deregistered = Set<String>()
         for tag in try repository.annotatedTags(matching: "*@v*") {
             guard let at = tag.name.lastIndex(of: "@") else { continue }
@@ -100,7 +109,9 @@ enum RegistryMirror {
             let key = "\(model)/\(number)"
             if removed { deregistered.insert(key); continue }
             let body = (try? JSONSerialization.jsonObject(with: Data(tag.message.utf8))) as? [String: Any]
-            versions[key] = (number, tag.target, body?["artifact"] as? String, tag.tagger)
+            let gate = ImportedGate(passed: body?["gate_passed"] as? Bool, verdictDigest: body?["verdict_digest"] as? String,
+                                    branch: body?["branch"] as? String)
+            versions[key] = (number, tag.target, body?["artifact"] as? String, tag.tagger, gate)
         }
         // Stage tags, applied in event order per model: `name#stage#N` assigns, `name#stage!#N` unassigns.
         var assignments: [(model: String, stage: String, counter: Int, version: Int?)] = []
@@ -130,18 +141,22 @@ enum RegistryMirror {
             let model = String(key.split(separator: "/")[0])
             if try registry.store.importVersion(model: model, version: found.version, artifact: artifact, commit: found.commit.hex,
                                                 createdAt: (found.tagger?.time ?? 0) * 1000,
-                                                createdBy: found.tagger.map { "\($0.name) <\($0.email)>" } ?? "git", stage: stageOf[key]) {
+                                                createdBy: found.tagger.map { "\($0.name) <\($0.email)>" } ?? "git", stage: stageOf[key],
+                                                gate: found.gate) {
                 added += 1
             }
         }
-        // Aliases from the notes: every alias event, applied in time order.
+        // Aliases and approvals from the notes: every alias event, applied in time order.
         var aliasEvents: [(at: Int64, model: String, alias: String, version: Int?)] = []
         for (_, lines) in try repository.registryNotes() {
             for line in lines {
                 guard let body = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
-                      let action = body["action"] as? String, action.hasPrefix("alias"),
-                      let model = body["model"] as? String, let alias = body["alias"] as? String else { continue }
+                      let action = body["action"] as? String, let model = body["model"] as? String else { continue }
                 let at = (body["at_ms"] as? NSNumber)?.int64Value ?? 0
+                if action == "approve", let version = body["version"] as? Int, let stage = body["stage"] as? String, let actor = body["actor"] as? String {
+                    try registry.store.importApproval(model: model, version: version, stage: stage, actor: actor, at: at)
+                }
+                guard action.hasPrefix("alias"), let alias = body["alias"] as? String else { continue }
                 aliasEvents.append((at, model, alias, action == "alias-set" ? body["version"] as? Int : nil))
             }
         }
@@ -187,14 +202,21 @@ enum RegistryRemote {
     /// Attempts before giving up on a remote that keeps changing.
     static let attempts = 5
 
+    /// The transport for this process: in a CI job the `git` program, which has the job's credentials and
+    /// copes with shallow clones; elsewhere libgit2.
+    static func transport(for registry: RegistryContext) -> (any RefTransport)? {
+        ContinuousIntegration.isActive ? GitCommandLine(directory: registry.workspace.root) : nil
+    }
+
     /// Pushes; returns how many tags went up and how many attempts it took.
-    static func push(_ registry: RegistryContext, remote: String) throws -> (tags: Int, attempts: Int) {
+    static func push(_ registry: RegistryContext, remote: String, transport chosen: (any RefTransport)? = nil) throws -> (tags: Int, attempts: Int) {
         let repository = try GitRepository.open(at: registry.workspace.root)
+        let transport = chosen ?? LibGit2Transport(repository: repository)
         var local = try (repository.annotatedTags(matching: "*@v*") + repository.annotatedTags(matching: "*#*#*")).map(\.name)
         for attempt in 1...attempts {
             // The remote may have no notes yet; that fetch failing is expected then.
-            try? repository.fetch(remote: remote, refspecs: ["+\(GitRepository.registryNotesRef):refs/mlgate/remote-notes"])
-            try repository.fetch(remote: remote, refspecs: ["+refs/tags/*:refs/mlgate/remote-tags/*"])
+            try? transport.fetch(remote: remote, refspecs: ["+\(GitRepository.registryNotesRef):refs/mlgate/remote-notes"])
+            try transport.fetch(remote: remote, refspecs: ["+refs/tags/*:refs/mlgate/remote-tags/*"])
             let conflicts = local.filter { tag in
                 guard let theirs = repository.target(of: "refs/mlgate/remote-tags/\(tag)") else { return false }
                 return theirs != repository.target(of: "refs/tags/\(tag)")
@@ -202,7 +224,7 @@ enum RegistryRemote {
             if !conflicts.isEmpty {
                 // The remote's numbers are final: ours move past them, then the remote's versions are synced in.
                 try renumber(conflicts, repository: repository, registry: registry)
-                try repository.fetch(remote: remote, refspecs: ["refs/tags/*:refs/tags/*"])
+                try transport.fetch(remote: remote, refspecs: ["refs/tags/*:refs/tags/*"])
                 _ = try RegistryMirror.sync(registry)
                 local = try (repository.annotatedTags(matching: "*@v*") + repository.annotatedTags(matching: "*#*#*")).map(\.name)
                 continue
@@ -214,7 +236,7 @@ enum RegistryRemote {
                 refspecs.append("\(GitRepository.registryNotesRef):\(GitRepository.registryNotesRef)")
             }
             guard !refspecs.isEmpty else { return (0, attempt) }
-            if try repository.push(remote: remote, refspecs: refspecs).isEmpty { return (missing.count, attempt) }
+            if try transport.push(remote: remote, refspecs: refspecs).isEmpty { return (missing.count, attempt) }
         }
         throw EnvironmentError("the remote '\(remote)' kept changing during \(attempts) attempts to push the registry; run 'mlgate models push' again.")
     }
@@ -296,7 +318,7 @@ struct ModelsPushCommand: ParsableCommand {
         let registry = try RegistryContext.current()
         RegistryMirror.drain(registry)
         let name = try remote ?? registry.workspace.configuration().remote.git ?? "origin"
-        let result = try RegistryRemote.push(registry, remote: name)
+        let result = try RegistryRemote.push(registry, remote: name, transport: RegistryRemote.transport(for: registry))
         print("pushed \(result.tags) tag\(result.tags == 1 ? "" : "s") and the registry notes to \(name)\(result.attempts > 1 ? " (after \(result.attempts) attempts)" : "").")
     }
 }

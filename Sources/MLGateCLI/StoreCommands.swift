@@ -143,14 +143,7 @@ struct PushCommand: ParsableCommand {
         let workspace = try Workspace.current()
         let store = try workspace.openStore()
         let remote = try RemoteObjects(workspace: workspace, override: to)
-        try remote.objects.prepare(sharedAfter: 3600)
-        let references = try ObjectReferences(workspace: workspace, store: store)
-        var copied = 0
-        for hash in references.hashes.sorted() where workspace.objects.contains(hash) && !remote.objects.contains(hash) {
-            try workspace.objects.copy(hash, to: remote.objects)
-            copied += 1
-        }
-        let written = try remote.writeCacheEntries(try store.cacheEntries())
+        let (copied, written) = try remote.push(from: workspace, store: store)
         print("pushed \(copied) objects and \(written) run-cache entries to \(remote.root).")
     }
 }
@@ -177,27 +170,7 @@ struct PullCommand: ParsableCommand {
         let workspace = try Workspace.current()
         let store = try workspace.openStore()
         let remote = try RemoteObjects(workspace: workspace, override: from)
-        let entries = remote.cacheEntries()
-        let imported = try store.importCacheEntries(entries)
-        var hashes = try ObjectReferences.lockOutputs(workspace: workspace).hashes
-        if all { for entry in entries { for output in entry.outputs where output.cache { hashes.insert(output.hash) } } }
-        // Fetch manifests first, then the files they list.
-        var fetched = 0
-        var missing: [String] = []
-        var queue = Array(hashes).sorted()
-        var seen = Set<String>()
-        while let hash = queue.popLast() {
-            guard seen.insert(hash).inserted else { continue }
-            if !workspace.objects.contains(hash) || workspace.objects.damage(hash) != nil {
-                guard remote.objects.contains(hash) else {
-                    missing.append(hash)
-                    continue
-                }
-                try remote.objects.copy(hash, to: workspace.objects, replacingDamaged: true)
-                fetched += 1
-            }
-            if let tree = try workspace.objects.tree(hash) { queue += tree.entries.map(\.hash) }
-        }
+        let (fetched, imported, missing) = try remote.pull(into: workspace, store: store, all: all)
         print("pulled \(fetched) objects and \(imported) new run-cache entries from \(remote.root).")
         if !missing.isEmpty {
             printError("warning: \(missing.count) objects are not on the remote either (first: \(missing[0])); run the stages that make them and 'mlgate push'.")
@@ -222,6 +195,46 @@ struct RemoteObjects {
         }
         root = path
         objects = ObjectStore(root: path + "/objects")
+    }
+
+    /// Copies the objects runs, the run cache and mlgate.lock refer to, and the run cache itself; returns how many
+    /// objects and entries were new there.
+    func push(from workspace: Workspace, store: Store) throws -> (objects: Int, entries: Int) {
+        try objects.prepare(sharedAfter: 3600)
+        let references = try ObjectReferences(workspace: workspace, store: store)
+        var copied = 0
+        for hash in references.hashes.sorted() where workspace.objects.contains(hash) && !objects.contains(hash) {
+            try workspace.objects.copy(hash, to: objects)
+            copied += 1
+        }
+        return (copied, try writeCacheEntries(try store.cacheEntries()))
+    }
+
+    /// Imports the run cache, then fetches what mlgate.lock names, the `extra` objects, and with `all` every
+    /// output the run cache names (a folder's files with it). Returns what was fetched, imported, and missing here too.
+    func pull(into workspace: Workspace, store: Store, all: Bool, extra: Set<String> = []) throws -> (fetched: Int, imported: Int, missing: [String]) {
+        let entries = cacheEntries()
+        let imported = try store.importCacheEntries(entries)
+        var hashes = try ObjectReferences.lockOutputs(workspace: workspace).hashes.union(extra)
+        if all { for entry in entries { for output in entry.outputs where output.cache { hashes.insert(output.hash) } } }
+        // Fetch manifests first, then the files they list.
+        var fetched = 0
+        var missing: [String] = []
+        var queue = Array(hashes).sorted()
+        var seen = Set<String>()
+        while let hash = queue.popLast() {
+            guard seen.insert(hash).inserted else { continue }
+            if !workspace.objects.contains(hash) || workspace.objects.damage(hash) != nil {
+                guard objects.contains(hash) else {
+                    missing.append(hash)
+                    continue
+                }
+                try objects.copy(hash, to: workspace.objects, replacingDamaged: true)
+                fetched += 1
+            }
+            if let tree = try workspace.objects.tree(hash) { queue += tree.entries.map(\.hash) }
+        }
+        return (fetched, imported, missing)
     }
 
     /// Writes the entries the remote lacks; returns how many.

@@ -19,22 +19,27 @@ enum VerdictReport {
         return lines.joined(separator: "\n")
     }
 
-    /// JUnit XML: one test suite, one test case per criterion (and slice), a failure element with the reasons.
-    static func junit(_ verdict: Verdict) -> String {
-        let failures = verdict.criteria.filter { !$0.passed }.count
+    /// JUnit XML: one test suite per model, one test case per criterion (and slice), a failure element with the reasons.
+    static func junit(_ verdicts: [Verdict]) -> String {
+        let total = verdicts.reduce(0) { $0 + $1.criteria.count }
+        let failed = verdicts.reduce(0) { $0 + $1.criteria.filter { !$0.passed }.count }
         var xml = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
-        xml += #"<testsuites name="mlgate gate" tests="\#(verdict.criteria.count)" failures="\#(failures)">"# + "\n"
-        xml += #"  <testsuite name="mlgate gate \#(escape(verdict.model))" tests="\#(verdict.criteria.count)" failures="\#(failures)" errors="0">"# + "\n"
-        for result in verdict.criteria {
-            let name = result.criterion + (result.slice.map { " [\($0)]" } ?? "")
-            xml += #"    <testcase classname="mlgate.gate.\#(escape(verdict.model))" name="\#(escape(name))">"#
-            if result.passed {
-                xml += "<system-out>\(escape(result.reasons.joined(separator: "; ")))</system-out></testcase>\n"
-            } else {
-                xml += "\n      " + #"<failure message="\#(escape(result.reasons.joined(separator: "; ")))">"# + escape(evidence(result)) + "</failure>\n    </testcase>\n"
+        xml += #"<testsuites name="mlgate gate" tests="\#(total)" failures="\#(failed)">"# + "\n"
+        for verdict in verdicts {
+            let failures = verdict.criteria.filter { !$0.passed }.count
+            xml += #"  <testsuite name="mlgate gate \#(escape(verdict.model))" tests="\#(verdict.criteria.count)" failures="\#(failures)" errors="0">"# + "\n"
+            for result in verdict.criteria {
+                let name = result.criterion + (result.slice.map { " [\($0)]" } ?? "")
+                xml += #"    <testcase classname="mlgate.gate.\#(escape(verdict.model))" name="\#(escape(name))">"#
+                if result.passed {
+                    xml += "<system-out>\(escape(result.reasons.joined(separator: "; ")))</system-out></testcase>\n"
+                } else {
+                    xml += "\n      " + #"<failure message="\#(escape(result.reasons.joined(separator: "; ")))">"# + escape(evidence(result)) + "</failure>\n    </testcase>\n"
+                }
             }
+            xml += "  </testsuite>\n"
         }
-        xml += "  </testsuite>\n</testsuites>\n"
+        xml += "</testsuites>\n"
         return xml
     }
 

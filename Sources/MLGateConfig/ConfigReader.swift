@@ -26,6 +26,8 @@ struct ConfigReader {
                 configuration.models = try models(value)
             case "deploy":
                 configuration.deployTargets = try deployTargets(value)
+            case "ci":
+                configuration.ci = try ci(value)
             case "stages":
                 configuration.stages = try stages(value)
                 do {
@@ -92,6 +94,32 @@ struct ConfigReader {
                 settings.objects = path
             default:
                 throw error(at: key, "unknown key '\(key.string ?? "?")' in 'remote'; the keys are git and objects.")
+            }
+        }
+        return settings
+    }
+
+    private func ci(_ node: Node) throws(ConfigError) -> CISettings {
+        var settings = CISettings()
+        func names(_ value: Node, key: String) throws(ConfigError) -> [String] {
+            if value.scalar != nil { return [try string(value, key: key)] }
+            guard let items = value.sequence else { throw error(at: value, "'\(key)' must be a name or a list of names.") }
+            return try items.map { (item) throws(ConfigError) in try string(item, key: key) }
+        }
+        for (key, value) in try mapping(node, context: "'ci'") {
+            switch try name(of: key) {
+            case "promote_to": settings.promoteTo = try string(value, key: "ci.promote_to")
+            case "deploy": settings.deploy = try names(value, key: "ci.deploy")
+            case "default_branch": settings.defaultBranch = try string(value, key: "ci.default_branch")
+            case "reports": settings.reports = try string(value, key: "ci.reports")
+            case "pass_env":
+                settings.passEnvironment = try names(value, key: "ci.pass_env")
+                for variable in value.sequence ?? [value] where !(variable.scalar?.string ?? "").allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+                    throw error(at: variable, "'ci.pass_env' lists variable names (letters, digits, '_'), not values.")
+                }
+            default:
+                let keys = ["promote_to", "deploy", "default_branch", "pass_env", "reports"]
+                throw error(at: key, "unknown key '\(key.string ?? "?")' in 'ci'\(suggestion(key.string ?? "", among: keys)); the keys are \(keys.joined(separator: ", ")).")
             }
         }
         return settings

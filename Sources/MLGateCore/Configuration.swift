@@ -14,6 +14,8 @@ public struct MLGateConfiguration: Hashable, Sendable {
     public var models: [ModelSpec] = []
     /// The deployment targets declared under `deploy:`.
     public var deployTargets: [DeploymentTarget] = []
+    /// What `mlgate ci` does on the default branch, from `ci:`.
+    public var ci = CISettings()
 
     /// Creates a configuration.
     public init(version: Int = 1, projects: [ProjectSpec] = [], hooks: HookSettings = HookSettings(),
@@ -70,5 +72,31 @@ public struct RemoteSettings: Hashable, Sendable {
     public init(git: String? = nil, objects: String? = nil) {
         self.git = git
         self.objects = objects
+    }
+}
+
+/// The `ci:` section: what `mlgate ci` does after a passing gate on the default branch.
+public struct CISettings: Hashable, Sendable {
+    /// The lifecycle stage a passing version is promoted towards, one stage at a time (default: the stage
+    /// that holds the champion).
+    public var promoteTo: String?
+    /// Deploy targets to update once the version holds their `model:` stage or alias (default: every target
+    /// whose `model:` names the model).
+    public var deploy: [String]?
+    /// The default branch when the provider does not say (default: origin's HEAD, else main).
+    public var defaultBranch: String?
+    /// Environment variables training commands may see in CI besides PATH, HOME and the locale (never on
+    /// pull requests from forks).
+    public var passEnvironment: [String] = []
+    /// Where reports are written (default `mlgate-reports`).
+    public var reports: String?
+
+    /// Creates CI settings.
+    public init(promoteTo: String? = nil, deploy: [String]? = nil, defaultBranch: String? = nil, passEnvironment: [String] = [], reports: String? = nil) {
+        self.promoteTo = promoteTo
+        self.deploy = deploy
+        self.defaultBranch = defaultBranch
+        self.passEnvironment = passEnvironment
+        self.reports = reports
     }
 }

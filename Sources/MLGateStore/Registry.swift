@@ -17,6 +17,26 @@ public struct RegistryActor: Sendable {
 }
 
 /// What `register` stores.
+/// What a registration tag in git says about a version's gate and origin, carried into the store by a sync.
+public struct ImportedGate: Sendable {
+    /// Whether the gate passed when the version was registered (nil when no gate ran).
+    public var passed: Bool?
+    /// The digest of that verdict.
+    public var verdictDigest: String?
+    /// The branch the version was built on.
+    public var branch: String?
+    /// The run that made it, in the registering store.
+    public var run: Int?
+
+    /// Facts from a tag message; all optional.
+    public init(passed: Bool? = nil, verdictDigest: String? = nil, branch: String? = nil, run: Int? = nil) {
+        self.passed = passed
+        self.verdictDigest = verdictDigest
+        self.branch = branch
+        self.run = run
+    }
+}
+
 public struct NewModelVersion: Sendable {
     /// The artifact's object hash.
     public var artifact: String
@@ -228,6 +248,14 @@ extension Store {
         }
     }
 
+    /// Who approved a version for `stage`, in name order.
+    public func approvals(model: String, version: Int, stage: String) throws(StoreError) -> [String] {
+        try reading { db in
+            try String.fetchAll(db, sql: "SELECT actor FROM approvals WHERE model = ? AND version = ? AND stage = ? ORDER BY actor",
+                                arguments: [model, version, stage])
+        }
+    }
+
     /// The versions of `model` (all models when nil), newest first; deleted ones only when asked.
     public func versions(model: String?, includeDeleted: Bool = false) throws(StoreError) -> [ModelVersion] {
         try reading { db in
@@ -373,15 +401,15 @@ extension Store {
     /// Adds a version found in git (a registration tag) unless the store has it; returns whether it did.
     /// The version counter moves past it, so local registrations never reuse its number.
     public func importVersion(model: String, version: Int, artifact: String, commit: String?, createdAt: Int64, createdBy: String,
-                              stage: String?) throws -> Bool {
+                              stage: String?, gate: ImportedGate = ImportedGate()) throws -> Bool {
         try mutate { db in
             try db.execute(sql: "INSERT OR IGNORE INTO models (name, created_at) VALUES (?, ?)", arguments: [model, createdAt])
             try db.execute(sql: "UPDATE models SET next_version = MAX(next_version, ?) WHERE name = ?", arguments: [version + 1, model])
             try db.execute(sql: """
                 INSERT OR IGNORE INTO model_versions (model, version, artifact, artifact_is_directory, commit_id, data_hashes, tags, status,
-                                                      stage, created_at, created_by)
-                VALUES (?, ?, ?, 0, ?, '{}', '{}', 'active', ?, ?, ?)
-                """, arguments: [model, version, artifact, commit, stage, createdAt, createdBy])
+                                                      stage, verdict_digest, verdict_passed, branch, run_id, created_at, created_by)
+                VALUES (?, ?, ?, 0, ?, '{}', '{}', 'active', ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [model, version, artifact, commit, stage, gate.verdictDigest, gate.passed, gate.branch, gate.run, createdAt, createdBy])
             guard db.changesCount == 1 else {
                 try db.execute(sql: "UPDATE model_versions SET stage = ? WHERE model = ? AND version = ? AND status = 'active'",
                                arguments: [stage, model, version])
@@ -390,6 +418,23 @@ extension Store {
             let imported = try Self.version(db, model: model, version: version)
             try Self.record(db, action: "sync", model: model, version: version, before: "null", after: Self.state(imported),
                             actor: RegistryActor(name: createdBy, reason: "found in git by 'mlgate models sync'"))
+            return true
+        }
+    }
+
+    /// Adds an approval found in git's notes (`mlgate approve` elsewhere) when the version exists here and the
+    /// approval is new; recorded in the audit log as a sync. Returns whether it was new.
+    @discardableResult
+    public func importApproval(model: String, version: Int, stage: String, actor: String, at: Int64) throws -> Bool {
+        try mutate { db in
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM model_versions WHERE model = ? AND version = ? AND status = 'active')",
+                                    arguments: [model, version]) == true else { return false }
+            try db.execute(sql: "INSERT OR IGNORE INTO approvals (model, version, stage, actor, at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [model, version, stage, actor, at])
+            guard db.changesCount == 1 else { return false }
+            try Self.record(db, action: "sync", model: model, version: version, before: "null",
+                            after: #"{"approval":\#(JSONText.quoted(actor)),"stage":\#(JSONText.quoted(stage))}"#,
+                            actor: RegistryActor(name: "mlgate models sync", reason: "approval found in refs/notes/mlgate"))
             return true
         }
     }
@@ -544,10 +589,13 @@ extension Store {
         let tags = version.tags.sorted { $0.key < $1.key }.map { "\(JSONText.quoted($0.key)):\(JSONText.quoted($0.value))" }.joined(separator: ",")
         return "{" + [
             "\"artifact\":\(JSONText.quoted(version.artifact))",
+            "\"branch\":\(version.branch.map(JSONText.quoted) ?? "null")",
             "\"commit\":\(version.commit.map(JSONText.quoted) ?? "null")",
+            "\"gate_passed\":\(version.gatePassed.map { $0 ? "true" : "false" } ?? "null")",
             "\"run\":\(version.run.map(String.init) ?? "null")",
             "\"status\":\(JSONText.quoted(version.status))",
             "\"tags\":{\(tags)}",
+            "\"verdict_digest\":\(version.verdictDigest.map(JSONText.quoted) ?? "null")",
             "\"version\":\(version.version)",
         ].joined(separator: ",") + "}"
     }

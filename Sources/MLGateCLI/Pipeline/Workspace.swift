@@ -33,8 +33,12 @@ struct Workspace {
         return Workspace(root: context.worktreeRoot, layout: context.layout)
     }
 
-    /// `mlgate.yaml`.
-    var configPath: String { root + "/" + ConfigLoader.fileName }
+    /// A configuration file read instead of the worktree's `mlgate.yaml`, for the whole process: `mlgate ci`
+    /// sets it to the base branch's file on a fork's pull request, before anything reads the configuration.
+    nonisolated(unsafe) static var configurationOverride: String?
+
+    /// `mlgate.yaml` (or the override).
+    var configPath: String { Self.configurationOverride ?? root + "/" + ConfigLoader.fileName }
     /// `mlgate.lock`.
     var lockPath: String { root + "/" + LockFile.fileName }
     /// The local object store.

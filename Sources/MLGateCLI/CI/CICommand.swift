@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import MLGateCore
+
+/// `mlgate ci`: the one step a CI pipeline calls — train, evaluate, gate, report; on the default branch,
+/// register, promote and deploy the winner; in release mode, check a version's verdict and approvals and deploy it.
+struct CICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ci",
+        abstract: "Train, gate and report in a CI job; on the default branch register, promote and deploy the winner.",
+        discussion: """
+            mlgate ci reads the CI system from its environment (GitHub Actions, GitLab CI, Azure Pipelines, \
+            Jenkins, CircleCI, Buildkite, Bitbucket Pipelines; otherwise a generic mode driven by MLGATE_CI_* \
+            variables) and what started the job: a pull request, a push, a tag, a manual job.
+
+            It fetches the registry's tags and refs/notes/mlgate from the remote by refspec (a depth-1 checkout \
+            is enough), rebuilds the registry from them, runs the pipeline, and gates every model that has \
+            'promotion' criteria against its champion. On a pull request it only reports. On a push to the \
+            default branch whose gate passes it registers the version, promotes it stage by stage towards \
+            'ci.promote_to' as far as the lifecycle allows, deploys it to the targets that serve that stage, \
+            and pushes the registry (fetch, merge, retry; never forced).
+
+            With --release (a manual or approval job, or a pushed stage tag) it checks that the version's gate \
+            passed and the lifecycle's approvals are there, promotes it to --stage and deploys it.
+
+            Reports go where the CI shows them: a Markdown summary (GITHUB_STEP_SUMMARY, Azure's summary tab, \
+            a Buildkite annotation), JUnit XML with one test case per criterion, a JSON verdict, a dotenv file, \
+            and GITHUB_OUTPUT. Pull requests from forks run the base branch's commands without secrets. \
+            Exit codes: 0 passed, 1 the gate or the release was refused, 2 bad config or input, 3 environment. \
+            docs/ci.md has the guide per CI system.
+            """
+    )
+
+    @Option(name: .customLong("model"), help: "Gate only this model (repeat for more; default: every model with 'promotion' criteria).")
+    var models: [String] = []
+
+    @Flag(help: "Release-gate mode: check the version's verdict and approvals for --stage, promote it there and deploy it.")
+    var release = false
+
+    @Option(help: "The lifecycle stage to promote towards (default: 'ci.promote_to', else the stage holding the champion).")
+    var stage: String?
+
+    @Option(help: "With --release: the version to release (default: the tag pushed, else the version built from this commit, else the newest that passed its gate).")
+    var version: Int?
+
+    @Option(name: .customLong("target"), help: "A deploy target to update (repeat for more; default: 'ci.deploy', else the targets serving the stage).")
+    var targets: [String] = []
+
+    @Flag(help: "Post or update one comment on the pull request with the verdict (GitHub: GITHUB_TOKEN; GitLab: MLGATE_GITLAB_TOKEN).")
+    var comment = false
+
+    @Option(help: "The folder for reports (default: 'ci.reports', else mlgate-reports).")
+    var reports: String?
+
+    @Option(help: "Where to write the JUnit XML (default: REPORTS/junit.xml; on Bitbucket test-results/mlgate/junit.xml).")
+    var junit: String?
+
+    @Option(help: "Where to write the Markdown summary (default: REPORTS/gate.md).")
+    var markdown: String?
+
+    @Option(help: "Where to write the JSON result (default: REPORTS/gate.json; shape in docs/json.md).")
+    var json: String?
+
+    @Option(help: "Take the CI system as this one instead of detecting it: github, gitlab, azure, jenkins, circleci, buildkite, bitbucket, generic.")
+    var provider: String?
+
+    @Option(help: "The default branch (default: the CI system's, else 'ci.default_branch', else origin's HEAD, else main).")
+    var defaultBranch: String?
+
+    @Option(help: "The git remote for the registry's tags and notes (default: 'remote.git', else origin).")
+    var remote: String?
+
+    @Flag(help: "Do not push the registry's tags and notes, or objects, after changing them.")
+    var noPush = false
+
+    func validate() throws {
+        if let provider, CIProvider(rawValue: provider) == nil {
+            throw ValidationError("unknown provider '\(provider)'; use one of \(CIProvider.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        if version != nil, !release { throw ValidationError("--version is for --release; a gate judges the commit being built.") }
+    }
+
+    func run() throws {
+        let job = try CIJob(options: self)
+        try job.execute()
+    }
+}

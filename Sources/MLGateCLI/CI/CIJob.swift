@@ -1,0 +1,452 @@
+import ArgumentParser
+import Foundation
+import MLGateConfig
+import MLGateCore
+import MLGateGit
+import MLGateHooks
+import MLGateStore
+
+/// One `mlgate ci` invocation: where it runs, what it may do, and the result it reports.
+final class CIJob {
+    let options: CICommand
+    let context: CIContext
+    let secrets: CISecrets
+    let workspace: Workspace
+    let git: GitCommandLine
+    /// The token for the pull request comment, taken before the environment is narrowed.
+    let commentToken: String?
+    var result: CIResult
+    private var verdicts: [Verdict] = []
+
+    init(options: CICommand) throws {
+        let environment = ProcessInfo.processInfo.environment
+        let forced = options.provider.flatMap(CIProvider.init(rawValue:))
+        let provider = forced ?? CIContext.provider(in: environment)
+        var context = CIContext.detect(environment: environment, provider: provider,
+                                       githubEvent: provider == .github ? Self.githubEvent(environment["GITHUB_EVENT_PATH"]) : nil)
+        workspace = try Workspace.current()
+        git = GitCommandLine(directory: workspace.root)
+        if context.commit == nil || context.commit == "HEAD", let head = try? git.run(["rev-parse", "HEAD"]), head.status == 0 { context.commit = head.output }
+        if context.branch == nil, context.event == .push, let head = try? git.run(["symbolic-ref", "--short", "HEAD"]), head.status == 0 {
+            context.branch = head.output
+        }
+        self.context = context
+        self.options = options
+        secrets = CISecrets(environment: environment)
+        commentToken = context.isFork ? nil : Self.token(for: provider, environment)
+        result = CIResult(context: context, mode: options.release ? "release" : "gate")
+    }
+
+    /// Runs the job; reports are written whatever happens, then the exit code says how it went.
+    func execute() throws {
+        say(context.summary)
+        for missing in context.missing { warn("\(context.provider.displayName) did not set \(missing)") }
+        do {
+            if context.isFork { try Self.dropSecretsByRestarting() }
+            excludeOwnFiles()
+            let configuration = try prepareConfiguration()
+            narrowEnvironment(configuration)
+            let registry = try RegistryContext(workspace: workspace, store: workspace.openStore())
+            let remote = try remoteName(configuration)
+            if let remote { try fetchRegistry(registry, remote: remote, configuration: configuration) }
+            else { warn("this repository has no git remote: the registry is read from and written to local refs only") }
+            let defaultBranch = resolvedDefaultBranch(configuration)
+            result.defaultBranch = defaultBranch
+            if options.release {
+                try CIRelease(job: self, registry: registry, configuration: configuration).run()
+            } else {
+                try gate(registry: registry, configuration: configuration, defaultBranch: defaultBranch)
+            }
+            if result.changedRegistry, let remote, !options.noPush { publish(registry, remote: remote, configuration: configuration) }
+        } catch {
+            result.error = secrets.redact(String(describing: error))
+            finish()
+            throw error
+        }
+        finish()
+        if !result.passed { throw ExitCode(1) }
+    }
+
+    // MARK: - Steps
+
+    /// The configuration the job runs: on a fork's pull request, the base branch's mlgate.yaml.
+    private func prepareConfiguration() throws -> MLGateConfiguration {
+        guard context.isFork else { return try workspace.configuration() }
+        guard let base = context.baseCommit ?? context.baseBranch.map({ "refs/remotes/origin/\($0)" }) else {
+            throw UsageError("this pull request comes from a fork, and \(context.provider.displayName) did not say its base; mlgate runs a fork's pull request only with the base branch's commands. Pass --default-branch or set the base variables (docs/ci.md#forks).")
+        }
+        let remote = (try? workspace.configuration().remote.git) ?? nil
+        let name = remote ?? "origin"
+        if let branch = context.baseBranch, context.baseCommit == nil {
+            try? git.fetch(remote: name, refspecs: ["+refs/heads/\(branch):refs/remotes/\(name)/\(branch)"])
+        } else if let sha = context.baseCommit, (try? git.run(["cat-file", "-e", sha + "^{commit}"]).status) != 0 {
+            try? git.fetch(remote: name, refspecs: [sha])
+        }
+        let repository = try GitRepository.open(at: workspace.root)
+        guard let commit = try? repository.resolve(base), let text = try repository.fileText(at: commit, path: ConfigLoader.fileName) else {
+            throw EnvironmentError("this pull request comes from a fork: mlgate runs the base branch's mlgate.yaml, but could not read it at \(base). Fetch the base branch (\(context.provider.fullHistoryFix)) and run again.")
+        }
+        let path = workspace.layout.directory + "/ci/base-mlgate.yaml"
+        try FileManager.default.createDirectory(atPath: workspace.layout.directory + "/ci", withIntermediateDirectories: true)
+        try AtomicFile.write(text, to: path)
+        Workspace.configurationOverride = path
+        say("pull request from a fork: running the commands of mlgate.yaml at \(commit.hex.prefix(10)) (the base branch), without secrets")
+        result.warnings.append("pull request from a fork: the base branch's mlgate.yaml was used and no secrets were passed")
+        return try workspace.configuration()
+    }
+
+    /// Restarts mlgate without secret-looking variables, so no child can read them from this process either.
+    private static func dropSecretsByRestarting() throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["MLGATE_CI_RESTARTED"] == nil else { return }
+        var kept = environment.filter { !CISecrets.looksSecret($0.key) }
+        kept["MLGATE_CI_RESTARTED"] = "1"
+        let arguments = CommandLine.arguments
+        let cArguments: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        let cEnvironment: [UnsafeMutablePointer<CChar>?] = kept.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        fflush(nil)
+        execve("/proc/self/exe", cArguments, cEnvironment)
+        throw EnvironmentError("could not restart mlgate without the job's secrets (\(String(cString: strerror(errno)))); refusing to run a fork's commands with them.")
+    }
+
+    /// Keeps `.mlgate/` and the reports out of `git status` in the job's checkout, so runs are not recorded as
+    /// dirty because of mlgate's own files (`.git/info/exclude`, which is never committed).
+    private func excludeOwnFiles() {
+        guard let gitDirectory = try? git.run(["rev-parse", "--git-common-dir"]), gitDirectory.status == 0 else { return }
+        let directory = gitDirectory.output.hasPrefix("/") ? gitDirectory.output : workspace.root + "/" + gitDirectory.output
+        let path = directory + "/info/exclude"
+        let existing = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        let reports = CIReportWriter.absolute(options.reports ?? "mlgate-reports")
+        var wanted = ["/.mlgate/"]
+        if reports.hasPrefix(workspace.root + "/") { wanted.append("/" + reports.dropFirst(workspace.root.count + 1) + "/") }
+        let missing = wanted.filter { !existing.split(separator: "\n").contains(Substring($0)) }
+        guard !missing.isEmpty else { return }
+        try? FileManager.default.createDirectory(atPath: directory + "/info", withIntermediateDirectories: true)
+        try? AtomicFile.write(existing + (existing.isEmpty || existing.hasSuffix("\n") ? "" : "\n") + missing.joined(separator: "\n") + "\n", to: path)
+    }
+
+    /// Leaves only what commands may see in this process's environment, so every child inherits that.
+    private func narrowEnvironment(_ configuration: MLGateConfiguration) {
+        let current = ProcessInfo.processInfo.environment
+        let allowed = CISecrets.commandEnvironment(current, untrusted: context.isFork, pass: configuration.ci.passEnvironment)
+        for name in current.keys where allowed[name] == nil { unsetenv(name) }
+    }
+
+    /// The remote to fetch and push the registry with, or nil when the repository has none.
+    private func remoteName(_ configuration: MLGateConfiguration) throws -> String? {
+        let name = options.remote ?? configuration.remote.git ?? "origin"
+        let found = try git.run(["remote"]).output.split(separator: "\n").map(String.init)
+        if found.contains(name) { return name }
+        if options.remote != nil || configuration.remote.git != nil {
+            throw UsageError("there is no git remote '\(name)' (the remotes are \(found.isEmpty ? "none" : found.joined(separator: ", "))); fix --remote or 'remote.git'.")
+        }
+        return nil
+    }
+
+    /// Fetches the registry's tags and notes by refspec (no history), rebuilds the registry from them, and
+    /// fetches the run cache and the champions' artifacts from the remote object store when one is set.
+    private func fetchRegistry(_ registry: RegistryContext, remote: String, configuration: MLGateConfiguration) throws {
+        let names = Set(configuration.models.map(\.name))
+        let patterns = names.isEmpty ? ["refs/tags/*"] : names.sorted().flatMap { ["refs/tags/\($0)@*", "refs/tags/\($0)#*"] }
+        // Ask the remote what exists first: fetching a pattern that matches nothing fails in a shallow clone.
+        let listed = try git.run(["ls-remote", remote] + patterns + [GitRepository.registryNotesRef])
+        guard listed.status == 0 else {
+            throw EnvironmentError("could not read the registry's refs from '\(remote)' (git ls-remote exit \(listed.status)): \(secrets.redact(listed.output)). Check the job's access to the repository.")
+        }
+        let references = listed.output.split(separator: "\n").compactMap { $0.split(separator: "\t").last.map(String.init) }.filter { !$0.hasSuffix("^{}") }
+        let tags = references.filter { $0.hasPrefix("refs/tags/") }
+        if !tags.isEmpty { try git.fetch(remote: remote, refspecs: tags.map { "+\($0):\($0)" }) }
+        if references.contains(GitRepository.registryNotesRef) {
+            try git.fetch(remote: remote, refspecs: ["+\(GitRepository.registryNotesRef):refs/mlgate/remote-notes"])
+            try GitRepository.open(at: workspace.root).mergeRegistryNotes(onto: "refs/mlgate/remote-notes")
+        }
+        let synced = try RegistryMirror.sync(registry)
+        say("registry: \(synced.found) version\(synced.found == 1 ? "" : "s") from \(tags.count) tag\(tags.count == 1 ? "" : "s") on \(remote)"
+            + (synced.stages.isEmpty ? "" : " (\(synced.stages.joined(separator: ", ")))"))
+    }
+
+    /// Objects the job needs from the remote object store: the run cache and mlgate.lock's outputs, and the
+    /// champions' artifacts.
+    private func pullObjects(_ registry: RegistryContext, configuration: MLGateConfiguration, champions: Set<String>) throws {
+        guard configuration.remote.objects != nil else { return }
+        let remote = try RemoteObjects(workspace: workspace, override: nil)
+        let pulled = try remote.pull(into: workspace, store: registry.store, all: false, extra: champions)
+        say("object store: \(pulled.fetched) objects and \(pulled.imported) run-cache entries from \(remote.root)")
+    }
+
+    private func resolvedDefaultBranch(_ configuration: MLGateConfiguration) -> String {
+        if let branch = options.defaultBranch ?? context.defaultBranch ?? configuration.ci.defaultBranch { return branch }
+        let remote = configuration.remote.git ?? "origin"
+        if let head = try? git.run(["symbolic-ref", "--short", "refs/remotes/\(remote)/HEAD"]), head.status == 0 {
+            return String(head.output.dropFirst(remote.count + 1))
+        }
+        return "main"
+    }
+
+    // MARK: - The gate
+
+    private func gate(registry: RegistryContext, configuration: MLGateConfiguration, defaultBranch: String) throws {
+        let specs = try selectedModels(configuration)
+        var champions = Set<String>()
+        for spec in specs {
+            guard let champion = try? registry.store.resolve(ModelURI(parsing: "\(spec.name)@\(spec.promotion.champion)")) else { continue }
+            champions.insert(champion.artifact)
+        }
+        try pullObjects(registry, configuration: configuration, champions: champions)
+        for hash in champions where !registry.objects.contains(hash) {
+            throw EnvironmentError("the champion's artifact \(hash.prefix(12)) is neither in .mlgate/objects nor in a remote object store; set 'remote.objects' in mlgate.yaml to a shared folder, or cache .mlgate/objects between jobs (docs/ci.md#artifacts).")
+        }
+        if !configuration.stages.isEmpty {
+            let runner = PipelineRunner(workspace: workspace, store: registry.store, interruption: Interruption())
+            var runOptions = RunOptions()
+            runOptions.trigger = "ci"
+            let summary = try runner.run(try workspace.pipeline(), options: runOptions)
+            result.run = summary.run
+            guard summary.status == .succeeded else {
+                result.passed = false
+                result.warnings.append("the pipeline \(summary.status.rawValue): \(summary.message ?? "")")
+                throw RunFailure(summary: summary)
+            }
+        }
+        let registers = context.isDefaultBranchPush(defaultBranch: defaultBranch)
+        result.action = registers ? "register" : "report"
+        for spec in specs {
+            let gate = try GateContext(model: spec.name)
+            let run = try candidateRun(gate)
+            let verdict = try gate.judge(candidateRun: run, candidatePredictions: nil, championURI: nil, championPredictions: nil)
+            _ = try registry.store.recordVerdict(model: spec.name, candidateArtifact: verdict.candidate.artifact ?? "", champion: verdict.champion?.name,
+                                                 passed: verdict.passed, json: try Output.jsonText(verdict))
+            verdicts.append(verdict)
+            print(VerdictReport.text(verdict))
+            var outcome = CIModelOutcome(model: spec.name, passed: verdict.passed, champion: verdict.champion?.name)
+            if registers, verdict.passed {
+                try register(spec, run: run, gate: gate, registry: registry, configuration: configuration, outcome: &outcome)
+            } else if registers {
+                outcome.note = "not registered: the gate failed"
+            } else {
+                outcome.note = context.event == .pullRequest ? "reported only (pull request)" : "reported only (not a push to \(defaultBranch))"
+            }
+            result.models.append(outcome)
+        }
+        result.passed = result.models.allSatisfy(\.passed)
+    }
+
+    /// The models to gate: --model, else every model with promotion criteria.
+    private func selectedModels(_ configuration: MLGateConfiguration) throws -> [ModelSpec] {
+        if options.models.isEmpty {
+            let specs = configuration.models.filter { !$0.promotion.criteria.isEmpty && $0.evaluation != nil }
+            guard !specs.isEmpty else {
+                throw UsageError("mlgate.yaml declares no model with 'evaluate' and 'promotion' criteria, so there is nothing to gate (docs/registry.md#promotion).")
+            }
+            return specs
+        }
+        return try options.models.map { name in
+            guard let spec = configuration.models.first(where: { $0.name == name }) else {
+                throw UsageError("--model \(name): there is no model '\(name)' under 'models:' in mlgate.yaml.")
+            }
+            return spec
+        }
+    }
+
+    /// The newest succeeded run whose output is the artifact now in the worktree (its metrics feed 'source'
+    /// criteria, and the version links to it), or nil to judge the worktree's artifact alone.
+    private func candidateRun(_ gate: GateContext) throws -> Int? {
+        guard let artifact = gate.spec.artifact else { return nil }
+        let full = workspace.root + "/" + artifact.path
+        guard FileManager.default.fileExists(atPath: full) else { return nil }
+        let hash = try gate.registry.versionFromPath(full).artifact
+        let path = artifact.path.hasSuffix("/") ? String(artifact.path.dropLast()) : artifact.path
+        return try gate.registry.store.runs(limit: 50).first { run in
+            run.status == .succeeded && run.stages.flatMap(\.outputs).contains { $0.path == path && $0.hash == hash }
+        }?.number
+    }
+
+    /// Registers a passing version, promotes it as far as the lifecycle allows, and deploys it.
+    private func register(_ spec: ModelSpec, run: Int?, gate: GateContext, registry: RegistryContext, configuration: MLGateConfiguration,
+                          outcome: inout CIModelOutcome) throws {
+        var new: NewModelVersion
+        if let run {
+            new = try registry.versionFromRun(run, model: spec.name, artifact: nil)
+        } else if let artifact = spec.artifact {
+            new = try registry.versionFromPath(workspace.root + "/" + artifact.path)
+        } else {
+            outcome.note = "not registered: model '\(spec.name)' has no 'artifact'"
+            return
+        }
+        new.branch = context.branch
+        new.tags["ci"] = context.provider.rawValue
+        if let url = context.runURL { new.tags["ci_run"] = url }
+        new.description = "registered by mlgate ci: \(context.summary)"
+        if let verdict = try registry.store.latestVerdict(model: spec.name, artifact: new.artifact) {
+            new.verdict = verdict.json
+            new.verdictDigest = verdict.digest
+            new.verdictPassed = verdict.passed
+        }
+        let version = try registry.store.register(model: spec.name, new, by: registry.actor(reason: "passed its gate in CI"))
+        result.changedRegistry = true
+        outcome.registered = version.uri
+        outcome.version = version.version
+        say("registered \(version.uri)")
+        let target = try promotionTarget(spec, configuration: configuration)
+        outcome.waiting = try promote(version, towards: target, registry: registry, reason: "passed its gate in CI", outcome: &outcome)
+        try deploy(version, registry: registry, configuration: configuration, outcome: &outcome)
+    }
+
+    /// The stage a passing version moves towards: --stage, 'ci.promote_to', the champion's stage, else the last stage.
+    func promotionTarget(_ spec: ModelSpec, configuration: MLGateConfiguration) throws -> String {
+        let stage = options.stage ?? configuration.ci.promoteTo ?? (spec.lifecycle.stages.contains(spec.promotion.champion)
+                                                                     ? spec.promotion.champion : spec.lifecycle.stages.last ?? "production")
+        guard spec.lifecycle.stages.contains(stage) else {
+            throw UsageError("'\(stage)' is not a lifecycle stage of model '\(spec.name)' (its stages are \(spec.lifecycle.stages.joined(separator: ", "))); fix --stage or 'ci.promote_to'.")
+        }
+        return stage
+    }
+
+    /// Promotes `version` one stage at a time up to `target`; returns what stops it short, if anything.
+    func promote(_ version: ModelVersion, towards target: String, registry: RegistryContext, reason: String,
+                 outcome: inout CIModelOutcome) throws -> String? {
+        let lifecycle = try registry.lifecycle(of: version.model)
+        guard let last = lifecycle.stages.firstIndex(of: target) else { return nil }
+        let start = version.stage.flatMap { lifecycle.stages.firstIndex(of: $0) }.map { $0 + 1 } ?? 0
+        guard start <= last else { return nil }
+        for stage in lifecycle.stages[start...last] {
+            do {
+                try registry.promote(version.model, version: version.version, to: stage, force: false, reason: reason)
+            } catch let error as RegistryError where error.category == .refused {
+                say("\(version.uri) stays short of \(stage): \(error.description)")
+                return "\(stage): \(error.description)"
+            }
+            result.changedRegistry = true
+            outcome.stages.append(stage)
+            say("promoted \(version.uri) to \(stage)")
+        }
+        return nil
+    }
+
+    /// Deploys `version` to --target, 'ci.deploy', or the targets whose `model:` now resolves to it.
+    func deploy(_ version: ModelVersion, registry: RegistryContext, configuration: MLGateConfiguration, outcome: inout CIModelOutcome) throws {
+        let named = options.targets.isEmpty ? configuration.ci.deploy : options.targets
+        let candidates = try named.map { names in
+            try names.map { name in
+                guard let target = configuration.deployTargets.first(where: { $0.name == name }) else {
+                    throw UsageError("there is no deploy target '\(name)' in mlgate.yaml; the targets are \(configuration.deployTargets.map(\.name).joined(separator: ", ")).")
+                }
+                return target
+            }
+        } ?? configuration.deployTargets.filter { $0.model.map { (try? ModelURI(parsing: $0))?.name == version.model } ?? false }
+        for target in candidates {
+            if let reference = target.model, (try? registry.store.resolve(ModelURI(parsing: reference)))?.version != version.version {
+                continue  // the target serves a stage or alias this version has not reached
+            }
+            try DeployContext(target: target.name).deploy(try registry.store.resolve(ModelURI(name: version.model, selector: .version(version.version))),
+                                                          rollback: false, reason: "deployed by mlgate ci")
+            result.changedRegistry = true
+            outcome.deployed.append(target.name)
+            say("deployed \(version.uri) to \(target.name)")
+        }
+    }
+
+    // MARK: - Publishing and reports
+
+    /// Pushes the registry's tags and notes (fetch → merge → retry) and the objects; failures are warnings
+    /// that name the command to run again, because the job's verdict stands either way.
+    private func publish(_ registry: RegistryContext, remote: String, configuration: MLGateConfiguration) {
+        RegistryMirror.drain(registry)
+        do {
+            let pushed = try RegistryRemote.push(registry, remote: remote, transport: git)
+            result.pushedTags = pushed.tags
+            say("pushed \(pushed.tags) registry tag\(pushed.tags == 1 ? "" : "s") and refs/notes/mlgate to \(remote)")
+        } catch {
+            warn("the registry was not pushed to \(remote): \(secrets.redact(String(describing: error))); 'mlgate models push' sends it")
+        }
+        guard configuration.remote.objects != nil else { return }
+        do {
+            let remoteObjects = try RemoteObjects(workspace: workspace, override: nil)
+            _ = try remoteObjects.push(from: workspace, store: registry.store)
+        } catch {
+            warn("objects were not pushed to the remote object store: \(error)")
+        }
+    }
+
+    /// Writes every report and the comment; a failure here is a warning, never a different verdict.
+    private func finish() {
+        let writer = CIReportWriter(job: self, verdicts: verdicts)
+        writer.writeAll()
+        if options.comment { writer.comment(token: commentToken) }
+    }
+
+    func say(_ text: String) { printError("mlgate ci: " + secrets.redact(text)) }
+
+    func warn(_ text: String) {
+        let clean = secrets.redact(text)
+        result.warnings.append(clean)
+        printError("warning: " + clean)
+    }
+
+    // MARK: - Environment
+
+    /// The facts of GitHub's event payload, or nil when there is none.
+    static func githubEvent(_ path: String?) -> GitHubEventFacts? {
+        guard let path, let data = FileManager.default.contents(atPath: path),
+              let payload = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return nil }
+        let pull = payload["pull_request"] as? [String: Any]
+        let head = pull?["head"] as? [String: Any]
+        let base = pull?["base"] as? [String: Any]
+        func repository(_ side: [String: Any]?) -> String? { (side?["repo"] as? [String: Any])?["full_name"] as? String }
+        return GitHubEventFacts(pullRequestNumber: (pull?["number"] as? Int) ?? (payload["number"] as? Int), headSHA: head?["sha"] as? String,
+                                headRef: head?["ref"] as? String, headRepository: repository(head) ?? (head == nil ? nil : "(deleted fork)"),
+                                baseSHA: base?["sha"] as? String, baseRef: base?["ref"] as? String, baseRepository: repository(base),
+                                defaultBranch: (payload["repository"] as? [String: Any])?["default_branch"] as? String,
+                                before: payload["before"] as? String)
+    }
+
+    /// The API token for the pull request comment.
+    static func token(for provider: CIProvider, _ environment: [String: String]) -> String? {
+        let names = provider == .gitlab ? ["MLGATE_GITLAB_TOKEN", "GITLAB_TOKEN"] : ["GITHUB_TOKEN", "MLGATE_GITHUB_TOKEN"]
+        return names.lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
+    }
+}
+
+/// What one model's gate led to in a CI job.
+struct CIModelOutcome: Encodable {
+    var model: String
+    var passed: Bool
+    var champion: String?
+    var registered: String?
+    var version: Int?
+    var stages: [String] = []
+    var waiting: String?
+    var deployed: [String] = []
+    var note: String?
+
+    enum CodingKeys: String, CodingKey { case model, passed, champion, registered, version, stages, waiting, deployed, note }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(model, forKey: .model)
+        try container.encode(passed, forKey: .passed)
+        try container.encode(champion, forKey: .champion)
+        try container.encode(registered, forKey: .registered)
+        try container.encode(version, forKey: .version)
+        try container.encode(stages, forKey: .stages)
+        try container.encode(waiting, forKey: .waiting)
+        try container.encode(deployed, forKey: .deployed)
+        try container.encode(note, forKey: .note)
+    }
+}
+
+/// The result of a CI job, as `gate.json` holds it (docs/json.md).
+struct CIResult {
+    var context: CIContext
+    var mode: String
+    var action = "report"
+    var defaultBranch: String?
+    var passed = false
+    var run: Int?
+    var models: [CIModelOutcome] = []
+    var changedRegistry = false
+    var pushedTags: Int?
+    var comment: String?
+    var warnings: [String] = []
+    var error: String?
+}

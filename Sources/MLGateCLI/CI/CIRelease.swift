@@ -1,0 +1,97 @@
+import Foundation
+import MLGateCore
+import MLGateGit
+import MLGateStore
+
+/// `mlgate ci --release`: the release gate. Finds the version to release, checks that its gate passed and
+/// that the lifecycle's requirements (approvals, branch) hold for every stage up to the target, promotes it
+/// there and deploys it. Anything missing refuses the release (exit 1) with the reason.
+struct CIRelease {
+    let job: CIJob
+    let registry: RegistryContext
+    let configuration: MLGateConfiguration
+
+    func run() throws {
+        let specs = job.options.models.isEmpty ? configuration.models.filter { !$0.promotion.criteria.isEmpty } : try job.options.models.map { name in
+            guard let spec = configuration.models.first(where: { $0.name == name }) else {
+                throw UsageError("--model \(name): there is no model '\(name)' under 'models:' in mlgate.yaml.")
+            }
+            return spec
+        }
+        guard !specs.isEmpty else { throw UsageError("no model to release: name one with --model, or declare 'promotion' for it in mlgate.yaml.") }
+        job.result.action = "release"
+        job.result.passed = true
+        for spec in specs {
+            var outcome = CIModelOutcome(model: spec.name, passed: false)
+            defer { job.result.models.append(outcome) }
+            let fromTag = tagged(spec.name)
+            let stage = try job.options.stage ?? fromTag?.stage ?? job.promotionTarget(spec, configuration: configuration)
+            guard let version = try chosenVersion(spec.name, tagged: fromTag?.version) else {
+                outcome.note = "no version of \(spec.name) to release: none passed its gate"
+                job.result.passed = false
+                job.say("release refused: \(outcome.note ?? "")")
+                continue
+            }
+            outcome.version = version.version
+            outcome.registered = version.uri
+            guard version.gatePassed == true else {
+                outcome.note = "\(version.uri) has \(version.gatePassed == false ? "a failed" : "no") gate verdict; only a version that passed its gate is released"
+                job.result.passed = false
+                job.say("release refused: \(outcome.note ?? "")")
+                continue
+            }
+            let lifecycle = try registry.lifecycle(of: spec.name)
+            guard let targetIndex = lifecycle.stages.firstIndex(of: stage) else {
+                throw UsageError("'\(stage)' is not a lifecycle stage of model '\(spec.name)' (its stages are \(lifecycle.stages.joined(separator: ", "))).")
+            }
+            // Check every stage still to enter before changing anything: a release is all or nothing.
+            let start = version.stage.flatMap { lifecycle.stages.firstIndex(of: $0) }.map { $0 + 1 } ?? 0
+            var missing: [String] = []
+            if start <= targetIndex {
+                for position in start...targetIndex {
+                    let approvals = try registry.store.approvals(model: spec.name, version: version.version, stage: lifecycle.stages[position]).count
+                    missing += try lifecycle.missing(to: lifecycle.stages[position], from: position == 0 ? nil : lifecycle.stages[position - 1],
+                                                     gatePassed: version.gatePassed, approvals: approvals, branch: version.branch)
+                        .map { "\(lifecycle.stages[position]): \($0)" }
+                }
+            }
+            guard missing.isEmpty else {
+                outcome.waiting = missing.joined(separator: "; ")
+                outcome.note = "release refused"
+                job.result.passed = false
+                job.say("release of \(version.uri) to \(stage) refused: \(outcome.waiting ?? "")")
+                continue
+            }
+            outcome.waiting = try job.promote(version, towards: stage, registry: registry, reason: "released by mlgate ci --release", outcome: &outcome)
+            let promoted = try registry.store.resolve(ModelURI(name: spec.name, selector: .version(version.version)))
+            try job.deploy(promoted, registry: registry, configuration: configuration, outcome: &outcome)
+            outcome.passed = outcome.waiting == nil
+            job.result.passed = job.result.passed && outcome.passed
+            if outcome.stages.isEmpty, outcome.deployed.isEmpty { outcome.note = "\(version.uri) is already in \(stage); nothing to deploy" }
+        }
+    }
+
+    /// The stage and version a pushed registry tag names (`churn#production#4` or `churn@v3.0.0`).
+    private func tagged(_ model: String) -> (stage: String?, version: Int?)? {
+        guard job.context.event == .tag, let tag = job.context.tag, tag.hasPrefix(model) else { return nil }
+        let rest = tag.dropFirst(model.count)
+        if rest.hasPrefix("@v"), let number = Int(rest.dropFirst(2).split(separator: ".").first ?? "") { return (nil, number) }
+        let parts = rest.split(separator: "#", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].isEmpty, !parts[1].hasSuffix("!"),
+              let repository = try? GitRepository.open(at: registry.workspace.root),
+              let body = (try? repository.annotatedTags(matching: tag))?.first.flatMap({ try? JSONSerialization.jsonObject(with: Data($0.message.utf8)) }) as? [String: Any]
+        else { return nil }
+        return (String(parts[1]), body["version"] as? Int)
+    }
+
+    /// --version, else the tag's version, else the newest active version built from this commit, else the newest that passed its gate.
+    private func chosenVersion(_ model: String, tagged: Int?) throws -> ModelVersion? {
+        if let number = job.options.version ?? tagged {
+            return try registry.store.resolve(ModelURI(name: model, selector: .version(number)))
+        }
+        let versions = try registry.store.versions(model: model)
+        let commits = Set([job.context.commit, job.context.headCommit].compactMap { $0 })
+        return versions.first { $0.status == "active" && $0.commit.map(commits.contains) == true }
+            ?? versions.first { $0.status == "active" && $0.gatePassed == true }
+    }
+}

