@@ -167,11 +167,15 @@ final class CIJob {
 
     /// Objects the job needs from the remote object store: the run cache and mlgate.lock's outputs, and the
     /// champions' artifacts.
-    private func pullObjects(_ registry: RegistryContext, configuration: MLGateConfiguration, champions: Set<String>) throws {
-        guard configuration.remote.objects != nil else { return }
-        let remote = try RemoteObjects(workspace: workspace, override: nil)
-        let pulled = try remote.pull(into: workspace, store: registry.store, all: false, extra: champions)
-        say("object store: \(pulled.fetched) objects and \(pulled.imported) run-cache entries from \(remote.root)")
+    func pullObjects(_ registry: RegistryContext, configuration: MLGateConfiguration, artifacts: Set<String>) throws {
+        if configuration.remote.objects != nil {
+            let remote = try RemoteObjects(workspace: workspace, override: nil)
+            let pulled = try remote.pull(into: workspace, store: registry.store, all: false, extra: artifacts)
+            say("object store: \(pulled.fetched) objects and \(pulled.imported) run-cache entries from \(remote.root)")
+        }
+        for hash in artifacts where !registry.objects.contains(hash) {
+            throw EnvironmentError("the artifact \(hash.prefix(12)) is neither in .mlgate/objects nor in a remote object store; set 'remote.objects' in mlgate.yaml to a shared folder, or cache .mlgate/objects between jobs (docs/ci.md#artifacts).")
+        }
     }
 
     private func resolvedDefaultBranch(_ configuration: MLGateConfiguration) -> String {
@@ -192,10 +196,7 @@ final class CIJob {
             guard let champion = try? registry.store.resolve(ModelURI(parsing: "\(spec.name)@\(spec.promotion.champion)")) else { continue }
             champions.insert(champion.artifact)
         }
-        try pullObjects(registry, configuration: configuration, champions: champions)
-        for hash in champions where !registry.objects.contains(hash) {
-            throw EnvironmentError("the champion's artifact \(hash.prefix(12)) is neither in .mlgate/objects nor in a remote object store; set 'remote.objects' in mlgate.yaml to a shared folder, or cache .mlgate/objects between jobs (docs/ci.md#artifacts).")
-        }
+        try pullObjects(registry, configuration: configuration, artifacts: champions)
         if !configuration.stages.isEmpty {
             let runner = PipelineRunner(workspace: workspace, store: registry.store, interruption: Interruption())
             var runOptions = RunOptions()

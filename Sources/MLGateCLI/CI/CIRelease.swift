@@ -33,7 +33,6 @@ struct CIRelease {
                 continue
             }
             outcome.version = version.version
-            outcome.registered = version.uri
             guard version.gatePassed == true else {
                 outcome.note = "\(version.uri) has \(version.gatePassed == false ? "a failed" : "no") gate verdict; only a version that passed its gate is released"
                 job.result.passed = false
@@ -62,12 +61,15 @@ struct CIRelease {
                 job.say("release of \(version.uri) to \(stage) refused: \(outcome.waiting ?? "")")
                 continue
             }
+            // The artifact must be here before anything moves: a deploy that cannot happen must not promote.
+            try job.pullObjects(registry, configuration: configuration, artifacts: [version.artifact])
             outcome.waiting = try job.promote(version, towards: stage, registry: registry, reason: "released by mlgate ci --release", outcome: &outcome)
             let promoted = try registry.store.resolve(ModelURI(name: spec.name, selector: .version(version.version)))
             try job.deploy(promoted, registry: registry, configuration: configuration, outcome: &outcome)
             outcome.passed = outcome.waiting == nil
             job.result.passed = job.result.passed && outcome.passed
-            if outcome.stages.isEmpty, outcome.deployed.isEmpty { outcome.note = "\(version.uri) is already in \(stage); nothing to deploy" }
+            outcome.note = outcome.stages.isEmpty && outcome.deployed.isEmpty ? "\(version.uri) is already in \(stage); nothing to deploy"
+                                                                                : "released \(version.uri)"
         }
     }
 

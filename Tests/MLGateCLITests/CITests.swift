@@ -1,0 +1,161 @@
+import Foundation
+import MLGateTestSupport
+import Testing
+
+@Suite("mlgate ci")
+struct CITests {
+    @Test("a push to main from a depth-1 clone registers, promotes, deploys and pushes; a worse pull request is refused and reports only")
+    func mainThenPullRequest() throws {
+        let project = try CIProject()
+        defer { project.fixture.remove() }
+        let main = try project.checkout()
+        let push = try project.ci(in: main, try project.githubPush("main", sha: try project.fixture.head(in: main), work: project.fixture.base + "/gh1"))
+        #expect(push.status == 0, "\(push)")
+        #expect(try project.originTags().contains("m@v1.0.0"))
+        #expect(try project.fixture.git(["--git-dir", project.origin, "show-ref", "refs/notes/mlgate"], in: project.fixture.base, check: false).status == 0)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: project.served + "/current") == "versions/m-v1")
+        let outputs = keyValues(project.fixture.read(project.fixture.base + "/gh1/output"))
+        #expect(outputs["passed"] == "true" && outputs["version"] == "1" && outputs["model"] == "m", "\(outputs)")
+        let summary = project.fixture.read(project.fixture.base + "/gh1/summary.md") ?? ""
+        #expect(summary.contains("registered models:/m/1") && summary.contains("promoted to staging → production"), "\(summary)")
+        #expect(push.stdout.contains("::notice title=mlgate m::"))
+        // mlgate's own files do not make the run dirty, and stay out of git status.
+        let status = try project.fixture.git(["status", "--porcelain", "--ignored"], in: main).stdout
+        #expect(!status.contains(".mlgate") || status.contains("!! .mlgate/"), "\(status)")
+        #expect(!status.contains("?? mlgate-reports"), "\(status)")
+
+        // A worse model on a branch: the pull request's gate fails against version 1, and nothing is registered.
+        try project.change(quality: 0.3, on: "worse")
+        let pr = try project.checkout("worse")
+        let base = try project.fixture.git(["--git-dir", project.origin, "rev-parse", "main"], in: project.fixture.base).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let variables = try project.githubPullRequest(5, branch: "worse", head: try project.fixture.head(in: pr), base: base, work: project.fixture.base + "/gh2")
+        let refused = try project.ci(in: pr, variables)
+        #expect(refused.status == 1, "\(refused)")
+        #expect(try project.originTags().filter { $0.hasPrefix("m@") } == ["m@v1.0.0"])
+        let json = try jsonObject(project.fixture.read(pr + "/mlgate-reports/gate.json") ?? "")
+        #expect(json["passed"] as? Bool == false && json["action"] as? String == "report" && json["event"] as? String == "pull_request")
+        #expect(json["pull_request"] as? Int == 5 && json["provider"] as? String == "github")
+        let junit = project.fixture.read(pr + "/mlgate-reports/junit.xml") ?? ""
+        #expect(junit.contains("<failure") && junit.contains("classname=\"mlgate.gate.m\""), "\(junit)")
+        let prSummary = project.fixture.read(project.fixture.base + "/gh2/summary.md") ?? ""
+        #expect(prSummary.contains("❌") && prSummary.contains("models:/m/1") && prSummary.contains("reported only (pull request)"), "\(prSummary)")
+        #expect(refused.stdout.contains("::error title=mlgate m::"))
+        #expect(keyValues(project.fixture.read(pr + "/mlgate-reports/mlgate.env"))["MLGATE_PASSED"] == "false")
+    }
+
+    @Test("release gate: a version waiting for an approval is refused until it is approved elsewhere, then promoted and deployed")
+    func releaseGate() throws {
+        let project = try CIProject(config: CIProject.config(lifecycle: """
+            stages: [staging, production]
+                  production: {requires: {gate: passed, approvals: 1, branch: main}}
+            """))
+        defer { project.fixture.remove() }
+        let main = try project.checkout()
+        let push = try project.ci(in: main, try project.githubPush("main", sha: try project.fixture.head(in: main), work: project.fixture.base + "/gh1"))
+        #expect(push.status == 0, "\(push)")
+        let first = try jsonObject(project.fixture.read(main + "/mlgate-reports/gate.json") ?? "")
+        let model = (first["models"] as? [[String: Any]])?.first ?? [:]
+        #expect(model["stages"] as? [String] == ["staging"] && (model["waiting"] as? String)?.contains("approval") == true, "\(first)")
+        #expect(!FileManager.default.fileExists(atPath: project.served + "/current"))
+
+        let release = try project.checkout(name: "release")
+        let variables = ["GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "workflow_dispatch", "GITHUB_REF": "refs/heads/main",
+                         "GITHUB_SHA": try project.fixture.head(in: release)]
+        let refused = try project.ci(["--release", "--stage", "production"], in: release, variables)
+        #expect(refused.status == 1 && refused.stderr.contains("approval"), "\(refused)")
+
+        // A reviewer approves from their own clone; the approval travels in refs/notes/mlgate.
+        try project.fixture.git(["fetch", "-q", "origin", "+refs/tags/*:refs/tags/*", "+refs/notes/mlgate:refs/notes/mlgate"])
+        #expect(try project.fixture.mlgate(["models", "sync"]).status == 0)
+        #expect(try project.fixture.mlgate(["approve", "m", "1", "--stage", "production"]).status == 0)
+        #expect(try project.fixture.mlgate(["models", "push"]).status == 0)
+
+        let again = try project.checkout(name: "release2")
+        let released = try project.ci(["--release", "--stage", "production"], in: again,
+                                      variables.merging(["GITHUB_SHA": try project.fixture.head(in: again)]) { $1 })
+        #expect(released.status == 0, "\(released)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: project.served + "/current") == "versions/m-v1")
+        #expect(try project.originTags().contains { $0.hasPrefix("m#production#") })
+    }
+
+    @Test("a fork's pull request runs the base branch's commands without secrets: the canary is nowhere")
+    func forkCanary() throws {
+        let canary = "canary-" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
+        // The base branch's train command dumps its environment, to prove the secret is not in it.
+        let project = try CIProject(config: CIProject.config(train: "sh -c 'env > env-dump.txt; cat /proc/$PPID/environ >> env-dump.txt; python3 train.py'"))
+        defer { project.fixture.remove() }
+        // The fork changes the command to leak the secret.
+        try project.change(quality: 0.6, on: "evil", config: CIProject.config(train: "sh -c 'echo LEAK $SECRET_TOKEN > leak.txt; python3 train.py'"))
+        let pr = try project.checkout("evil")
+        let base = try project.fixture.git(["--git-dir", project.origin, "rev-parse", "main"], in: project.fixture.base).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        var variables = try project.githubPullRequest(9, branch: "evil", head: try project.fixture.head(in: pr), base: base, fork: true,
+                                                      work: project.fixture.base + "/gh")
+        variables["SECRET_TOKEN"] = canary
+        variables["GITHUB_TOKEN"] = canary + "-gh"
+        let result = try project.ci(["--comment"], in: pr, variables)
+        #expect(result.status == 0, "\(result)")
+        #expect(!FileManager.default.fileExists(atPath: pr + "/leak.txt"), "the fork's command ran")
+        #expect(FileManager.default.fileExists(atPath: pr + "/env-dump.txt"), "the base branch's command did not run")
+        #expect(result.stderr.contains("from a fork") && result.stderr.contains("without secrets"), "\(result)")
+        // Nothing the step wrote holds the canary in any common encoding.
+        let forms = [canary, Data(canary.utf8).base64EncodedString(), Data(canary.utf8).map { String(format: "%02x", $0) }.joined()]
+        var leaks: [String] = []
+        for (path, bytes) in try allFiles(under: project.fixture.base) {
+            let text = String(decoding: bytes, as: UTF8.self)
+            for form in forms where text.contains(form) && !path.hasSuffix("/event.json") { leaks.append(path) }
+        }
+        for form in forms where result.stdout.contains(form) || result.stderr.contains(form) { leaks.append("output") }
+        #expect(leaks.isEmpty, "the canary leaked into \(leaks)")
+    }
+
+    @Test("with no remote and no provider variables: generic mode says what it assumed and works on local refs")
+    func genericWithoutRemote() throws {
+        let fixture = try GitFixture()
+        defer { fixture.remove() }
+        try fixture.write("mlgate.yaml", CIProject.config().replacingOccurrences(of: "remote: {objects: ../objects}\n", with: ""))
+        try fixture.write("train.py", CIProject.train)
+        try fixture.write("predict.py", CIProject.predict)
+        try fixture.write("params.yaml", "quality: 0.6\n")
+        try fixture.git(["add", "-A"])
+        try fixture.git(["commit", "-q", "-m", "model"])
+        let result = try fixture.mlgate(["ci"], extraEnvironment: ["CI": "true"])
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stderr.contains("MLGATE_CI_EVENT") && result.stderr.contains("no git remote"), "\(result)")
+        let json = try jsonObject(fixture.read("mlgate-reports/gate.json") ?? "")
+        #expect(json["provider"] as? String == "generic" && json["branch"] as? String == "main")
+        #expect((json["missing_variables"] as? [String])?.contains { $0.hasPrefix("MLGATE_CI_EVENT") } == true)
+        // A push to main in generic mode registers locally.
+        #expect(try fixture.git(["tag", "-l"]).stdout.contains("m@v1.0.0"))
+    }
+
+    @Test("--comment without a token goes on without the comment and says so; bad input exits 2 and writes the error into the report")
+    func commentWithoutTokenAndBadInput() throws {
+        let project = try CIProject()
+        defer { project.fixture.remove() }
+        let main = try project.checkout()
+        let head = try project.fixture.head(in: main)
+        let variables = try project.githubPullRequest(3, branch: "main", head: head, base: head, work: project.fixture.base + "/gh")
+        let result = try project.ci(["--comment"], in: main, variables)
+        #expect(result.status == 0 && result.stderr.contains("GITHUB_TOKEN is not set"), "\(result)")
+        let bad = try project.ci(["--model", "nope"], in: main, variables)
+        #expect(bad.status == 2 && bad.stderr.contains("no model 'nope'"), "\(bad)")
+        let json = try jsonObject(project.fixture.read(main + "/mlgate-reports/gate.json") ?? "")
+        #expect((json["error"] as? String)?.contains("no model 'nope'") == true)
+        let unknown = try project.ci(["--provider", "teamcity"], in: main, [:])
+        #expect(unknown.status == 2 && unknown.stderr.contains("unknown provider"), "\(unknown)")
+    }
+}
+
+/// Every regular file under `directory` (git's object store excluded: its contents are compressed).
+func allFiles(under directory: String) throws -> [(String, Data)] {
+    var files: [(String, Data)] = []
+    guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return [] }
+    for case let relative as String in enumerator where !relative.contains(".git/objects") {
+        let path = directory + "/" + relative
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+              let data = FileManager.default.contents(atPath: path) else { continue }
+        files.append((path, data))
+    }
+    return files
+}
