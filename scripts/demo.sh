@@ -106,7 +106,8 @@ step "the release gate: the first model has no champion yet, so it is judged on 
 "$mlgate" deploy --target production-dir --reason "first model"
 
 step "a worse candidate (8 epochs, learning rate 0.3: run 2) is refused, with its evidence"
-"$mlgate" gate churn --candidate 2 --markdown "$work/gate.md" || echo "(exit $?: the gate refused it; $work/gate.md holds the Markdown summary)"
+refused=0
+"$mlgate" gate churn --candidate 2 --markdown "$work/gate.md" || { echo "(exit $?: the gate refused it; $work/gate.md holds the Markdown summary)"; refused=$((refused + 1)); }
 
 step "the worker's model (stronger L2: run 4) is no worse than the champion: it passes, and is promoted"
 "$mlgate" gate churn --candidate 4
@@ -133,6 +134,30 @@ step "mlgate push: the objects the runs refer to go to the remote object store"
 "$mlgate" push
 "$mlgate" fsck
 
+step "mlgate ci as GitHub Actions runs it on a pull request: a depth-1 clone, the registry fetched by refspec, the gate, the step summary"
+git checkout -q -b smaller-model
+sed -i 's/l2: 0.002/l2: 0.004/' models/churn/params.yaml
+git commit -q -am "Even stronger L2"
+git push -q origin smaller-model 2>&1
+git clone -q --depth 1 -b smaller-model "file://$work/origin.git" "$work/ci-checkout"
+mkdir -p "$work/github"
+cat > "$work/github/event.json" <<EOF
+{"number": 12, "pull_request": {"number": 12,
+  "head": {"sha": "$(git rev-parse HEAD)", "ref": "smaller-model", "repo": {"full_name": "acme/churn"}},
+  "base": {"sha": "$(git rev-parse main)", "ref": "main", "repo": {"full_name": "acme/churn"}}},
+ "repository": {"default_branch": "main"}}
+EOF
+ci_status=0
+(cd "$work/ci-checkout" && env CI=true GITHUB_ACTIONS=true GITHUB_EVENT_NAME=pull_request GITHUB_REF=refs/pull/12/merge \
+    GITHUB_SHA="$(git rev-parse HEAD)" GITHUB_EVENT_PATH="$work/github/event.json" GITHUB_REPOSITORY=acme/churn \
+    GITHUB_SERVER_URL=https://github.com GITHUB_RUN_ID=1 GITHUB_STEP_SUMMARY="$work/github/summary.md" GITHUB_OUTPUT="$work/github/output" \
+    "$mlgate" ci >/dev/null) || ci_status=$?
+git checkout -q main
+echo "mlgate ci exited $ci_status; the job's step summary (GITHUB_STEP_SUMMARY):"
+cat "$work/github/summary.md"
+echo "step outputs (GITHUB_OUTPUT):"
+cat "$work/github/output"
+
 step "mlgate lineage"
 "$mlgate" lineage
 
@@ -141,5 +166,17 @@ step "mlgate lineage show HEAD~1"
 
 step "mlgate hooks status"
 "$mlgate" hooks status
+step "the audit log, verified once more, and the story in one line"
+audit=intact
+"$mlgate" audit verify >/dev/null || audit=broken
+[ "$ci_status" = 1 ] && refused=$((refused + 1))
+"$mlgate" audit log --json | python3 -c '
+import json, sys
+rows = json.load(sys.stdin)["audit"]
+promoted = sorted({int(r["subject"].rsplit("/", 1)[1]) for r in rows if r["action"] == "promote" and r["after"] == "\"production\""})
+rolled = sum(1 for r in rows if r["action"] == "rollback")
+print(json.dumps({"demo_summary": {"versions_promoted": promoted, "refused": int(sys.argv[1]), "rolled_back": rolled,
+                                   "ci_pull_request_exit": int(sys.argv[2]), "audit": sys.argv[3]}}))
+' "$refused" "$ci_status" "$audit"
 [ "${MLGATE_DEMO_KEEP:-0}" = 1 ] && echo "kept: $repo"
 exit 0
