@@ -29,6 +29,9 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
+        // libcurl is dlopen'ed on the first request, never linked, so start-up and the hook path don't load it;
+        // <curl/curl.h> (libcurl4-openssl-dev) is needed at build time for constants only.
+        .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
 
         // MARK: Core — pure Swift, no C, no I/O; the evaluation kernel uses the standard library and libm only.
         .target(name: "MLGateCore", swiftSettings: swiftSettings),
@@ -54,12 +57,13 @@ let package = Package(
             dependencies: ["MLGateCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
+        .target(name: "MLGateNotify", dependencies: ["CCurlShim"], swiftSettings: swiftSettings),
 
         // MARK: CLI — commands, output, and the one place errors become exit codes.
         .target(
             name: "MLGateCLI",
             dependencies: [
-                "MLGateCore", "MLGateEval", "MLGateData", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig",
+                "MLGateCore", "MLGateEval", "MLGateData", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig", "MLGateNotify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -75,7 +79,8 @@ let package = Package(
         // MARK: Tests — shared helpers, then one target per module.
         .target(name: "MLGateTestSupport", dependencies: ["MLGateCore"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateDataTests", dependencies: ["MLGateData", "MLGateTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "MLGateEvalTests", dependencies: ["MLGateEval", "MLGateCore", "MLGateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MLGateEvalTests", dependencies: ["MLGateEval", "MLGateCore", "MLGateTestSupport"], exclude: ["Fixtures"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "MLGateCoreTests", dependencies: ["MLGateCore", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateHooksTests", dependencies: ["MLGateHooks", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateGitTests", dependencies: ["MLGateGit", "MLGateTestSupport"], swiftSettings: swiftSettings),
@@ -84,10 +89,14 @@ let package = Package(
             dependencies: ["MLGateStore", "MLGateTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "MLGateNotifyTests", dependencies: ["MLGateNotify"], exclude: ["fake_forge.py"], swiftSettings: swiftSettings
+        ),
         .testTarget(name: "MLGateConfigTests", dependencies: ["MLGateConfig", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MLGateCLITests",
-            dependencies: ["MLGateCLI", "MLGateHooks", "MLGateTestSupport"],
+            dependencies: ["MLGateCLI", "MLGateHooks", "MLGateTestSupport", .product(name: "Yams", package: "Yams")],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -15,6 +15,9 @@ final class CIJob {
     let git: GitCommandLine
     /// The token for the pull request comment, taken before the environment is narrowed.
     let commentToken: String?
+    /// The job's variables without secrets, as they were before commands' environment was narrowed (where
+    /// the provider's report files and API addresses are named).
+    let jobEnvironment: [String: String]
     var result: CIResult
     private var verdicts: [Verdict] = []
 
@@ -33,6 +36,7 @@ final class CIJob {
         self.context = context
         self.options = options
         secrets = CISecrets(environment: environment)
+        jobEnvironment = environment.filter { !CISecrets.looksSecret($0.key) }
         commentToken = context.isFork ? nil : Self.token(for: provider, environment)
         result = CIResult(context: context, mode: options.release ? "release" : "gate")
     }

@@ -120,7 +120,7 @@ struct CIReportWriter {
 
     /// GitHub: the step summary, step outputs, and an annotation per model.
     private func github(_ markdown: String) {
-        let environment = ProcessInfo.processInfo.environment
+        let environment = job.jobEnvironment
         if let summary = environment["GITHUB_STEP_SUMMARY"], !summary.isEmpty { append(markdown, to: summary) }
         if let output = environment["GITHUB_OUTPUT"], !output.isEmpty {
             let lines = dotenv().map { "\($0.0.dropFirst("MLGATE_".count).lowercased())=\($0.1)" }
@@ -168,9 +168,8 @@ struct CIReportWriter {
             let variable = context.provider == .gitlab ? "MLGATE_GITLAB_TOKEN" : "GITHUB_TOKEN"
             return job.warn("--comment: \(variable) is not set, so no comment was posted (the verdict is in the reports)")
         }
-        let outcome: Result<String, CIJobCommentPending> = .failure(CIJobCommentPending()) // TEMP
-        _ = (number, token) /* CIComment.post(provider: context.provider, number: number, body: markdown(), token: token,
-                                     marker: "<!-- mlgate:\(result.mode) -->") */
+        let outcome = CIComment.post(provider: context.provider, number: number, body: markdown(), token: token,
+                                     marker: "<!-- mlgate:\(result.mode) -->", environment: job.jobEnvironment)
         switch outcome {
         case .success(let text):
             job.result.comment = text
@@ -216,5 +215,3 @@ struct CIReportWriter {
         escapeAnnotation(text).replacingOccurrences(of: ";", with: "%3B").replacingOccurrences(of: "]", with: "%5D")
     }
 }
-
-struct CIJobCommentPending: Error, CustomStringConvertible { var description: String { "pending" } } // TEMP

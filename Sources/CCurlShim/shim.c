@@ -1,0 +1,357 @@
+/*
+ * CCurlShim: libcurl through dlopen. See include/CCurlShim.h for the contract.
+ *
+ * <curl/curl.h> is included for types and constants only; every libcurl function is called through
+ * a pointer resolved with dlsym, so the build never links libcurl and a process that never sends a
+ * request never loads it.
+ */
+
+#define CURL_DISABLE_DEPRECATION 1
+#include "CCurlShim.h"
+
+#include <curl/curl.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The most a response body may hold; larger answers fail as a transport error. */
+#define MLGATE_MAX_RESPONSE ((size_t)64 * 1024 * 1024)
+/* The longest connect phase, whatever the total timeout. */
+#define MLGATE_CONNECT_TIMEOUT 10L
+/* How many distinct libcurl builds one process may open (tests open the same one repeatedly). */
+#define MLGATE_MAX_LIBRARIES 4
+
+typedef CURLcode (*global_init_fn)(long flags);
+typedef CURL *(*easy_init_fn)(void);
+typedef CURLcode (*easy_setopt_fn)(CURL *handle, CURLoption option, ...);
+typedef CURLcode (*easy_perform_fn)(CURL *handle);
+typedef CURLcode (*easy_getinfo_fn)(CURL *handle, CURLINFO info, ...);
+typedef void (*easy_cleanup_fn)(CURL *handle);
+typedef const char *(*easy_strerror_fn)(CURLcode code);
+typedef struct curl_slist *(*slist_append_fn)(struct curl_slist *list, const char *line);
+typedef void (*slist_free_all_fn)(struct curl_slist *list);
+
+struct mlgate_curl_library {
+    void *handle;
+    global_init_fn global_init;
+    easy_init_fn easy_init;
+    easy_setopt_fn easy_setopt;
+    easy_perform_fn easy_perform;
+    easy_getinfo_fn easy_getinfo;
+    easy_cleanup_fn easy_cleanup;
+    easy_strerror_fn easy_strerror;
+    slist_append_fn slist_append;
+    slist_free_all_fn slist_free_all;
+};
+
+static pthread_mutex_t library_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mlgate_curl_library libraries[MLGATE_MAX_LIBRARIES];
+static size_t library_count = 0;
+static const mlgate_curl_library *default_library = NULL;
+
+#if defined(__APPLE__)
+static const char *const default_names[] = {"libcurl.4.dylib", "/usr/lib/libcurl.4.dylib", "libcurl.dylib"};
+#else
+static const char *const default_names[] = {"libcurl.so.4", "libcurl-gnutls.so.4", "libcurl.so"};
+#endif
+
+static void set_message(char *buffer, size_t capacity, const char *format, ...) {
+    if (buffer == NULL || capacity == 0) return;
+    va_list arguments;
+    va_start(arguments, format);
+    vsnprintf(buffer, capacity, format, arguments);
+    va_end(arguments);
+}
+
+static char *copy_message(const char *format, ...) {
+    char text[CURL_ERROR_SIZE + 256];
+    va_list arguments;
+    va_start(arguments, format);
+    vsnprintf(text, sizeof text, format, arguments);
+    va_end(arguments);
+    return strdup(text);
+}
+
+/* Resolves one symbol; on failure records which one and returns 0. */
+static int resolve(void *handle, const char *symbol, void **slot, const char *name, char *why, size_t why_capacity) {
+    void *address = dlsym(handle, symbol);
+    if (address == NULL) {
+        set_message(why, why_capacity, "%s has no %s", name, symbol);
+        return 0;
+    }
+    *slot = address;
+    return 1;
+}
+
+/* Tries one name; returns the cached or newly filled entry, or NULL with the reason in `why`. Lock held. */
+static const mlgate_curl_library *open_one(const char *name, char *why, size_t why_capacity) {
+    void *handle = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    if (handle == NULL) {
+        const char *reason = dlerror();
+        set_message(why, why_capacity, "%s", reason != NULL ? reason : name);
+        return NULL;
+    }
+    for (size_t index = 0; index < library_count; index++) {
+        if (libraries[index].handle == handle) {
+            dlclose(handle); /* drop the extra reference; the cached one keeps it loaded */
+            return &libraries[index];
+        }
+    }
+    if (library_count == MLGATE_MAX_LIBRARIES) {
+        dlclose(handle);
+        set_message(why, why_capacity, "too many distinct libcurl libraries opened");
+        return NULL;
+    }
+    struct mlgate_curl_library entry;
+    memset(&entry, 0, sizeof entry);
+    entry.handle = handle;
+    int resolved = resolve(handle, "curl_global_init", (void **)&entry.global_init, name, why, why_capacity)
+        && resolve(handle, "curl_easy_init", (void **)&entry.easy_init, name, why, why_capacity)
+        && resolve(handle, "curl_easy_setopt", (void **)&entry.easy_setopt, name, why, why_capacity)
+        && resolve(handle, "curl_easy_perform", (void **)&entry.easy_perform, name, why, why_capacity)
+        && resolve(handle, "curl_easy_getinfo", (void **)&entry.easy_getinfo, name, why, why_capacity)
+        && resolve(handle, "curl_easy_cleanup", (void **)&entry.easy_cleanup, name, why, why_capacity)
+        && resolve(handle, "curl_easy_strerror", (void **)&entry.easy_strerror, name, why, why_capacity)
+        && resolve(handle, "curl_slist_append", (void **)&entry.slist_append, name, why, why_capacity)
+        && resolve(handle, "curl_slist_free_all", (void **)&entry.slist_free_all, name, why, why_capacity);
+    if (!resolved) {
+        dlclose(handle);
+        return NULL;
+    }
+    CURLcode code = entry.global_init(CURL_GLOBAL_DEFAULT);
+    if (code != CURLE_OK) {
+        set_message(why, why_capacity, "%s: curl_global_init failed: %s", name, entry.easy_strerror(code));
+        dlclose(handle);
+        return NULL;
+    }
+    libraries[library_count] = entry;
+    library_count += 1;
+    return &libraries[library_count - 1];
+}
+
+const mlgate_curl_library *mlgate_curl_load(const char *const *names, size_t name_count, char *error, size_t error_capacity) {
+    char tried[512] = "";
+    char why[512] = "no library names given";
+    const mlgate_curl_library *found = NULL;
+    pthread_mutex_lock(&library_lock);
+    for (size_t index = 0; index < name_count && found == NULL; index++) {
+        const char *name = names != NULL ? names[index] : NULL;
+        if (name == NULL) continue;
+        size_t used = strlen(tried);
+        snprintf(tried + used, sizeof tried - used, "%s%s", used > 0 ? ", " : "", name);
+        found = open_one(name, why, sizeof why);
+    }
+    pthread_mutex_unlock(&library_lock);
+    if (found == NULL) {
+        set_message(error, error_capacity,
+                    "libcurl could not be loaded (tried %s; last error: %s). mlgate needs libcurl at run time "
+                    "for HTTP: install libcurl4 (apt-get install libcurl4, or libcurl4-openssl-dev on a build "
+                    "machine; dnf install libcurl on Fedora/RHEL).",
+                    tried, why);
+    }
+    return found;
+}
+
+static const mlgate_curl_library *load_default(char *error, size_t error_capacity) {
+    pthread_mutex_lock(&library_lock);
+    const mlgate_curl_library *cached = default_library;
+    pthread_mutex_unlock(&library_lock);
+    if (cached != NULL) return cached;
+    const mlgate_curl_library *loaded =
+        mlgate_curl_load(default_names, sizeof default_names / sizeof default_names[0], error, error_capacity);
+    if (loaded != NULL) {
+        pthread_mutex_lock(&library_lock);
+        default_library = loaded;
+        pthread_mutex_unlock(&library_lock);
+    }
+    return loaded;
+}
+
+/* The response body as it arrives. */
+struct buffer {
+    unsigned char *data;
+    size_t length;
+    size_t capacity;
+    int too_large;
+    int out_of_memory;
+};
+
+static size_t write_body(char *chunk, size_t size, size_t count, void *context) {
+    struct buffer *buffer = context;
+    if (size != 0 && count > SIZE_MAX / size) return 0;
+    size_t bytes = size * count;
+    if (bytes == 0) return 0;
+    if (bytes > MLGATE_MAX_RESPONSE - buffer->length) {
+        buffer->too_large = 1;
+        return 0;
+    }
+    if (buffer->length + bytes > buffer->capacity) {
+        size_t capacity = buffer->capacity == 0 ? 16384 : buffer->capacity;
+        while (capacity < buffer->length + bytes) capacity *= 2;
+        unsigned char *grown = realloc(buffer->data, capacity);
+        if (grown == NULL) {
+            buffer->out_of_memory = 1;
+            return 0;
+        }
+        buffer->data = grown;
+        buffer->capacity = capacity;
+    }
+    memcpy(buffer->data + buffer->length, chunk, bytes);
+    buffer->length += bytes;
+    return bytes;
+}
+
+/* An HTTP method is an upper-case token; anything else would let a caller smuggle a request line. */
+static int valid_method(const char *method) {
+    if (method == NULL || method[0] == '\0' || strlen(method) > 16) return 0;
+    for (const char *c = method; *c != '\0'; c++) {
+        if (*c < 'A' || *c > 'Z') return 0;
+    }
+    return 1;
+}
+
+/* A header line is one "Name: value" line, or curl's "Name;" for an empty value; no CR or LF. */
+static int valid_header(const char *line) {
+    if (line == NULL || line[0] == '\0') return 0;
+    size_t length = strlen(line);
+    if (strchr(line, ':') == NULL && line[length - 1] != ';') return 0;
+    return strpbrk(line, "\r\n") == NULL;
+}
+
+/* Sets the option, records the first failure; returns whether everything so far succeeded. */
+#define SETOPT(option, value)                                                                   \
+    do {                                                                                        \
+        if (setopt_code == CURLE_OK) setopt_code = library->easy_setopt(easy, (option), (value)); \
+    } while (0)
+
+int mlgate_http_perform(const mlgate_curl_library *library, const char *method, const char *url,
+                        const char *const *headers, size_t header_count, const void *body,
+                        size_t body_length, long timeout_seconds, mlgate_http_result *result) {
+    if (result == NULL) return MLGATE_HTTP_INVALID;
+    memset(result, 0, sizeof *result);
+    if (!valid_method(method) || url == NULL || (body == NULL && body_length > 0)) {
+        result->error = copy_message("invalid request: the method must be an upper-case word and the URL non-empty");
+        return MLGATE_HTTP_INVALID;
+    }
+    for (size_t index = 0; index < header_count; index++) {
+        if (headers == NULL || !valid_header(headers[index])) {
+            result->error = copy_message("invalid request: header %zu is not a single 'Name: value' line", index + 1);
+            return MLGATE_HTTP_INVALID;
+        }
+    }
+    if (library == NULL) {
+        char why[1024];
+        library = load_default(why, sizeof why);
+        if (library == NULL) {
+            result->error = strdup(why);
+            return MLGATE_HTTP_LIBRARY_MISSING;
+        }
+    }
+
+    CURL *easy = library->easy_init();
+    if (easy == NULL) {
+        result->error = copy_message("curl_easy_init failed (out of memory?)");
+        return MLGATE_HTTP_TRANSPORT;
+    }
+    struct curl_slist *list = NULL;
+    int status = MLGATE_HTTP_OK;
+    for (size_t index = 0; index < header_count; index++) {
+        struct curl_slist *grown = library->slist_append(list, headers[index]);
+        if (grown == NULL) {
+            status = MLGATE_HTTP_INVALID;
+            break;
+        }
+        list = grown;
+    }
+    if (status == MLGATE_HTTP_OK) {
+        /* No "Expect: 100-continue" round trip before a body. */
+        struct curl_slist *grown = library->slist_append(list, "Expect:");
+        if (grown == NULL) status = MLGATE_HTTP_INVALID; else list = grown;
+    }
+    if (status != MLGATE_HTTP_OK) {
+        library->slist_free_all(list);
+        library->easy_cleanup(easy);
+        result->error = copy_message("out of memory building the request headers");
+        return MLGATE_HTTP_INVALID;
+    }
+
+    char curl_error[CURL_ERROR_SIZE];
+    curl_error[0] = '\0';
+    struct buffer response;
+    memset(&response, 0, sizeof response);
+    long timeout = timeout_seconds > 0 ? timeout_seconds : 30L;
+    CURLcode setopt_code = CURLE_OK;
+
+    SETOPT(CURLOPT_ERRORBUFFER, curl_error);
+    SETOPT(CURLOPT_URL, url);
+    SETOPT(CURLOPT_NOSIGNAL, 1L);
+    SETOPT(CURLOPT_USERAGENT, "mlgate");
+    SETOPT(CURLOPT_CONNECTTIMEOUT, timeout < MLGATE_CONNECT_TIMEOUT ? timeout : MLGATE_CONNECT_TIMEOUT);
+    SETOPT(CURLOPT_TIMEOUT, timeout);
+    SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
+    SETOPT(CURLOPT_ACCEPT_ENCODING, "");
+    SETOPT(CURLOPT_HTTPHEADER, list);
+    SETOPT(CURLOPT_WRITEFUNCTION, write_body);
+    SETOPT(CURLOPT_WRITEDATA, &response);
+    if (setopt_code == CURLE_OK) {
+        /* http and https only; CURLOPT_PROTOCOLS_STR is 7.85+, the bitmask works everywhere. */
+        if (library->easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK) {
+            SETOPT(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+        }
+    }
+    if (body != NULL) {
+        SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_length);
+        SETOPT(CURLOPT_POSTFIELDS, body_length > 0 ? (const char *)body : "");
+        if (strcmp(method, "POST") != 0) SETOPT(CURLOPT_CUSTOMREQUEST, method);
+    } else if (strcmp(method, "GET") == 0) {
+        SETOPT(CURLOPT_HTTPGET, 1L);
+    } else if (strcmp(method, "HEAD") == 0) {
+        SETOPT(CURLOPT_NOBODY, 1L);
+    } else if (strcmp(method, "POST") == 0) {
+        SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
+        SETOPT(CURLOPT_POSTFIELDS, "");
+    } else {
+        SETOPT(CURLOPT_CUSTOMREQUEST, method);
+    }
+
+    CURLcode code = setopt_code;
+    if (code == CURLE_OK) code = library->easy_perform(easy);
+    if (code == CURLE_OK) {
+        long http_status = 0;
+        if (library->easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &http_status) == CURLE_OK) result->status = http_status;
+        char *location = NULL;
+        if (http_status >= 300 && http_status < 400
+            && library->easy_getinfo(easy, CURLINFO_REDIRECT_URL, &location) == CURLE_OK && location != NULL) {
+            result->redirect_url = strdup(location);
+        }
+        result->body = response.data;
+        result->body_length = response.length;
+        response.data = NULL;
+    } else {
+        status = MLGATE_HTTP_TRANSPORT;
+        if (response.too_large) {
+            result->error = copy_message("the response is larger than %zu MiB", MLGATE_MAX_RESPONSE / (1024 * 1024));
+        } else if (response.out_of_memory) {
+            result->error = copy_message("out of memory reading the response");
+        } else {
+            const char *text = curl_error[0] != '\0' ? curl_error : library->easy_strerror(code);
+            result->error = copy_message("%s (curl error %d)", text != NULL ? text : "unknown error", (int)code);
+        }
+    }
+    free(response.data);
+    library->easy_cleanup(easy);
+    library->slist_free_all(list);
+    return status;
+}
+
+void mlgate_http_free(mlgate_http_result *result) {
+    if (result == NULL) return;
+    free(result->body);
+    free(result->redirect_url);
+    free(result->error);
+    memset(result, 0, sizeof *result);
+}

@@ -1,0 +1,82 @@
+/// One HTTP request: method, absolute URL, header fields and an optional body.
+///
+/// Header values may hold credentials; nothing in this module ever prints them.
+public struct HTTPRequest: Sendable {
+    /// The method in upper case: `GET`, `POST`, `PATCH`, `PUT`, `DELETE`, `HEAD`.
+    public var method: String
+    /// The absolute `http://` or `https://` URL.
+    public var url: String
+    /// Header fields by name. Values never appear in errors or logs.
+    public var headers: [String: String]
+    /// The request body, or `nil` for none.
+    public var body: [UInt8]?
+
+    /// Creates a request.
+    public init(method: String, url: String, headers: [String: String] = [:], body: [UInt8]? = nil) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// What the server answered: the status code and the body.
+public struct HTTPResponse: Sendable, Equatable {
+    /// The HTTP status code (200, 404, …).
+    public var status: Int
+    /// The response body, decompressed.
+    public var body: [UInt8]
+    /// For a redirect the server sent but the client did not follow, its target URL.
+    public var redirectURL: String?
+
+    /// Creates a response.
+    public init(status: Int, body: [UInt8], redirectURL: String? = nil) {
+        self.status = status
+        self.body = body
+        self.redirectURL = redirectURL
+    }
+
+    /// The body decoded as UTF-8 (invalid bytes become U+FFFD).
+    public var text: String { String(decoding: body, as: UTF8.self) }
+
+    /// Whether the status is 2xx.
+    public var isSuccess: Bool { (200..<300).contains(status) }
+
+    /// Returns the response when its status is 2xx, and throws `HTTPError.status` with the API's
+    /// `message` (or the start of the body) otherwise.
+    public func requireSuccess() throws(HTTPError) -> HTTPResponse {
+        guard isSuccess else { throw HTTPError.status(status, APIMessage.extract(from: body)) }
+        return self
+    }
+}
+
+/// Why an HTTP request failed. Descriptions never contain header values, so tokens stay out of logs.
+public enum HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// libcurl could not be loaded at run time; the text names the libraries tried and what to install.
+    case libcurlMissing(String)
+    /// The transfer failed before a complete response arrived (DNS, connect, TLS, timeout); curl's message.
+    case transport(String)
+    /// The server answered with an unsuccessful status; the API's message.
+    case status(Int, String)
+    /// The request itself is unusable (bad method, URL or header); nothing was sent.
+    case invalidRequest(String)
+
+    /// A one-line explanation for people.
+    public var description: String {
+        switch self {
+        case .libcurlMissing(let message): message
+        case .transport(let message): "HTTP request failed: \(message)"
+        case .status(let status, let message): message.isEmpty ? "HTTP \(status)" : "HTTP \(status): \(message)"
+        case .invalidRequest(let message): "invalid HTTP request: \(message)"
+        }
+    }
+
+    /// Whether another attempt may succeed: transport failures, 5xx and 429.
+    var isRetryable: Bool {
+        switch self {
+        case .transport: true
+        case .status(let status, _): status == 429 || status >= 500
+        case .libcurlMissing, .invalidRequest: false
+        }
+    }
+}
