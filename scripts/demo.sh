@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The demo behind 'make demo': a temporary repository made from examples/churn and examples/mlgate.yaml,
 # with mlgate's hooks: training through the pipeline, the run cache, evaluation, the usual git moves, a push
-# that queues training for a worker, the release gate, the registry and the audit log, and the object store;
-# then what mlgate recorded.
+# that queues training for a worker, the release gate, the registry and the audit log, deployment and packaging,
+# and the object store; then what mlgate recorded.
 # Usage: scripts/demo.sh path/to/mlgate   (MLGATE_DEMO_KEEP=1 keeps the repository)
 set -euo pipefail
 mlgate=$(realpath "${1:-.build/debug/mlgate}")
@@ -116,7 +116,27 @@ step "the worker's model (stronger L2: run 4) is no worse than the champion: it 
 "$mlgate" promote churn 2 --to staging --reason "passed the gate"
 "$mlgate" promote churn 2 --to production --reason "passed the gate against version 1"
 "$mlgate" deploy --target production-dir --reason "version 2 passed its gate"
-ls -l "$work/served"
+ls -l "$work/served" "$work/served/current/"
+
+step "mlgate package: the production version as a folder to ship (model, serving code, lock, manifest, Dockerfile); its server answers"
+"$mlgate" package churn@production --out "$work/dist/churn"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+(cd "$work/dist/churn/app" && exec python3 serve.py --model ../model/model --port "$port" --host 127.0.0.1 2>/dev/null) &
+server=$!
+python3 - "$port" models/churn/data/test.csv <<'PY'
+import csv, json, sys, time, urllib.request
+base = "http://127.0.0.1:%s" % sys.argv[1]
+for _ in range(100):
+    try:
+        print("GET /health  ->", urllib.request.urlopen(base + "/health").read().decode().strip()); break
+    except OSError:
+        time.sleep(0.1)
+rows = [{k: v for k, v in r.items() if k not in ("id", "label")} for r in list(csv.DictReader(open(sys.argv[2])))[:2]]
+body = json.dumps({"rows": rows}).encode()
+print("POST /predict", json.dumps({"rows": rows}))
+print("          ->", urllib.request.urlopen(urllib.request.Request(base + "/predict", data=body)).read().decode().strip())
+PY
+kill "$server"
 
 step "a rollback: the directory target serves version 1 again, in one rename"
 "$mlgate" rollback production-dir --reason "demo: roll back"

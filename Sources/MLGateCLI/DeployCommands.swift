@@ -10,8 +10,9 @@ struct DeployCommand: ParsableCommand {
         commandName: "deploy",
         abstract: "Deploy a model version to a target declared under 'deploy:' in mlgate.yaml.",
         discussion: """
-            A 'directory' target publishes the artifact (checked against its hash) with a manifest.json under \
-            PATH/versions/<model>-v<N>/ and then switches PATH/current to it in one rename, keeping the folders \
+            A 'directory' target publishes the version under PATH/versions/<model>-v<N>/ — its package, as \
+            'mlgate package' writes it, when the model declares 'serve'; else the artifact (checked against its \
+            hash) with a manifest.json — and then switches PATH/current to it in one rename, keeping the folders \
             of earlier versions for rollbacks. A 'command' target runs the team's own command with \
             MLGATE_MODEL_URI, MLGATE_MODEL_NAME, MLGATE_MODEL_VERSION, MLGATE_MODEL_PATH, MLGATE_MODEL_SHA256 and \
             MLGATE_DEPLOY_TARGET in its environment. Every deployment is recorded and audited; a version a \
@@ -112,10 +113,20 @@ struct DeployContext {
     func deploy(_ version: ModelVersion, rollback: Bool, reason: String?) throws {
         guard version.status == "active" else { throw RegistryError(.refused, "\(version.uri) is \(version.status); only an active version can be deployed.") }
         let actor = registry.actor(reason: reason)
+        // A directory target gets the version's folder. A rollback puts back the folder as it was published; any
+        // other deployment of a model that declares 'serve' plans its package first, so bad input (a missing serve
+        // file) is refused before anything is recorded.
+        var folder: (root: String, package: ModelPackager.Plan?, keep: Bool)?
+        if case .directory(let path) = target.kind {
+            let root = path.hasPrefix("/") ? path : registry.workspace.root + "/" + path
+            let keep = rollback && FileManager.default.fileExists(atPath: Self.versionFolder(version, root: root) + "/manifest.json")
+            let packager = keep ? nil : try ModelPackager(registry: registry, version: version)
+            folder = (root, try packager.flatMap { $0.serve == nil ? nil : try $0.plan() }, keep)
+        }
         do {
             switch target.kind {
-            case .directory(let path):
-                try publish(version, under: path.hasPrefix("/") ? path : registry.workspace.root + "/" + path)
+            case .directory:
+                if let folder { try publish(version, package: folder.package, keep: folder.keep, under: folder.root) }
             case .command(let command):
                 try runCommand(command, version: version)
             }
@@ -127,29 +138,41 @@ struct DeployContext {
         registry.publish()
     }
 
-    /// `root/versions/<model>-v<N>/` holds the artifact and a manifest; `root/current` is switched to it by renaming a
-    /// fresh symbolic link over the old one, so readers see the old version or the new one, never neither.
-    private func publish(_ version: ModelVersion, under root: String) throws {
-        let folder = "\(version.model)-v\(version.version)"
-        let destination = root + "/versions/" + folder
+    /// Where a directory target under `root` keeps `version`.
+    static func versionFolder(_ version: ModelVersion, root: String) -> String {
+        root + "/versions/\(version.model)-v\(version.version)"
+    }
+
+    /// `root/versions/<model>-v<N>/` holds the version — the package (docs/deploy.md#packaging) when the model
+    /// declares `serve`, else the artifact and a short manifest — and `root/current` is switched to it by renaming
+    /// a fresh symbolic link over the old one, so readers see the old version or the new one, never neither.
+    /// With `keep`, a folder already published is used as it is.
+    private func publish(_ version: ModelVersion, package: ModelPackager.Plan?, keep: Bool, under root: String) throws {
+        let destination = Self.versionFolder(version, root: root)
+        let folder = (destination as NSString).lastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: root + "/versions", withIntermediateDirectories: true)
         } catch {
             throw EnvironmentError("cannot write the deploy target '\(target.name)' at \(root): \(error.localizedDescription). What it served before still serves.")
         }
-        if !FileManager.default.fileExists(atPath: destination + "/manifest.json") {
-            let staging = destination + ".tmp-\(getpid())"
-            ObjectStore.removeTree(staging)
-            try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
-            let name = version.sourcePath.map { ($0 as NSString).lastPathComponent } ?? "model"
-            try registry.objects.checkout(version.artifact, to: staging + "/" + name)
-            let manifest = """
-                {"artifact":\(JSONText.quoted(version.artifact)),"commit":\(version.commit.map(JSONText.quoted) ?? "null"),\
-                "files":\(JSONText.quoted(name)),"model":\(JSONText.quoted(version.model)),"uri":\(JSONText.quoted(version.uri)),"version":\(version.version)}
-                """
-            try AtomicFile.write(manifest + "\n", to: staging + "/manifest.json")
-            ObjectStore.removeTree(destination)
-            guard rename(staging, destination) == 0 else { throw EnvironmentError("cannot publish \(destination): \(String(cString: strerror(errno))).") }
+        if keep {
+            // A rollback: what was served before is put back as it was.
+        } else if let package {
+            // Rebuilt unless the folder already holds this very package (same manifest: same files, same hashes).
+            let existing = FileManager.default.contents(atPath: destination + "/manifest.json").map { String(decoding: $0, as: UTF8.self) }
+            if existing != package.manifestText {
+                try StagedDirectory.publish(destination, replacing: true) { try package.write(into: $0) }
+            }
+        } else if !FileManager.default.fileExists(atPath: destination + "/manifest.json") || PackageFolder.isPackage(destination) {
+            try StagedDirectory.publish(destination, replacing: true) { staging in
+                let name = version.artifactName
+                try registry.objects.checkout(version.artifact, to: staging + "/" + name)
+                let manifest = """
+                    {"artifact":\(JSONText.quoted(version.artifact)),"commit":\(version.commit.map(JSONText.quoted) ?? "null"),\
+                    "files":\(JSONText.quoted(name)),"model":\(JSONText.quoted(version.model)),"uri":\(JSONText.quoted(version.uri)),"version":\(version.version)}
+                    """
+                try AtomicFile.write(manifest + "\n", to: staging + "/manifest.json")
+            }
         }
         let link = root + "/current.tmp-\(getpid())"
         unlink(link)
@@ -161,8 +184,7 @@ struct DeployContext {
     }
 
     private func runCommand(_ command: StageCommand, version: ModelVersion) throws {
-        let name = version.sourcePath.map { ($0 as NSString).lastPathComponent } ?? "model"
-        try registry.withCheckout(version.artifact, named: name) { _, path in
+        try registry.withCheckout(version.artifact, named: version.artifactName) { _, path in
             var environment = ProcessInfo.processInfo.environment
             environment["MLGATE_MODEL_URI"] = version.uri
             environment["MLGATE_MODEL_NAME"] = version.model

@@ -220,14 +220,7 @@ struct GateContext {
         let name = (spec.artifact?.path as NSString?)?.lastPathComponent ?? "model"
         try registry.withCheckout(artifact, named: name) { work, modelPath in
             let output = work + "/predictions.csv"
-            let argv: [String]
-            switch evaluation.command {
-            case .arguments(let words):
-                argv = words.map { $0.replacingOccurrences(of: "{model}", with: modelPath).replacingOccurrences(of: "{predictions}", with: output) }
-            case .shell(let text):
-                argv = ["/bin/sh", "-c", text.replacingOccurrences(of: "{model}", with: HookScript.shellQuoted(modelPath))
-                    .replacingOccurrences(of: "{predictions}", with: HookScript.shellQuoted(output))]
-            }
+            let argv = evaluation.command.substituting(["model": modelPath, "predictions": output]).argv
             let directory = evaluation.workingDirectory.isEmpty ? root : root + "/" + evaluation.workingDirectory
             printError("evaluating the \(label) (\(artifact.prefix(12))): \(evaluation.command.display)")
             let status = try LocalExecutor().execute(argv: argv, directory: directory, environment: ProcessInfo.processInfo.environment,

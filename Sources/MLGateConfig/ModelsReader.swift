@@ -1,9 +1,9 @@
 import MLGateCore
 import Yams
 
-/// Reads the `models:` section: each model's artifact, evaluation, promotion criteria and lifecycle.
+/// Reads the `models:` section: each model's artifact, evaluation, promotion criteria, lifecycle and serving.
 extension ConfigReader {
-    static let modelKeys = ["artifact", "evaluate", "promotion", "lifecycle", "description"]
+    static let modelKeys = ["artifact", "evaluate", "promotion", "lifecycle", "serve", "description"]
 
     func models(_ node: Node) throws(ConfigError) -> [ModelSpec] {
         var models: [ModelSpec] = []
@@ -18,6 +18,7 @@ extension ConfigReader {
                 case "lifecycle": model.lifecycle = try lifecycle(field, model: name)
                 case "evaluate": model.evaluation = try evaluation(field, model: name)
                 case "promotion": model.promotion = try promotion(field, model: name, task: nil)
+                case "serve": model.serve = try serve(field, model: name)
                 case "description": break
                 default:
                     throw error(at: fieldNode, "unknown key '\(fieldName)' in model '\(name)'\(suggestion(fieldName, among: Self.modelKeys)); a model has \(Self.modelKeys.joined(separator: ", ")).")
@@ -44,14 +45,7 @@ extension ConfigReader {
         guard let commandNode = fields["cmd"] else {
             throw error(at: node, "'evaluate' of model '\(model)' needs a 'cmd' that writes predictions: {model} is the artifact's path, {predictions} the file to write.")
         }
-        let command: StageCommand
-        if let text = commandNode.string {
-            command = .shell(text)
-        } else if let words = commandNode.sequence?.compactMap(\.string), !words.isEmpty {
-            command = .arguments(words)
-        } else {
-            throw error(at: commandNode, "'cmd' is a string or a list of arguments.")
-        }
+        let command = try self.command(commandNode, what: "the evaluate cmd of model '\(model)'")
         guard command.display.contains("{predictions}") else {
             throw error(at: commandNode, "the evaluate cmd must write its predictions to {predictions} (mlgate replaces it with a path).")
         }
@@ -84,6 +78,76 @@ extension ConfigReader {
             throw error(at: fields["columns"] ?? node, "a \(spec.task) model has one score column.")
         }
         return spec
+    }
+
+    static let serveKeys = ["cmd", "wdir", "files", "port", "health", "image"]
+
+    private func serve(_ node: Node, model: String) throws(ConfigError) -> ServeSpec {
+        let fields = try mapping(node, context: "the serve section of model '\(model)'")
+        for (key, _) in fields where !Self.serveKeys.contains(key.string ?? "") {
+            throw error(at: key, "unknown key '\(key.string ?? "?")' in 'serve'\(suggestion(key.string ?? "", among: Self.serveKeys)); it has \(Self.serveKeys.joined(separator: ", ")).")
+        }
+        guard let commandNode = fields["cmd"] else {
+            throw error(at: node, "'serve' of model '\(model)' needs a 'cmd' that starts the server, with {model} for the model's path and {port} for the port: cmd: [python3, serve.py, --model, '{model}', --port, '{port}'].")
+        }
+        let command = try self.command(commandNode, what: "the serve cmd of model '\(model)'")
+        for word in Self.placeholders(in: command) where !ServeSpec.placeholders.contains(word) {
+            throw error(at: commandNode, "the serve cmd of model '\(model)' has an unknown placeholder '{\(word)}'\(suggestion(word, among: ServeSpec.placeholders)); it may use {model} (the model's path) and {port}.")
+        }
+        guard Self.placeholders(in: command).contains("model") else {
+            throw error(at: commandNode, "the serve cmd of model '\(model)' must take the model's path from {model} (mlgate replaces it with where the package puts the model).")
+        }
+        let wdir = try fields["wdir"].map { (node) throws(ConfigError) in try repositoryPath(node, base: "", what: "the wdir of 'serve' of model '\(model)'").path } ?? ""
+        guard let filesNode = fields["files"] else {
+            throw error(at: node, "'serve' of model '\(model)' needs 'files': the code its cmd runs, relative to its wdir, such as [serve.py, predict.py, common.py].")
+        }
+        var files: [PathSpec] = []
+        for item in try sequence(filesNode, "the serve files of model '\(model)'") {
+            let path = try repositoryPath(item, base: wdir, what: "the serve files of model '\(model)'")
+            if let other = files.first(where: { $0.overlaps(path) }) {
+                throw error(at: item, "'\(path.path)' is listed twice in the serve files of model '\(model)' (it overlaps '\(other.path)').")
+            }
+            files.append(path)
+        }
+        guard !files.isEmpty else { throw error(at: filesNode, "the serve files of model '\(model)' list no file; name the code its cmd runs.") }
+        var spec = ServeSpec(command: command, workingDirectory: wdir, files: files)
+        if let portNode = fields["port"] {
+            guard let port = portNode.int, (1...65_535).contains(port) else { throw error(at: portNode, "'port' is a whole number from 1 to 65535, such as 8080.") }
+            spec.port = port
+        }
+        if let healthNode = fields["health"] {
+            let health = try string(healthNode, key: "serve.health")
+            let allowed = health.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "/._~-%?=&+".unicodeScalars.contains($0)) }
+            guard health.hasPrefix("/"), allowed else {
+                throw error(at: healthNode, "'health' is a URL path such as /health: it starts with '/' and uses letters, digits and / . _ ~ - % ? = & +.")
+            }
+            spec.health = health
+        }
+        if let imageNode = fields["image"] {
+            let image = try string(imageNode, key: "serve.image")
+            guard image.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-/:@".unicodeScalars.contains($0)) }) else {
+                throw error(at: imageNode, "'image' is a container image reference such as python:3.12-slim (letters, digits and . _ - / : @).")
+            }
+            spec.image = image
+        }
+        return spec
+    }
+
+    /// The `{word}` placeholders in a command (not `${VARIABLE}`, which is the shell's).
+    static func placeholders(in command: StageCommand) -> [String] {
+        let text = Array(command.argv.joined(separator: " "))
+        var words: [String] = []
+        var index = 0
+        while index < text.count {
+            if text[index] == "{", index == 0 || text[index - 1] != "$",
+               let close = text[(index + 1)...].firstIndex(of: "}"), close > index + 1 {
+                let word = text[(index + 1)..<close]
+                if word.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) { words.append(String(word)) }
+                index = close
+            }
+            index += 1
+        }
+        return words
     }
 
     static let criterionKeys = ["metric", "source", "direction", "min", "max", "vs_champion", "test", "slice", "min_rows"]
@@ -274,14 +338,7 @@ extension ConfigReader {
                 targets.append(DeploymentTarget(name: name, kind: .directory(path: path), model: model))
             case "command":
                 guard let commandNode = fields["cmd"] else { throw error(at: value, "deploy target '\(name)' of type command needs a 'cmd'.") }
-                let command: StageCommand
-                if let text = commandNode.string, !text.isEmpty {
-                    command = .shell(text)
-                } else if let words = commandNode.sequence?.compactMap(\.string), !words.isEmpty {
-                    command = .arguments(words)
-                } else {
-                    throw error(at: commandNode, "'cmd' is a string or a list of arguments.")
-                }
+                let command = try self.command(commandNode, what: "the cmd of deploy target '\(name)'")
                 targets.append(DeploymentTarget(name: name, kind: .command(command), model: model))
             default:
                 throw error(at: fields["type"] ?? value, "deploy target '\(name)' needs 'type: directory' or 'type: command'.")

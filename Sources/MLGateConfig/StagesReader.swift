@@ -28,7 +28,7 @@ extension ConfigReader {
                 throw error(at: keyNode, "unknown key '\(key)' in stage '\(name)'\(suggestion(key, among: Self.stageKeys)); a stage has \(Self.stageKeys.joined(separator: ", ")).")
             }
             switch key {
-            case "cmd": command = try self.command(value, stage: name)
+            case "cmd": command = try self.command(value, what: "the cmd of stage '\(name)'")
             case "wdir": wdir = try repositoryPath(value, base: "", what: "the wdir of stage '\(name)'").path
             default: raw.append((key, value))
             }
@@ -63,20 +63,26 @@ extension ConfigReader {
         return stage
     }
 
-    private func command(_ node: Node, stage: String) throws(ConfigError) -> StageCommand {
+    /// A command: a string for `/bin/sh -c`, or a list of string arguments; `what` names it in errors
+    /// ("the cmd of stage 'train'").
+    func command(_ node: Node, what: String) throws(ConfigError) -> StageCommand {
         if let scalar = node.scalar {
-            guard !scalar.string.trimmingWhitespace.isEmpty else { throw error(at: node, "the cmd of stage '\(stage)' is empty.") }
+            guard !scalar.string.trimmingWhitespace.isEmpty else { throw error(at: node, "\(what) is empty.") }
             return .shell(scalar.string)
         }
-        let words = try sequence(node, "the cmd of stage '\(stage)'").map { (item) throws(ConfigError) -> String in
-            guard let word = item.scalar?.string else { throw error(at: item, "each argument in the cmd of stage '\(stage)' must be a string.") }
+        let words = try sequence(node, what).map { (item) throws(ConfigError) -> String in
+            guard let word = item.scalar?.string else {
+                // `[python3, serve.py, {model}]`: YAML reads an unquoted {model} in a list as a mapping.
+                let hint = item.mapping.map { _ in " (in a [list], quote a placeholder: '{model}')" } ?? ""
+                throw error(at: item, "each argument in \(what) must be a string\(hint).")
+            }
             return word
         }
-        guard let first = words.first, !first.isEmpty else { throw error(at: node, "the cmd of stage '\(stage)' is an empty list.") }
+        guard let first = words.first, !first.isEmpty else { throw error(at: node, "\(what) is an empty list.") }
         return .arguments(words)
     }
 
-    private func sequence(_ node: Node, _ what: String) throws(ConfigError) -> [Node] {
+    func sequence(_ node: Node, _ what: String) throws(ConfigError) -> [Node] {
         if node.scalar != nil { return [node] }
         guard let items = node.sequence else { throw error(at: node, "\(what) must be a list.") }
         return Array(items)

@@ -1,4 +1,4 @@
-"""Small helpers shared by prepare.py, train.py and predict.py (stdlib only)."""
+"""Small helpers shared by prepare.py, train.py, predict.py and serve.py (stdlib only)."""
 
 import csv
 import os
@@ -94,15 +94,18 @@ def write_csv(path, header, rows):
         w.writerows(rows)
 
 
-# --- feature encoding (shared by train.py and predict.py) -------------------
+# --- feature encoding (shared by train.py, predict.py and serve.py) ---------
 
 REGIONS = ["north", "south", "east", "west"]
 FEATURES = (["tenure_months", "monthly_charges", "support_calls", "contract=year"]
             + ["region=" + r for r in REGIONS])
 
 
-def encode(row):
-    """Raw CSV row (dict of strings) -> list of floats in FEATURES order."""
+def features(row):
+    """Raw row (dict of strings or numbers) -> list of floats in FEATURES order.
+
+    Raises ValueError naming what is wrong; encode() is the same for scripts that stop on a bad row.
+    """
     try:
         region = row["region"]
         if region not in REGIONS:
@@ -113,7 +116,17 @@ def encode(row):
         return ([float(row["tenure_months"]), float(row["monthly_charges"]),
                  float(row["support_calls"]), 1.0 if contract == "year" else 0.0]
                 + [1.0 if region == r else 0.0 for r in REGIONS])
-    except (KeyError, ValueError) as exc:
+    except KeyError as exc:
+        raise ValueError("missing column %s" % exc)
+    except TypeError as exc:
+        raise ValueError(str(exc))
+
+
+def encode(row):
+    """features(row), or stop the script on a bad row."""
+    try:
+        return features(row)
+    except ValueError as exc:
         die("bad row id=%s: %s" % (row.get("id", "?"), exc))
 
 

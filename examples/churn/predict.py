@@ -38,6 +38,12 @@ def load_model(path):
     return model
 
 
+def score(model, x):
+    """The churn probability of one encoded row (features() order)."""
+    z = [(v - m) / s for v, m, s in zip(x, model["means"], model["stds"])]
+    return sigmoid(model["bias"] + sum(map(mul, model["weights"], z)))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="model", help="model directory or model.json")
@@ -46,12 +52,9 @@ def main():
     args = ap.parse_args()
 
     model = load_model(args.model)
-    means, stds, w, b = model["means"], model["stds"], model["weights"], model["bias"]
     out = []
     for row in read_csv(args.data):
-        x = [(v - m) / s for v, m, s in zip(encode(row), means, stds)]
-        score = sigmoid(b + sum(map(mul, w, x)))
-        out.append([row.get("id", ""), row.get("label", ""), repr(score), row["region"]])
+        out.append([row.get("id", ""), row.get("label", ""), repr(score(model, encode(row))), row["region"]])
     write_csv(args.out, ["id", "label", "score", "region"], out)
 
 

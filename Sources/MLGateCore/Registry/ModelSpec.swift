@@ -1,5 +1,5 @@
 /// A model declared under `models:` in `mlgate.yaml`: where its artifact comes from, how any version of it is
-/// evaluated, the criteria a candidate must meet to replace the champion, and its lifecycle.
+/// evaluated, the criteria a candidate must meet to replace the champion, its lifecycle, and how it is served.
 public struct ModelSpec: Hashable, Sendable {
     /// The model's name (the registry's).
     public var name: String
@@ -11,15 +11,68 @@ public struct ModelSpec: Hashable, Sendable {
     public var promotion: PromotionSpec
     /// The stages a version moves through and what each requires.
     public var lifecycle: LifecycleSpec
+    /// How a version is served over HTTP, for `mlgate package` and `directory` deploy targets; nil when undeclared.
+    public var serve: ServeSpec?
 
     /// Creates a model specification.
     public init(name: String, artifact: PathSpec? = nil, evaluation: EvaluationSpec? = nil,
-                promotion: PromotionSpec = PromotionSpec(), lifecycle: LifecycleSpec = LifecycleSpec()) {
+                promotion: PromotionSpec = PromotionSpec(), lifecycle: LifecycleSpec = LifecycleSpec(), serve: ServeSpec? = nil) {
         self.name = name
         self.artifact = artifact
         self.evaluation = evaluation
         self.promotion = promotion
         self.lifecycle = lifecycle
+        self.serve = serve
+    }
+}
+
+/// How any version of a model is served: the command that starts an HTTP server on the model, the code it needs,
+/// and where it listens. `mlgate package` copies `files` into the package and writes a Dockerfile around it.
+public struct ServeSpec: Hashable, Sendable {
+    /// The server command: `{model}` is replaced by the model's path and `{port}` by `port` (shell-quoted in a
+    /// string, inside each word of an argument list).
+    public var command: StageCommand
+    /// The folder the command runs in and `files` are relative to, repository-relative (`""`: the root).
+    public var workingDirectory: String
+    /// The code the command needs, repository-relative files or folders (a folder is copied whole).
+    public var files: [PathSpec]
+    /// The TCP port the server listens on.
+    public var port: Int
+    /// The path answering `GET` with status 200 while the server is healthy.
+    public var health: String
+    /// The container base image of the generated Dockerfile; nil for the official Python image of the version
+    /// the training run recorded (`python:3.11-slim`), else `defaultImage`.
+    public var image: String?
+
+    /// The words a serve command may contain in braces.
+    public static let placeholders = ["model", "port"]
+    /// The port when none is declared.
+    public static let defaultPort = 8080
+    /// The health path when none is declared.
+    public static let defaultHealth = "/health"
+    /// The base image when none is declared and the run recorded no Python version.
+    public static let defaultImage = "python:3.12-slim"
+
+    /// The base image for a package: `image` when declared, else the slim official image of the Python the run
+    /// recorded (`Python 3.11.7` → `python:3.11-slim`, so its package pins install), else `defaultImage`.
+    public func baseImage(recordedPython: String?) -> String {
+        if let image { return image }
+        let numbers = recordedPython?.split(separator: " ").last?.split(separator: ".") ?? []
+        guard recordedPython?.hasPrefix("Python 3.") == true, numbers.count >= 2, numbers.prefix(2).allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) else {
+            return Self.defaultImage
+        }
+        return "python:\(numbers[0]).\(numbers[1])-slim"
+    }
+
+    /// Creates a serve specification.
+    public init(command: StageCommand, workingDirectory: String = "", files: [PathSpec], port: Int = ServeSpec.defaultPort,
+                health: String = ServeSpec.defaultHealth, image: String? = nil) {
+        self.command = command
+        self.workingDirectory = workingDirectory
+        self.files = files
+        self.port = port
+        self.health = health
+        self.image = image
     }
 }
 
