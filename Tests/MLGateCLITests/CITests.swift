@@ -159,3 +159,79 @@ func allFiles(under directory: String) throws -> [(String, Data)] {
     }
     return files
 }
+
+/// The fake GitHub/GitLab API of MLGateNotifyTests, run for end-to-end comment tests.
+final class FakeForgeServer {
+    let process = Process()
+    let port: Int
+    let log: String
+
+    init(_ arguments: [String]) throws {
+        log = try GitFixture.makeTemporaryDirectory() + "/requests.jsonl"
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("MLGateNotifyTests/fake_forge.py").path
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, log] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        var line: [UInt8] = []
+        while let byte = output.fileHandleForReading.readData(ofLength: 1).first, byte != UInt8(ascii: "\n") { line.append(byte) }
+        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
+            kill(process.processIdentifier, SIGKILL)
+            throw TestSupportError("fake_forge.py printed no port")
+        }
+        self.port = port
+    }
+
+    /// Each request as (method, path, body).
+    func requests() -> [(method: String, path: String, body: String)] {
+        ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { line in
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else { return nil }
+            return (object["method"] as? String ?? "", object["path"] as? String ?? "", object["body"] as? String ?? "")
+        }
+    }
+
+    /// SIGKILL: test runners start children with SIGTERM blocked.
+    func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
+
+@Suite("mlgate ci --comment")
+struct CICommentTests {
+    @Test("posts one sticky comment through the API (after 5xx retries), edits it on the next run; a 403 never changes the verdict")
+    func stickyComment() throws {
+        let project = try CIProject()
+        defer { project.fixture.remove() }
+        let server = try FakeForgeServer(["--fail-first", "2", "--token", "token-abcdefgh-123"])
+        defer { server.stop() }
+        let main = try project.checkout()
+        let head = try project.fixture.head(in: main)
+        var variables = try project.githubPullRequest(7, branch: "main", head: head, base: head, work: project.fixture.base + "/gh")
+        variables["GITHUB_API_URL"] = "http://127.0.0.1:\(server.port)"
+        variables["GITHUB_TOKEN"] = "token-abcdefgh-123"
+        variables["MLGATE_HTTP_BACKOFF_MS"] = "10"
+        let first = try project.ci(["--comment"], in: main, variables)
+        #expect(first.status == 0 && first.stderr.contains("posted comment"), "\(first)")
+        let second = try project.ci(["--comment"], in: main, variables)
+        #expect(second.status == 0 && second.stderr.contains("updated comment"), "\(second)")
+        let writes = server.requests().filter { $0.method != "GET" }
+        #expect(writes.map(\.method).suffix(2) == ["POST", "PATCH"], "\(writes.map(\.method))")
+        #expect(writes.last?.path.hasPrefix("/repos/acme/churn/issues/comments/") == true)
+        #expect(writes.last?.body.contains("mlgate:gate") == true && writes.last?.body.contains("mlgate gate") == true)
+        let json = try jsonObject(project.fixture.read(main + "/mlgate-reports/gate.json") ?? "")
+        #expect((json["comment"] as? String)?.contains("updated comment") == true, "\(json)")
+        for (path, data) in try allFiles(under: main + "/mlgate-reports") {
+            #expect(!String(decoding: data, as: UTF8.self).contains("token-abcdefgh-123"), "token in \(path)")
+        }
+
+        let refusing = try FakeForgeServer(["--always", "403"])
+        defer { refusing.stop() }
+        variables["GITHUB_API_URL"] = "http://127.0.0.1:\(refusing.port)"
+        let forbidden = try project.ci(["--comment"], in: main, variables)
+        #expect(forbidden.status == 0 && forbidden.stderr.contains("403"), "\(forbidden)")
+        #expect(!forbidden.stderr.contains("token-abcdefgh-123") && !forbidden.stdout.contains("token-abcdefgh-123"))
+    }
+}
