@@ -7,7 +7,7 @@ RELEASE    := .build/release/mlgate
 DEBUG      := .build/debug/mlgate
 PACKAGES   := git pkg-config python3 libgit2-dev libcurl4-openssl-dev libsqlite3-dev
 
-.PHONY: all deps build debug test demo install bench bench-hooks bench-eval bench-pipeline bench-store bench-registry bench-gate clean
+.PHONY: all deps build debug test demo install bench bench-hooks bench-eval bench-pipeline bench-store bench-registry bench-gate bench-ci clean
 
 all: build
 
@@ -38,7 +38,7 @@ install: build
 	install -m 0755 $(RELEASE) $(RELEASE)-hook $(DESTDIR)$(PREFIX)/bin/
 
 ## bench: every benchmark, each printing its anchor beside mlgate from the same run
-bench: bench-hooks bench-eval bench-pipeline bench-store bench-registry bench-gate
+bench: bench-hooks bench-eval bench-pipeline bench-store bench-registry bench-gate bench-ci
 
 ## bench-eval: the evaluation kernel, CSV reading and a whole `mlgate eval` beside scikit-learn, pandas and C floors
 bench-eval: build
@@ -63,6 +63,10 @@ bench-registry: build
 ## bench-gate: a whole `mlgate gate` on 1e6 rows (DeLong + 1,000-resample bootstrap) beside pandas + scikit-learn + numpy
 bench-gate: build
 	Benchmarks/gate.sh $(RELEASE)
+
+## bench-ci: what `mlgate ci` costs beyond the gate (detection, registry fetch and sync, reports) beside git ls-remote
+bench-ci: build
+	Benchmarks/ci.sh $(RELEASE)
 
 clean:
 	rm -rf .build .build-bench
