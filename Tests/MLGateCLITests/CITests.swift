@@ -43,6 +43,32 @@ struct CITests {
         #expect(keyValues(project.fixture.read(pr + "/mlgate-reports/mlgate.env"))["MLGATE_PASSED"] == "false")
     }
 
+    @Test("a push of three commits to a depth-1 clone: history deepened until the previous commit, each commit's lineage and the run in refs/notes/mlgate on origin")
+    func lineageInNotes() throws {
+        let project = try CIProject()
+        defer { project.fixture.remove() }
+        let before = try project.fixture.head()
+        var pushed: [String] = []
+        for quality in [0.61, 0.62, 0.63] {
+            try project.fixture.write("params.yaml", "quality: \(quality)\n")
+            try project.fixture.git(["commit", "-q", "-am", "quality \(quality)"])
+            pushed.append(try project.fixture.head())
+        }
+        try project.fixture.git(["push", "-q", "origin", "main"])
+        let main = try project.checkout()
+        let work = project.fixture.base + "/gh"
+        var variables = try project.githubPush("main", sha: try project.fixture.head(in: main), work: work)
+        try #"{"ref":"refs/heads/main","before":"\#(before)","repository":{"default_branch":"main"}}"#.write(toFile: work + "/event.json", atomically: true, encoding: .utf8)
+        variables["GITHUB_EVENT_PATH"] = work + "/event.json"
+        let result = try project.ci(in: main, variables)
+        #expect(result.status == 0 && result.stderr.contains("deepened the clone by 50 commits"), "\(result)")
+        for commit in pushed {
+            let note = try project.fixture.git(["--git-dir", project.origin, "notes", "--ref=mlgate", "show", commit], in: project.fixture.base, check: false).stdout
+            let expected = commit == pushed.last ? "\"action\":\"ci-run\"" : "\"action\":\"lineage\""
+            #expect(note.contains(expected) && note.contains("\"provider\":\"github\""), "\(commit): \(note)")
+        }
+    }
+
     @Test("release gate: a version waiting for an approval is refused until it is approved elsewhere, then promoted and deployed")
     func releaseGate() throws {
         let project = try CIProject(config: CIProject.config(lifecycle: """

@@ -59,9 +59,9 @@ final class CIJob {
             if options.release {
                 try CIRelease(job: self, registry: registry, configuration: configuration).run()
             } else {
-                try gate(registry: registry, configuration: configuration, defaultBranch: defaultBranch)
+                try gate(registry: registry, configuration: configuration, defaultBranch: defaultBranch, remote: remote)
             }
-            if result.changedRegistry, let remote, !options.noPush { publish(registry, remote: remote, configuration: configuration) }
+            if result.changedRegistry, let remote, !options.noPush { try publish(registry, remote: remote, configuration: configuration) }
         } catch {
             result.error = secrets.redact(String(describing: error))
             finish()
@@ -193,7 +193,7 @@ final class CIJob {
 
     // MARK: - The gate
 
-    private func gate(registry: RegistryContext, configuration: MLGateConfiguration, defaultBranch: String) throws {
+    private func gate(registry: RegistryContext, configuration: MLGateConfiguration, defaultBranch: String, remote: String?) throws {
         let specs = try selectedModels(configuration)
         var champions = Set<String>()
         for spec in specs {
@@ -234,14 +234,68 @@ final class CIJob {
             result.models.append(outcome)
         }
         result.passed = result.models.allSatisfy(\.passed)
+        if registers { recordInNotes(registry, remote: remote) }
     }
 
-    /// The models to gate: --model, else every model with promotion criteria.
-    private func selectedModels(_ configuration: MLGateConfiguration) throws -> [ModelSpec] {
+    /// On the default branch, writes the job's run and the pushed commits into `refs/notes/mlgate`, so they
+    /// outlive the runner: one `ci-run` line on the commit built (its metrics, verdicts and link), and one
+    /// `lineage` line on each commit pushed since the provider's previous commit that the hooks may have missed.
+    private func recordInNotes(_ registry: RegistryContext, remote: String?) {
+        guard let head = context.commit, let headID = CommitID(hex: head), let repository = try? GitRepository.open(at: workspace.root) else { return }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        func line(_ fields: [(String, String)]) -> String {
+            "{" + fields.sorted { $0.0 < $1.0 }.map { "\(JSONText.quoted($0.0)):\($0.1)" }.joined(separator: ",") + "}"
+        }
+        func quoted(_ value: String?) -> String { value.map(JSONText.quoted) ?? "null" }
+        let metrics = (result.run.flatMap { try? registry.store.run($0) } ?? nil)?.metrics ?? [:]
+        let run = line([
+            ("action", quoted("ci-run")), ("actor", quoted(context.actor)), ("at_ms", String(now)), ("branch", quoted(context.branch)),
+            ("commit", quoted(head)), ("event", quoted(context.event.rawValue)), ("provider", quoted(context.provider.rawValue)),
+            ("run", result.run.map(String.init) ?? "null"), ("run_url", quoted(context.runURL)),
+            ("metrics", "{" + metrics.sorted { $0.key < $1.key }.map { "\(JSONText.quoted($0.key)):\($0.value.isFinite ? String($0.value) : "null")" }.joined(separator: ",") + "}"),
+            ("gates", "{" + result.models.map { "\(JSONText.quoted($0.model)):\($0.passed)" }.joined(separator: ",") + "}"),
+        ])
+        do {
+            try repository.appendNote([secrets.redact(run)], to: headID)
+            for commit in pushedCommits(remote: remote) where commit != head {
+                guard let id = CommitID(hex: commit) else { continue }
+                try repository.appendNote([line([("action", quoted("lineage")), ("at_ms", String(now)), ("branch", quoted(context.branch)),
+                                                  ("commit", quoted(commit)), ("provider", quoted(context.provider.rawValue)),
+                                                  ("source", quoted("ci"))])], to: id)
+            }
+            result.changedRegistry = true
+        } catch {
+            warn("the run was not recorded in refs/notes/mlgate: \(error)")
+        }
+    }
+
+    /// The commits a push brought (previous..HEAD, at most 500). In a shallow clone, history is deepened in
+    /// steps of 50 commits, four times at most, until the previous commit is reached; past that only HEAD is
+    /// recorded, with the provider's fix for full history.
+    private func pushedCommits(remote: String?) -> [String] {
+        guard let previous = context.previousCommit, let head = context.commit else { return [] }
+        func present() -> Bool { (try? git.run(["cat-file", "-e", previous + "^{commit}"]).status) == 0 }
+        var deepened = 0
+        while !present(), git.isShallow, let remote, deepened < 4 {
+            guard (try? git.run(["fetch", "--quiet", "--no-tags", "--deepen=50", remote]).status) == 0 else { break }
+            deepened += 1
+        }
+        guard present() else {
+            warn("the commit before this push (\(previous.prefix(10))) is not within reach of this clone\(deepened > 0 ? " after deepening by \(deepened * 50) commits" : ""); lineage is recorded for \(head.prefix(10)) only. To record every pushed commit, \(context.provider.fullHistoryFix).")
+            return []
+        }
+        if deepened > 0 { say("deepened the clone by \(deepened * 50) commits to reach \(previous.prefix(10))") }
+        guard let listed = try? git.run(["rev-list", "--max-count=500", "\(previous)..\(head)"]), listed.status == 0 else { return [] }
+        return listed.output.split(separator: "\n").map(String.init)
+    }
+
+    /// The models to gate or release: --model, else every model with promotion criteria (and, to gate, an
+    /// `evaluate` section).
+    func selectedModels(_ configuration: MLGateConfiguration, toGate: Bool = true) throws -> [ModelSpec] {
         if options.models.isEmpty {
-            let specs = configuration.models.filter { !$0.promotion.criteria.isEmpty && $0.evaluation != nil }
+            let specs = configuration.models.filter { !$0.promotion.criteria.isEmpty && (!toGate || $0.evaluation != nil) }
             guard !specs.isEmpty else {
-                throw UsageError("mlgate.yaml declares no model with 'evaluate' and 'promotion' criteria, so there is nothing to gate (docs/registry.md#promotion).")
+                throw UsageError("mlgate.yaml declares no model with \(toGate ? "'evaluate' and " : "")'promotion' criteria, so there is nothing to \(toGate ? "gate" : "release"); name one with --model (docs/registry.md#promotion).")
             }
             return specs
         }
@@ -353,23 +407,23 @@ final class CIJob {
 
     // MARK: - Publishing and reports
 
-    /// Pushes the registry's tags and notes (fetch → merge → retry) and the objects; failures are warnings
-    /// that name the command to run again, because the job's verdict stands either way.
-    private func publish(_ registry: RegistryContext, remote: String, configuration: MLGateConfiguration) {
+    /// Pushes the objects, then the registry's tags and notes (fetch → merge → retry). What the job registered
+    /// lives only on this runner until then, so a failure is exit 3 (after the reports are written).
+    private func publish(_ registry: RegistryContext, remote: String, configuration: MLGateConfiguration) throws {
         RegistryMirror.drain(registry)
+        if configuration.remote.objects != nil {
+            do {
+                _ = try RemoteObjects(workspace: workspace, override: nil).push(from: workspace, store: registry.store)
+            } catch {
+                throw EnvironmentError("the objects were not copied to the remote object store: \(error). The registry was not pushed either, so no tag names an artifact the next job cannot find; re-run the job.")
+            }
+        }
         do {
             let pushed = try RegistryRemote.push(registry, remote: remote, transport: git)
             result.pushedTags = pushed.tags
             say("pushed \(pushed.tags) registry tag\(pushed.tags == 1 ? "" : "s") and refs/notes/mlgate to \(remote)")
         } catch {
-            warn("the registry was not pushed to \(remote): \(secrets.redact(String(describing: error))); 'mlgate models push' sends it")
-        }
-        guard configuration.remote.objects != nil else { return }
-        do {
-            let remoteObjects = try RemoteObjects(workspace: workspace, override: nil)
-            _ = try remoteObjects.push(from: workspace, store: registry.store)
-        } catch {
-            warn("objects were not pushed to the remote object store: \(error)")
+            throw EnvironmentError("the registry was not pushed to \(remote): \(secrets.redact(String(describing: error))). Give the job's credentials the right to push tags and refs/notes/mlgate (docs/ci.md#pushing-the-registry), then re-run it.")
         }
     }
 

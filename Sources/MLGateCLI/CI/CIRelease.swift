@@ -12,13 +12,7 @@ struct CIRelease {
     let configuration: MLGateConfiguration
 
     func run() throws {
-        let specs = job.options.models.isEmpty ? configuration.models.filter { !$0.promotion.criteria.isEmpty } : try job.options.models.map { name in
-            guard let spec = configuration.models.first(where: { $0.name == name }) else {
-                throw UsageError("--model \(name): there is no model '\(name)' under 'models:' in mlgate.yaml.")
-            }
-            return spec
-        }
-        guard !specs.isEmpty else { throw UsageError("no model to release: name one with --model, or declare 'promotion' for it in mlgate.yaml.") }
+        let specs = try job.selectedModels(configuration, toGate: false)
         job.result.action = "release"
         job.result.passed = true
         for spec in specs {

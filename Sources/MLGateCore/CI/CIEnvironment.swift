@@ -97,6 +97,8 @@ public struct CIContext: Sendable, Equatable {
     public var headCommit: String?
     /// The pull request's base commit, when the provider says.
     public var baseCommit: String?
+    /// On a push, the commit the branch pointed at before it, when the provider says (lineage backfill).
+    public var previousCommit: String?
     /// The branch pushed, or the pull request's source branch.
     public var branch: String?
     /// The pull request's target branch.
@@ -160,6 +162,7 @@ public struct CIContext: Sendable, Equatable {
         case .generic: context = generic(&reader)
         }
         context.missing = reader.missing
+        if let previous = context.previousCommit, previous.allSatisfy({ $0 == "0" }) { context.previousCommit = nil }
         return context
     }
 
@@ -191,6 +194,7 @@ extension CIContext {
         let ref = env.required("GITHUB_REF", assumed: "")
         var context = CIContext(provider: .github, event: .push, commit: env.required("GITHUB_SHA", assumed: nil))
         context.defaultBranch = event.defaultBranch
+        context.previousCommit = event.before
         context.actor = env["GITHUB_TRIGGERING_ACTOR"] ?? env["GITHUB_ACTOR"]
         if let server = env["GITHUB_SERVER_URL"], let repository = env["GITHUB_REPOSITORY"] {
             context.repositoryURL = "\(server)/\(repository)"
@@ -223,6 +227,7 @@ extension CIContext {
     private static func gitlab(_ env: inout VariableReader) -> CIContext {
         var context = CIContext(provider: .gitlab, event: .push, commit: env.required("CI_COMMIT_SHA", assumed: nil))
         context.defaultBranch = env["CI_DEFAULT_BRANCH"]
+        context.previousCommit = env["CI_COMMIT_BEFORE_SHA"]
         context.repositoryURL = env["CI_PROJECT_URL"]
         context.runURL = env["CI_PIPELINE_URL"] ?? env["CI_JOB_URL"]
         context.actor = env["GITLAB_USER_LOGIN"]
@@ -273,6 +278,7 @@ extension CIContext {
     private static func jenkins(_ env: inout VariableReader) -> CIContext {
         var context = CIContext(provider: .jenkins, event: .push, commit: env.required("GIT_COMMIT", assumed: nil))
         context.repositoryURL = env["GIT_URL"]
+        context.previousCommit = env["GIT_PREVIOUS_SUCCESSFUL_COMMIT"] ?? env["GIT_PREVIOUS_COMMIT"]
         context.runURL = env["BUILD_URL"]
         context.actor = env["CHANGE_AUTHOR"] ?? env["BUILD_USER_ID"]
         if let change = env["CHANGE_ID"] {
@@ -366,6 +372,7 @@ extension CIContext {
         context.commit = env.required("MLGATE_CI_COMMIT", assumed: "HEAD")
         context.branch = env.required("MLGATE_CI_BRANCH", assumed: "the checked-out branch")
         context.defaultBranch = env["MLGATE_CI_DEFAULT_BRANCH"]
+        context.previousCommit = env["MLGATE_CI_BEFORE"]
         context.tag = env["MLGATE_CI_TAG"]
         if context.event == .pullRequest {
             context.baseBranch = env.required("MLGATE_CI_BASE_BRANCH", assumed: "the default branch")
