@@ -148,12 +148,16 @@ enum RegistryMirror {
         }
         // Aliases and approvals from the notes: every alias event, applied in time order.
         var aliasEvents: [(at: Int64, model: String, alias: String, version: Int?)] = []
-        for (_, lines) in try repository.registryNotes() {
+        let commitOf = Dictionary(try registry.store.versions(model: nil).map { ("\($0.model)/\($0.version)", $0.commit) }) { first, _ in first }
+        for (annotated, lines) in try repository.registryNotes() {
             for line in lines {
                 guard let body = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
                       let action = body["action"] as? String, let model = body["model"] as? String else { continue }
                 let at = (body["at_ms"] as? NSNumber)?.int64Value ?? 0
-                if action == "approve", let version = body["version"] as? Int, let stage = body["stage"] as? String, let actor = body["actor"] as? String {
+                // An approval counts only on the note of the version's own commit: a line copied elsewhere, or one
+                // whose version number was renumbered since, approves nothing.
+                if action == "approve", let version = body["version"] as? Int, let stage = body["stage"] as? String, let actor = body["actor"] as? String,
+                   commitOf["\(model)/\(version)"] ?? nil == annotated.hex {
                     try registry.store.importApproval(model: model, version: version, stage: stage, actor: actor, at: at)
                 }
                 guard action.hasPrefix("alias"), let alias = body["alias"] as? String else { continue }
@@ -253,33 +257,51 @@ extension RegistryRemote {
             let model = String(tag[..<at])
             let remoteMax = remoteVersions(repository, model: model).max() ?? 0
             let version = try registry.store.resolve(ModelURI(name: model, selector: .version(number)))
+            let existing = try repository.annotatedTags(matching: tag).first
             let new = try registry.store.renumber(model: model, from: number, atLeast: remoteMax + 1,
                                                   by: registry.actor(reason: "\(tag) was taken on the remote"))
             moved["\(model)/\(number)"] = new
             try repository.deleteTag(tag)
             if let hex = version.commit, let commit = CommitID(hex: hex) {
-                let message = "{\"action\":\"register\",\"artifact\":\(JSONText.quoted(version.artifact)),\"model\":\(JSONText.quoted(model)),\"version\":\(new)}"
-                try repository.createTag("\(model)@v\(new).0.0", on: commit, message: message)
+                // The old message with the new number: the verdict, branch and actor travel with the version.
+                var body = (existing.flatMap { try? JSONSerialization.jsonObject(with: Data($0.message.utf8)) } as? [String: Any])
+                    ?? ["action": "register", "artifact": version.artifact, "model": model]
+                body["version"] = new
+                let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+                try repository.createTag("\(model)@v\(new).0.0", on: commit, message: String(decoding: data, as: UTF8.self))
             }
             printError("mlgate: \(model) version \(number) was registered on the remote by someone else first; this one is now version \(new).")
         }
-        for tag in conflicts.sorted() where tag.contains("#") {
+        // Stage tags: once one of a model's numbers is taken, every stage tag of that model the remote lacks moves
+        // past the remote's numbers, in its original order (assign and unassign pairs stay in sequence).
+        let stageModels = Set(conflicts.filter { $0.contains("#") }.compactMap { $0.split(separator: "#").first.map(String.init) })
+        let unpushed = try stageModels.flatMap { model in
+            try repository.annotatedTags(matching: "\(model)#*").map(\.name).filter { name in
+                repository.target(of: "refs/mlgate/remote-tags/\(name)") == nil || conflicts.contains(name)
+            }
+        }
+        let ordered = unpushed.sorted { left, right in
+            let l = left.split(separator: "#", omittingEmptySubsequences: false), r = right.split(separator: "#", omittingEmptySubsequences: false)
+            return (String(l[0]), Int(l.last ?? "") ?? 0) < (String(r[0]), Int(r.last ?? "") ?? 0)
+        }
+        // Read every tag first, then delete them all, then recreate: a new number may be an old one's.
+        var pending: [(model: String, stage: Substring, target: CommitID, body: [String: Any])] = []
+        for tag in ordered {
             let parts = tag.split(separator: "#", omittingEmptySubsequences: false)
-            guard parts.count == 3 else { continue }
-            let model = String(parts[0])
-            let existing = try repository.annotatedTags(matching: tag).first
-            let body = (existing.flatMap { try? JSONSerialization.jsonObject(with: Data($0.message.utf8)) } as? [String: Any]) ?? [:]
-            guard let target = existing?.target, let version = body["version"] as? Int else { continue }
+            guard parts.count == 3, let existing = try repository.annotatedTags(matching: tag).first,
+                  let body = (try? JSONSerialization.jsonObject(with: Data(existing.message.utf8))) as? [String: Any] else { continue }
+            pending.append((String(parts[0]), parts[1], existing.target, body))
+            try repository.deleteTag(tag)
+        }
+        for (model, stage, target, body) in pending {
             let remoteMax = remoteCounters(repository, model: model).max() ?? 0
             try registry.store.advanceEventCounter(model: model, past: remoteMax)
             let counter = try registry.store.allocateEventCounter(model: model)
-            let newVersion = moved["\(model)/\(version)"] ?? version
             var updated = body
-            updated["version"] = newVersion
+            if let version = body["version"] as? Int { updated["version"] = moved["\(model)/\(version)"] ?? version }
             updated["event"] = counter
             let data = try JSONSerialization.data(withJSONObject: updated, options: [.sortedKeys])
-            try repository.deleteTag(tag)
-            try repository.createTag("\(model)#\(parts[1])#\(counter)", on: target, message: String(decoding: data, as: UTF8.self))
+            try repository.createTag("\(model)#\(stage)#\(counter)", on: target, message: String(decoding: data, as: UTF8.self))
         }
     }
 

@@ -90,9 +90,20 @@ struct CITests {
         let refused = try project.ci(["--release", "--stage", "production"], in: release, variables)
         #expect(refused.status == 1 && refused.stderr.contains("approval"), "\(refused)")
 
-        // A reviewer approves from their own clone; the approval travels in refs/notes/mlgate.
+        // Someone forces the version into production and pushes the stage tag: a release on that tag still checks
+        // the approvals, and refuses.
         try project.fixture.git(["fetch", "-q", "origin", "+refs/tags/*:refs/tags/*", "+refs/notes/mlgate:refs/notes/mlgate"])
         #expect(try project.fixture.mlgate(["models", "sync"]).status == 0)
+        #expect(try project.fixture.mlgate(["promote", "m", "1", "--to", "production", "--force", "--reason", "hurry"]).status == 0)
+        #expect(try project.fixture.mlgate(["models", "push"]).status == 0)
+        let stageTag = try #require(try project.originTags().first { $0.hasPrefix("m#production#") })
+        let tagged = try project.checkout(name: "tagged")
+        let onTag = try project.ci(["--release"], in: tagged, ["GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/tags/\(stageTag)",
+                                                             "GITHUB_SHA": try project.fixture.head(in: tagged)])
+        #expect(onTag.status == 1 && onTag.stderr.contains("approval"), "\(onTag)")
+        #expect(!FileManager.default.fileExists(atPath: project.served + "/current"))
+
+        // A reviewer approves from their own clone; the approval travels in refs/notes/mlgate.
         #expect(try project.fixture.mlgate(["approve", "m", "1", "--stage", "production"]).status == 0)
         #expect(try project.fixture.mlgate(["models", "push"]).status == 0)
 

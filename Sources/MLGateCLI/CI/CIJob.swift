@@ -20,6 +20,8 @@ final class CIJob {
     let jobEnvironment: [String: String]
     var result: CIResult
     private var verdicts: [Verdict] = []
+    /// Versions to deploy after the registry is published: (model, artifact).
+    private var pendingDeploys: [(String, String)] = []
 
     init(options: CICommand) throws {
         let environment = ProcessInfo.processInfo.environment
@@ -28,7 +30,9 @@ final class CIJob {
         var context = CIContext.detect(environment: environment, provider: provider,
                                        githubEvent: provider == .github ? Self.githubEvent(environment["GITHUB_EVENT_PATH"]) : nil)
         workspace = try Workspace.current()
-        git = GitCommandLine(directory: workspace.root)
+        // git keeps the job's whole environment (credential helpers, SSH agents, GIT_CONFIG_*), even after the
+        // environment commands inherit is narrowed.
+        git = GitCommandLine(directory: workspace.root, environment: environment)
         if context.commit == nil || context.commit == "HEAD", let head = try? git.run(["rev-parse", "HEAD"]), head.status == 0 { context.commit = head.output }
         if context.branch == nil, context.event == .push, let head = try? git.run(["symbolic-ref", "--short", "HEAD"]), head.status == 0 {
             context.branch = head.output
@@ -36,7 +40,7 @@ final class CIJob {
         self.context = context
         self.options = options
         secrets = CISecrets(environment: environment)
-        jobEnvironment = environment.filter { !CISecrets.looksSecret($0.key) }
+        jobEnvironment = environment.filter { !CISecrets.looksSecret($0.key, value: $0.value) }
         commentToken = context.isFork ? nil : Self.token(for: provider, environment)
         result = CIResult(context: context, mode: options.release ? "release" : "gate")
     }
@@ -61,10 +65,18 @@ final class CIJob {
             } else {
                 try gate(registry: registry, configuration: configuration, defaultBranch: defaultBranch, remote: remote)
             }
+            // The registry goes out before anything is deployed: a version number is final only once its tag is
+            // on the remote, and a deployment must name the final one.
             if result.changedRegistry, let remote, !options.noPush { try publish(registry, remote: remote, configuration: configuration) }
+            if try runPendingDeploys(registry, configuration: configuration), let remote, !options.noPush {
+                try publish(registry, remote: remote, configuration: configuration)
+            }
         } catch {
-            result.error = secrets.redact(String(describing: error))
+            let text = secrets.redact(String(describing: error))
+            result.error = text
             finish()
+            // What reaches the terminal is redacted too (git's messages may quote a URL with a token).
+            if let failure = error as? any MLGateError { throw RedactedFailure(category: failure.category, description: text) }
             throw error
         }
         finish()
@@ -76,15 +88,17 @@ final class CIJob {
     /// The configuration the job runs: on a fork's pull request, the base branch's mlgate.yaml.
     private func prepareConfiguration() throws -> MLGateConfiguration {
         guard context.isFork else { return try workspace.configuration() }
-        guard let base = context.baseCommit ?? context.baseBranch.map({ "refs/remotes/origin/\($0)" }) else {
-            throw UsageError("this pull request comes from a fork, and \(context.provider.displayName) did not say its base; mlgate runs a fork's pull request only with the base branch's commands. Pass --default-branch or set the base variables (docs/ci.md#forks).")
-        }
-        let remote = (try? workspace.configuration().remote.git) ?? nil
-        let name = remote ?? "origin"
-        if let branch = context.baseBranch, context.baseCommit == nil {
-            try? git.fetch(remote: name, refspecs: ["+refs/heads/\(branch):refs/remotes/\(name)/\(branch)"])
-        } else if let sha = context.baseCommit, (try? git.run(["cat-file", "-e", sha + "^{commit}"]).status) != 0 {
-            try? git.fetch(remote: name, refspecs: [sha])
+        // The base: the commit the provider names, else the tip of the target branch (else the default branch).
+        // Not the pull request's remote.git: a fork must not choose where its base comes from.
+        let name = options.remote ?? "origin"
+        let branch = context.baseBranch ?? options.defaultBranch ?? context.defaultBranch ?? "main"
+        let base: String
+        if let sha = context.baseCommit {
+            base = sha
+            if (try? git.run(["cat-file", "-e", sha + "^{commit}"]).status) != 0 { try? git.fetch(remote: name, refspecs: [sha]) }
+        } else {
+            base = "refs/remotes/\(name)/\(branch)"
+            try? git.fetch(remote: name, refspecs: ["+refs/heads/\(branch):\(base)"])
         }
         let repository = try GitRepository.open(at: workspace.root)
         guard let commit = try? repository.resolve(base), let text = try repository.fileText(at: commit, path: ConfigLoader.fileName) else {
@@ -103,13 +117,18 @@ final class CIJob {
     private static func dropSecretsByRestarting() throws {
         let environment = ProcessInfo.processInfo.environment
         guard environment["MLGATE_CI_RESTARTED"] == nil else { return }
-        var kept = environment.filter { !CISecrets.looksSecret($0.key) }
+        var kept = environment.filter { !CISecrets.looksSecret($0.key, value: $0.value) }
         kept["MLGATE_CI_RESTARTED"] = "1"
         let arguments = CommandLine.arguments
         let cArguments: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         let cEnvironment: [UnsafeMutablePointer<CChar>?] = kept.map { strdup("\($0.key)=\($0.value)") } + [nil]
         fflush(nil)
-        execve("/proc/self/exe", cArguments, cEnvironment)
+        #if os(Linux)
+        let executable = "/proc/self/exe"
+        #else
+        let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
+        #endif
+        execve(executable, cArguments, cEnvironment)
         throw EnvironmentError("could not restart mlgate without the job's secrets (\(String(cString: strerror(errno)))); refusing to run a fork's commands with them.")
     }
 
@@ -213,7 +232,7 @@ final class CIJob {
                 throw RunFailure(summary: summary)
             }
         }
-        let registers = context.isDefaultBranchPush(defaultBranch: defaultBranch)
+        let registers = context.isPush(to: defaultBranch)
         result.action = registers ? "register" : "report"
         for spec in specs {
             let gate = try GateContext(model: spec.name)
@@ -274,10 +293,11 @@ final class CIJob {
     /// recorded, with the provider's fix for full history.
     private func pushedCommits(remote: String?) -> [String] {
         guard let previous = context.previousCommit, let head = context.commit else { return [] }
-        func present() -> Bool { (try? git.run(["cat-file", "-e", previous + "^{commit}"]).status) == 0 }
+        // Reachable through history, not merely present (a registry tag's fetch may have brought it alone).
+        func present() -> Bool { (try? git.run(["merge-base", "--is-ancestor", previous, head]).status) == 0 }
         var deepened = 0
-        while !present(), git.isShallow, let remote, deepened < 4 {
-            guard (try? git.run(["fetch", "--quiet", "--no-tags", "--deepen=50", remote]).status) == 0 else { break }
+        while !present(), git.isShallow, let remote, let branch = context.branch, deepened < 4 {
+            guard (try? git.run(["fetch", "--quiet", "--no-tags", "--deepen=50", remote, "+refs/heads/\(branch):refs/remotes/\(remote)/\(branch)"]).status) == 0 else { break }
             deepened += 1
         }
         guard present() else {
@@ -348,7 +368,7 @@ final class CIJob {
         say("registered \(version.uri)")
         let target = try promotionTarget(spec, configuration: configuration)
         outcome.waiting = try promote(version, towards: target, registry: registry, reason: "passed its gate in CI", outcome: &outcome)
-        try deploy(version, registry: registry, configuration: configuration, outcome: &outcome)
+        scheduleDeploy(version)
     }
 
     /// The stage a passing version moves towards: --stage, 'ci.promote_to', the champion's stage, else the last stage.
@@ -382,27 +402,38 @@ final class CIJob {
         return nil
     }
 
-    /// Deploys `version` to --target, 'ci.deploy', or the targets whose `model:` now resolves to it.
-    func deploy(_ version: ModelVersion, registry: RegistryContext, configuration: MLGateConfiguration, outcome: inout CIModelOutcome) throws {
-        let named = options.targets.isEmpty ? configuration.ci.deploy : options.targets
-        let candidates = try named.map { names in
-            try names.map { name in
-                guard let target = configuration.deployTargets.first(where: { $0.name == name }) else {
-                    throw UsageError("there is no deploy target '\(name)' in mlgate.yaml; the targets are \(configuration.deployTargets.map(\.name).joined(separator: ", ")).")
+    /// Deploys `version` once the registry is published (see `runPendingDeploys`).
+    func scheduleDeploy(_ version: ModelVersion) {
+        pendingDeploys.append((version.model, version.artifact))
+    }
+
+    /// Deploys each scheduled version (found again by its artifact: publishing may have renumbered it) to
+    /// --target, 'ci.deploy', or the targets whose `model:` now resolves to it. Returns whether anything deployed.
+    func runPendingDeploys(_ registry: RegistryContext, configuration: MLGateConfiguration) throws -> Bool {
+        var deployedAny = false
+        for (model, artifact) in pendingDeploys {
+            guard let version = try registry.store.versions(model: model).first(where: { $0.artifact == artifact && $0.status == "active" }) else { continue }
+            let named = options.targets.isEmpty ? configuration.ci.deploy : options.targets
+            let candidates = try named.map { names in
+                try names.map { name in
+                    guard let target = configuration.deployTargets.first(where: { $0.name == name }) else {
+                        throw UsageError("there is no deploy target '\(name)' in mlgate.yaml; the targets are \(configuration.deployTargets.map(\.name).joined(separator: ", ")).")
+                    }
+                    return target
                 }
-                return target
+            } ?? configuration.deployTargets.filter { $0.model.map { (try? ModelURI(parsing: $0))?.name == model } ?? false }
+            for target in candidates {
+                if let reference = target.model, (try? registry.store.resolve(ModelURI(parsing: reference)))?.version != version.version {
+                    continue  // the target serves a stage or alias this version has not reached
+                }
+                try DeployContext(target: target.name).deploy(version, rollback: false, reason: "deployed by mlgate ci")
+                deployedAny = true
+                if let index = result.models.firstIndex(where: { $0.model == model }) { result.models[index].deployed.append(target.name) }
+                say("deployed \(version.uri) to \(target.name)")
             }
-        } ?? configuration.deployTargets.filter { $0.model.map { (try? ModelURI(parsing: $0))?.name == version.model } ?? false }
-        for target in candidates {
-            if let reference = target.model, (try? registry.store.resolve(ModelURI(parsing: reference)))?.version != version.version {
-                continue  // the target serves a stage or alias this version has not reached
-            }
-            try DeployContext(target: target.name).deploy(try registry.store.resolve(ModelURI(name: version.model, selector: .version(version.version))),
-                                                          rollback: false, reason: "deployed by mlgate ci")
-            result.changedRegistry = true
-            outcome.deployed.append(target.name)
-            say("deployed \(version.uri) to \(target.name)")
         }
+        pendingDeploys = []
+        return deployedAny
     }
 
     // MARK: - Publishing and reports
@@ -410,7 +441,21 @@ final class CIJob {
     /// Pushes the objects, then the registry's tags and notes (fetch → merge → retry). What the job registered
     /// lives only on this runner until then, so a failure is exit 3 (after the reports are written).
     private func publish(_ registry: RegistryContext, remote: String, configuration: MLGateConfiguration) throws {
+        // A version registered, promoted or deployed here exists nowhere else: failing to push it fails the job.
+        // Notes alone (the run of a failed gate) are worth a warning, not a different exit code.
+        let critical = result.models.contains { $0.registered != nil || !$0.stages.isEmpty || !$0.deployed.isEmpty }
+        do {
+            try push(registry, remote: remote, configuration: configuration)
+        } catch where !critical {
+            warn(secrets.redact(String(describing: error)))
+        }
+    }
+
+    private func push(_ registry: RegistryContext, remote: String, configuration: MLGateConfiguration) throws {
         RegistryMirror.drain(registry)
+        if let pending = try? registry.store.pendingMirrorEvents(), !pending.isEmpty {
+            throw EnvironmentError("\(pending.count) registry change\(pending.count == 1 ? "" : "s") could not be written to git tags and notes (see the warnings above); nothing was pushed. Re-run the job.")
+        }
         if configuration.remote.objects != nil {
             do {
                 _ = try RemoteObjects(workspace: workspace, override: nil).push(from: workspace, store: registry.store)
@@ -508,4 +553,10 @@ struct CIResult {
     var comment: String?
     var warnings: [String] = []
     var error: String?
+}
+
+/// An error whose text went through the secret redactor, with the category (exit code) of the original.
+struct RedactedFailure: MLGateError {
+    let category: FailureCategory
+    let description: String
 }

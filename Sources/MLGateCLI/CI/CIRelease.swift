@@ -18,10 +18,10 @@ struct CIRelease {
         for spec in specs {
             var outcome = CIModelOutcome(model: spec.name, passed: false)
             defer { job.result.models.append(outcome) }
-            let fromTag = tagged(spec.name)
+            let fromTag = try tagged(spec.name)
             let stage = try job.options.stage ?? fromTag?.stage ?? job.promotionTarget(spec, configuration: configuration)
             guard let version = try chosenVersion(spec.name, tagged: fromTag?.version) else {
-                outcome.note = "no version of \(spec.name) to release: none passed its gate"
+                outcome.note = "no version of \(spec.name) was registered from this commit; name one with --version N"
                 job.result.passed = false
                 job.say("release refused: \(outcome.note ?? "")")
                 continue
@@ -37,16 +37,15 @@ struct CIRelease {
             guard let targetIndex = lifecycle.stages.firstIndex(of: stage) else {
                 throw UsageError("'\(stage)' is not a lifecycle stage of model '\(spec.name)' (its stages are \(lifecycle.stages.joined(separator: ", "))).")
             }
-            // Check every stage still to enter before changing anything: a release is all or nothing.
-            let start = version.stage.flatMap { lifecycle.stages.firstIndex(of: $0) }.map { $0 + 1 } ?? 0
+            // Check every stage still to enter before changing anything. The target stage is always checked, even
+            // when the version already holds it (a stage tag pushed by hand must not skip approvals or the branch rule).
+            let start = min(version.stage.flatMap { lifecycle.stages.firstIndex(of: $0) }.map { $0 + 1 } ?? 0, targetIndex)
             var missing: [String] = []
-            if start <= targetIndex {
-                for position in start...targetIndex {
-                    let approvals = try registry.store.approvals(model: spec.name, version: version.version, stage: lifecycle.stages[position]).count
-                    missing += try lifecycle.missing(to: lifecycle.stages[position], from: position == 0 ? nil : lifecycle.stages[position - 1],
-                                                     gatePassed: version.gatePassed, approvals: approvals, branch: version.branch)
-                        .map { "\(lifecycle.stages[position]): \($0)" }
-                }
+            for position in start...targetIndex {
+                let approvals = try registry.store.approvals(model: spec.name, version: version.version, stage: lifecycle.stages[position]).count
+                missing += try lifecycle.missing(to: lifecycle.stages[position], from: position == 0 ? nil : lifecycle.stages[position - 1],
+                                                 gatePassed: version.gatePassed, approvals: approvals, branch: version.branch)
+                    .map { "\(lifecycle.stages[position]): \($0)" }
             }
             guard missing.isEmpty else {
                 outcome.waiting = missing.joined(separator: "; ")
@@ -59,28 +58,37 @@ struct CIRelease {
             try job.pullObjects(registry, configuration: configuration, artifacts: [version.artifact])
             outcome.waiting = try job.promote(version, towards: stage, registry: registry, reason: "released by mlgate ci --release", outcome: &outcome)
             let promoted = try registry.store.resolve(ModelURI(name: spec.name, selector: .version(version.version)))
-            try job.deploy(promoted, registry: registry, configuration: configuration, outcome: &outcome)
+            job.scheduleDeploy(promoted)
             outcome.passed = outcome.waiting == nil
             job.result.passed = job.result.passed && outcome.passed
-            outcome.note = outcome.stages.isEmpty && outcome.deployed.isEmpty ? "\(version.uri) is already in \(stage); nothing to deploy"
-                                                                                : "released \(version.uri)"
+            outcome.note = outcome.stages.isEmpty ? "\(version.uri) already holds \(stage); deployed again where it is served" : "released \(version.uri)"
         }
     }
 
-    /// The stage and version a pushed registry tag names (`churn#production#4` or `churn@v3.0.0`).
-    private func tagged(_ model: String) -> (stage: String?, version: Int?)? {
+    /// The stage and version a pushed registry tag names (`churn#production#4` or `churn@v3.0.0`); an
+    /// unassignment tag (`churn#production!#5`) releases nothing and is refused.
+    private func tagged(_ model: String) throws -> (stage: String?, version: Int?)? {
         guard job.context.event == .tag, let tag = job.context.tag, tag.hasPrefix(model) else { return nil }
         let rest = tag.dropFirst(model.count)
         if rest.hasPrefix("@v"), let number = Int(rest.dropFirst(2).split(separator: ".").first ?? "") { return (nil, number) }
         let parts = rest.split(separator: "#", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].isEmpty, !parts[1].hasSuffix("!"),
-              let repository = try? GitRepository.open(at: registry.workspace.root),
-              let body = (try? repository.annotatedTags(matching: tag))?.first.flatMap({ try? JSONSerialization.jsonObject(with: Data($0.message.utf8)) }) as? [String: Any]
-        else { return nil }
-        return (String(parts[1]), body["version"] as? Int)
+        guard parts.count == 3, parts[0].isEmpty else { return nil }
+        guard !parts[1].hasSuffix("!") else {
+            throw RegistryError(.refused, "the tag \(tag) takes a version out of \(parts[1].dropLast()); there is nothing to release.")
+        }
+        // The stage comes from the name; the version from mlgate's message, else the version tag on the same commit (GTO).
+        let repository = try? GitRepository.open(at: registry.workspace.root)
+        let found = (try? repository?.annotatedTags(matching: tag))??.first
+        let body = found.flatMap { try? JSONSerialization.jsonObject(with: Data($0.message.utf8)) } as? [String: Any]
+        let version = body?["version"] as? Int ?? found.flatMap { stageTag in
+            ((try? repository?.annotatedTags(matching: "\(model)@v*")) ?? [])?.first { $0.target == stageTag.target && !$0.name.hasSuffix("!") }
+                .flatMap { Int($0.name.dropFirst(model.count + 2).split(separator: ".").first ?? "") }
+        }
+        return (String(parts[1]), version)
     }
 
-    /// --version, else the tag's version, else the newest active version built from this commit, else the newest that passed its gate.
+    /// --version, else the tag's version, else the newest active version built from this commit (never a version
+    /// from another commit: a release job releases what its commit built, or what it is told).
     private func chosenVersion(_ model: String, tagged: Int?) throws -> ModelVersion? {
         if let number = job.options.version ?? tagged {
             return try registry.store.resolve(ModelURI(name: model, selector: .version(number)))
@@ -88,6 +96,5 @@ struct CIRelease {
         let versions = try registry.store.versions(model: model)
         let commits = Set([job.context.commit, job.context.headCommit].compactMap { $0 })
         return versions.first { $0.status == "active" && $0.commit.map(commits.contains) == true }
-            ?? versions.first { $0.status == "active" && $0.gatePassed == true }
     }
 }

@@ -149,7 +149,7 @@ struct CIReportWriter {
         guard let child = try? ChildProcess(argv: ["buildkite-agent", "annotate", markdown, "--style", result.passed ? "success" : "error",
                                                    "--context", "mlgate-\(result.mode)"],
                                             directory: job.workspace.root,
-                                            environment: ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }) else {
+                                            environment: job.git.environment.map { "\($0.key)=\($0.value)" }) else {
             return job.warn("buildkite-agent is not on PATH: the summary is only in \(markdownPath)")
         }
         child.readLines { _ in }

@@ -9,23 +9,35 @@ struct CISecrets {
     static let baseline: Set<String> = ["PATH", "HOME", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "USER", "LOGNAME", "SHELL", "TERM",
                                         "PYTHONPATH", "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE", "VIRTUAL_ENV", "CONDA_PREFIX", "CONDA_DEFAULT_ENV",
                                         "CI", "NO_COLOR"]
-    /// Name fragments that mark a variable as secret.
+    /// Name fragments that mark a variable as secret anywhere in its name.
     static let secretMarkers = ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "CREDENTIAL", "PRIVATE", "APIKEY", "API_KEY",
-                                "ACCESS_KEY", "AUTH", "SESSION", "COOKIE", "WEBHOOK", "_KEY"]
+                                "ACCESS_KEY", "AUTH_", "OAUTH", "SESSION", "COOKIE", "WEBHOOK", "JWT"]
+    /// Name endings that mark a variable as secret (`DEPLOY_KEY`, `DB_PASS`, `GH_PAT`), not `GIT_CONFIG_KEY_0`.
+    static let secretSuffixes = ["_KEY", "_PASS", "_PWD", "_PAT", "_AUTH"]
 
     /// The secret values found in the environment (8 bytes or more), longest first.
     let values: [String]
 
-    /// Secrets of `environment`: every variable whose name looks secret.
+    /// Secrets of `environment`: every variable whose name looks secret, and the credentials inside URLs.
     init(environment: [String: String]) {
-        values = environment.filter { Self.looksSecret($0.key) && $0.value.utf8.count >= 8 }.map(\.value)
-            .sorted { $0.count > $1.count }
+        var found = environment.filter { Self.looksSecret($0.key, value: $0.value) && $0.value.utf8.count >= 8 }.map(\.value)
+        found += environment.values.compactMap(Self.urlCredentials).filter { $0.utf8.count >= 8 }
+        values = Array(Set(found)).sorted { $0.count > $1.count }
     }
 
-    /// Whether a variable's name marks it as secret.
-    static func looksSecret(_ name: String) -> Bool {
+    /// Whether a variable is secret: by its name, or because its value is a URL carrying credentials
+    /// (GitLab's `CI_REPOSITORY_URL` embeds the job token).
+    static func looksSecret(_ name: String, value: String = "") -> Bool {
         let upper = name.uppercased()
-        return secretMarkers.contains { upper.contains($0) }
+        return secretMarkers.contains { upper.contains($0) } || secretSuffixes.contains { upper.hasSuffix($0) } || urlCredentials(value) != nil
+    }
+
+    /// The `user:password` part of a URL such as `https://user:password@host/…`, if it has one.
+    static func urlCredentials(_ value: String) -> String? {
+        guard let scheme = value.range(of: "://") else { return nil }
+        let rest = value[scheme.upperBound...]
+        guard let at = rest.firstIndex(of: "@"), !rest[..<at].contains("/"), rest[..<at].contains(":") else { return nil }
+        return String(rest[..<at])
     }
 
     /// The environment commands get. On a fork's pull request: the baseline only. Otherwise everything but
@@ -34,7 +46,7 @@ struct CISecrets {
         environment.filter { name, _ in
             if baseline.contains(name) || name.hasPrefix("LC_") { return true }
             if untrusted { return false }
-            return pass.contains(name) || !looksSecret(name)
+            return pass.contains(name) || !looksSecret(name, value: environment[name] ?? "")
         }
     }
 

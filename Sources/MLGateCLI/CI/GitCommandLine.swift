@@ -23,12 +23,14 @@ struct LibGit2Transport: RefTransport {
 struct GitCommandLine: RefTransport {
     /// The worktree git runs in.
     let directory: String
+    /// The environment git gets (the job's, with its credentials; not the narrowed one commands get).
+    var environment: [String: String] = ProcessInfo.processInfo.environment
 
     /// Whether the clone is shallow.
     var isShallow: Bool { (try? run(["rev-parse", "--is-shallow-repository"]).output) == "true" }
 
     func fetch(remote: String, refspecs: [String]) throws {
-        var arguments = ["fetch", "--no-tags", "--quiet", "--no-write-fetch-head"]
+        var arguments = ["fetch", "--no-tags", "--quiet"]
         var wanted = refspecs
         if isShallow {
             arguments.append("--depth=1")
@@ -44,11 +46,16 @@ struct GitCommandLine: RefTransport {
 
     func push(remote: String, refspecs: [String]) throws -> [String: String] {
         let result = try run(["push", "--porcelain", remote] + refspecs)
-        // Porcelain lines: "<flag>\t<from>:<to>\t<summary>", flag '!' for a refused ref.
+        // Porcelain lines: "<flag>\t<from>:<to>\t<summary>", flag '!' for a refused ref. A race ("[rejected]":
+        // fetch first, non-fast-forward, already exists) is returned for the caller to merge and retry; a refusal
+        // by the remote itself (protected tags, hooks) is final.
         var refused: [String: String] = [:]
         for line in result.output.split(separator: "\n") where line.hasPrefix("!") {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
             guard fields.count >= 3, let target = fields[1].split(separator: ":").last else { continue }
+            if fields[2].hasPrefix("[remote rejected]") {
+                throw EnvironmentError("the remote '\(remote)' refused \(target): \(fields[2]); allow the job to push tags and refs/notes/mlgate (docs/ci.md#pushing-the-registry).")
+            }
             refused[String(target)] = String(fields[2])
         }
         guard result.status == 0 || !refused.isEmpty else {
@@ -84,17 +91,31 @@ struct GitCommandLine: RefTransport {
         return expanded
     }
 
-    /// Runs git with `arguments`; returns its exit status and its output (standard output and error merged), trimmed.
-    /// git never prompts: a missing credential is an error, not a hung job.
+    /// Runs git with `arguments`; returns its exit status and its standard output, trimmed (standard error is
+    /// appended only when git fails, for the message). git never prompts: a missing credential is an error.
     func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        var environment = ProcessInfo.processInfo.environment
+        var environment = self.environment
         environment["GIT_TERMINAL_PROMPT"] = "0"
         environment["LC_ALL"] = "C"
-        let child = try ChildProcess(argv: ["git"] + arguments, directory: directory,
-                                     environment: environment.map { "\($0.key)=\($0.value)" })
-        var lines: [String] = []
-        child.readLines { lines.append($0) }
-        let status = child.wait()
-        return (status, lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git"] + arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = environment
+        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("mlgate-git-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errors) }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = try FileHandle(forWritingTo: errors)
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch { throw EnvironmentError("could not run git: \(error). Install git (apt-get install git).") }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        var text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if process.terminationStatus != 0, let failure = FileManager.default.contents(atPath: errors.path) {
+            text += (text.isEmpty ? "" : "\n") + String(decoding: failure, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return (process.terminationStatus, text)
     }
 }

@@ -166,9 +166,10 @@ public struct CIContext: Sendable, Equatable {
         return context
     }
 
-    /// Whether this job may change the registry: a push to the default branch.
-    public func isDefaultBranchPush(defaultBranch fallback: String) -> Bool {
-        event == .push && branch == (defaultBranch ?? fallback)
+    /// Whether this job may change the registry: a push to `defaultBranch` (the branch resolved from the
+    /// options, the config and the provider, in that order).
+    public func isPush(to defaultBranch: String) -> Bool {
+        event == .push && branch == defaultBranch
     }
 
     /// One line saying where the job runs, for logs and reports.
@@ -201,7 +202,7 @@ extension CIContext {
             if let run = env["GITHUB_RUN_ID"] { context.runURL = "\(server)/\(repository)/actions/runs/\(run)" }
         }
         switch name ?? "push" {
-        case "pull_request", "pull_request_target", "pull_request_review", "merge_group":
+        case "pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment", "merge_group":
             context.event = .pullRequest
             context.pullRequest = event.pullRequestNumber ?? number(inRef: ref ?? "")
             if event.pullRequestNumber == nil { env.note("GITHUB_EVENT_PATH (the pull request payload; its number was taken from GITHUB_REF)") }
@@ -209,17 +210,19 @@ extension CIContext {
             context.baseCommit = event.baseSHA
             context.branch = event.headRef ?? env["GITHUB_HEAD_REF"]
             context.baseBranch = event.baseRef ?? env["GITHUB_BASE_REF"]
-            if let head = event.headRepository, let base = event.baseRepository { context.isFork = head != base }
-        case "workflow_dispatch", "schedule", "repository_dispatch", "deployment", "workflow_run":
-            context.event = .manual
-            context.branch = branchName(ref ?? "") ?? env["GITHUB_REF_NAME"]
-        default:
+            // Without the payload nobody can tell whether the head is a fork's: fail closed.
+            if let head = event.headRepository, let base = event.baseRepository { context.isFork = head != base } else { context.isFork = true }
+        case "push":
             if let tag = tagName(ref ?? "") {
                 context.event = .tag
                 context.tag = tag
             } else {
                 context.branch = branchName(ref ?? "") ?? env["GITHUB_REF_NAME"]
             }
+        default:
+            // workflow_dispatch, schedule, issue_comment, check_run…: never a push, whatever GITHUB_REF says.
+            context.event = .manual
+            context.branch = branchName(ref ?? "") ?? env["GITHUB_REF_NAME"]
         }
         return context
     }
@@ -294,6 +297,8 @@ extension CIContext {
         } else {
             let branch = env["BRANCH_NAME"] ?? env.required("GIT_BRANCH", assumed: nil)
             context.branch = branch.map { $0.hasPrefix("origin/") ? String($0.dropFirst(7)) : $0 }
+            // Multibranch pipelines mark the repository's primary branch.
+            if env["BRANCH_IS_PRIMARY"] == "true" { context.defaultBranch = context.branch }
         }
         return context
     }
@@ -313,7 +318,7 @@ extension CIContext {
             context.headCommit = context.commit
             // CircleCI sets CIRCLE_PR_NUMBER only for pull requests from forks.
             context.isFork = env["CIRCLE_PR_NUMBER"] != nil
-            // It does not name the target branch: the default branch is assumed (mlgate ci --base-branch overrides).
+            // It does not name the target branch: the default branch is assumed.
             env.note("a pull request's target branch (CircleCI does not set one; the default branch is assumed)")
         }
         return context
