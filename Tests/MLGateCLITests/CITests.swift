@@ -178,6 +178,13 @@ struct CITests {
         #expect(bad.status == 2 && bad.stderr.contains("no model 'nope'"), "\(bad)")
         let json = try jsonObject(project.fixture.read(main + "/mlgate-reports/gate.json") ?? "")
         #expect((json["error"] as? String)?.contains("no model 'nope'") == true)
+        // Outside any repository: exit 2 or 3 with the reason, and gate.json still says why.
+        let outside = try GitFixture.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: outside) }
+        let nowhere = try project.ci([], in: outside, variables)
+        #expect(nowhere.status != 0 && nowhere.status != 1, "\(nowhere)")
+        let startup = try jsonObject(project.fixture.read(outside + "/mlgate-reports/gate.json") ?? "")
+        #expect(startup["passed"] as? Bool == false && (startup["error"] as? String)?.isEmpty == false, "\(startup)")
         let unknown = try project.ci(["--provider", "teamcity"], in: main, [:])
         #expect(unknown.status == 2 && unknown.stderr.contains("unknown provider"), "\(unknown)")
     }

@@ -81,7 +81,14 @@ struct CICommand: ParsableCommand {
     }
 
     func run() throws {
-        let job = try CIJob(options: self)
+        let job: CIJob
+        do {
+            job = try CIJob(options: self)
+        } catch {
+            // Not even a repository: the JSON result still says why, where the CI system collects reports.
+            CIReportWriter.writeStartupFailure(error, options: self)
+            throw error
+        }
         try job.execute()
     }
 }

@@ -181,6 +181,17 @@ struct CIReportWriter {
         write(json(), to: jsonPath)
     }
 
+    /// The JSON result of a job that could not start (no repository, unreadable git files): the error, redacted.
+    static func writeStartupFailure(_ error: any Error, options: CICommand) {
+        let environment = ProcessInfo.processInfo.environment
+        let text = CISecrets(environment: environment).redact(String(describing: error))
+        let provider = options.provider ?? CIContext.provider(in: environment).rawValue
+        let path = options.json.map(absolute) ?? absolute(options.reports ?? "mlgate-reports") + "/gate.json"
+        let json = #"{"error":\#(JSONText.quoted(text)),"mode":\#(JSONText.quoted(options.release ? "release" : "gate")),"passed":false,"provider":\#(JSONText.quoted(provider))}"# + "\n"
+        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try? AtomicFile.write(json, to: path)
+    }
+
     // MARK: - Files
 
     private func write(_ text: String, to path: String) {
