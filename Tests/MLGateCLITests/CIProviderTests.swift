@@ -28,7 +28,8 @@ enum CIFixtures {
     }
 
     /// Runs `mlgate ci` with `arguments` under the recorded environment `name` in a fresh depth-1 checkout.
-    static func run(_ name: String, arguments: [String] = [], project: CIProject) throws -> (result: ProcessResult, checkout: String, work: String) {
+    static func run(_ name: String, arguments: [String] = [], project: CIProject,
+                    extra: [String: String] = [:]) throws -> (result: ProcessResult, checkout: String, work: String) {
         let unique = name + "-" + UUID().uuidString.prefix(8)
         let checkout = try project.checkout(name: unique)
         let work = project.fixture.base + "/work-" + unique
@@ -46,7 +47,7 @@ enum CIFixtures {
         try "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"\(work)/annotation\"\n".write(toFile: bin + "/buildkite-agent", atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/buildkite-agent")
         variables["PATH"] = bin + ":" + (project.fixture.environment["PATH"] ?? "/usr/bin:/bin")
-        let result = try project.fixture.mlgate(["ci"] + arguments, in: checkout, extraEnvironment: variables)
+        let result = try project.fixture.mlgate(["ci"] + arguments, in: checkout, extraEnvironment: variables.merging(extra) { $1 })
         return (result, checkout, work)
     }
 }

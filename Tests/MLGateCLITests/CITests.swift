@@ -278,4 +278,18 @@ struct CICommentTests {
         #expect(forbidden.status == 0 && forbidden.stderr.contains("403"), "\(forbidden)")
         #expect(!forbidden.stderr.contains("token-abcdefgh-123") && !forbidden.stdout.contains("token-abcdefgh-123"))
     }
+
+    @Test("GitLab: the merge request note goes to CI_API_V4_URL with MLGATE_GITLAB_TOKEN, under the recorded GitLab environment")
+    func gitlabNote() throws {
+        let project = try CIProject()
+        defer { project.fixture.remove() }
+        let server = try FakeForgeServer(["--token", "glpat-abcdefgh12345"])
+        defer { server.stop() }
+        let (result, _, _) = try CIFixtures.run("gitlab-pr", arguments: ["--comment"], project: project,
+                                                extra: ["CI_API_V4_URL": "http://127.0.0.1:\(server.port)/api/v4", "MLGATE_GITLAB_TOKEN": "glpat-abcdefgh12345"])
+        #expect(result.status == 0 && result.stderr.contains("posted comment"), "\(result)")
+        let posts = server.requests().filter { $0.method == "POST" }
+        #expect(posts.map(\.path) == ["/api/v4/projects/50000001/merge_requests/42/notes"], "\(posts.map(\.path))")
+        #expect(posts.first?.body.contains("mlgate:gate") == true)
+    }
 }
