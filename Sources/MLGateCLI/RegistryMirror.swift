@@ -217,10 +217,15 @@ enum RegistryRemote {
         let repository = try GitRepository.open(at: registry.workspace.root)
         let transport = chosen ?? LibGit2Transport(repository: repository)
         var local = try (repository.annotatedTags(matching: "*@v*") + repository.annotatedTags(matching: "*#*#*")).map(\.name)
+        // Only the registry's tags of the models at hand travel, never the repository's other tags.
+        let models = Set(local.compactMap { $0.split(whereSeparator: { $0 == "@" || $0 == "#" }).first.map(String.init) }).sorted()
+        func registryRefspecs(into prefix: String, force: Bool) -> [String] {
+            models.flatMap { model in ["@", "#"].map { "\(force ? "+" : "")refs/tags/\(model)\($0)*:\(prefix)\(model)\($0)*" } }
+        }
         for attempt in 1...attempts {
             // The remote may have no notes yet; that fetch failing is expected then.
             try? transport.fetch(remote: remote, refspecs: ["+\(GitRepository.registryNotesRef):refs/mlgate/remote-notes"])
-            try transport.fetch(remote: remote, refspecs: ["+refs/tags/*:refs/mlgate/remote-tags/*"])
+            if !models.isEmpty { try transport.fetch(remote: remote, refspecs: registryRefspecs(into: "refs/mlgate/remote-tags/", force: true)) }
             let conflicts = local.filter { tag in
                 guard let theirs = repository.target(of: "refs/mlgate/remote-tags/\(tag)") else { return false }
                 return theirs != repository.target(of: "refs/tags/\(tag)")
@@ -228,7 +233,7 @@ enum RegistryRemote {
             if !conflicts.isEmpty {
                 // The remote's numbers are final: ours move past them, then the remote's versions are synced in.
                 try renumber(conflicts, repository: repository, registry: registry)
-                try transport.fetch(remote: remote, refspecs: ["refs/tags/*:refs/tags/*"])
+                try transport.fetch(remote: remote, refspecs: registryRefspecs(into: "refs/tags/", force: false))
                 _ = try RegistryMirror.sync(registry)
                 local = try (repository.annotatedTags(matching: "*@v*") + repository.annotatedTags(matching: "*#*#*")).map(\.name)
                 continue
