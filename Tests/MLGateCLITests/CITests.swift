@@ -69,6 +69,26 @@ struct CITests {
         }
     }
 
+    @Test("a shallow clone whose champion cannot be reached: exit 3 naming the fix, the report says why, nothing registered")
+    func championUnreachable() throws {
+        let project = try CIProject()
+        defer { project.fixture.remove() }
+        let main = try project.checkout()
+        #expect(try project.ci(in: main, try project.githubPush("main", sha: try project.fixture.head(in: main), work: project.fixture.base + "/gh1")).status == 0)
+        // The shared object store loses its objects (a wiped volume); a pull request's fresh clone has no cache.
+        try FileManager.default.removeItem(atPath: project.fixture.base + "/objects")
+        try FileManager.default.createDirectory(atPath: project.fixture.base + "/objects", withIntermediateDirectories: true)
+        try project.change(quality: 0.62, on: "next")
+        let pr = try project.checkout("next")
+        let head = try project.fixture.head(in: pr)
+        let tagsBefore = try project.originTags()
+        let result = try project.ci(in: pr, try project.githubPullRequest(8, branch: "next", head: head, base: head, work: project.fixture.base + "/gh2"))
+        #expect(result.status == 3 && result.stderr.contains("remote.objects") && result.stderr.contains("docs/ci.md#artifacts"), "\(result)")
+        let json = try jsonObject(project.fixture.read(pr + "/mlgate-reports/gate.json") ?? "")
+        #expect((json["error"] as? String)?.contains("is neither in .mlgate/objects nor in a remote object store") == true, "\(json)")
+        #expect(try project.originTags() == tagsBefore)
+    }
+
     @Test("release gate: a version waiting for an approval is refused until it is approved elsewhere, then promoted and deployed")
     func releaseGate() throws {
         let project = try CIProject(config: CIProject.config(lifecycle: """
