@@ -1,0 +1,182 @@
+import ArgumentParser
+import Foundation
+import MLGateConfig
+import MLGateCore
+import MLGateGit
+import MLGateHooks
+import MLGateStore
+
+/// The gate in a CI job: the pipeline, a verdict per model, and on the default branch registration, promotion
+/// and (once the registry is published) deployment.
+extension CIJob {
+    func gate(registry: RegistryContext, configuration: MLGateConfiguration, defaultBranch: String, remote: String?) throws {
+        let specs = try selectedModels(configuration)
+        var champions = Set<String>()
+        for spec in specs {
+            guard let champion = try? registry.store.resolve(ModelURI(parsing: "\(spec.name)@\(spec.promotion.champion)")) else { continue }
+            champions.insert(champion.artifact)
+        }
+        try pullObjects(registry, configuration: configuration, artifacts: champions)
+        if !configuration.stages.isEmpty {
+            let runner = PipelineRunner(workspace: workspace, store: registry.store, interruption: Interruption())
+            var runOptions = RunOptions()
+            runOptions.trigger = "ci"
+            let summary = try runner.run(try workspace.pipeline(), options: runOptions)
+            result.run = summary.run
+            guard summary.status == .succeeded else {
+                result.passed = false
+                result.warnings.append("the pipeline \(summary.status.rawValue): \(summary.message ?? "")")
+                throw RunFailure(summary: summary)
+            }
+        }
+        let registers = context.isPush(to: defaultBranch)
+        result.action = registers ? "register" : "report"
+        for spec in specs {
+            let gate = try GateContext(model: spec.name)
+            let run = try candidateRun(gate)
+            let verdict = try gate.judge(candidateRun: run, candidatePredictions: nil, championURI: nil, championPredictions: nil)
+            _ = try registry.store.recordVerdict(model: spec.name, candidateArtifact: verdict.candidate.artifact ?? "", champion: verdict.champion?.name,
+                                                 passed: verdict.passed, json: try Output.jsonText(verdict))
+            verdicts.append(verdict)
+            print(VerdictReport.text(verdict))
+            var outcome = CIModelOutcome(model: spec.name, passed: verdict.passed, champion: verdict.champion?.name)
+            if registers, verdict.passed {
+                try register(spec, run: run, gate: gate, registry: registry, configuration: configuration, outcome: &outcome)
+            } else if registers {
+                outcome.note = "not registered: the gate failed"
+            } else {
+                outcome.note = context.event == .pullRequest ? "reported only (pull request)" : "reported only (not a push to \(defaultBranch))"
+            }
+            result.models.append(outcome)
+        }
+        result.passed = result.models.allSatisfy(\.passed)
+        if registers { recordInNotes(registry, remote: remote) }
+    }
+
+    /// The models to gate or release: --model, else every model with promotion criteria (and, to gate, an
+    /// `evaluate` section).
+    func selectedModels(_ configuration: MLGateConfiguration, toGate: Bool = true) throws -> [ModelSpec] {
+        if options.models.isEmpty {
+            let specs = configuration.models.filter { !$0.promotion.criteria.isEmpty && (!toGate || $0.evaluation != nil) }
+            guard !specs.isEmpty else {
+                throw UsageError("mlgate.yaml declares no model with \(toGate ? "'evaluate' and " : "")'promotion' criteria, so there is nothing to \(toGate ? "gate" : "release"); name one with --model (docs/registry.md#promotion).")
+            }
+            return specs
+        }
+        return try options.models.map { name in
+            guard let spec = configuration.models.first(where: { $0.name == name }) else {
+                throw UsageError("--model \(name): there is no model '\(name)' under 'models:' in mlgate.yaml.")
+            }
+            return spec
+        }
+    }
+
+    /// The newest succeeded run whose output is the artifact now in the worktree (its metrics feed 'source'
+    /// criteria, and the version links to it), or nil to judge the worktree's artifact alone.
+    func candidateRun(_ gate: GateContext) throws -> Int? {
+        guard let artifact = gate.spec.artifact else { return nil }
+        let full = workspace.root + "/" + artifact.path
+        guard FileManager.default.fileExists(atPath: full) else { return nil }
+        let hash = try gate.registry.versionFromPath(full).artifact
+        let path = artifact.path.hasSuffix("/") ? String(artifact.path.dropLast()) : artifact.path
+        return try gate.registry.store.runs(limit: 50).first { run in
+            run.status == .succeeded && run.stages.flatMap(\.outputs).contains { $0.path == path && $0.hash == hash }
+        }?.number
+    }
+
+    /// Registers a passing version, promotes it as far as the lifecycle allows, and deploys it.
+    func register(_ spec: ModelSpec, run: Int?, gate: GateContext, registry: RegistryContext, configuration: MLGateConfiguration,
+                          outcome: inout CIModelOutcome) throws {
+        var new: NewModelVersion
+        if let run {
+            new = try registry.versionFromRun(run, model: spec.name, artifact: nil)
+        } else if let artifact = spec.artifact {
+            new = try registry.versionFromPath(workspace.root + "/" + artifact.path)
+        } else {
+            outcome.note = "not registered: model '\(spec.name)' has no 'artifact'"
+            return
+        }
+        new.branch = context.branch
+        new.tags["ci"] = context.provider.rawValue
+        if let url = context.runURL { new.tags["ci_run"] = url }
+        new.description = "registered by mlgate ci: \(context.summary)"
+        if let verdict = try registry.store.latestVerdict(model: spec.name, artifact: new.artifact) {
+            new.verdict = verdict.json
+            new.verdictDigest = verdict.digest
+            new.verdictPassed = verdict.passed
+        }
+        let version = try registry.store.register(model: spec.name, new, by: registry.actor(reason: "passed its gate in CI"))
+        result.changedRegistry = true
+        outcome.registered = version.uri
+        outcome.version = version.version
+        say("registered \(version.uri)")
+        let target = try promotionTarget(spec, configuration: configuration)
+        outcome.waiting = try promote(version, towards: target, registry: registry, reason: "passed its gate in CI", outcome: &outcome)
+        scheduleDeploy(version)
+    }
+
+    /// The stage a passing version moves towards: --stage, 'ci.promote_to', the champion's stage, else the last stage.
+    func promotionTarget(_ spec: ModelSpec, configuration: MLGateConfiguration) throws -> String {
+        let stage = options.stage ?? configuration.ci.promoteTo ?? (spec.lifecycle.stages.contains(spec.promotion.champion)
+                                                                     ? spec.promotion.champion : spec.lifecycle.stages.last ?? "production")
+        guard spec.lifecycle.stages.contains(stage) else {
+            throw UsageError("'\(stage)' is not a lifecycle stage of model '\(spec.name)' (its stages are \(spec.lifecycle.stages.joined(separator: ", "))); fix --stage or 'ci.promote_to'.")
+        }
+        return stage
+    }
+
+    /// Promotes `version` one stage at a time up to `target`; returns what stops it short, if anything.
+    func promote(_ version: ModelVersion, towards target: String, registry: RegistryContext, reason: String,
+                 outcome: inout CIModelOutcome) throws -> String? {
+        let lifecycle = try registry.lifecycle(of: version.model)
+        guard let last = lifecycle.stages.firstIndex(of: target) else { return nil }
+        let start = version.stage.flatMap { lifecycle.stages.firstIndex(of: $0) }.map { $0 + 1 } ?? 0
+        guard start <= last else { return nil }
+        for stage in lifecycle.stages[start...last] {
+            do {
+                try registry.promote(version.model, version: version.version, to: stage, force: false, reason: reason)
+            } catch let error as RegistryError where error.category == .refused {
+                say("\(version.uri) stays short of \(stage): \(error.description)")
+                return "\(stage): \(error.description)"
+            }
+            result.changedRegistry = true
+            outcome.stages.append(stage)
+            say("promoted \(version.uri) to \(stage)")
+        }
+        return nil
+    }
+
+    /// Deploys `version` once the registry is published (see `runPendingDeploys`).
+    func scheduleDeploy(_ version: ModelVersion) {
+        pendingDeploys.append((version.model, version.artifact))
+    }
+
+    /// Deploys each scheduled version (found again by its artifact: publishing may have renumbered it) to
+    /// --target, 'ci.deploy', or the targets whose `model:` now resolves to it. Returns whether anything deployed.
+    func runPendingDeploys(_ registry: RegistryContext, configuration: MLGateConfiguration) throws -> Bool {
+        var deployedAny = false
+        for (model, artifact) in pendingDeploys {
+            guard let version = try registry.store.versions(model: model).first(where: { $0.artifact == artifact && $0.status == "active" }) else { continue }
+            let named = options.targets.isEmpty ? configuration.ci.deploy : options.targets
+            let candidates = try named.map { names in
+                try names.map { name in
+                    guard let target = configuration.deployTargets.first(where: { $0.name == name }) else {
+                        throw UsageError("there is no deploy target '\(name)' in mlgate.yaml; the targets are \(configuration.deployTargets.map(\.name).joined(separator: ", ")).")
+                    }
+                    return target
+                }
+            } ?? configuration.deployTargets.filter { $0.model.map { (try? ModelURI(parsing: $0))?.name == model } ?? false }
+            for target in candidates {
+                if let reference = target.model, (try? registry.store.resolve(ModelURI(parsing: reference)))?.version != version.version {
+                    continue  // the target serves a stage or alias this version has not reached
+                }
+                try DeployContext(target: target.name).deploy(version, rollback: false, reason: "deployed by mlgate ci")
+                deployedAny = true
+                if let index = result.models.firstIndex(where: { $0.model == model }) { result.models[index].deployed.append(target.name) }
+                say("deployed \(version.uri) to \(target.name)")
+            }
+        }
+        pendingDeploys = []
+        return deployedAny
+    }
+}
