@@ -89,6 +89,32 @@ struct CITests {
         #expect(try project.originTags() == tagsBefore)
     }
 
+    @Test("a deeper shallow clone keeps its history: a registry tag on a commit it already has is fetched without a new shallow boundary")
+    func shallowHistoryKept() throws {
+        let project = try CIProject()
+        defer { project.fixture.remove() }
+        for quality in [0.61, 0.62] {
+            try project.fixture.write("params.yaml", "quality: \(quality)\n")
+            try project.fixture.git(["commit", "-q", "-am", "quality \(quality)"])
+        }
+        try project.fixture.git(["push", "-q", "origin", "main"])
+        let first = try project.checkout()
+        #expect(try project.ci(in: first, try project.githubPush("main", sha: try project.fixture.head(in: first), work: project.fixture.base + "/gh1")).status == 0)
+        for quality in [0.63, 0.64] {
+            try project.fixture.write("params.yaml", "quality: \(quality)\n")
+            try project.fixture.git(["commit", "-q", "-am", "quality \(quality)"])
+        }
+        try project.fixture.git(["push", "-q", "origin", "main"])
+        // Four commits deep: the registration tag's commit is the third of them.
+        let deep = project.fixture.base + "/ci-deep"
+        try project.fixture.git(["clone", "-q", "--depth", "4", "file://" + project.origin, deep], in: project.fixture.base)
+        let head = try project.fixture.head(in: deep)
+        let result = try project.ci(in: deep, try project.githubPullRequest(4, branch: "main", head: head, base: head, work: project.fixture.base + "/gh2"))
+        #expect(result.status == 0, "\(result)")
+        let count = try project.fixture.git(["rev-list", "--count", "HEAD"], in: deep).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(count == "4", "the clone's history was cut to \(count) commits")
+    }
+
     @Test("release gate: a version waiting for an approval is refused until it is approved elsewhere, then promoted and deployed")
     func releaseGate() throws {
         let project = try CIProject(config: CIProject.config(lifecycle: """

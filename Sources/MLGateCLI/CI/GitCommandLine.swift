@@ -19,7 +19,9 @@ struct LibGit2Transport: RefTransport {
 
 /// The `git` program as transport, for CI jobs: it uses the credentials the job's checkout configured
 /// (`http.extraheader`, SSH agents, credential helpers) and handles shallow clones, which libgit2 1.5 cannot.
-/// In a shallow clone every fetch is `--depth=1`, so refs arrive with their commits and never with history.
+/// In a shallow clone, a ref whose commit is not here yet is fetched with `--depth=1` (it arrives with its commit
+/// and no history); one whose commit is already here is fetched plainly, so the clone's own history is never
+/// cut short by a new shallow boundary.
 struct GitCommandLine: RefTransport {
     /// The worktree git runs in.
     let directory: String
@@ -30,18 +32,48 @@ struct GitCommandLine: RefTransport {
     var isShallow: Bool { (try? run(["rev-parse", "--is-shallow-repository"]).output) == "true" }
 
     func fetch(remote: String, refspecs: [String]) throws {
-        var arguments = ["fetch", "--no-tags", "--quiet"]
-        var wanted = refspecs
-        if isShallow {
-            arguments.append("--depth=1")
-            // In a shallow clone a pattern that matches nothing fails the fetch: expand patterns first.
-            wanted = try expand(refspecs, remote: remote)
-            if wanted.isEmpty { return }
+        guard isShallow else { return try fetch(remote: remote, refspecs: refspecs, depth: nil) }
+        // In a shallow clone a pattern that matches nothing fails the fetch: expand patterns first.
+        let wanted = try expand(refspecs, remote: remote)
+        guard !wanted.isEmpty else { return }
+        let commits = try remoteCommits(of: wanted.compactMap { Self.source(of: $0) }.filter { $0.hasPrefix("refs/") }, remote: remote)
+        var here: [String] = [], missing: [String] = []
+        for refspec in wanted {
+            let source = Self.source(of: refspec) ?? ""
+            let commit = source.hasPrefix("refs/") ? commits[source] : source
+            let present = commit.map { (try? run(["cat-file", "-e", $0 + "^{commit}"]).status) == 0 } ?? false
+            if present { here.append(refspec) } else { missing.append(refspec) }
         }
-        let result = try run(arguments + [remote] + wanted)
+        if !here.isEmpty { try fetch(remote: remote, refspecs: here, depth: nil) }
+        if !missing.isEmpty { try fetch(remote: remote, refspecs: missing, depth: 1) }
+    }
+
+    private func fetch(remote: String, refspecs: [String], depth: Int?) throws {
+        let result = try run(["fetch", "--no-tags", "--quiet"] + (depth.map { ["--depth=\($0)"] } ?? []) + [remote] + refspecs)
         guard result.status == 0 else {
             throw EnvironmentError("git fetch from '\(remote)' failed (exit \(result.status)): \(result.output.split(separator: "\n").last ?? "")")
         }
+    }
+
+    /// The commit each remote ref points at (through an annotated tag to its commit).
+    private func remoteCommits(of references: [String], remote: String) throws -> [String: String] {
+        guard !references.isEmpty else { return [:] }
+        let listed = try run(["ls-remote", remote] + references)
+        var commits: [String: String] = [:]
+        for line in listed.output.split(separator: "\n") {
+            let fields = line.split(separator: "\t")
+            guard fields.count == 2 else { continue }
+            let name = String(fields[1])
+            if name.hasSuffix("^{}") { commits[String(name.dropLast(3))] = String(fields[0]) }
+            else if commits[name] == nil { commits[name] = String(fields[0]) }
+        }
+        return commits
+    }
+
+    /// The source side of a refspec (`+refs/tags/a:refs/tags/a` → `refs/tags/a`).
+    static func source(of refspec: String) -> String? {
+        let body = refspec.hasPrefix("+") ? refspec.dropFirst() : Substring(refspec)
+        return body.split(separator: ":", maxSplits: 1).first.map(String.init)
     }
 
     func push(remote: String, refspecs: [String]) throws -> [String: String] {
