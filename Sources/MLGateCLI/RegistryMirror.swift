@@ -90,7 +90,7 @@ enum RegistryMirror {
         fields.append(("at_ms", String(event.createdAt)))
         let aliasSide = (payload["after"] as? [String: Any]) ?? (payload["before"] as? [String: Any])
         if event.action.hasPrefix("alias"), let alias = aliasSide?["alias"] as? String { fields.append(("alias", JSONText.quoted(alias))) }
-        return "{" + fields.sorted { $0.0 < $1.0 }.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+        return JSONText.object(fields)
     }
 
     /// Rebuilds the registry index from the tags (versions and their stages); returns (versions found, new).

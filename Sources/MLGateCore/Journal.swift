@@ -69,4 +69,14 @@ public enum JSONText {
         }
         return result + "\""
     }
+
+    /// `text` as a JSON string literal, or `null` when there is none.
+    public static func quoted(orNull text: String?) -> String {
+        text.map(quoted) ?? "null"
+    }
+
+    /// A JSON object from keys and already-encoded values, keys sorted (the same text for the same fields).
+    public static func object(_ fields: [(String, String)]) -> String {
+        "{" + fields.sorted { $0.0 < $1.0 }.map { "\(quoted($0.0)):\($0.1)" }.joined(separator: ",") + "}"
+    }
 }

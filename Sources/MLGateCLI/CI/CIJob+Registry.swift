@@ -50,12 +50,9 @@ extension CIJob {
     func recordInNotes(_ registry: RegistryContext, remote: String?) {
         guard let head = context.commit, let headID = CommitID(hex: head), let repository = try? GitRepository.open(at: workspace.root) else { return }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        func line(_ fields: [(String, String)]) -> String {
-            "{" + fields.sorted { $0.0 < $1.0 }.map { "\(JSONText.quoted($0.0)):\($0.1)" }.joined(separator: ",") + "}"
-        }
-        func quoted(_ value: String?) -> String { value.map(JSONText.quoted) ?? "null" }
+        let quoted = JSONText.quoted(orNull:)
         let metrics = (result.run.flatMap { try? registry.store.run($0) } ?? nil)?.metrics ?? [:]
-        let run = line([
+        let run = JSONText.object([
             ("action", quoted("ci-run")), ("actor", quoted(context.actor)), ("at_ms", String(now)), ("branch", quoted(context.branch)),
             ("commit", quoted(head)), ("event", quoted(context.event.rawValue)), ("provider", quoted(context.provider.rawValue)),
             ("run", result.run.map(String.init) ?? "null"), ("run_url", quoted(context.runURL)),
@@ -66,7 +63,7 @@ extension CIJob {
             try repository.appendNote([secrets.redact(run)], to: headID)
             for commit in pushedCommits(remote: remote) where commit != head {
                 guard let id = CommitID(hex: commit) else { continue }
-                try repository.appendNote([line([("action", quoted("lineage")), ("at_ms", String(now)), ("branch", quoted(context.branch)),
+                try repository.appendNote([JSONText.object([("action", quoted("lineage")), ("at_ms", String(now)), ("branch", quoted(context.branch)),
                                                   ("commit", quoted(commit)), ("provider", quoted(context.provider.rawValue)),
                                                   ("source", quoted("ci"))])], to: id)
             }

@@ -95,7 +95,7 @@ final class CIJob {
         let base: String
         if let sha = context.baseCommit {
             base = sha
-            if (try? git.run(["cat-file", "-e", sha + "^{commit}"]).status) != 0 { try? git.fetch(remote: name, refspecs: [sha]) }
+            if !git.hasCommit(sha) { try? git.fetch(remote: name, refspecs: [sha]) }
         } else {
             base = "refs/remotes/\(name)/\(branch)"
             try? git.fetch(remote: name, refspecs: ["+refs/heads/\(branch):\(base)"])

@@ -75,7 +75,7 @@ struct CIReportWriter {
     func json() -> String {
         let verdictTexts = verdicts.compactMap { try? Output.jsonText($0) }
         let models = result.models.compactMap { try? Output.jsonText($0) }
-        func quoted(_ value: String?) -> String { value.map(JSONText.quoted) ?? "null" }
+        let quoted = JSONText.quoted(orNull:)
         let fields: [(String, String)] = [
             ("action", quoted(result.action)),
             ("base_branch", quoted(context.baseBranch)),
@@ -101,7 +101,7 @@ struct CIReportWriter {
             ("verdicts", "[" + verdictTexts.joined(separator: ",") + "]"),
             ("warnings", "[" + result.warnings.map(JSONText.quoted).joined(separator: ",") + "]"),
         ]
-        return job.secrets.redact("{" + fields.map { "\(JSONText.quoted($0.0)):\($0.1)" }.joined(separator: ",") + "}\n")
+        return job.secrets.redact(JSONText.object(fields) + "\n")
     }
 
     /// Name/value pairs for dotenv files and step outputs.

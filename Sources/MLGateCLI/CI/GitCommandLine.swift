@@ -28,6 +28,9 @@ struct GitCommandLine: RefTransport {
     /// The environment git gets (the job's, with its credentials; not the narrowed one commands get).
     var environment: [String: String] = ProcessInfo.processInfo.environment
 
+    /// Whether the commit `id` is in the repository.
+    func hasCommit(_ id: String) -> Bool { (try? run(["cat-file", "-e", id + "^{commit}"]).status) == 0 }
+
     /// Whether the clone is shallow.
     var isShallow: Bool { (try? run(["rev-parse", "--is-shallow-repository"]).output) == "true" }
 
@@ -41,7 +44,7 @@ struct GitCommandLine: RefTransport {
         for refspec in wanted {
             let source = Self.source(of: refspec) ?? ""
             let commit = source.hasPrefix("refs/") ? commits[source] : source
-            let present = commit.map { (try? run(["cat-file", "-e", $0 + "^{commit}"]).status) == 0 } ?? false
+            let present = commit.map(hasCommit) ?? false
             if present { here.append(refspec) } else { missing.append(refspec) }
         }
         if !here.isEmpty { try fetch(remote: remote, refspecs: here, depth: nil) }
