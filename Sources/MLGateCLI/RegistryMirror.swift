@@ -11,7 +11,9 @@ import MLGateStore
 /// Events are the outbox: each is written to git after its transaction committed and marked when done, so a
 /// crash between the store and git is repaired by the next registry command, which writes what is pending.
 enum RegistryMirror {
-    /// Writes every pending event; a failure is reported once and retried next time.
+    /// Writes every pending event; a failure is reported once and retried next time. An event that can never
+    /// be written (a tag name git refuses, a commit this repository does not have) is set aside with its reason,
+    /// so it never blocks the events after it.
     static func drain(_ registry: RegistryContext) {
         guard let pending = try? registry.store.pendingMirrorEvents(), !pending.isEmpty else { return }
         // One writer at a time: concurrent registrations would otherwise race for git's ref locks.
@@ -19,39 +21,34 @@ enum RegistryMirror {
         defer { withExtendedLifetime(lock) {} }
         guard let events = try? registry.store.pendingMirrorEvents(), !events.isEmpty,
               let repository = try? GitRepository.open(at: registry.workspace.root) else { return }
+        let signer = TagSigner(registry: registry)
         for event in events {
+            guard let hex = event.commit, let commit = CommitID(hex: hex), event.version != nil else {
+                // No commit (registered with --path before the first commit): nothing in git to attach it to.
+                try? registry.store.markMirrored(event.id)
+                continue
+            }
+            let writes = tagWrites(for: event)
+            if let refused = writes.lazy.compactMap({ write in RefName.problem("refs/tags/" + write.tag.name).map { (write.tag.name, $0) } }).first {
+                setAside(event, registry: registry, reason: "git cannot hold the tag name '\(refused.0)': \(refused.1)")
+                continue
+            }
             do {
-                if let hex = event.commit, let commit = CommitID(hex: hex), let version = event.version {
-                    let payload = (try? JSONSerialization.jsonObject(with: Data(event.payload.utf8))) as? [String: Any] ?? [:]
-                    let message = tagMessage(event, payload: payload)
-                    switch event.action {
-                    case "register":
-                        try repository.createTag("\(event.model)@v\(version).0.0", on: commit, message: message)
-                    case "delete":
-                        try repository.createTag("\(event.model)@v\(version).0.0!", on: commit, message: message)
-                    case "promote", "promote-forced":
-                        if var counter = event.counter, let stage = payload["after"] as? String {
-                            if let previous = payload["before"] as? String {
-                                try repository.createTag("\(event.model)#\(previous)!#\(counter)", on: commit, message: message)
-                                counter += 1
-                            }
-                            try repository.createTag("\(event.model)#\(stage)#\(counter)", on: commit, message: message)
-                        }
-                    case "demote":
-                        if let stage = payload["before"] as? String, let counter = event.counter {
-                            try repository.createTag("\(event.model)#\(stage)!#\(counter)", on: commit, message: message)
-                        }
-                    default:
-                        break
-                    }
-                    try repository.appendNote([message.replacingOccurrences(of: "\n", with: " ")], to: commit)
-                }
+                for write in writes { try signer.createTag(write.tag.name, on: commit, message: write.message.text, repository: repository) }
+                try repository.appendNote(noteLines(for: event), to: commit)
                 try registry.store.markMirrored(event.id)
+            } catch let error as GitError where error.code == GitError.invalidSpec || error.reason == .notFound(what: "commit") {
+                setAside(event, registry: registry, reason: error.description)
             } catch {
                 printError("warning: the registry event \(event.id) (\(event.action) of \(event.model)) was not written to git yet: \(error). The next registry command retries it.")
                 return
             }
         }
+    }
+
+    private static func setAside(_ event: MirrorEvent, registry: RegistryContext, reason: String) {
+        try? registry.store.markMirrorFailed(event.id, reason: reason)
+        printError("warning: the registry event \(event.id) (\(event.action) of \(event.model)) can never be written to git (\(reason)); it is set aside ('mlgate events list' shows it) and the events after it go on.")
     }
 
     /// Pushes the registry to `remote.git` when mlgate.yaml names one; a failure is a warning (the next
@@ -65,115 +62,251 @@ enum RegistryMirror {
         }
     }
 
-    /// The tag message and note line of an event: one line of JSON with sorted keys.
-    static func tagMessage(_ event: MirrorEvent, payload: [String: Any]) -> String {
-        var fields: [(String, String)] = [
-            ("action", JSONText.quoted(event.action)), ("actor", JSONText.quoted(payload["actor"] as? String ?? "")),
-            ("at", JSONText.quoted(Output.timestamp(event.createdAt / 1000))), ("model", JSONText.quoted(event.model)),
-            ("version", event.version.map(String.init) ?? "null"),
-        ]
-        if let artifact = event.artifact { fields.append(("artifact", JSONText.quoted(artifact))) }
-        if let reason = payload["reason"] as? String { fields.append(("reason", JSONText.quoted(reason))) }
-        if let stage = (payload["after"] as? String) ?? (payload["before"] as? String), event.action.hasPrefix("promote") || event.action == "demote" {
-            fields.append(("stage", JSONText.quoted(stage)))
-        }
-        if event.action == "approve", let stage = (payload["after"] as? [String: Any])?["stage"] as? String {
-            fields.append(("stage", JSONText.quoted(stage)))
-        }
-        if event.action == "register", let state = payload["after"] as? [String: Any] {
+    /// The message of an event as its note line carries it (and, numbered per tag, its tags).
+    static func message(for event: MirrorEvent) -> RegistryMessage {
+        var message = RegistryMessage(action: event.action, actor: event.actor, model: event.model, version: event.version, artifact: event.artifact,
+                                      at: Output.timestamp(event.createdAt / 1000), atMilliseconds: event.createdAt, reason: event.reason,
+                                      event: event.counter)
+        let before = EventSide(json: event.before), after = EventSide(json: event.after)
+        switch event.action {
+        case "promote", "promote-forced":
+            message.stage = after.stage
+        case "demote":
+            message.stage = before.stage
+        case "approve":
+            message.stage = after.stage
+        case "alias-set", "alias-unset":
+            message.alias = after.alias ?? before.alias
+        case "deploy", "deploy-forced", "rollback", "deploy-failed":
+            message.target = after.target
+        case "register":
             // What a release job elsewhere needs to check the lifecycle: the verdict and the branch.
-            if let passed = state["gate_passed"] as? Bool { fields.append(("gate_passed", passed ? "true" : "false")) }
-            if let digest = state["verdict_digest"] as? String { fields.append(("verdict_digest", JSONText.quoted(digest))) }
-            if let branch = state["branch"] as? String { fields.append(("branch", JSONText.quoted(branch))) }
+            message.gatePassed = event.gatePassed
+            message.verdictDigest = event.verdictDigest
+            message.branch = event.branch
+        default:
+            break
         }
-        if let counter = event.counter { fields.append(("event", String(counter))) }
-        fields.append(("at_ms", String(event.createdAt)))
-        let aliasSide = (payload["after"] as? [String: Any]) ?? (payload["before"] as? [String: Any])
-        if event.action.hasPrefix("alias"), let alias = aliasSide?["alias"] as? String { fields.append(("alias", JSONText.quoted(alias))) }
-        return JSONText.object(fields)
+        return message
     }
 
-    /// Rebuilds the registry index from the tags (versions and their stages); returns (versions found, new).
-    static func sync(_ registry: RegistryContext) throws -> (found: Int, added: Int, stages: [String]) {
+    /// The tags an event writes, each with its own message (its stage and event number are the tag's).
+    static func tagWrites(for event: MirrorEvent) -> [(tag: RegistryTag, message: RegistryMessage)] {
+        guard let version = event.version else { return [] }
+        let base = message(for: event)
+        let tags = RegistryTag.written(action: event.action, model: event.model, version: version, counter: event.counter,
+                                       stageBefore: EventSide(json: event.before).stage, stageAfter: EventSide(json: event.after).stage)
+        return tags.map { tag in
+            var message = base
+            if let stage = tag.stage { message.stage = stage }
+            if let counter = tag.counter { message.event = counter }
+            return (tag, message)
+        }
+    }
+
+    /// The note lines of an event: its message, and for a registration with a verdict, the verdict's full text,
+    /// so every clone can check the gate the tag claims (its SHA-256 is the tag's verdict digest).
+    static func noteLines(for event: MirrorEvent) -> [String] {
+        var lines = [message(for: event).text]
+        if event.action == "register", let verdict = event.verdict, let digest = event.verdictDigest {
+            lines.append(RegistryMessage(action: "verdict", model: event.model, version: event.version, artifact: event.artifact,
+                                         atMilliseconds: event.createdAt, verdictDigest: digest, verdict: verdict).text)
+        }
+        return lines
+    }
+}
+
+/// One side (`before` or `after`) of an event's payload: a stage (a JSON string), or an object naming an alias,
+/// a stage, a deploy target and a version.
+struct EventSide: Decodable {
+    var stage: String?
+    var alias: String?
+    var target: String?
+    var version: Int?
+
+    init(json: String) {
+        let data = Data(json.utf8)
+        if let stage = try? JSONDecoder().decode(String.self, from: data) {
+            self.stage = stage
+        } else if let object = try? JSONDecoder().decode(EventSide.self, from: data) {
+            self = object
+        }
+    }
+}
+
+/// Creates registry tags: with libgit2, or signed by the `git` program when the team requires signed tags
+/// (`ci.require_signed_tags`) or git is set to sign every tag (`tag.gpgSign`); libgit2 cannot sign.
+struct TagSigner {
+    let signs: Bool
+    let git: GitCommandLine
+
+    init(registry: RegistryContext) {
+        let required = (try? registry.workspace.configuration())?.ci.requireSignedTags == true
+        let configured = ((try? GitRepository.open(at: registry.workspace.root).configString("tag.gpgSign")) ?? nil)?.lowercased() == "true"
+        signs = required || configured
+        git = GitCommandLine(directory: registry.workspace.root)
+    }
+
+    /// Creates annotated (signed, when asked) tag `name` on `commit`; an existing tag is never moved.
+    func createTag(_ name: String, on commit: CommitID, message: String, repository: GitRepository) throws {
+        guard signs else { return _ = try repository.createTag(name, on: commit, message: message) }
+        guard repository.target(of: "refs/tags/" + name) == nil else { return }
+        let result = try git.run(["tag", "-s", "-m", message, name, commit.hex])
+        guard result.status == 0 else {
+            throw EnvironmentError("git could not sign the tag \(name) (exit \(result.status)): \(result.output.split(separator: "\n").last ?? ""). Set user.signingkey (and gpg.format ssh for an SSH key), or turn off ci.require_signed_tags.")
+        }
+    }
+
+    /// Whether `name`'s signature is good and its key trusted (`git verify-tag`), with git's reason when not.
+    func verify(_ name: String) -> SignatureCheck {
+        guard let result = try? git.run(["verify-tag", "refs/tags/" + name]) else { return .unverified("git could not be run") }
+        if result.status == 0 { return .verified }
+        let reason = result.output.split(separator: "\n").last.map(String.init) ?? "git verify-tag exited \(result.status)"
+        return .unverified(reason)
+    }
+}
+
+/// What `mlgate models sync` found and did.
+struct SyncReport {
+    /// Registered versions found in git and accepted.
+    var found = 0
+    /// Those that were new to this store.
+    var added = 0
+    /// The stage of each version that holds one, `churn/3 in production`.
+    var stages: [String] = []
+    /// The registry tags refused, with their reasons; nothing of them was imported.
+    var rejected: [RejectedTag] = []
+}
+
+/// Rebuilds the registry from git — registration and stage tags, and the notes' verdicts, approvals, aliases and
+/// deployments — under the same rules as a local change (`RegistryReplay`). What fails is refused, reported and
+/// left out.
+enum RegistrySync {
+    /// Runs the sync; returns what it found, imported and refused.
+    static func run(_ registry: RegistryContext) throws -> SyncReport {
         let repository = try GitRepository.open(at: registry.workspace.root)
-        var versions: [String: (version: Int, commit: CommitID, artifact: String?, tagger: Signature?, gate: ImportedGate)] = [:]
-        var deregistered = Set<String>()
-        for tag in try repository.annotatedTags(matching: "*@v*") {
-            guard let at = tag.name.lastIndex(of: "@") else { continue }
-            let model = String(tag.name[..<at])
-            var semver = String(tag.name[tag.name.index(at, offsetBy: 2)...])
-            let removed = semver.hasSuffix("!")
-            if removed { semver.removeLast() }
-            let parts = semver.split(separator: ".")
-            guard parts.count == 3, parts[1] == "0", parts[2] == "0", let number = Int(parts[0]), (try? ModelURI.validateName(model)) != nil else { continue }
-            let key = "\(model)/\(number)"
-            if removed { deregistered.insert(key); continue }
-            let body = (try? JSONSerialization.jsonObject(with: Data(tag.message.utf8))) as? [String: Any]
-            let gate = ImportedGate(passed: body?["gate_passed"] as? Bool, verdictDigest: body?["verdict_digest"] as? String,
-                                    branch: body?["branch"] as? String)
-            versions[key] = (number, tag.target, body?["artifact"] as? String, tag.tagger, gate)
-        }
-        // Stage tags, applied in event order per model: `name#stage#N` assigns, `name#stage!#N` unassigns.
-        var assignments: [(model: String, stage: String, counter: Int, version: Int?)] = []
-        for tag in try repository.annotatedTags(matching: "*#*#*") {
-            let parts = tag.name.split(separator: "#", omittingEmptySubsequences: false)
-            guard parts.count == 3, let counter = Int(parts[2]) else { continue }
-            var stage = String(parts[1])
-            let unassign = stage.hasSuffix("!")
-            if unassign { stage.removeLast() }
-            let body = (try? JSONSerialization.jsonObject(with: Data(tag.message.utf8))) as? [String: Any]
-            assignments.append((String(parts[0]), stage, counter, unassign ? nil : body?["version"] as? Int))
-        }
-        var stageOf: [String: String] = [:]
-        for assignment in assignments.sorted(by: { ($0.model, $0.counter) < ($1.model, $1.counter) }) {
-            if let version = assignment.version {
-                stageOf["\(assignment.model)/\(version)"] = assignment.stage
-            } else {
-                stageOf = stageOf.filter { !($0.key.hasPrefix(assignment.model + "/") && $0.value == assignment.stage) }
+        let configuration = try registry.workspace.configuration()
+        let store = registry.store
+        let signer = TagSigner(registry: registry)
+        let decoder = JSONDecoder()
+        func decode(_ text: String) -> RegistryMessage? { try? decoder.decode(RegistryMessage.self, from: Data(text.utf8)) }
+
+        // The tags, each with its parsed message (and its signature, when signatures are required).
+        var found: [FoundTag] = []
+        var taggers: [String: (name: String, at: Int64)] = [:]
+        for pattern in RegistryTag.patterns() {
+            for annotated in try repository.annotatedTags(matching: pattern) {
+                guard let tag = RegistryTag(parsing: annotated.name) else { continue }
+                let signature = configuration.ci.requireSignedTags ? signer.verify(annotated.name) : .notChecked
+                found.append(FoundTag(tag: tag, commit: annotated.target.hex, message: decode(annotated.message), signature: signature))
+                taggers[annotated.name] = (annotated.tagger.map { "\($0.name) <\($0.email)>" } ?? "git", (annotated.tagger?.time ?? 0) * 1000)
             }
         }
-        var added = 0
-        for (key, found) in versions.sorted(by: { $0.key < $1.key }) where !deregistered.contains(key) {
-            guard let artifact = found.artifact else {
-                printError("warning: tag \(key.replacingOccurrences(of: "/", with: "@v")).0.0 has no artifact in its message (not written by mlgate); skipped.")
-                continue
+        // The notes: every line that is a registry message, with the commit it annotates.
+        let notes: [(commit: String, message: RegistryMessage)] = try repository.registryNotes().flatMap { annotated, lines in
+            lines.compactMap { line in decode(line).map { (annotated.hex, $0) } }
+        }
+
+        // Evidence: verdicts that hash to their digest, and approvals on each version's own commit.
+        var verdicts = try store.recordedVerdicts()
+        for (_, message) in notes where message.action == "verdict" {
+            guard let text = message.verdict, let digest = message.verdictDigest, ContentHash.of(Array(text.utf8)) == digest,
+                  let checked = checkedVerdict(text) else { continue }
+            verdicts[digest] = checked
+        }
+        let local = try store.versions(model: nil, includeDeleted: true)
+        var commitOf: [String: String] = [:]
+        for candidate in found { if case .version(let model, let number) = candidate.tag { commitOf["\(model)/\(number)"] = candidate.commit } }
+        for version in local { if let commit = version.commit { commitOf["\(version.model)/\(version.version)"] = commit } }
+        func onOwnCommit(_ commit: String, _ message: RegistryMessage) -> Bool {
+            guard let version = message.version else { return false }
+            return commitOf["\(message.model)/\(version)"] == commit
+        }
+        var approvals = try store.allApprovals()
+        let noteApprovals = notes.filter { $0.message.action == "approve" && onOwnCommit($0.commit, $0.message) }
+        for (_, message) in noteApprovals {
+            guard let version = message.version, let stage = message.stage, let actor = message.actor else { continue }
+            approvals["\(message.model)/\(version)/\(stage)", default: []].insert(actor)
+        }
+
+        // The tags this store wrote itself.
+        var localTags: [String: Int] = [:]
+        for event in try store.mirroredEvents() {
+            for write in RegistryMirror.tagWrites(for: event) { localTags[write.tag.name] = event.version }
+        }
+        let known = Dictionary(local.map { ("\($0.model)/\($0.version)", KnownVersion(artifact: $0.artifact, commit: $0.commit, gatePassed: $0.gatePassed, branch: $0.branch)) },
+                               uniquingKeysWith: { first, _ in first })
+        let lifecycles = Dictionary(configuration.models.map { ($0.name, $0.lifecycle) }, uniquingKeysWith: { first, _ in first })
+        let replay = RegistryReplay(tags: found, known: known, localTags: localTags, verdicts: verdicts, approvals: approvals,
+                                    requireSignatures: configuration.ci.requireSignedTags) { lifecycles[$0] ?? LifecycleSpec() }
+        let result = replay.run()
+
+        // Apply what was accepted.
+        var report = SyncReport(rejected: result.rejected)
+        let pendingModels = Set(try store.pendingMirrorEvents().map(\.model))
+        for model in Set(result.highestVersion.keys).union(result.highestEvent.keys) {
+            try store.advanceCounters(model: model, pastVersion: result.highestVersion[model], pastEvent: result.highestEvent[model])
+        }
+        for version in result.versions {
+            let key = "\(version.model)/\(version.version)"
+            report.found += 1
+            if !version.known {
+                let tagger = taggers[RegistryTag.version(model: version.model, number: version.version).name]
+                if try store.importVersion(version, tagger: tagger?.name ?? "git", taggedAt: tagger?.at ?? 0) { report.added += 1 }
             }
-            let model = String(key.split(separator: "/")[0])
-            if try registry.store.importVersion(model: model, version: found.version, artifact: artifact, commit: found.commit.hex,
-                                                createdAt: (found.tagger?.time ?? 0) * 1000,
-                                                createdBy: found.tagger.map { "\($0.name) <\($0.email)>" } ?? "git", stage: stageOf[key],
-                                                gate: found.gate) {
-                added += 1
+            // A model with changes not yet in git keeps its local stages until they are written.
+            if !pendingModels.contains(version.model) {
+                try store.applySyncedStage(model: version.model, version: version.version, stage: result.stages[key])
             }
         }
-        // Aliases and approvals from the notes: every alias event, applied in time order.
-        var aliasEvents: [(at: Int64, model: String, alias: String, version: Int?)] = []
-        let commitOf = Dictionary(try registry.store.versions(model: nil).map { ("\($0.model)/\($0.version)", $0.commit) }) { first, _ in first }
-        for (annotated, lines) in try repository.registryNotes() {
-            for line in lines {
-                guard let body = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
-                      let action = body["action"] as? String, let model = body["model"] as? String else { continue }
-                let at = (body["at_ms"] as? NSNumber)?.int64Value ?? 0
-                // An approval counts only on the note of the version's own commit: a line copied elsewhere, or one
-                // whose version number was renumbered since, approves nothing.
-                if action == "approve", let version = body["version"] as? Int, let stage = body["stage"] as? String, let actor = body["actor"] as? String,
-                   commitOf["\(model)/\(version)"] ?? nil == annotated.hex {
-                    try registry.store.importApproval(model: model, version: version, stage: stage, actor: actor, at: at)
-                }
-                guard action.hasPrefix("alias"), let alias = body["alias"] as? String else { continue }
-                aliasEvents.append((at, model, alias, action == "alias-set" ? body["version"] as? Int : nil))
-            }
+        report.stages = result.stages.sorted { $0.key < $1.key }.map { "\($0.key) in \($0.value)" }
+        for (_, message) in noteApprovals {
+            guard let version = message.version, let stage = message.stage, let actor = message.actor else { continue }
+            try store.importApproval(model: message.model, version: version, stage: stage, actor: actor, at: message.atMilliseconds ?? 0)
         }
-        var aliases: [String: Int?] = [:]
-        for event in aliasEvents.sorted(by: { $0.at < $1.at }) { aliases["\(event.model)@\(event.alias)"] = event.version }
-        for (key, version) in aliases.sorted(by: { $0.key < $1.key }) {
-            let parts = key.split(separator: "@")
-            try registry.store.importAlias(model: String(parts[0]), alias: String(parts[1]), version: version)
+        try importAliases(notes.filter { onOwnCommit($0.commit, $0.message) }, store: store)
+        try importDeployments(notes.filter { onOwnCommit($0.commit, $0.message) }, store: store)
+        return report
+    }
+
+    /// Prints each refused tag as a warning (a sync inside another command: the command goes on without them).
+    static func warnAboutRefused(_ report: SyncReport) {
+        for rejection in report.rejected { printError("warning: refused registry tag \(rejection.name) from git, left out: \(rejection.reason)") }
+    }
+
+    /// A verdict's text as the sync checks it: the model, the candidate's artifact and whether it passed.
+    static func checkedVerdict(_ text: String) -> CheckedVerdict? {
+        struct Shape: Decodable {
+            struct Side: Decodable { var artifact: String? }
+            var model: String
+            var passed: Bool
+            var candidate: Side
         }
-        for (model, counters) in Dictionary(grouping: assignments, by: \.model) {
-            if let highest = counters.map(\.counter).max() { try registry.store.advanceEventCounter(model: model, past: highest) }
+        guard let shape = try? JSONDecoder().decode(Shape.self, from: Data(text.utf8)) else { return nil }
+        return CheckedVerdict(model: shape.model, artifact: shape.candidate.artifact, passed: shape.passed)
+    }
+
+    /// Aliases from the notes: every alias move of a valid name, applied in time order.
+    private static func importAliases(_ notes: [(commit: String, message: RegistryMessage)], store: Store) throws {
+        var latest: [String: (model: String, alias: String, version: Int?)] = [:]
+        let moves = notes.map(\.message).filter { $0.action == "alias-set" || $0.action == "alias-unset" }
+        for message in moves.sorted(by: { ($0.atMilliseconds ?? 0) < ($1.atMilliseconds ?? 0) }) {
+            guard let alias = message.alias, (try? ModelURI.validateAlias(alias)) != nil, (try? ModelURI.validateName(message.model)) != nil else { continue }
+            latest["\(message.model)@\(alias)"] = (message.model, alias, message.action == "alias-set" ? message.version : nil)
         }
-        return (versions.count - deregistered.count, added, stageOf.sorted { $0.key < $1.key }.map { "\($0.key) in \($0.value)" })
+        for (_, move) in latest.sorted(by: { $0.key < $1.key }) {
+            try store.importAlias(model: move.model, alias: move.alias, version: move.version)
+        }
+    }
+
+    /// Deployments and rollbacks from the notes, in time order, so every clone sees what each target serves.
+    private static func importDeployments(_ notes: [(commit: String, message: RegistryMessage)], store: Store) throws {
+        let deployments = notes.map(\.message).filter { ["deploy", "deploy-forced", "rollback"].contains($0.action) }
+        for message in deployments.sorted(by: { ($0.atMilliseconds ?? 0) < ($1.atMilliseconds ?? 0) }) {
+            guard let target = message.target, DeploymentTarget.isValidName(target), let version = message.version, let at = message.atMilliseconds else { continue }
+            try store.importDeployment(target: target, model: message.model, version: version, at: at, rollback: message.action == "rollback",
+                                       actor: message.actor ?? "git")
+        }
     }
 }
 
@@ -193,8 +326,11 @@ struct ModelsSyncCommand: ParsableCommand {
     func run() throws {
         let registry = try RegistryContext.current()
         RegistryMirror.drain(registry)
-        let result = try RegistryMirror.sync(registry)
+        let result = try RegistrySync.run(registry)
         print("synced \(result.found) versions from git (\(result.added) new)" + (result.stages.isEmpty ? "." : "; stages: " + result.stages.joined(separator: ", ") + "."))
+        guard !result.rejected.isEmpty else { return }
+        for rejection in result.rejected { printError("refused refs/tags/\(rejection.name): \(rejection.reason)") }
+        throw RegistryError(.refused, "\(result.rejected.count) registry tag\(result.rejected.count == 1 ? " was" : "s were") refused and left out (above); nothing of \(result.rejected.count == 1 ? "it" : "them") was imported. docs/registry.md#trust explains what a tag must satisfy.")
     }
 }
 
@@ -234,7 +370,7 @@ enum RegistryRemote {
                 // The remote's numbers are final: ours move past them, then the remote's versions are synced in.
                 try renumber(conflicts, repository: repository, registry: registry)
                 try transport.fetch(remote: remote, refspecs: registryRefspecs(into: "refs/tags/", force: false))
-                _ = try RegistryMirror.sync(registry)
+                RegistrySync.warnAboutRefused(try RegistrySync.run(registry))
                 local = try (repository.annotatedTags(matching: "*@v*") + repository.annotatedTags(matching: "*#*#*")).map(\.name)
                 continue
             }
@@ -254,60 +390,57 @@ enum RegistryRemote {
 extension RegistryRemote {
     /// Re-creates local tags whose names the remote holds for other events: a registration gets the next
     /// version number past the remote's, a stage move the next event number; every tag is recreated on its
-    /// commit with its body updated.
+    /// commit with its message updated, and the store's events take the new numbers.
     static func renumber(_ conflicts: [String], repository: GitRepository, registry: RegistryContext) throws {
+        let decoder = JSONDecoder()
+        func message(of tag: AnnotatedTag?) -> RegistryMessage? {
+            tag.flatMap { try? decoder.decode(RegistryMessage.self, from: Data($0.message.utf8)) }
+        }
+        let signer = TagSigner(registry: registry)
         var moved: [String: Int] = [:]  // "model/old" → new
-        for tag in conflicts.sorted() where !tag.contains("#") {
-            guard let at = tag.lastIndex(of: "@"), let number = Int(tag[tag.index(at, offsetBy: 2)...].split(separator: ".").first ?? "") else { continue }
-            let model = String(tag[..<at])
+        for name in conflicts.sorted() {
+            guard case .version(let model, let number) = RegistryTag(parsing: name) else { continue }
             let remoteMax = remoteVersions(repository, model: model).max() ?? 0
             let version = try registry.store.resolve(ModelURI(name: model, selector: .version(number)))
-            let existing = try repository.annotatedTags(matching: tag).first
+            let existing = try repository.annotatedTags(matching: name).first
             let new = try registry.store.renumber(model: model, from: number, atLeast: remoteMax + 1,
-                                                  by: registry.actor(reason: "\(tag) was taken on the remote"))
+                                                  by: registry.actor(reason: "\(name) was taken on the remote"))
             moved["\(model)/\(number)"] = new
-            try repository.deleteTag(tag)
+            try repository.deleteTag(name)
             if let hex = version.commit, let commit = CommitID(hex: hex) {
                 // The old message with the new number: the verdict, branch and actor travel with the version.
-                var body = (existing.flatMap { try? JSONSerialization.jsonObject(with: Data($0.message.utf8)) } as? [String: Any])
-                    ?? ["action": "register", "artifact": version.artifact, "model": model]
-                body["version"] = new
-                let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
-                try repository.createTag("\(model)@v\(new).0.0", on: commit, message: String(decoding: data, as: UTF8.self))
+                var body = message(of: existing) ?? RegistryMessage(action: "register", model: model, artifact: version.artifact)
+                body.version = new
+                try signer.createTag(RegistryTag.version(model: model, number: new).name, on: commit, message: body.text, repository: repository)
             }
             printError("mlgate: \(model) version \(number) was registered on the remote by someone else first; this one is now version \(new).")
         }
         // Stage tags: once one of a model's numbers is taken, every stage tag of that model the remote lacks moves
         // past the remote's numbers, in its original order (assign and unassign pairs stay in sequence).
-        let stageModels = Set(conflicts.filter { $0.contains("#") }.compactMap { $0.split(separator: "#").first.map(String.init) })
+        let stageModels = Set(conflicts.compactMap { RegistryTag(parsing: $0) }.filter { $0.counter != nil }.map(\.model))
         let unpushed = try stageModels.flatMap { model in
-            try repository.annotatedTags(matching: "\(model)#*").map(\.name).filter { name in
-                repository.target(of: "refs/mlgate/remote-tags/\(name)") == nil || conflicts.contains(name)
+            try repository.annotatedTags(matching: "\(model)#*").filter { tag in
+                repository.target(of: "refs/mlgate/remote-tags/\(tag.name)") == nil || conflicts.contains(tag.name)
             }
         }
-        let ordered = unpushed.sorted { left, right in
-            let l = left.split(separator: "#", omittingEmptySubsequences: false), r = right.split(separator: "#", omittingEmptySubsequences: false)
-            return (String(l[0]), Int(l.last ?? "") ?? 0) < (String(r[0]), Int(r.last ?? "") ?? 0)
-        }
-        // Read every tag first, then delete them all, then recreate: a new number may be an old one's.
-        var pending: [(model: String, stage: Substring, target: CommitID, body: [String: Any])] = []
-        for tag in ordered {
-            let parts = tag.split(separator: "#", omittingEmptySubsequences: false)
-            guard parts.count == 3, let existing = try repository.annotatedTags(matching: tag).first,
-                  let body = (try? JSONSerialization.jsonObject(with: Data(existing.message.utf8))) as? [String: Any] else { continue }
-            pending.append((String(parts[0]), parts[1], existing.target, body))
-            try repository.deleteTag(tag)
-        }
-        for (model, stage, target, body) in pending {
-            let remoteMax = remoteCounters(repository, model: model).max() ?? 0
-            try registry.store.advanceEventCounter(model: model, past: remoteMax)
+        let ordered: [(tag: RegistryTag, annotated: AnnotatedTag)] = unpushed.compactMap { annotated in
+            RegistryTag(parsing: annotated.name).map { ($0, annotated) }
+        }.sorted { ($0.tag.model, $0.tag.counter ?? 0) < ($1.tag.model, $1.tag.counter ?? 0) }
+        // Delete them all first, then recreate: a new number may be an old one's.
+        for (tag, _) in ordered { try repository.deleteTag(tag.name) }
+        var counters: [String: [Int: Int]] = [:]
+        for (tag, annotated) in ordered {
+            guard var body = message(of: annotated), let old = tag.counter, let stage = tag.stage else { continue }
+            let model = tag.model
+            try registry.store.advanceEventCounter(model: model, past: remoteCounters(repository, model: model).max() ?? 0)
             let counter = try registry.store.allocateEventCounter(model: model)
-            var updated = body
-            if let version = body["version"] as? Int { updated["version"] = moved["\(model)/\(version)"] ?? version }
-            updated["event"] = counter
-            let data = try JSONSerialization.data(withJSONObject: updated, options: [.sortedKeys])
-            try repository.createTag("\(model)#\(stage)#\(counter)", on: target, message: String(decoding: data, as: UTF8.self))
+            counters[model, default: [:]][old] = counter
+            if let version = body.version { body.version = moved["\(model)/\(version)"] ?? version }
+            body.event = counter
+            let renamed: RegistryTag = if case .unstage = tag { .unstage(model: model, stage: stage, counter: counter) } else { .stage(model: model, stage: stage, counter: counter) }
+            try signer.createTag(renamed.name, on: annotated.target, message: body.text, repository: repository)
         }
+        for (model, moves) in counters { try registry.store.renumberStageEvents(model: model, moves) }
     }
 
     /// The version numbers of `model` the remote holds (from the fetched tags).

@@ -92,8 +92,16 @@ struct ConfigReader {
                     throw error(at: value, "'remote.objects' must be a directory path (a mounted volume); URLs such as s3:// are not supported yet.")
                 }
                 settings.objects = path
+            case "artifacts_in_git":
+                settings.artifactsInGit = try bool(value, key: "remote.artifacts_in_git")
+            case "artifacts_in_git_max_mb":
+                guard let megabytes = value.scalar.flatMap({ Int($0.string) }), (1...2000).contains(megabytes) else {
+                    throw error(at: value, "'remote.artifacts_in_git_max_mb' must be a whole number of megabytes from 1 to 2000 (default 100).")
+                }
+                settings.artifactsInGitMaxBytes = Int64(megabytes) << 20
             default:
-                throw error(at: key, "unknown key '\(key.string ?? "?")' in 'remote'; the keys are git and objects.")
+                let keys = ["git", "objects", "artifacts_in_git", "artifacts_in_git_max_mb"]
+                throw error(at: key, "unknown key '\(key.string ?? "?")' in 'remote'\(suggestion(key.string ?? "", among: keys)); the keys are \(keys.joined(separator: ", ")).")
             }
         }
         return settings
@@ -112,13 +120,14 @@ struct ConfigReader {
             case "deploy": settings.deploy = try names(value, key: "ci.deploy")
             case "default_branch": settings.defaultBranch = try string(value, key: "ci.default_branch")
             case "reports": settings.reports = try string(value, key: "ci.reports")
+            case "require_signed_tags": settings.requireSignedTags = try bool(value, key: "ci.require_signed_tags")
             case "pass_env":
                 settings.passEnvironment = try names(value, key: "ci.pass_env")
                 for variable in value.sequence ?? [value] where !(variable.scalar?.string ?? "").allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
                     throw error(at: variable, "'ci.pass_env' lists variable names (letters, digits, '_'), not values.")
                 }
             default:
-                let keys = ["promote_to", "deploy", "default_branch", "pass_env", "reports"]
+                let keys = ["promote_to", "deploy", "default_branch", "pass_env", "reports", "require_signed_tags"]
                 throw error(at: key, "unknown key '\(key.string ?? "?")' in 'ci'\(suggestion(key.string ?? "", among: keys)); the keys are \(keys.joined(separator: ", ")).")
             }
         }

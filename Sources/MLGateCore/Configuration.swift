@@ -67,11 +67,18 @@ public struct RemoteSettings: Hashable, Sendable {
     public var git: String?
     /// A directory (a mounted volume) that `mlgate push` and `mlgate pull` copy objects to and from.
     public var objects: String?
+    /// Whether the registry push also carries registered artifacts in the git remote (`refs/mlgate/objects/…`),
+    /// so a fresh CI runner finds the champion with nothing but the repository (default true).
+    public var artifactsInGit: Bool
+    /// The largest artifact carried in git, in bytes (default 100 MiB, GitHub's limit for one file).
+    public var artifactsInGitMaxBytes: Int64
 
     /// Creates remote settings.
-    public init(git: String? = nil, objects: String? = nil) {
+    public init(git: String? = nil, objects: String? = nil, artifactsInGit: Bool = true, artifactsInGitMaxBytes: Int64 = 100 << 20) {
         self.git = git
         self.objects = objects
+        self.artifactsInGit = artifactsInGit
+        self.artifactsInGitMaxBytes = artifactsInGitMaxBytes
     }
 }
 
@@ -90,6 +97,9 @@ public struct CISettings: Hashable, Sendable {
     public var passEnvironment: [String] = []
     /// Where reports are written (default `mlgate-reports`).
     public var reports: String?
+    /// Whether registry tags from the git remote count only with a good signature (`git verify-tag`), and mlgate
+    /// signs the tags it writes (`git tag -s`); default false.
+    public var requireSignedTags = false
 
     /// Creates CI settings.
     public init(promoteTo: String? = nil, deploy: [String]? = nil, defaultBranch: String? = nil, passEnvironment: [String] = [], reports: String? = nil) {

@@ -40,6 +40,9 @@ public struct GitError: MLGateError, Equatable {
         self.function = function
     }
 
+    /// libgit2's code for a name it refuses (`GIT_EINVALIDSPEC`): retrying never helps.
+    public static let invalidSpec: Int32 = -12
+
     /// Captures libgit2's last error after `function` returned `code`.
     static func last(_ code: Int32, _ function: String, reason: Reason = .other) -> GitError {
         var errorClass: Int32 = 0

@@ -17,26 +17,6 @@ public struct RegistryActor: Sendable {
 }
 
 /// What `register` stores.
-/// What a registration tag in git says about a version's gate and origin, carried into the store by a sync.
-public struct ImportedGate: Sendable {
-    /// Whether the gate passed when the version was registered (nil when no gate ran).
-    public var passed: Bool?
-    /// The digest of that verdict.
-    public var verdictDigest: String?
-    /// The branch the version was built on.
-    public var branch: String?
-    /// The run that made it, in the registering store.
-    public var run: Int?
-
-    /// Facts from a tag message; all optional.
-    public init(passed: Bool? = nil, verdictDigest: String? = nil, branch: String? = nil, run: Int? = nil) {
-        self.passed = passed
-        self.verdictDigest = verdictDigest
-        self.branch = branch
-        self.run = run
-    }
-}
-
 public struct NewModelVersion: Sendable {
     /// The artifact's object hash.
     public var artifact: String
@@ -376,107 +356,27 @@ extension Store {
         }
     }
 
-    /// Events not yet written to git (tags and notes), oldest first, with the commit of their version.
-    public func pendingMirrorEvents() throws(StoreError) -> [MirrorEvent] {
-        try reading { db in
-            try Row.fetchAll(db, sql: """
-                SELECT events.id, events.kind, events.model, events.version, events.payload, events.counter, events.created_at,
-                       model_versions.commit_id, model_versions.artifact, model_versions.stage
-                FROM events LEFT JOIN model_versions ON model_versions.model = events.model AND model_versions.version = events.version
-                WHERE events.mirrored_at IS NULL ORDER BY events.id
-                """).map {
-                MirrorEvent(id: $0["id"], action: String(($0["kind"] as String).dropFirst(6)), model: $0["model"], version: $0["version"],
-                            payload: $0["payload"], counter: $0["counter"], createdAt: $0["created_at"], commit: $0["commit_id"], artifact: $0["artifact"])
-            }
-        }
-    }
-
-    /// Marks an event as written to git.
-    public func markMirrored(_ id: Int) throws(StoreError) {
-        try transaction { db in
-            try db.execute(sql: "UPDATE events SET mirrored_at = ? WHERE id = ?", arguments: [Store.nowMilliseconds, id])
-        }
-    }
-
-    /// Adds a version found in git (a registration tag) unless the store has it; returns whether it did.
-    /// The version counter moves past it, so local registrations never reuse its number.
-    public func importVersion(model: String, version: Int, artifact: String, commit: String?, createdAt: Int64, createdBy: String,
-                              stage: String?, gate: ImportedGate = ImportedGate()) throws -> Bool {
-        try mutate { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO models (name, created_at) VALUES (?, ?)", arguments: [model, createdAt])
-            try db.execute(sql: "UPDATE models SET next_version = MAX(next_version, ?) WHERE name = ?", arguments: [version + 1, model])
-            try db.execute(sql: """
-                INSERT OR IGNORE INTO model_versions (model, version, artifact, artifact_is_directory, commit_id, data_hashes, tags, status,
-                                                      stage, verdict_digest, verdict_passed, branch, run_id, created_at, created_by)
-                VALUES (?, ?, ?, 0, ?, '{}', '{}', 'active', ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [model, version, artifact, commit, stage, gate.verdictDigest, gate.passed, gate.branch, gate.run, createdAt, createdBy])
-            guard db.changesCount == 1 else {
-                try db.execute(sql: "UPDATE model_versions SET stage = ? WHERE model = ? AND version = ? AND status = 'active'",
-                               arguments: [stage, model, version])
-                return false
-            }
-            let imported = try Self.version(db, model: model, version: version)
-            try Self.record(db, action: "sync", model: model, version: version, before: "null", after: Self.state(imported),
-                            actor: RegistryActor(name: createdBy, reason: "found in git by 'mlgate models sync'"))
-            return true
-        }
-    }
-
-    /// Adds an approval found in git's notes (`mlgate approve` elsewhere) when the version exists here and the
-    /// approval is new; recorded in the audit log as a sync. Returns whether it was new.
-    @discardableResult
-    public func importApproval(model: String, version: Int, stage: String, actor: String, at: Int64) throws -> Bool {
-        try mutate { db in
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM model_versions WHERE model = ? AND version = ? AND status = 'active')",
-                                    arguments: [model, version]) == true else { return false }
-            try db.execute(sql: "INSERT OR IGNORE INTO approvals (model, version, stage, actor, at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [model, version, stage, actor, at])
-            guard db.changesCount == 1 else { return false }
-            try Self.record(db, action: "sync", model: model, version: version, before: "null",
-                            after: #"{"approval":\#(JSONText.quoted(actor)),"stage":\#(JSONText.quoted(stage))}"#,
-                            actor: RegistryActor(name: "mlgate models sync", reason: "approval found in refs/notes/mlgate"))
-            return true
-        }
-    }
-
-    /// Sets (or, with nil, removes) an alias found in git's notes, when the version exists here and the alias
-    /// differs; recorded in the audit log as a sync.
-    public func importAlias(model: String, alias: String, version: Int?) throws {
-        try mutate { db in
-            let current = try Int.fetchOne(db, sql: "SELECT version FROM aliases WHERE model = ? AND alias = ?", arguments: [model, alias])
-            guard current != version else { return }
-            if let version {
-                guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM model_versions WHERE model = ? AND version = ? AND status = 'active')",
-                                        arguments: [model, version]) == true else { return }
-                try db.execute(sql: "INSERT OR REPLACE INTO aliases (model, alias, version) VALUES (?, ?, ?)", arguments: [model, alias, version])
-            } else {
-                try db.execute(sql: "DELETE FROM aliases WHERE model = ? AND alias = ?", arguments: [model, alias])
-            }
-            try Self.record(db, action: "sync", model: model, version: version ?? current,
-                            before: current.map { #"{"alias":\#(JSONText.quoted(alias)),"version":\#($0)}"# } ?? "null",
-                            after: version.map { #"{"alias":\#(JSONText.quoted(alias)),"version":\#($0)}"# } ?? "null",
-                            actor: RegistryActor(name: "mlgate models sync", reason: "alias found in refs/notes/mlgate"))
-        }
-    }
-
     /// Records that `target` now serves version `version` of `model` (the previous active deployment there is
     /// marked replaced, or rolled back), with its audit row and event; `failed` records an attempt that did not
-    /// change what the target serves.
+    /// change what the target serves, `forced` one that overrode the target's declared stage or alias. The
+    /// deployment's time is its event's, so the note that mirrors it names it exactly.
     @discardableResult
-    public func recordDeployment(target: String, model: String, version: Int, failed: Bool, rollback: Bool,
+    public func recordDeployment(target: String, model: String, version: Int, failed: Bool, rollback: Bool, forced: Bool = false,
                                  by actor: RegistryActor) throws -> Int {
         try mutate { db in
             _ = try Self.version(db, model: model, version: version)
+            let now = Store.nowMilliseconds
             let previous = try Row.fetchOne(db, sql: "SELECT id, model, version FROM deployments WHERE target = ? AND status = 'active'", arguments: [target])
             if !failed, let previous {
                 try db.execute(sql: "UPDATE deployments SET status = ? WHERE id = ?", arguments: [rollback ? "rolled-back" : "replaced", previous["id"] as Int])
             }
             try db.execute(sql: "INSERT INTO deployments (target, model, version, status, deployed_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [target, model, version, failed ? "failed" : "active", Store.nowMilliseconds])
+                           arguments: [target, model, version, failed ? "failed" : "active", now])
             let id = Int(db.lastInsertedRowID)
             let before = previous.map { #"{"target":\#(JSONText.quoted(target)),"version":\#($0["version"] as Int)}"# } ?? "null"
-            try Self.record(db, action: failed ? "deploy-failed" : rollback ? "rollback" : "deploy", model: model, version: version, before: before,
-                            after: #"{"target":\#(JSONText.quoted(target)),"version":\#(version)}"#, actor: actor)
+            let action = failed ? "deploy-failed" : rollback ? "rollback" : forced ? "deploy-forced" : "deploy"
+            try Self.record(db, action: action, model: model, version: version, before: before,
+                            after: #"{"target":\#(JSONText.quoted(target)),"version":\#(version)}"#, actor: actor, at: now)
             return id
         }
     }
@@ -602,10 +502,10 @@ extension Store {
 
     /// Appends the audit row (chained to the previous one) and the outbox event of a mutation.
     static func record(_ db: Database, action: String, model: String, version: Int?, before: String, after: String,
-                       actor: RegistryActor, verdictDigest: String? = nil) throws {
+                       actor: RegistryActor, verdictDigest: String? = nil, at: Int64? = nil) throws {
         let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit_head WHERE id = 1")
         let sequence = (head?["sequence"] as Int? ?? 0) + 1
-        let now = Store.nowMilliseconds
+        let now = at ?? Store.nowMilliseconds
         var entry = AuditEntry(sequence: sequence, at: now, actor: actor.name, action: action,
                                subject: "models:/\(model)/\(version.map(String.init) ?? "")", before: before, after: after,
                                reason: actor.reason, verdictDigest: verdictDigest, previousHash: head?["hash"] ?? AuditEntry.genesis, hash: "")
@@ -635,28 +535,6 @@ extension Store {
                    before: row["before"], after: row["after"], reason: row["reason"], verdictDigest: row["verdict_digest"],
                    previousHash: row["previous_hash"], hash: row["hash"])
     }
-}
-
-/// A registry event waiting to be written to git.
-public struct MirrorEvent: Sendable {
-    /// The event's row id.
-    public var id: Int
-    /// The registry action (`register`, `promote`, `alias-set`…).
-    public var action: String
-    /// The model.
-    public var model: String
-    /// The version, when the event concerns one.
-    public var version: Int?
-    /// The event's JSON payload (action, actor, before, after, reason).
-    public var payload: String
-    /// The per-model stage-event number, for stage moves.
-    public var counter: Int?
-    /// When it happened, in milliseconds since 1970.
-    public var createdAt: Int64
-    /// The version's commit, which the tag and note attach to.
-    public var commit: String?
-    /// The version's artifact hash.
-    public var artifact: String?
 }
 
 /// One deployment of a model version to a target.

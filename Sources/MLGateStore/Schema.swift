@@ -209,6 +209,11 @@ enum Schema {
                     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                 """)
         }
+        migrator.registerMigration("v4-registry-trust") { db in
+            // An event the mirror can never write (a tag name git refuses) is set aside with its reason instead of
+            // blocking every later event.
+            try db.execute(sql: "ALTER TABLE events ADD COLUMN mirror_error TEXT")
+        }
         return migrator
     }()
 }

@@ -26,7 +26,9 @@ extension CIJob {
             try git.fetch(remote: remote, refspecs: ["+\(GitRepository.registryNotesRef):refs/mlgate/remote-notes"])
             try GitRepository.open(at: workspace.root).mergeRegistryNotes(onto: "refs/mlgate/remote-notes")
         }
-        let synced = try RegistryMirror.sync(registry)
+        let synced = try RegistrySync.run(registry)
+        for rejection in synced.rejected { warn("refused registry tag \(rejection.name) from \(remote), left out: \(rejection.reason)") }
+        result.refusedTags = synced.rejected.map(\.name)
         say("registry: \(synced.found) version\(synced.found == 1 ? "" : "s") from \(tags.count) tag\(tags.count == 1 ? "" : "s") on \(remote)"
             + (synced.stages.isEmpty ? "" : " (\(synced.stages.joined(separator: ", ")))"))
     }

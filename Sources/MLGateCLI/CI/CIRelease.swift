@@ -66,25 +66,33 @@ struct CIRelease {
     }
 
     /// The stage and version a pushed registry tag names (`churn#production#4` or `churn@v3.0.0`); an
-    /// unassignment tag (`churn#production!#5`) releases nothing and is refused.
+    /// unassignment tag (`churn#production!#5`), and a tag the registry's sync refused, release nothing.
     private func tagged(_ model: String) throws -> (stage: String?, version: Int?)? {
-        guard job.context.event == .tag, let tag = job.context.tag, tag.hasPrefix(model) else { return nil }
-        let rest = tag.dropFirst(model.count)
-        if rest.hasPrefix("@v"), let number = Int(rest.dropFirst(2).split(separator: ".").first ?? "") { return (nil, number) }
-        let parts = rest.split(separator: "#", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].isEmpty else { return nil }
-        guard !parts[1].hasSuffix("!") else {
-            throw RegistryError(.refused, "the tag \(tag) takes a version out of \(parts[1].dropLast()); there is nothing to release.")
+        guard job.context.event == .tag, let name = job.context.tag, let tag = RegistryTag(parsing: name), tag.model == model else { return nil }
+        if job.result.refusedTags.contains(name) {
+            throw RegistryError(.refused, "the tag \(name) was refused by the registry's sync (see the warnings above); it releases nothing.")
         }
-        // The stage comes from the name; the version from mlgate's message, else the version tag on the same commit (GTO).
-        let repository = try? GitRepository.open(at: registry.workspace.root)
-        let found = (try? repository?.annotatedTags(matching: tag))??.first
-        let body = found.flatMap { try? JSONSerialization.jsonObject(with: Data($0.message.utf8)) } as? [String: Any]
-        let version = body?["version"] as? Int ?? found.flatMap { stageTag in
-            ((try? repository?.annotatedTags(matching: "\(model)@v*")) ?? [])?.first { $0.target == stageTag.target && !$0.name.hasSuffix("!") }
-                .flatMap { Int($0.name.dropFirst(model.count + 2).split(separator: ".").first ?? "") }
+        switch tag {
+        case .version(_, let number):
+            return (nil, number)
+        case .deregistration:
+            throw RegistryError(.refused, "the tag \(name) deletes a version; there is nothing to release.")
+        case .unstage(_, let stage, _):
+            throw RegistryError(.refused, "the tag \(name) takes a version out of \(stage); there is nothing to release.")
+        case .stage(_, let stage, _):
+            // The version from mlgate's message, else the version tag on the same commit (a stage tag GTO wrote).
+            let repository = try? GitRepository.open(at: registry.workspace.root)
+            let found = (try? repository?.annotatedTags(matching: name))??.first
+            let message = found.flatMap { try? JSONDecoder().decode(RegistryMessage.self, from: Data($0.message.utf8)) }
+            let version = message?.version ?? found.flatMap { stageTag in
+                ((try? repository?.annotatedTags(matching: "\(model)@v*")) ?? [])?.lazy.filter { $0.target == stageTag.target }
+                    .compactMap { RegistryTag(parsing: $0.name) }.compactMap { tag -> Int? in
+                        if case .version(_, let number) = tag { return number }
+                        return nil
+                    }.first
+            }
+            return (stage, version)
         }
-        return (String(parts[1]), version)
     }
 
     /// --version, else the tag's version, else the newest active version built from this commit (never a version

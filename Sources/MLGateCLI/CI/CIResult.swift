@@ -41,6 +41,8 @@ struct CIResult {
     var pushedTags: Int?
     var comment: String?
     var warnings: [String] = []
+    /// Registry tags the sync refused (left out of the store), by name.
+    var refusedTags: [String] = []
     var error: String?
 }
 

@@ -21,4 +21,7 @@ public struct DeploymentTarget: Hashable, Sendable {
         self.kind = kind
         self.model = model
     }
+
+    /// Whether `name` can name a target: letters, digits, `.`, `_` and `-`, as model names.
+    public static func isValidName(_ name: String) -> Bool { ModelURI.isPlainName(name) }
 }

@@ -53,19 +53,28 @@ public struct ModelURI: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Checks a model name: letters, digits, `.`, `_`, `-`, starting with a letter or digit, at most 100 characters
-    /// (so it is a valid git ref component and GTO artifact name).
+    /// Checks a model name: letters, digits, `.`, `_`, `-`, starting with a letter or digit, at most 100 characters,
+    /// and within git's reference rules (no `..`, no final `.` or `.lock`), so every tag built from it
+    /// (`NAME@v1.0.0`, `NAME#production#1`) is one git can hold and GTO can read.
     public static func validateName(_ name: String) throws(RegistryError) {
         guard isPlainName(name) else {
-            throw RegistryError(.invalidInput, "'\(name)' is not a valid model name: use letters, digits, '.', '_' and '-', starting with a letter or digit (at most 100 characters).")
+            throw RegistryError(.invalidInput, "'\(name)' is not a valid model name: use letters, digits, '.', '_' and '-', starting with a letter or digit (at most 100 characters)\(gitRuleHint(name)).")
         }
+    }
+
+    /// The part of git's reference rules a name of the allowed characters can still break, for messages.
+    static func gitRuleHint(_ text: String) -> String {
+        if text.contains("..") { return "; git refuses '..' in a tag name" }
+        if text.hasSuffix(".") { return "; git refuses a tag name ending in '.'" }
+        if text.hasSuffix(".lock") { return "; git refuses a tag name ending in '.lock'" }
+        return ""
     }
 
     /// Checks an alias: a plain name that does not look like a version (`3`, `v1`, `v1.0.0`), so it never
     /// collides with a version number or a GTO version tag.
     public static func validateAlias(_ alias: String) throws(RegistryError) {
         guard isPlainName(alias) else {
-            throw RegistryError(.invalidInput, "'\(alias)' is not a valid alias: use letters, digits, '.', '_' and '-', starting with a letter or digit.")
+            throw RegistryError(.invalidInput, "'\(alias)' is not a valid alias: use letters, digits, '.', '_' and '-', starting with a letter or digit\(gitRuleHint(alias)).")
         }
         if looksLikeVersion(alias) {
             throw RegistryError(.invalidInput, "the alias '\(alias)' looks like a version; choose a name such as 'champion' or 'candidate' (versions are numbers and GTO writes them v1.0.0).")
@@ -83,12 +92,14 @@ public struct ModelURI: Hashable, Sendable, CustomStringConvertible {
     /// Whether `text` can name a lifecycle stage (it becomes part of a GTO tag, `name#stage#N`).
     public static func isValidStage(_ text: String) -> Bool { isPlainName(text) && !text.contains(".") }
 
+    /// Letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most 100 bytes, and a valid part of a git
+    /// reference name (`RefName`): the rules every name that becomes part of a tag keeps.
     static func isPlainName(_ text: String) -> Bool {
         guard let first = text.unicodeScalars.first, text.utf8.count <= 100 else { return false }
         func allowed(_ scalar: Unicode.Scalar) -> Bool {
             ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar) || "._-".unicodeScalars.contains(scalar)
         }
-        return text.unicodeScalars.allSatisfy(allowed) && !".-_".unicodeScalars.contains(first) && !text.hasSuffix(".lock")
+        return text.unicodeScalars.allSatisfy(allowed) && !".-_".unicodeScalars.contains(first) && RefName.isValid("refs/tags/" + text)
     }
 }
 
