@@ -348,10 +348,14 @@ struct EventsCommand: ParsableCommand {
             let events = try RegistryContext.current().store.events(limit: limit)
             if json {
                 return try Output.json(["events": events.map { EventJSON(id: $0.id, kind: $0.kind, model: $0.model, version: $0.version,
-                                                                         payload: $0.payload, createdAt: Output.timestamp($0.createdAt / 1000)) }])
+                                                                         payload: $0.payload, createdAt: Output.timestamp($0.createdAt / 1000),
+                                                                         mirrorError: $0.mirrorError) }])
             }
-            var rows = [["#", "WHEN", "KIND", "MODEL", "VERSION"]]
-            for event in events { rows.append([String(event.id), RunsCommand.date(event.createdAt), event.kind, event.model, event.version.map(String.init) ?? "-"]) }
+            var rows = [["#", "WHEN", "KIND", "MODEL", "VERSION", "GIT"]]
+            for event in events {
+                rows.append([String(event.id), RunsCommand.date(event.createdAt), event.kind, event.model, event.version.map(String.init) ?? "-",
+                             event.mirrorError.map { "set aside: " + $0 } ?? ""])
+            }
             Output.table(rows)
         }
     }
@@ -554,8 +558,10 @@ struct EventJSON: Encodable {
     let version: Int?
     let payload: String
     let createdAt: String
+    /// Why the git mirror set the event aside (it can never be written to git), or nil.
+    let mirrorError: String?
 
-    enum CodingKeys: String, CodingKey { case id, kind, model, version, payload, createdAt = "created_at" }
+    enum CodingKeys: String, CodingKey { case id, kind, model, version, payload, createdAt = "created_at", mirrorError = "mirror_error" }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -565,6 +571,7 @@ struct EventJSON: Encodable {
         try container.encode(version, forKey: .version)
         try container.encode(payload, forKey: .payload)
         try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(mirrorError, forKey: .mirrorError)
     }
 }
 

@@ -8,7 +8,7 @@ public struct AnnotatedTag: Hashable, Sendable {
     public var name: String
     /// The commit it points at.
     public var target: CommitID
-    /// Its message.
+    /// Its message, without the signature block a signed tag carries after it.
     public var message: String
     /// The tagger and time.
     public var tagger: Signature?
@@ -59,10 +59,18 @@ extension GitRepository {
             let tag = object
             guard let targetID = git_tag_target_id(tag) else { continue }
             let tagger = git_tag_tagger(tag).map { Self.signature($0.pointee) }
-            result.append(AnnotatedTag(name: name, target: Self.commitID(targetID.pointee),
-                                       message: git_tag_message(tag).map { String(cString: $0) } ?? "", tagger: tagger))
+            let message = git_tag_message(tag).map { String(cString: $0) } ?? ""
+            result.append(AnnotatedTag(name: name, target: Self.commitID(targetID.pointee), message: Self.unsigned(message), tagger: tagger))
         }
         return result
+    }
+
+    /// A tag message without the signature git appends to a signed tag's message (PGP, SSH or X.509 armour).
+    static func unsigned(_ message: String) -> String {
+        for marker in ["-----BEGIN PGP SIGNATURE-----", "-----BEGIN SSH SIGNATURE-----", "-----BEGIN SIGNED MESSAGE-----"] {
+            if let range = message.range(of: marker) { return String(message[..<range.lowerBound]) }
+        }
+        return message
     }
 
     /// Appends `lines` to the registry note of `commit`, keeping the note's lines sorted and unique

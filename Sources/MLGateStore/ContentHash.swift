@@ -69,8 +69,4 @@ public enum ContentHash {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Whether `text` looks like a hash this store writes.
-    public static func isValid(_ text: String) -> Bool {
-        text.utf8.count == 64 && text.utf8.allSatisfy { ("0"..."9").contains(Character(UnicodeScalar($0))) || ("a"..."f").contains(Character(UnicodeScalar($0))) }
-    }
 }

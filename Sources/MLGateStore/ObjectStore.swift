@@ -1,3 +1,4 @@
+import MLGateCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,13 +19,20 @@ public struct ObjectStore: Sendable {
     /// Where temp files live: inside the store, so rename never crosses filesystems.
     var temporaryDirectory: String { root + "/tmp" }
 
-    /// The file of object `hash`.
+    /// The file of object `hash`, which must be well-formed (`ContentDigest.isWellFormed`); every reading and
+    /// writing method here checks that first, with `file(of:)`.
     public func path(of hash: String) -> String {
         "\(root)/\(hash.prefix(2))/\(hash.dropFirst(2))"
     }
 
-    /// Whether object `hash` is present (not checked).
-    public func contains(_ hash: String) -> Bool { access(path(of: hash), F_OK) == 0 }
+    /// The file of object `hash`, refusing a reference that is not a content hash before any path is built.
+    func file(of hash: String) throws(ObjectStoreError) -> String {
+        guard ContentDigest.isWellFormed(hash) else { throw .malformedHash(hash) }
+        return path(of: hash)
+    }
+
+    /// Whether object `hash` is present (not checked); false for anything that is not a content hash.
+    public func contains(_ hash: String) -> Bool { ContentDigest.isWellFormed(hash) && access(path(of: hash), F_OK) == 0 }
 
     /// Creates the directories and removes temp files left by writers that died; returns how many it removed.
     ///
@@ -90,8 +98,8 @@ public struct ObjectStore: Sendable {
     /// Copies object `hash` into `other` (verifying it on the way) unless `other` has it — intact, when
     /// `replacingDamaged` asks to re-hash the copy already there.
     public func copy(_ hash: String, to other: ObjectStore, replacingDamaged: Bool = false) throws(ObjectStoreError) {
+        let source = try file(of: hash)
         if other.contains(hash), !replacingDamaged || other.damage(hash) == nil { return }
-        let source = path(of: hash)
         guard contains(hash) else { throw .missing(hash: hash, what: "needed for the copy to \(other.root)") }
         let stored = try other.put(file: source)
         guard stored.hash == hash else {
@@ -139,7 +147,7 @@ public struct ObjectStore: Sendable {
 
     /// The bytes of object `hash`, checked against the hash.
     public func bytes(_ hash: String, what: String = "an object") throws(ObjectStoreError) -> [UInt8] {
-        let file = path(of: hash)
+        let file = try file(of: hash)
         let fd = open(file, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw errno == ENOENT ? .missing(hash: hash, what: what) : .io("read", file, errno) }
         defer { close(fd) }
@@ -151,7 +159,7 @@ public struct ObjectStore: Sendable {
 
     /// The manifest of directory object `hash`, or nil when the object is a plain file.
     public func tree(_ hash: String) throws(ObjectStoreError) -> TreeManifest? {
-        let file = path(of: hash)
+        let file = try file(of: hash)
         // Peek at the header before reading a possibly large file.
         let fd = open(file, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw errno == ENOENT ? .missing(hash: hash, what: "a directory manifest") : .io("read", file, errno) }
@@ -159,7 +167,7 @@ public struct ObjectStore: Sendable {
         let count = read(fd, &header, header.count)
         close(fd)
         guard count == header.count, header.elementsEqual(TreeManifest.header.utf8) else { return nil }
-        return TreeManifest(text: String(decoding: try bytes(hash, what: "a directory manifest"), as: UTF8.self))
+        return try TreeManifest(text: String(decoding: try bytes(hash, what: "a directory manifest"), as: UTF8.self), hash: hash)
     }
 
     /// Writes object `hash` to `destination` (a file, or a directory for a manifest), replacing what is there.
@@ -191,7 +199,7 @@ public struct ObjectStore: Sendable {
     }
 
     private func copyOut(_ hash: String, to destination: String, mode: mode_t) throws(ObjectStoreError) {
-        let source = path(of: hash)
+        let source = try file(of: hash)
         let input = open(source, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw errno == ENOENT ? .missing(hash: hash, what: "for \(destination)") : .io("read", source, errno) }
         defer { close(input) }
@@ -230,7 +238,7 @@ public struct ObjectStore: Sendable {
     /// Re-hashes object `hash`: nil when intact, else what it hashes to now ("missing" when absent).
     public func damage(_ hash: String) -> String? {
         do {
-            let found = try ContentHash.file(path(of: hash))
+            let found = try ContentHash.file(try file(of: hash))
             return found.hash == hash ? nil : found.hash
         } catch {
             return "unreadable (\(error.description))"
@@ -239,13 +247,15 @@ public struct ObjectStore: Sendable {
 
     /// Deletes object `hash`.
     public func remove(_ hash: String) {
-        unlink(path(of: hash))
+        guard let file = try? file(of: hash) else { return }
+        unlink(file)
     }
 
     /// The size of object `hash` in bytes, or 0.
     public func size(of hash: String) -> Int64 {
+        guard let file = try? file(of: hash) else { return 0 }
         var info = stat()
-        return stat(path(of: hash), &info) == 0 ? Int64(info.st_size) : 0
+        return stat(file, &info) == 0 ? Int64(info.st_size) : 0
     }
 
     // MARK: Files

@@ -13,12 +13,16 @@ public enum ObjectStoreError: MLGateError, Equatable {
     case missing(hash: String, what: String)
     /// A path the caller asked to store does not exist or is not a regular file or directory.
     case notFound(String)
+    /// An object reference that is not a content hash (`../../etc/passwd`): no file is opened for it.
+    case malformedHash(String)
+    /// A directory manifest naming a file outside its folder (`../x`, `/etc/x`) or a malformed hash.
+    case unsafeManifest(hash: String, entry: String)
 
     public var category: FailureCategory {
         switch self {
         case .io, .missing: .environment
-        case .corrupt: .refused
-        case .notFound: .invalidInput
+        case .corrupt, .unsafeManifest: .refused
+        case .notFound, .malformedHash: .invalidInput
         }
     }
 
@@ -36,6 +40,10 @@ public enum ObjectStoreError: MLGateError, Equatable {
             return "object \(hash) (\(what)) is not in the store; run 'mlgate pull' or re-run the stage that made it."
         case .notFound(let path):
             return "\(path) does not exist (or is not a file or folder)."
+        case .malformedHash(let text):
+            return "'\(text.prefix(80))' is not an object hash (64 lowercase hex digits), so no file was opened for it; the record naming it was damaged or forged."
+        case .unsafeManifest(let hash, let entry):
+            return "the folder manifest \(hash) names '\(entry.prefix(120))', which is not a file inside the folder; nothing was written. The object was forged or damaged: delete it and restore it with 'mlgate pull'."
         }
     }
 }

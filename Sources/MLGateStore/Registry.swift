@@ -346,12 +346,13 @@ extension Store {
     }
 
     /// The registry events, oldest first.
-    public func events(limit: Int?) throws(StoreError) -> [(id: Int, kind: String, model: String, version: Int?, payload: String, createdAt: Int64)] {
+    public func events(limit: Int?) throws(StoreError) -> [(id: Int, kind: String, model: String, version: Int?, payload: String, createdAt: Int64, mirrorError: String?)] {
         try reading { db in
             var sql = "SELECT * FROM events ORDER BY id DESC"
             if let limit { sql += " LIMIT \(max(limit, 0))" }
             return try Row.fetchAll(db, sql: sql).reversed().map {
-                (id: $0["id"], kind: $0["kind"], model: $0["model"], version: $0["version"], payload: $0["payload"], createdAt: $0["created_at"])
+                (id: $0["id"], kind: $0["kind"], model: $0["model"], version: $0["version"], payload: $0["payload"], createdAt: $0["created_at"],
+                 mirrorError: $0["mirror_error"])
             }
         }
     }

@@ -29,14 +29,27 @@ public struct TreeManifest: Hashable, Sendable {
         Self.header + entries.map { "\($0.hash) \($0.size) \($0.executable ? "755" : "644") \(JSONText.quoted($0.path))\n" }.joined()
     }
 
-    /// Parses manifest text; lines that do not parse are dropped (the hash check guards the text itself).
-    init(text: String) {
-        entries = text.split(separator: "\n").dropFirst().compactMap { line in
+    /// Parses the text of manifest object `hash`. The hash check guards the text against damage, not against
+    /// a manifest made to escape its folder, so every entry must name a file inside it (no `..`, `.`, empty or
+    /// absolute parts) by a well-formed hash; any other line refuses the whole manifest.
+    init(text: String, hash: String) throws(ObjectStoreError) {
+        var entries: [Entry] = []
+        for line in text.split(separator: "\n").dropFirst() {
             let fields = line.split(separator: " ", maxSplits: 3)
-            guard fields.count == 4, let size = Int64(fields[1]), fields[3].count >= 2 else { return nil }
-            let quoted = fields[3].dropFirst().dropLast()
-            return Entry(path: Self.unquoted(quoted), hash: String(fields[0]), size: size, executable: fields[2] == "755")
+            guard fields.count == 4, let size = Int64(fields[1]), size >= 0, fields[3].count >= 2, ContentDigest.isWellFormed(fields[0]) else {
+                throw .unsafeManifest(hash: hash, entry: String(line))
+            }
+            let path = Self.unquoted(fields[3].dropFirst().dropLast())
+            guard Self.isInside(path) else { throw .unsafeManifest(hash: hash, entry: path) }
+            entries.append(Entry(path: path, hash: String(fields[0]), size: size, executable: fields[2] == "755"))
         }
+        self.entries = entries
+    }
+
+    /// Whether `path` names a file inside its folder: relative, no empty, `.` or `..` part, no NUL.
+    static func isInside(_ path: String) -> Bool {
+        !path.isEmpty && !path.hasPrefix("/") && !path.utf8.contains(0)
+            && path.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." }
     }
 
     init(entries: [Entry]) { self.entries = entries.sorted { $0.path < $1.path } }

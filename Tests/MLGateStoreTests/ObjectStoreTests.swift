@@ -24,6 +24,28 @@ struct ObjectStoreTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: store.root + "/tmp").isEmpty)
     }
 
+    @Test("a reference that is not a content hash opens no file; a manifest that leaves its folder writes nothing")
+    func forgedReferences() throws {
+        let (store, directory) = try temporaryStore()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let secret = directory + "/secret.txt"
+        try "secret".write(toFile: secret, atomically: true, encoding: .utf8)
+        let target = directory + "/out"
+        for forged in ["../secret.txt", "../../" + secret, String(repeating: "A", count: 64), ""] {
+            #expect(throws: ObjectStoreError.malformedHash(forged)) { try store.checkout(forged, to: target) }
+            #expect(throws: ObjectStoreError.malformedHash(forged)) { try store.bytes(forged) }
+            #expect(!store.contains(forged) && store.size(of: forged) == 0)
+        }
+        #expect(!FileManager.default.fileExists(atPath: target))
+        // A manifest (its hash is right: it is content-addressed) naming a file outside its folder.
+        let inner = try store.put(bytes: Array("x".utf8))
+        for path in ["../escaped.txt", "/tmp/escaped.txt", "a/../../escaped.txt", "./a"] {
+            let manifest = try store.put(bytes: Array("mlgate-tree 1\n\(inner) 1 644 \"\(path)\"\n".utf8))
+            #expect(throws: ObjectStoreError.unsafeManifest(hash: manifest, entry: path)) { try store.checkout(manifest, to: target) }
+        }
+        #expect(!FileManager.default.fileExists(atPath: target) && !FileManager.default.fileExists(atPath: directory + "/escaped.txt"))
+    }
+
     @Test("a flipped byte is caught on read, by checkout and by damage()")
     func corruption() throws {
         let (store, directory) = try temporaryStore()
