@@ -89,9 +89,10 @@ public struct ObjectStore: Sendable {
     }
 
     /// Stores every file under `directory` and its manifest; returns the manifest's hash (the directory's hash).
+    /// With `confinedTo`, a symbolic link inside that leads out of that folder is refused, not followed.
     @discardableResult
-    public func put(directory: String) throws(ObjectStoreError) -> String {
-        let manifest = try TreeManifest.scan(directory) { (path, _) throws(ObjectStoreError) in try put(file: path).hash }
+    public func put(directory: String, confinedTo root: String? = nil) throws(ObjectStoreError) -> String {
+        let manifest = try TreeManifest.scan(directory, confinedTo: root) { (path, _) throws(ObjectStoreError) in try put(file: path).hash }
         return try put(bytes: Array(manifest.text.utf8))
     }
 

@@ -15,6 +15,8 @@ public enum ObjectStoreError: MLGateError, Equatable {
     case notFound(String)
     /// An object reference that is not a content hash (`../../etc/passwd`): no file is opened for it.
     case malformedHash(String)
+    /// A symbolic link inside a folder being hashed leads out of the repository.
+    case linkLeaves(path: String, target: String)
     /// A directory manifest naming a file outside its folder (`../x`, `/etc/x`) or a malformed hash.
     case unsafeManifest(hash: String, entry: String)
 
@@ -22,7 +24,7 @@ public enum ObjectStoreError: MLGateError, Equatable {
         switch self {
         case .io, .missing: .environment
         case .corrupt, .unsafeManifest: .refused
-        case .notFound, .malformedHash: .invalidInput
+        case .notFound, .malformedHash, .linkLeaves: .invalidInput
         }
     }
 
@@ -40,6 +42,8 @@ public enum ObjectStoreError: MLGateError, Equatable {
             return "object \(hash) (\(what)) is not in the store; run 'mlgate pull' or re-run the stage that made it."
         case .notFound(let path):
             return "\(path) does not exist (or is not a file or folder)."
+        case .linkLeaves(let path, let target):
+            return "\(path) is a symbolic link to \(target), outside the repository; mlgate does not read outside it through a link. Replace the link with the files, or move them into the repository."
         case .malformedHash(let text):
             return "'\(text.prefix(80))' is not an object hash (64 lowercase hex digits), so no file was opened for it; the record naming it was damaged or forged."
         case .unsafeManifest(let hash, let entry):

@@ -54,11 +54,13 @@ public struct TreeManifest: Hashable, Sendable {
 
     init(entries: [Entry]) { self.entries = entries.sorted { $0.path < $1.path } }
 
-    /// Scans `directory` recursively (following symbolic links to files), hashing each regular file with `hash`,
-    /// which gets the file's path and the stat facts the walk already read.
-    public static func scan(_ directory: String, hash: (String, FileInfo) throws(ObjectStoreError) -> String) throws(ObjectStoreError) -> TreeManifest {
+    /// Scans `directory` recursively (following symbolic links), hashing each regular file with `hash`, which gets
+    /// the file's path and the stat facts the walk already read. With `confinedTo`, a symbolic link that leads
+    /// outside that folder (the repository) is refused instead of followed.
+    public static func scan(_ directory: String, confinedTo root: String? = nil,
+                            hash: (String, FileInfo) throws(ObjectStoreError) -> String) throws(ObjectStoreError) -> TreeManifest {
         var entries: [Entry] = []
-        try walk(directory, prefix: "") { (relative, info) throws(ObjectStoreError) in
+        try walk(directory, prefix: "", confinedTo: root.flatMap(ConfinedPath.realPath)) { (relative, info) throws(ObjectStoreError) in
             let facts = FileInfo(info)
             entries.append(Entry(path: relative, hash: try hash(directory + "/" + relative, facts), size: facts.size,
                                  executable: facts.executable))
@@ -67,17 +69,24 @@ public struct TreeManifest: Hashable, Sendable {
     }
 
     /// Calls `visit` with each regular file under `directory` (relative path, stat), in sorted order.
-    static func walk(_ directory: String, prefix: String,
-                            _ visit: (String, stat) throws(ObjectStoreError) -> Void) throws(ObjectStoreError) {
+    static func walk(_ directory: String, prefix: String, confinedTo realRoot: String? = nil,
+                     _ visit: (String, stat) throws(ObjectStoreError) -> Void) throws(ObjectStoreError) {
         var info = stat()
         guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { throw .notFound(directory) }
         for name in ObjectStore.entries(of: directory).sorted() {
             let full = directory + "/" + name
             let relative = prefix.isEmpty ? name : prefix + "/" + name
+            if let realRoot {
+                var link = stat()
+                if lstat(full, &link) == 0, (link.st_mode & S_IFMT) == S_IFLNK {
+                    guard let resolved = ConfinedPath.realPath(full) else { continue }  // dangling: nothing to read
+                    guard ConfinedPath.isInside(resolved, realRoot) else { throw .linkLeaves(path: full, target: resolved) }
+                }
+            }
             var entry = stat()
             guard stat(full, &entry) == 0 else { continue }
             switch entry.st_mode & S_IFMT {
-            case S_IFDIR: try walk(full, prefix: relative, visit)
+            case S_IFDIR: try walk(full, prefix: relative, confinedTo: realRoot, visit)
             case S_IFREG: try visit(relative, entry)
             default: continue
             }

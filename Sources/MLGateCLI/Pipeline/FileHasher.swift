@@ -23,11 +23,13 @@ final class FileHasher {
     }
 
     /// The hash of `spec` under `root`: a file's content, or a folder's manifest; nil when it does not exist.
+    /// Nothing is read through a symbolic link that leads out of `root`.
     func hash(_ spec: PathSpec, root: String) throws -> HashedPath? {
         let full = root + "/" + spec.path
+        try ConfinedPath.check(spec.path, under: root, what: "'\(spec.path)'")
         guard let (info, isDirectory) = FileInfo.of(full) else { return nil }
         if isDirectory {
-            let manifest = try TreeManifest.scan(full) { (file, info) throws(ObjectStoreError) in try self.fileHash(file, info: info) }
+            let manifest = try TreeManifest.scan(full, confinedTo: root) { (file, info) throws(ObjectStoreError) in try self.fileHash(file, info: info) }
             return HashedPath(path: spec.path, hash: ContentHash.of(Array(manifest.text.utf8)))
         }
         return HashedPath(path: spec.path, hash: try fileHash(full, info: info))

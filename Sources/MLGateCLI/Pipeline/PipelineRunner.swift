@@ -148,7 +148,7 @@ final class PipelineRunner {
                 console.status("· \(progress) is up to date", style: .dim)
             case .restore(let outputs, let origin):
                 try begin(options)
-                if let restored = restore(stage, outputs: outputs) {
+                if let restored = try restore(stage, outputs: outputs) {
                     result = StageRun(stage: stage.name, outcome: .restored, memo: facts.memo, command: stage.command.display,
                                       dependencies: facts.dependencies, parameters: facts.parameters, outputs: restored,
                                       metrics: readMetrics(stage))
@@ -267,10 +267,11 @@ final class PipelineRunner {
 
     // MARK: Doing
 
-    private func restore(_ stage: StageSpec, outputs: [LockedOutput]) -> [LockedOutput]? {
+    private func restore(_ stage: StageSpec, outputs: [LockedOutput]) throws -> [LockedOutput]? {
         var restored: [LockedOutput] = []
         for path in stage.writtenPaths {
             guard let output = outputs.first(where: { $0.path == path.path }) else { return nil }
+            try confine(path, of: stage)
             do {
                 try objects.checkout(output.hash, to: workspace.root + "/" + path.path)
             } catch {
@@ -300,7 +301,10 @@ final class PipelineRunner {
                 console.status("warning: \(text)", style: .bad)
             }
         }
-        for path in stage.writtenPaths { ObjectStore.removeTree(workspace.root + "/" + path.path) }
+        for path in stage.writtenPaths {
+            try confine(path, of: stage)
+            ObjectStore.removeTree(workspace.root + "/" + path.path)
+        }
         let directory = stage.workingDirectory.isEmpty ? workspace.root : workspace.root + "/" + stage.workingDirectory
         var environment = ProcessInfo.processInfo.environment
         for variable in stage.environmentVariables { environment[variable.name] = variable.value }
@@ -336,7 +340,8 @@ final class PipelineRunner {
             do {
                 let hash: String
                 if cache {
-                    hash = isDirectory.boolValue ? try objects.put(directory: full) : try objects.put(file: full).hash
+                    try confine(path, of: stage)
+                    hash = isDirectory.boolValue ? try objects.put(directory: full, confinedTo: workspace.root) : try objects.put(file: full).hash
                 } else {
                     hash = try hasher.hash(path, root: workspace.root)?.hash ?? ""
                 }
@@ -414,9 +419,23 @@ final class PipelineRunner {
 
     // MARK: Checking
 
-    /// Refuses, before anything runs, a plan whose outside inputs are missing: dependencies, parameter
-    /// files and keys, and environment files that no stage in the plan writes.
+    /// Refuses a declared path of `stage` that leads out of the repository through a symbolic link; checked before
+    /// the plan starts and again right before each delete, restore and store.
+    private func confine(_ path: PathSpec, of stage: StageSpec, as role: String = "output") throws {
+        try ConfinedPath.check(path.path, under: workspace.root, what: "the \(role) '\(path.path)\(path.isDirectory ? "/" : "")' of stage '\(stage.name)'")
+    }
+
+    /// Refuses, before anything runs, a plan whose outside inputs are missing (dependencies, parameter files and
+    /// keys, and environment files that no stage in the plan writes) or whose declared paths leave the repository
+    /// through a symbolic link.
     private func preflight(_ stages: [StageSpec], pipeline: Pipeline) throws {
+        for stage in stages {
+            for path in stage.writtenPaths { try confine(path, of: stage) }
+            for path in stage.dependencies { try confine(path, of: stage, as: "dependency") }
+            for source in stage.parameters { try confine(PathSpec(source.file), of: stage, as: "parameter file") }
+            if let spec = stage.environment { try confine(PathSpec(spec.file), of: stage, as: "environment file") }
+            if !stage.workingDirectory.isEmpty { try confine(PathSpec(stage.workingDirectory), of: stage, as: "working directory") }
+        }
         let written = stages.flatMap(\.writtenPaths)
         func producedByPlan(_ path: PathSpec) -> Bool { written.contains { $0.overlaps(path) } }
         for stage in stages {
