@@ -35,19 +35,30 @@ struct DeployCommand: ParsableCommand {
         @Option(help: "Why (recorded in the audit log).")
         var reason: String?
 
+        @Flag(help: "Deploy a version other than the one the target's 'model' (a stage or alias) resolves to; recorded as forced.")
+        var force = false
+
         func run() throws {
             let context = try DeployContext(target: target)
             guard let reference = model ?? context.target.model else {
                 throw UsageError("say which version to deploy (NAME@ALIAS or NAME/N), or set 'model' for target '\(target)' in mlgate.yaml.")
             }
             let version = try context.registry.store.resolve(try ModelURI(parsing: reference))
-            try context.deploy(version, rollback: false, reason: reason)
-            print("deployed \(version.uri) to \(target).")
+            let forced = try context.checkFollows(version, force: force)
+            try context.deploy(version, rollback: false, forced: forced, reason: reason)
+            print("deployed \(version.uri) to \(target)\(forced ? " (forced: the target follows \(context.target.model ?? ""))" : "").")
         }
     }
 
     struct Status: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "status", abstract: "What each target serves, and what it served before.")
+        static let configuration = CommandConfiguration(
+            commandName: "status", abstract: "What each target serves, what it served before, and whether that is what its 'model' names.",
+            discussion: """
+                A target that follows a stage or an alias ('model: churn@production') serves what that resolves to after a \
+                deploy; after a rollback, or a promotion not deployed yet, it serves something else, and FOLLOWS says so \
+                ('churn@production = churn/2, differs'). Deployments made in other clones and CI jobs show here after \
+                'mlgate models sync' (they travel in refs/notes/mlgate).
+                """)
 
         @Flag(help: "Print JSON (shape in docs/json.md).")
         var json = false
@@ -56,18 +67,63 @@ struct DeployCommand: ParsableCommand {
             let registry = try RegistryContext.current()
             let targets = try registry.workspace.configuration().deployTargets
             let deployments = try registry.store.deployments()
-            if json { return try Output.json(["deployments": deployments]) }
+            let states = targets.map { target in TargetState(target, deployments: deployments, store: registry.store) }
+            if json { return try Output.json(DeployStatusJSON(deployments: deployments, targets: states)) }
             guard !targets.isEmpty else { return print("No deploy targets: declare them under 'deploy:' in mlgate.yaml (docs/deploy.md).") }
-            var rows = [["TARGET", "SERVES", "SINCE", "BEFORE"]]
-            for target in targets {
-                let history = deployments.filter { $0.target == target.name }
-                let active = history.first { $0.status == "active" }
-                let before = history.first { $0.status != "active" && $0.status != "failed" }
-                rows.append([target.name, active.map { "\($0.model)/\($0.version)" } ?? "-", active.map { RunsCommand.date($0.deployedAt) } ?? "-",
-                             before.map { "\($0.model)/\($0.version)" } ?? "-"])
+            func short(_ uri: String?) -> String { uri.map { String($0.dropFirst("models:/".count)) } ?? "-" }
+            var rows = [["TARGET", "SERVES", "SINCE", "BEFORE", "FOLLOWS"]]
+            for state in states {
+                let follows = state.follows.map { follows in
+                    "\(follows) = \(state.resolvesTo.map { short($0) } ?? "nothing")" + (state.inStep == false ? " (differs)" : "")
+                } ?? "-"
+                rows.append([state.target, short(state.serves), state.since.map(RunsCommand.date) ?? "-", short(state.before), follows])
             }
             Output.table(rows)
         }
+    }
+
+    /// One target in `deploy status`: what it serves and what its `model:` resolves to.
+    struct TargetState: Encodable {
+        enum CodingKeys: String, CodingKey { case target, serves, since = "since_ms", before, follows, resolvesTo = "resolves_to", inStep = "in_step" }
+        let target: String
+        let serves: String?
+        let since: Int64?
+        let before: String?
+        /// The target's `model:` (`churn@production`), if it names one.
+        let follows: String?
+        /// The version that resolves to now (`models:/churn/2`), or nil.
+        let resolvesTo: String?
+        /// Whether the target serves that version (nil when it follows nothing or serves nothing).
+        let inStep: Bool?
+
+        init(_ target: DeploymentTarget, deployments: [Deployment], store: Store) {
+            let history = deployments.filter { $0.target == target.name }
+            let active = history.first { $0.status == "active" }
+            self.target = target.name
+            serves = active.map { "models:/\($0.model)/\($0.version)" }
+            since = active?.deployedAt
+            before = history.first { $0.status != "active" && $0.status != "failed" }.map { "models:/\($0.model)/\($0.version)" }
+            follows = target.model
+            resolvesTo = (target.model.flatMap { try? ModelURI(parsing: $0) }).flatMap { try? store.resolve($0) }?.uri
+            inStep = (target.model == nil || serves == nil) ? nil : serves == resolvesTo
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(target, forKey: .target)
+            try container.encode(serves, forKey: .serves)
+            try container.encode(since, forKey: .since)
+            try container.encode(before, forKey: .before)
+            try container.encode(follows, forKey: .follows)
+            try container.encode(resolvesTo, forKey: .resolvesTo)
+            try container.encode(inStep, forKey: .inStep)
+        }
+    }
+
+    /// `deploy status --json`: every deployment (newest first) and each declared target's state.
+    struct DeployStatusJSON: Encodable {
+        let deployments: [Deployment]
+        let targets: [TargetState]
     }
 
     struct Rollback: ParsableCommand {
@@ -91,6 +147,11 @@ struct DeployCommand: ParsableCommand {
             let version = try context.registry.store.resolve(ModelURI(name: previous.model, selector: .version(previous.version)))
             try context.deploy(version, rollback: true, reason: reason)
             print("rolled \(target) back from \(current.model)/\(current.version) to \(version.uri).")
+            // The registry is left as it is: say plainly when the target no longer serves what it follows.
+            if let follows = context.target.model, let resolved = try? context.registry.store.resolve(ModelURI(parsing: follows)),
+               resolved.model != version.model || resolved.version != version.version {
+                print("note: \(follows) is still \(resolved.uri); \(target) now serves \(version.uri). 'mlgate deploy status' shows the difference until you promote a version into the stage or deploy it again.")
+            }
         }
     }
 }
@@ -109,16 +170,36 @@ struct DeployContext {
         self.target = target
     }
 
+    /// Whether deploying `version` overrides the target's `model:`: a target that follows a stage or an alias
+    /// (`churn@production`) deploys only the version it resolves to, and another one only with `force` (returns
+    /// true, recorded as forced); a target that names a model deploys only that model's versions.
+    func checkFollows(_ version: ModelVersion, force: Bool) throws -> Bool {
+        guard let follows = target.model else { return false }
+        let uri = try ModelURI(parsing: follows)
+        guard uri.name == version.model else {
+            throw UsageError("target '\(target.name)' deploys \(uri.name) ('model: \(follows)' in mlgate.yaml), not \(version.model); give a version of \(uri.name), or another target.")
+        }
+        guard case .alias(let selector) = uri.selector else { return false }
+        let resolved = try? registry.store.resolve(uri)
+        guard resolved?.version != version.version else { return false }
+        guard force else {
+            let now = resolved.map { "\(follows) is \($0.uri)" } ?? "\(follows) holds no version"
+            throw RegistryError(.refused, "target '\(target.name)' follows \(follows), and \(now), not \(version.uri). Promote \(version.uri) into \(selector) ('mlgate promote'), or pass --force to deploy it anyway (recorded as forced).")
+        }
+        return true
+    }
+
     /// Deploys `version`; records it (or its failure) and audits it.
-    func deploy(_ version: ModelVersion, rollback: Bool, reason: String?) throws {
+    func deploy(_ version: ModelVersion, rollback: Bool, forced: Bool = false, reason: String?) throws {
         guard version.status == "active" else { throw RegistryError(.refused, "\(version.uri) is \(version.status); only an active version can be deployed.") }
         let actor = registry.actor(reason: reason)
         // A directory target gets the version's folder. A rollback puts back the folder as it was published; any
         // other deployment of a model that declares 'serve' plans its package first, so bad input (a missing serve
-        // file) is refused before anything is recorded.
+        // file, a folder in the way) is refused before anything is recorded.
         var folder: (root: String, package: ModelPackager.Plan?, keep: Bool)?
         if case .directory(let path) = target.kind {
             let root = path.hasPrefix("/") ? path : registry.workspace.root + "/" + path
+            try DeployFolder(root: root, target: target.name).checkCanPublish(version, workspace: registry.workspace)
             let keep = rollback && FileManager.default.fileExists(atPath: Self.versionFolder(version, root: root) + "/manifest.json")
             let packager = keep ? nil : try ModelPackager(registry: registry, version: version)
             folder = (root, try packager.flatMap { $0.serve == nil ? nil : try $0.plan() }, keep)
@@ -134,7 +215,8 @@ struct DeployContext {
             try registry.store.recordDeployment(target: target.name, model: version.model, version: version.version, failed: true, rollback: rollback, by: actor)
             throw error
         }
-        try registry.store.recordDeployment(target: target.name, model: version.model, version: version.version, failed: false, rollback: rollback, by: actor)
+        try registry.store.recordDeployment(target: target.name, model: version.model, version: version.version, failed: false, rollback: rollback,
+                                            forced: forced, by: actor)
         registry.publish()
     }
 
@@ -198,6 +280,50 @@ struct DeployContext {
                 throw EnvironmentError("the deploy command of target '\(target.name)' exited with status \(status); the deployment is recorded as failed.")
             }
         }
+    }
+}
+
+/// A directory target's folder, and what mlgate may change in it: only what it made itself — `current` as a link
+/// into `versions/`, and version folders holding mlgate's manifest and nothing else.
+struct DeployFolder {
+    let root: String
+    let target: String
+
+    /// Refuses, before anything is written or recorded, a target folder that is a protected location, a file, or
+    /// holds a `current` or a version folder that mlgate did not create.
+    func checkCanPublish(_ version: ModelVersion, workspace: Workspace) throws {
+        try ProtectedLocations.refuse(root, workspace: workspace, what: "the folder of deploy target '\(target)',")
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw UsageError("the folder of deploy target '\(target)', \(root), is a file; give a folder for 'path' in mlgate.yaml.")
+        }
+        let current = root + "/current"
+        if let link = try? FileManager.default.destinationOfSymbolicLink(atPath: current) {
+            guard link.hasPrefix("versions/"), !link.contains("..") else {
+                throw UsageError("\(current) is a link to \(link), which mlgate did not make; move it away (mlgate only replaces its own link into versions/).")
+            }
+        } else if FileManager.default.fileExists(atPath: current) || (try? FileManager.default.attributesOfItem(atPath: current)) != nil {
+            throw UsageError("\(current) exists and is not mlgate's link into versions/; move it away, or give the target another folder. Nothing was changed.")
+        }
+        let folder = DeployContext.versionFolder(version, root: root)
+        guard FileManager.default.fileExists(atPath: folder) else { return }
+        guard let owned = Self.ownedFiles(folder) else {
+            throw UsageError("\(folder) exists and was not written by mlgate (no manifest.json of a deployment); move it away, or give the target another folder. Nothing was changed.")
+        }
+        let extra = ProtectedLocations.unexpectedFiles(in: folder, expected: owned)
+        guard extra.isEmpty else {
+            throw UsageError("\(folder) holds files mlgate did not write (\(extra.prefix(5).joined(separator: ", "))\(extra.count > 5 ? ", …" : "")); move them out before deploying there again. Nothing was changed.")
+        }
+    }
+
+    /// The files of a version folder mlgate published (a package, or the artifact with its short manifest), or nil
+    /// when the folder holds no manifest of mlgate's.
+    static func ownedFiles(_ folder: String) -> Set<String>? {
+        if let package = PackageFolder.writtenFiles(folder) { return package }
+        guard let data = FileManager.default.contents(atPath: folder + "/manifest.json"),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              object["uri"] is String, object["artifact"] is String, let name = object["files"] as? String else { return nil }
+        return Set(TreeManifest.files(under: folder).filter { $0 == "manifest.json" || $0 == name || $0.hasPrefix(name + "/") })
     }
 }
 

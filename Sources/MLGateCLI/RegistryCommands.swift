@@ -223,18 +223,43 @@ struct ModelsCommand: ParsableCommand {
     }
 
     struct Download: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "download", abstract: "Write a version's artifact into a folder (checked against its hash).")
+        static let configuration = CommandConfiguration(
+            commandName: "download", abstract: "Write a version's artifact into a folder (checked against its hash).",
+            discussion: """
+                The artifact is written as DIRECTORY/<name>, named after the path it was registered from. When that \
+                file or folder exists, the command refuses; --force replaces it, but only when it holds nothing the \
+                artifact would not write (an earlier download of it, say): mlgate never deletes files it did not write.
+                """)
         @Argument(help: "NAME/VERSION, NAME@ALIAS or a models:/ URI.") var model: String
         @Argument(help: "The folder to write into (created if needed).") var directory: String
+        @Flag(help: "Replace an earlier download of the artifact in DIRECTORY.") var force = false
 
         func run() throws {
             let registry = try RegistryContext.current()
             let version = try registry.store.resolve(try ModelURI(parsing: model))
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let name = version.sourcePath.map { ($0 as NSString).lastPathComponent } ?? "\(version.model)-\(version.version)"
-            let target = (directory as NSString).appendingPathComponent(name)
-            try registry.objects.checkout(version.artifact, to: target.hasPrefix("/") ? target : FileManager.default.currentDirectoryPath + "/" + target)
-            print("wrote \(version.uri) to \(target).")
+            let folder = directory.hasPrefix("/") ? directory : FileManager.default.currentDirectoryPath + "/" + directory
+            let target = folder + "/" + name
+            try ProtectedLocations.refuse(target, workspace: registry.workspace, what: "the download")
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) {
+                guard force else {
+                    throw UsageError("\(target) already exists; give another folder, or pass --force to replace an earlier download of \(version.uri).")
+                }
+                let tree = try registry.objects.tree(version.artifact)
+                if isDirectory.boolValue {
+                    guard let tree else { throw UsageError("\(target) is a folder and \(version.uri) is a file; move the folder away.") }
+                    let extra = ProtectedLocations.unexpectedFiles(in: target, expected: Set(tree.entries.map(\.path)))
+                    guard extra.isEmpty else {
+                        throw UsageError("\(target) holds files that are not part of \(version.uri) (\(extra.prefix(5).joined(separator: ", "))\(extra.count > 5 ? ", …" : "")); --force replaces only an earlier download. Move them out, or give another folder.")
+                    }
+                } else if tree != nil {
+                    throw UsageError("\(target) is a file and \(version.uri) is a folder; move the file away.")
+                }
+            }
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try registry.objects.checkout(version.artifact, to: target)
+            print("wrote \(version.uri) to \((directory as NSString).appendingPathComponent(name)).")
         }
     }
 
@@ -463,15 +488,31 @@ struct RegistryContext {
                                sourcePath: path, commit: run.source.commit, run: number, dataHashes: data, branch: run.source.branch)
     }
 
-    /// A new version from a file or folder.
+    /// A new version from a file or folder, under the rules of a model's `artifact`: inside the repository (links
+    /// resolved), not the repository itself, nothing of `.git` or `.mlgate` in it, and no link inside it that leads out.
     func versionFromPath(_ path: String) throws -> NewModelVersion {
         let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory) else {
-            throw UsageError("\(path) does not exist; give the model's file or folder.")
+        guard !path.isEmpty, FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory) else {
+            throw UsageError("--path '\(path)' does not exist; give the model's file or folder.")
+        }
+        guard let real = ConfinedPath.realPath(full), let root = ConfinedPath.realPath(workspace.root) else {
+            throw UsageError("--path '\(path)' cannot be resolved; give the model's file or folder.")
+        }
+        guard ConfinedPath.isInside(real, root), real != root else {
+            throw UsageError(real == root || root.hasPrefix(real + "/")
+                ? "--path '\(path)' is the repository itself (with .git and .mlgate); give the model's own file or folder inside it, as a model's 'artifact' would."
+                : "--path '\(path)' is outside the repository (\(real)); register a file or folder inside it, as a model's 'artifact' must be, so the version is linked to the commit that holds it.")
+        }
+        let relative = real.dropFirst(root.count + 1)
+        if let first = relative.split(separator: "/").first, first == ".git" || first == ".mlgate" {
+            throw UsageError("--path '\(path)' is inside \(first), which belongs to \(first == ".git" ? "git (it may hold credentials)" : "mlgate"); give the model's own file or folder.")
+        }
+        if isDirectory.boolValue, let owned = [".git", ".mlgate"].first(where: { FileManager.default.fileExists(atPath: real + "/" + $0) }) {
+            throw UsageError("--path '\(path)' holds \(owned) (a repository or mlgate's store, which may hold credentials); give the folder that holds only the model.")
         }
         try objects.prepare()
-        let hash = isDirectory.boolValue ? try objects.put(directory: full) : try objects.put(file: full).hash
+        let hash = isDirectory.boolValue ? try objects.put(directory: real, confinedTo: root) : try objects.put(file: real).hash
         let head = try? GitRepository.open(at: workspace.root).head()
         return NewModelVersion(artifact: hash, artifactIsDirectory: isDirectory.boolValue, sourcePath: path, commit: head?.commit?.hex,
                                branch: head?.branchName)

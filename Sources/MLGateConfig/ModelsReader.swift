@@ -315,6 +315,23 @@ extension ConfigReader {
 
 /// Reads the `deploy:` section: named targets of type `directory` or `command`.
 extension ConfigReader {
+    /// Why a deploy folder written as `path` (absolute, or relative to the repository) is one mlgate never writes
+    /// into — the filesystem root, the repository or a folder above it, `.git` or `.mlgate` — as far as the text
+    /// tells; nil otherwise. (Links are resolved when deploying.)
+    static func protectedLocation(_ path: String) -> String? {
+        if path.hasPrefix("/") {
+            return path.split(separator: "/").filter { $0 != "." }.isEmpty ? "is the filesystem root" : nil
+        }
+        var parts: [Substring] = []
+        for part in path.split(separator: "/") where part != "." {
+            if part == "..", let last = parts.last, last != ".." { parts.removeLast() } else { parts.append(part) }
+        }
+        if parts.isEmpty { return "is the repository itself" }
+        if parts.allSatisfy({ $0 == ".." }) { return "holds the repository" }
+        if let first = parts.first, first == ".git" || first == ".mlgate" { return "is inside \(first), which belongs to \(first == ".git" ? "git" : "mlgate")" }
+        return nil
+    }
+
     func deployTargets(_ node: Node) throws(ConfigError) -> [DeploymentTarget] {
         var targets: [DeploymentTarget] = []
         for (key, value) in try mapping(node, context: "'deploy'") {
@@ -332,8 +349,11 @@ extension ConfigReader {
             }
             switch fields["type"]?.string {
             case "directory":
-                guard let path = fields["path"]?.string, !path.isEmpty else {
+                guard let pathNode = fields["path"], let path = pathNode.string, !path.isEmpty else {
                     throw error(at: value, "deploy target '\(name)' of type directory needs a 'path' (the folder versions are published under).")
+                }
+                if let problem = Self.protectedLocation(path) {
+                    throw error(at: pathNode, "the path '\(path)' of deploy target '\(name)' \(problem); give a folder of its own, such as /srv/models/\(name) or ../deployments/\(name).")
                 }
                 targets.append(DeploymentTarget(name: name, kind: .directory(path: path), model: model))
             case "command":

@@ -68,7 +68,15 @@ public struct TreeManifest: Hashable, Sendable {
         return TreeManifest(entries: entries)
     }
 
-    /// Calls `visit` with each regular file under `directory` (relative path, stat), in sorted order.
+    /// The regular files under `directory`, as sorted relative paths (following links); empty when it is no folder.
+    public static func files(under directory: String) -> [String] {
+        var found: [String] = []
+        try? walk(directory, prefix: "") { (relative, _) throws(ObjectStoreError) in found.append(relative) }
+        return found
+    }
+
+    /// Calls `visit` with each regular file under `directory` (relative path, stat), in sorted order, following
+    /// links (refusing those that leave `confinedTo`, a resolved folder, when given).
     static func walk(_ directory: String, prefix: String, confinedTo realRoot: String? = nil,
                      _ visit: (String, stat) throws(ObjectStoreError) -> Void) throws(ObjectStoreError) {
         var info = stat()

@@ -26,21 +26,33 @@ struct DeployTests {
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: fixture.root + "/served/current") == "versions/m-v1")
         #expect(fixture.read("served/current/a.bin") == "weights a")
         #expect(fixture.read("served/current/manifest.json")?.contains("\"uri\":\"models:/m/1\"") == true)
-        #expect(try fixture.mlgate(["deploy", "m/2", "--target", "prod"]).status == 0)
+        // The target follows m@champion: version 2 goes there once the alias moves (or with --force, audited).
+        let notChampion = try fixture.mlgate(["deploy", "m/2", "--target", "prod"])
+        #expect(notChampion.status == 1 && notChampion.stderr.contains("follows m@champion"), "\(notChampion)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: fixture.root + "/served/current") == "versions/m-v1")
+        #expect(try fixture.mlgate(["models", "alias", "set", "m", "champion", "2", "--reason", "better"]).status == 0)
+        #expect(try fixture.mlgate(["deploy", "--target", "prod"]).status == 0)
         #expect(fixture.read("served/current/b.bin") == "weights b")
         let status = try fixture.mlgate(["deploy", "status"])
         let prodLine = status.stdout.split(separator: "\n").first { $0.hasPrefix("prod ") }.map(String.init) ?? ""
-        #expect(prodLine.contains(" m/2 ") && prodLine.hasSuffix("m/1"), "\(status)")
+        #expect(prodLine.contains(" m/2 ") && prodLine.contains(" m/1 ") && prodLine.hasSuffix("m@champion = m/2"), "\(status)")
         // The served version is guarded.
         let guarded = try fixture.mlgate(["models", "archive", "m/2"])
         #expect(guarded.status == 1 && guarded.stderr.contains("deployment 'prod'"), "\(guarded)")
         let rollback = try fixture.mlgate(["rollback", "prod", "--reason", "bad latency"])
         #expect(rollback.status == 0 && rollback.stdout.contains("from m/2 to models:/m/1"), "\(rollback)")
+        #expect(rollback.stdout.contains("m@champion is still models:/m/2"), "\(rollback)")
         #expect(fixture.read("served/current/a.bin") == "weights a")
+        // The registry is left as it was; the status says plainly that the target no longer serves what it follows.
+        let after = try fixture.mlgate(["deploy", "status"]).stdout
+        #expect(after.split(separator: "\n").first { $0.hasPrefix("prod ") }?.hasSuffix("m@champion = m/2 (differs)") == true, "\(after)")
+        let targets = try jsonObject(try fixture.mlgate(["deploy", "status", "--json"]).stdout)["targets"] as? [[String: Any]] ?? []
+        let prod = targets.first { $0["target"] as? String == "prod" }
+        #expect(prod?["serves"] as? String == "models:/m/1" && prod?["resolves_to"] as? String == "models:/m/2" && prod?["in_step"] as? Bool == false)
         let deployments = try jsonObject(try fixture.mlgate(["deploy", "status", "--json"]).stdout)["deployments"] as? [[String: Any]] ?? []
         #expect(deployments.compactMap { $0["status"] as? String } == ["active", "rolled-back", "replaced"])
         let actions = (try jsonObject(try fixture.mlgate(["audit", "log", "--json"]).stdout)["audit"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
-        #expect(actions.suffix(3) == ["deploy", "deploy", "rollback"])
+        #expect(actions.suffix(4) == ["deploy", "alias-set", "deploy", "rollback"])
         #expect(try fixture.mlgate(["audit", "verify"]).status == 0)
     }
 
@@ -66,7 +78,7 @@ struct DeployTests {
         // 'versions' becomes a file: nothing new can be published there.
         try FileManager.default.moveItem(atPath: fixture.root + "/served/versions", toPath: fixture.root + "/served/kept")
         try fixture.write("served/versions", "not a folder")
-        let failed = try fixture.mlgate(["deploy", "m/2", "--target", "prod"])
+        let failed = try fixture.mlgate(["deploy", "m/2", "--target", "prod", "--force"])
         #expect(failed.status == 3 && failed.stderr.contains("What it served before still serves"), "\(failed)")
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: fixture.root + "/served/current") == "versions/m-v1")
         let bad = try fixture.mlgate(["deploy", "--target", "nowhere"])

@@ -73,4 +73,102 @@ struct FilesystemSafetyTests {
         #expect(try fixture.mlgate(["run"]).status == 0)
         #expect(fixture.read("model.bin") == "inside\n")
     }
+
+    @Test("a directory deploy target at /, the repository, .git, .mlgate or above is refused; a 'current' or version folder mlgate did not make is never replaced")
+    func deployTargetPaths() throws {
+        let fixture = try pipelineRepository("version: 1\n", files: ["a.bin": "weights a"])
+        defer { fixture.remove() }
+        #expect(try fixture.mlgate(["models", "register", "m", "--path", "a.bin"]).status == 0)
+        let base = try #require(fixture.read("mlgate.yaml"))
+        for path in ["/", ".", "./", "..", "../", "../..", ".git", ".git/hooks", ".mlgate", ".mlgate/x", "sub/../.."] {
+            try fixture.write("mlgate.yaml", base + "deploy:\n  prod: {type: directory, path: '\(path)', model: m/1}\n")
+            let before = try snapshot(of: fixture.root)
+            let refused = try fixture.mlgate(["deploy", "--target", "prod"])
+            #expect(refused.status == 2 && refused.stderr.contains("mlgate.yaml:3") && refused.stderr.contains("deploy target 'prod'"), "\(path): \(refused)")
+            #expect(try snapshot(of: fixture.root) == before, "\(path)")
+        }
+        // A link to the repository is resolved at deploy time.
+        try FileManager.default.createSymbolicLink(atPath: fixture.base + "/link-to-repo", withDestinationPath: fixture.root)
+        try fixture.write("mlgate.yaml", base + "deploy:\n  prod: {type: directory, path: ../link-to-repo, model: m/1}\n")
+        let linked = try fixture.mlgate(["deploy", "--target", "prod"])
+        #expect(linked.status == 2 && linked.stderr.contains("holds the repository"), "\(linked)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.root + "/versions") && !FileManager.default.fileExists(atPath: fixture.root + "/current"))
+
+        // A user's own 'current' file and version folder in the target: refused, kept, nothing recorded.
+        try fixture.write("mlgate.yaml", base + "deploy:\n  prod: {type: directory, path: ../served, model: m/1}\n")
+        try FileManager.default.createDirectory(atPath: fixture.base + "/served", withIntermediateDirectories: true)
+        try "mine\n".write(toFile: fixture.base + "/served/current", atomically: true, encoding: .utf8)
+        let current = try fixture.mlgate(["deploy", "--target", "prod"])
+        #expect(current.status == 2 && current.stderr.contains("is not mlgate's link"), "\(current)")
+        #expect(fixture.read(fixture.base + "/served/current") == "mine\n")
+        try FileManager.default.removeItem(atPath: fixture.base + "/served/current")
+        try FileManager.default.createDirectory(atPath: fixture.base + "/served/versions/m-v1", withIntermediateDirectories: true)
+        try "notes\n".write(toFile: fixture.base + "/served/versions/m-v1/notes.txt", atomically: true, encoding: .utf8)
+        let folder = try fixture.mlgate(["deploy", "--target", "prod"])
+        #expect(folder.status == 2 && folder.stderr.contains("was not written by mlgate"), "\(folder)")
+        #expect(fixture.read(fixture.base + "/served/versions/m-v1/notes.txt") == "notes\n")
+        let deployments = try jsonObject(try fixture.mlgate(["deploy", "status", "--json"]).stdout)["deployments"] as? [[String: Any]] ?? []
+        #expect(deployments.isEmpty, "\(deployments)")
+        // Once it is mlgate's, a file added there is kept out of a redeploy's way: refused, not deleted.
+        try FileManager.default.removeItem(atPath: fixture.base + "/served/versions")
+        #expect(try fixture.mlgate(["deploy", "--target", "prod"]).status == 0)
+    }
+
+    @Test("models register --path refuses the repository itself, .git, .mlgate, a folder holding them, a link out, and paths outside")
+    func registerPaths() throws {
+        let fixture = try registryRepository()
+        defer { fixture.remove() }
+        try fixture.git(["config", "remote.origin.url", "https://x-access-token:SECRET@example.com/repo.git"])
+        try FileManager.default.createDirectory(atPath: fixture.root + "/nested/.git", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: fixture.root + "/gitlink", withDestinationPath: ".git")
+        try "outside\n".write(toFile: fixture.base + "/outside.bin", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: fixture.root + "/outlink", withDestinationPath: fixture.base + "/outside.bin")
+        let objects = fixture.root + "/.mlgate/objects"
+        let before = try snapshot(of: fixture.root)
+        let objectsBefore = (try? snapshot(of: objects)) ?? [:]
+        for (path, reason) in [(".", "the repository itself"), ("", "does not exist"), (".git/config", "inside .git"), (".git", "inside .git"),
+                               (".mlgate", "inside .mlgate"), ("gitlink", "inside .git"), ("nested", "holds .git"), ("outlink", "outside the repository"),
+                               (fixture.base + "/outside.bin", "outside the repository"), ("..", "the repository itself")] {
+            let result = try fixture.mlgate(["models", "register", "churn", "--path", path])
+            #expect(result.status == 2 && result.stderr.contains(reason), "\(path): \(result)")
+        }
+        #expect(try snapshot(of: fixture.root) == before)
+        #expect(((try? snapshot(of: objects)) ?? [:]) == objectsBefore)
+        #expect(try registeredVersions(fixture).isEmpty)
+        #expect(try fixture.git(["tag", "-l"]).stdout.isEmpty)
+        #expect(try fixture.mlgate(["models", "register", "churn", "--path", "params.yaml"]).status == 0)
+    }
+
+    @Test("models download refuses to replace what is there; --force replaces only an earlier download. package --force keeps files it did not write")
+    func downloadAndPackageForce() throws {
+        let fixture = try registryRepository()
+        defer { fixture.remove() }
+        try FileManager.default.createDirectory(atPath: fixture.root + "/model", withIntermediateDirectories: true)
+        try fixture.write("model/weights.bin", "w1")
+        #expect(try fixture.mlgate(["models", "register", "churn", "--path", "model"]).status == 0)
+        let out = fixture.base + "/out"
+        #expect(try fixture.mlgate(["models", "download", "churn/1", out]).status == 0)
+        #expect(fixture.read(out + "/model/weights.bin") == "w1")
+        try "mine\n".write(toFile: out + "/model/notes.txt", atomically: true, encoding: .utf8)
+        let before = try snapshot(of: out)
+        let again = try fixture.mlgate(["models", "download", "churn/1", out])
+        #expect(again.status == 2 && again.stderr.contains("already exists") && again.stderr.contains("--force"), "\(again)")
+        let forced = try fixture.mlgate(["models", "download", "churn/1", out, "--force"])
+        #expect(forced.status == 2 && forced.stderr.contains("notes.txt"), "\(forced)")
+        #expect(try snapshot(of: out) == before)
+        try FileManager.default.removeItem(atPath: out + "/model/notes.txt")
+        try "tampered".write(toFile: out + "/model/weights.bin", atomically: true, encoding: .utf8)
+        #expect(try fixture.mlgate(["models", "download", "churn/1", out, "--force"]).status == 0)
+        #expect(fixture.read(out + "/model/weights.bin") == "w1")
+
+        let package = fixture.base + "/pkg"
+        #expect(try fixture.mlgate(["package", "churn/1", "--out", package]).status == 0)
+        try "keep me\n".write(toFile: package + "/README.local", atomically: true, encoding: .utf8)
+        let packaged = try snapshot(of: package)
+        let replaced = try fixture.mlgate(["package", "churn/1", "--out", package, "--force"])
+        #expect(replaced.status == 2 && replaced.stderr.contains("README.local") && replaced.stderr.contains("did not write"), "\(replaced)")
+        #expect(try snapshot(of: package) == packaged)
+        try FileManager.default.removeItem(atPath: package + "/README.local")
+        #expect(try fixture.mlgate(["package", "churn/1", "--out", package, "--force"]).status == 0)
+    }
 }

@@ -395,7 +395,7 @@ struct PackageTests {
 
         // A rollback puts back the folder as it was published, even when the serve files are gone meanwhile.
         #expect(try fixture.mlgate(["models", "register", "churn", "--path", "models/churn/model.src"]).status == 0)
-        #expect(try fixture.mlgate(["deploy", "churn/2", "--target", "prod"]).status == 0)
+        #expect(try fixture.mlgate(["deploy", "churn/2", "--target", "prod", "--force"]).status == 0)
         let publishedV1 = try inode()
         try FileManager.default.removeItem(atPath: fixture.root + "/models/churn/serve.py")
         let rollback = try fixture.mlgate(["rollback", "prod"])
