@@ -346,15 +346,30 @@ struct AuditCommand: ParsableCommand {
     }
 
     struct Verify: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "verify",
-                                                        abstract: "Re-hash the audit chain: exit 0 when intact, 1 naming the first broken row.")
+        static let configuration = CommandConfiguration(
+            commandName: "verify",
+            abstract: "Check the audit log: its hash chain, a registration row for every version, and its append-only triggers.",
+            discussion: "Exit 0 when all three hold; 1 naming the first broken row, the versions without a registration row, or the missing triggers.")
+
         func run() throws {
             let store = try RegistryContext.current().store
             if let broken = try store.verifyAudit() {
                 print("audit log broken at row \(broken.sequence): \(broken.problem).")
                 throw ExitCode(1)
             }
-            print("audit log intact: \(try store.auditLog().count) rows, each hashed over the one before.")
+            let coverage = try store.auditCoverage()
+            let rows = try store.auditLog().count
+            guard coverage.isComplete else {
+                print("audit log chain intact (\(rows) rows), but:")
+                if !coverage.unregistered.isEmpty {
+                    print("  \(coverage.unregistered.count) version\(coverage.unregistered.count == 1 ? " has" : "s have") no registration row: \(coverage.unregistered.joined(separator: ", ")) (added to the store outside mlgate).")
+                }
+                if !coverage.missingTriggers.isEmpty {
+                    print("  the append-only trigger\(coverage.missingTriggers.count == 1 ? " is" : "s are") gone: \(coverage.missingTriggers.joined(separator: ", ")) (the log could be edited without a trace).")
+                }
+                throw ExitCode(1)
+            }
+            print("audit log intact: \(rows) rows, each hashed over the one before; every version (\(coverage.versions)) has its registration row; the append-only triggers are in place.")
         }
     }
 }

@@ -345,6 +345,24 @@ extension Store {
         }
     }
 
+    /// What `audit verify` checks beside the chain: every version has the audit row that brought it into the
+    /// registry (its registration, its import by a sync, or its renumbering), and the triggers that keep the log
+    /// append-only are in place.
+    public func auditCoverage() throws(StoreError) -> AuditCoverage {
+        try reading { db in
+            let versions = try Row.fetchAll(db, sql: "SELECT model, version FROM model_versions ORDER BY model, version").map {
+                "models:/\($0["model"] as String)/\($0["version"] as Int)"
+            }
+            let registered = Set(try String.fetchAll(db, sql: """
+                SELECT subject FROM audit
+                WHERE action IN ('register', 'renumber') OR (action = 'sync' AND before = 'null' AND after LIKE '{"artifact":%')
+                """))
+            let triggers = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+            return AuditCoverage(versions: versions.count, unregistered: versions.filter { !registered.contains($0) },
+                                 missingTriggers: AuditCoverage.triggers.filter { !triggers.contains($0) })
+        }
+    }
+
     /// The registry events, oldest first.
     public func events(limit: Int?) throws(StoreError) -> [(id: Int, kind: String, model: String, version: Int?, payload: String, createdAt: Int64, mirrorError: String?)] {
         try reading { db in
@@ -536,6 +554,21 @@ extension Store {
                    before: row["before"], after: row["after"], reason: row["reason"], verdictDigest: row["verdict_digest"],
                    previousHash: row["previous_hash"], hash: row["hash"])
     }
+}
+
+/// What `audit verify` found beside the hash chain.
+public struct AuditCoverage: Sendable, Equatable {
+    /// The triggers that make the audit table append-only.
+    public static let triggers = ["audit_is_append_only_delete", "audit_is_append_only_update"]
+    /// How many versions the registry holds.
+    public var versions: Int
+    /// Versions with no audit row that registered, imported or renumbered them (`models:/m/3`).
+    public var unregistered: [String]
+    /// Append-only triggers that are gone.
+    public var missingTriggers: [String]
+
+    /// Whether nothing is missing.
+    public var isComplete: Bool { unregistered.isEmpty && missingTriggers.isEmpty }
 }
 
 /// One deployment of a model version to a target.

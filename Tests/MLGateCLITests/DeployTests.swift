@@ -84,4 +84,38 @@ struct DeployTests {
         let bad = try fixture.mlgate(["deploy", "--target", "nowhere"])
         #expect(bad.status == 2 && bad.stderr.contains("no deploy target 'nowhere'"), "\(bad)")
     }
+
+    @Test("deployments and rollbacks travel in refs/notes/mlgate: another clone's deploy status shows what each target serves")
+    func deploymentsAreMirrored() throws {
+        let fixture = try repository()
+        defer { fixture.remove() }
+        let remote = fixture.base + "/remote.git"
+        try fixture.git(["init", "-q", "--bare", "-b", "main", remote], in: fixture.base)
+        try fixture.git(["remote", "add", "origin", remote])
+        try fixture.git(["push", "-q", "origin", "main"])
+        #expect(try fixture.mlgate(["deploy", "--target", "prod"]).status == 0)
+        #expect(try fixture.mlgate(["deploy", "m/2", "--target", "prod", "--force", "--reason", "hotfix"]).status == 0)
+        #expect(try fixture.mlgate(["rollback", "prod", "--reason", "bad"]).status == 0)
+        #expect(try fixture.mlgate(["models", "push"]).status == 0)
+
+        let clone = fixture.base + "/clone"
+        try fixture.git(["clone", "-q", remote, clone], in: fixture.base)
+        try fixture.git(["fetch", "-q", "origin", "refs/notes/mlgate:refs/notes/mlgate"], in: clone)
+        #expect(try fixture.mlgate(["init"], in: clone).status == 0)
+        #expect(try fixture.mlgate(["models", "sync"], in: clone).status == 0)
+        let status = try jsonObject(try fixture.mlgate(["deploy", "status", "--json"], in: clone).stdout)
+        let deployments = (status["deployments"] as? [[String: Any]] ?? []).filter { $0["target"] as? String == "prod" }
+        #expect(deployments.compactMap { $0["version"] as? Int } == [1, 2, 1], "\(deployments)")
+        #expect(deployments.compactMap { $0["status"] as? String } == ["active", "rolled-back", "replaced"], "\(deployments)")
+        let prod = (status["targets"] as? [[String: Any]])?.first { $0["target"] as? String == "prod" }
+        #expect(prod?["serves"] as? String == "models:/m/1")
+        // The forced deployment is audited as such in both clones; a second sync imports nothing twice.
+        let actions = (try jsonObject(try fixture.mlgate(["audit", "log", "--json"]).stdout)["audit"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
+        #expect(actions.contains("deploy-forced"))
+        #expect(try fixture.mlgate(["models", "sync"], in: clone).status == 0)
+        let again = (try jsonObject(try fixture.mlgate(["deploy", "status", "--json"], in: clone).stdout)["deployments"] as? [[String: Any]] ?? [])
+        #expect(again.count == deployments.count)
+        // The served version is guarded in the clone too.
+        #expect(try fixture.mlgate(["models", "archive", "m/1"], in: clone).status == 1)
+    }
 }

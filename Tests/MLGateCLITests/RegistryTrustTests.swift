@@ -202,4 +202,27 @@ struct RegistryTrustTests {
         let versions = try jsonObject(try fixture.mlgate(["models", "show", "churn", "--json"], in: clone).stdout)["versions"] as? [[String: Any]] ?? []
         #expect(versions.compactMap { $0["version"] as? Int } == [1] && versions.first?["stage"] as? String == "staging", "\(versions)")
     }
+
+    @Test("audit verify also checks that every version has its registration row and that the append-only triggers exist")
+    func auditCoverage() throws {
+        let fixture = try registryRepository()
+        defer { fixture.remove() }
+        #expect(try fixture.mlgate(["models", "register", "churn", "--path", "params.yaml"]).status == 0)
+        let intact = try fixture.mlgate(["audit", "verify"])
+        #expect(intact.status == 0 && intact.stdout.contains("every version (1) has its registration row") && intact.stdout.contains("triggers are in place"), "\(intact)")
+        let database = fixture.root + "/.mlgate/store.sqlite"
+        func sql(_ statement: String) throws {
+            let script = "import sqlite3, sys\ndb = sqlite3.connect(sys.argv[1])\ndb.execute(sys.argv[2])\ndb.commit()\n"
+            #expect(try runProcess("/usr/bin/env", ["python3", "-c", script, database, statement], in: fixture.root, environment: fixture.environment).status == 0)
+        }
+        // A version slipped into the store without mlgate: the chain is intact, but the version has no row.
+        try sql("INSERT INTO model_versions (model, version, artifact, artifact_is_directory, data_hashes, tags, status, created_at, created_by) SELECT model, 2, artifact, 0, '{}', '{}', 'active', 0, 'x' FROM model_versions WHERE version = 1")
+        let slipped = try fixture.mlgate(["audit", "verify"])
+        #expect(slipped.status == 1 && slipped.stdout.contains("models:/churn/2") && slipped.stdout.contains("no registration row"), "\(slipped)")
+        try sql("DELETE FROM model_versions WHERE version = 2")
+        // The append-only triggers dropped: then the log could be edited without a trace.
+        try sql("DROP TRIGGER audit_is_append_only_update")
+        let dropped = try fixture.mlgate(["audit", "verify"])
+        #expect(dropped.status == 1 && dropped.stdout.contains("audit_is_append_only_update"), "\(dropped)")
+    }
 }
