@@ -358,6 +358,9 @@ enum RegistryRemote {
         func registryRefspecs(into prefix: String, force: Bool) -> [String] {
             models.flatMap { model in ["@", "#"].map { "\(force ? "+" : "")refs/tags/\(model)\($0)*:\(prefix)\(model)\($0)*" } }
         }
+        // Registered artifacts travel in git too (remote.artifacts_in_git), so a fresh runner finds the champion.
+        let artifacts = try GitArtifacts(registry: registry).prepare()
+        for warning in artifacts.warnings { printError("warning: " + warning) }
         for attempt in 1...attempts {
             // The remote may have no notes yet; that fetch failing is expected then.
             try? transport.fetch(remote: remote, refspecs: ["+\(GitRepository.registryNotesRef):refs/mlgate/remote-notes"])
@@ -376,12 +379,20 @@ enum RegistryRemote {
             }
             try repository.mergeRegistryNotes(onto: "refs/mlgate/remote-notes")
             let missing = local.filter { repository.target(of: "refs/mlgate/remote-tags/\($0)") == nil }
-            var refspecs = missing.sorted().map { "refs/tags/\($0):refs/tags/\($0)" }
+            // The artifacts first (one push: they arrive with the tags that name them); a ref the remote has is a no-op.
+            var refspecs = artifacts.references.map { "\($0):\($0)" }
+            refspecs += missing.sorted().map { "refs/tags/\($0):refs/tags/\($0)" }
             if repository.target(of: GitRepository.registryNotesRef) != nil {
                 refspecs.append("\(GitRepository.registryNotesRef):\(GitRepository.registryNotesRef)")
             }
             guard !refspecs.isEmpty else { return (0, attempt) }
-            if try transport.push(remote: remote, refspecs: refspecs).isEmpty { return (missing.count, attempt) }
+            let refused = try transport.push(remote: remote, refspecs: refspecs)
+            if refused.isEmpty { return (missing.count, attempt) }
+            // An artifact ref the remote already holds under another tree is not ours to replace: the tags still go.
+            if refused.keys.allSatisfy({ $0.hasPrefix(GitRepository.artifactRefPrefix) }) {
+                for reference in refused.keys.sorted() { printError("warning: the remote refused \(reference) (\(refused[reference] ?? "")); that artifact does not travel in git.") }
+                return (missing.count, attempt)
+            }
         }
         throw EnvironmentError("the remote '\(remote)' kept changing during \(attempts) attempts to push the registry; run 'mlgate models push' again.")
     }

@@ -69,7 +69,7 @@ struct CITests {
         }
     }
 
-    @Test("a shallow clone whose champion cannot be reached: exit 3 naming the fix, the report says why, nothing registered")
+    @Test("a shallow clone whose champion is in no object store fetches it from git; with it gone from git too: exit 3 naming the champion, where it looked and the fix")
     func championUnreachable() throws {
         let project = try CIProject()
         defer { project.fixture.remove() }
@@ -81,12 +81,49 @@ struct CITests {
         try project.change(quality: 0.62, on: "next")
         let pr = try project.checkout("next")
         let head = try project.fixture.head(in: pr)
+        let found = try project.ci(in: pr, try project.githubPullRequest(8, branch: "next", head: head, base: head, work: project.fixture.base + "/gh2"))
+        #expect(found.status == 0 && found.stderr.contains("fetched from origin (refs/mlgate/objects/"), "\(found)")
+
+        // Without the artifact refs on the remote either, the job cannot judge against the champion.
+        let refs = try project.fixture.git(["--git-dir", project.origin, "for-each-ref", "--format=%(refname)", "refs/mlgate/objects/"], in: project.fixture.base)
+            .stdout.split(separator: "\n").map(String.init)
+        #expect(!refs.isEmpty)
+        for ref in refs { try project.fixture.git(["--git-dir", project.origin, "update-ref", "-d", ref], in: project.fixture.base) }
+        let again = try project.checkout("next")
         let tagsBefore = try project.originTags()
-        let result = try project.ci(in: pr, try project.githubPullRequest(8, branch: "next", head: head, base: head, work: project.fixture.base + "/gh2"))
-        #expect(result.status == 3 && result.stderr.contains("remote.objects") && result.stderr.contains("docs/ci.md#artifacts"), "\(result)")
-        let json = try jsonObject(project.fixture.read(pr + "/mlgate-reports/gate.json") ?? "")
-        #expect((json["error"] as? String)?.contains("is neither in .mlgate/objects nor in a remote object store") == true, "\(json)")
+        let result = try project.ci(in: again, try project.githubPullRequest(8, branch: "next", head: head, base: head, work: project.fixture.base + "/gh3"))
+        for part in ["models:/m/1", "the champion in production", "looked in .mlgate/objects", "remote.objects (../objects)", "refs/mlgate/objects/",
+                     "mlgate models push", "docs/ci.md#artifacts"] {
+            #expect(result.status == 3 && result.stderr.contains(part), "\(part): \(result)")
+        }
+        let json = try jsonObject(project.fixture.read(again + "/mlgate-reports/gate.json") ?? "")
+        #expect((json["error"] as? String)?.contains("is not on this runner") == true, "\(json)")
         #expect(try project.originTags() == tagsBefore)
+        // The link in the message leads somewhere.
+        let guide = try String(contentsOfFile: repositoryRoot() + "/docs/ci.md", encoding: .utf8)
+        #expect(guide.contains("\n## Artifacts"), "docs/ci.md has no Artifacts section for the #artifacts link")
+    }
+
+    @Test("the first pull request on a fresh runner: a champion registered and pushed from a laptop, with no shared object store, is judged against")
+    func firstPullRequestOnAFreshRunner() throws {
+        let project = try CIProject(config: CIProject.config().replacingOccurrences(of: "remote: {objects: ../objects}\n", with: ""))
+        defer { project.fixture.remove() }
+        let laptop = project.fixture
+        #expect(try laptop.mlgate(["run"]).status == 0)
+        #expect(try laptop.mlgate(["gate", "m", "--candidate", "1"]).status == 0)
+        #expect(try laptop.mlgate(["models", "register", "m", "--run", "1"]).status == 0)
+        #expect(try laptop.mlgate(["promote", "m", "1", "--to", "staging", "--reason", "first"]).status == 0)
+        #expect(try laptop.mlgate(["promote", "m", "1", "--to", "production", "--reason", "first"]).status == 0)
+        #expect(try laptop.mlgate(["models", "push"]).status == 0)
+        try project.change(quality: 0.2, on: "worse")
+        let pr = try project.checkout("worse")
+        let head = try project.fixture.head(in: pr)
+        let result = try project.ci(in: pr, try project.githubPullRequest(11, branch: "worse", head: head, base: head, work: project.fixture.base + "/gh"))
+        // Judged against the champion (and found worse), not stopped for want of it.
+        #expect(result.status == 1, "\(result)")
+        let json = try jsonObject(project.fixture.read(pr + "/mlgate-reports/gate.json") ?? "")
+        let verdict = (json["verdicts"] as? [[String: Any]])?.first
+        #expect(((verdict?["champion"] as? [String: Any])?["name"] as? String)?.contains("models:/m/1") == true, "\(json)")
     }
 
     @Test("a deeper shallow clone keeps its history: a registry tag on a commit it already has is fetched without a new shallow boundary")

@@ -33,3 +33,8 @@ func jsonObject(_ text: String) throws -> [String: Any] {
     }
     return object
 }
+
+/// The mlgate package's own folder (where README.md and docs/ are).
+func repositoryRoot() -> String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+}

@@ -127,4 +127,44 @@ struct RegistryPushTests {
         let notes = try fixture.git(["--git-dir", remote, "log", "-p", "refs/notes/mlgate"]).stdout
         #expect(notes.contains("\"action\":\"promote\"") && notes.contains("\"version\":3"))
     }
+
+    @Test("artifacts travel under refs/mlgate/objects/ with the tags; over the size limit or switched off they stay out, with a warning")
+    func artifactsInGit() throws {
+        let fixture = try registryRepository()
+        defer { fixture.remove() }
+        let remote = fixture.base + "/remote.git"
+        try fixture.git(["init", "-q", "--bare", "-b", "main", remote], in: fixture.base)
+        try fixture.git(["remote", "add", "origin", remote])
+        try fixture.git(["push", "-q", "origin", "main"])
+        func remoteObjects() throws -> [String] {
+            try fixture.git(["--git-dir", remote, "for-each-ref", "--format=%(refname)", "refs/mlgate/objects/"]).stdout.split(separator: "\n").map(String.init)
+        }
+        try FileManager.default.createDirectory(atPath: fixture.root + "/small", withIntermediateDirectories: true)
+        try fixture.write("small/a.bin", "a")
+        try fixture.write("small/b.bin", "b")
+        let registered = try jsonObject(try fixture.mlgate(["models", "register", "churn", "--path", "small", "--json"]).stdout)
+        let hash = try #require(registered["artifact"] as? String)
+        #expect(try fixture.mlgate(["models", "push"]).status == 0)
+        #expect(try remoteObjects() == ["refs/mlgate/objects/" + hash])
+        // The folder's manifest and both files are in the ref's tree, named by their hashes.
+        let tree = try fixture.git(["--git-dir", remote, "ls-tree", "--name-only", "refs/mlgate/objects/" + hash]).stdout.split(separator: "\n")
+        #expect(tree.count == 3 && tree.contains(Substring(hash)), "\(tree)")
+
+        // Over the limit: left out with a warning; with artifacts_in_git false: nothing at all.
+        let config = try #require(fixture.read("mlgate.yaml"))
+        try fixture.write("mlgate.yaml", config + "remote: {artifacts_in_git_max_mb: 1}\n")
+        try fixture.write("big.bin", String(repeating: "x", count: 2 << 20))
+        #expect(try fixture.mlgate(["models", "register", "churn", "--path", "big.bin"]).status == 0)
+        let limited = try fixture.mlgate(["models", "push"])
+        #expect(limited.status == 0 && limited.stderr.contains("over remote.artifacts_in_git_max_mb (1)"), "\(limited)")
+        #expect(try remoteObjects().count == 1)
+        try fixture.write("mlgate.yaml", config + "remote: {artifacts_in_git: false}\n")
+        try fixture.write("other.bin", "other")
+        #expect(try fixture.mlgate(["models", "register", "churn", "--path", "other.bin"]).status == 0)
+        let off = try fixture.mlgate(["models", "push"])
+        #expect(off.status == 0 && !off.stderr.contains("artifacts_in_git"), "\(off)")
+        #expect(try remoteObjects().count == 1)
+        try fixture.write("mlgate.yaml", config + "remote: {artifacts_in_git: maybe}\n")
+        #expect(try fixture.mlgate(["models", "push"]).status == 2)
+    }
 }

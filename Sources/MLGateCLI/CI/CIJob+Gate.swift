@@ -11,12 +11,8 @@ import MLGateStore
 extension CIJob {
     func gate(registry: RegistryContext, configuration: MLGateConfiguration, defaultBranch: String, remote: String?) throws {
         let specs = try selectedModels(configuration)
-        var champions = Set<String>()
-        for spec in specs {
-            guard let champion = try? registry.store.resolve(ModelURI(parsing: "\(spec.name)@\(spec.promotion.champion)")) else { continue }
-            champions.insert(champion.artifact)
-        }
-        try pullObjects(registry, configuration: configuration, artifacts: champions)
+        let champions = specs.compactMap { spec in try? registry.store.resolve(ModelURI(parsing: "\(spec.name)@\(spec.promotion.champion)")) }
+        try pullObjects(registry, configuration: configuration, versions: champions, remote: remote)
         if !configuration.stages.isEmpty {
             let runner = PipelineRunner(workspace: workspace, store: registry.store, interruption: Interruption())
             var runOptions = RunOptions()

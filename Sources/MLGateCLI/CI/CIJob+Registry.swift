@@ -33,16 +33,31 @@ extension CIJob {
             + (synced.stages.isEmpty ? "" : " (\(synced.stages.joined(separator: ", ")))"))
     }
 
-    /// Objects the job needs from the remote object store: the run cache and mlgate.lock's outputs, and the
-    /// champions' artifacts.
-    func pullObjects(_ registry: RegistryContext, configuration: MLGateConfiguration, artifacts: Set<String>) throws {
+    /// Objects the job needs: the run cache and mlgate.lock's outputs from the remote object store, and the
+    /// `versions`' artifacts (the champions, or the version released) from there, or else from the git remote's
+    /// `refs/mlgate/objects/` (`remote.artifacts_in_git`). A version whose artifact is nowhere stops the job
+    /// (exit 3) with where it looked and the fix.
+    func pullObjects(_ registry: RegistryContext, configuration: MLGateConfiguration, versions: [ModelVersion], remote: String?) throws {
+        let artifacts = Set(versions.map(\.artifact))
         if configuration.remote.objects != nil {
-            let remote = try RemoteObjects(workspace: workspace, override: nil)
-            let pulled = try remote.pull(into: workspace, store: registry.store, all: false, extra: artifacts)
-            say("object store: \(pulled.fetched) objects and \(pulled.imported) run-cache entries from \(remote.root)")
+            let store = try RemoteObjects(workspace: workspace, override: nil)
+            let pulled = try store.pull(into: workspace, store: registry.store, all: false, extra: artifacts)
+            say("object store: \(pulled.fetched) objects and \(pulled.imported) run-cache entries from \(store.root)")
         }
-        for hash in artifacts where !registry.objects.contains(hash) {
-            throw EnvironmentError("the artifact \(hash.prefix(12)) is neither in .mlgate/objects nor in a remote object store; set 'remote.objects' in mlgate.yaml to a shared folder, or cache .mlgate/objects between jobs (docs/ci.md#artifacts).")
+        let inGit = try GitArtifacts(registry: registry)
+        for version in versions where !registry.objects.contains(version.artifact) {
+            if let remote, try inGit.fetch(version.artifact, remote: remote, git: git) {
+                say("artifact of \(version.uri): fetched from \(remote) (\(GitArtifacts.reference(version.artifact)))")
+                continue
+            }
+            var looked = [".mlgate/objects"]
+            looked.append(configuration.remote.objects.map { "remote.objects (\($0))" } ?? "no remote.objects (not set)")
+            if configuration.remote.artifactsInGit {
+                looked.append(remote.map { "\($0)'s \(GitArtifacts.reference(version.artifact).prefix(32))… (not there)" } ?? "no git remote")
+            } else {
+                looked.append("not in git (remote.artifacts_in_git is false)")
+            }
+            throw EnvironmentError("the artifact of \(version.uri) (\(version.stage.map { "the champion in \($0)" } ?? "the version to release"), \(version.artifact.prefix(12))) is not on this runner: looked in \(looked.joined(separator: ", ")). Push it from the machine that registered it with 'mlgate models push' (artifacts travel in git unless remote.artifacts_in_git is false), set remote.objects to a shared folder, or cache .mlgate/objects between jobs; see docs/ci.md#artifacts.")
         }
     }
 

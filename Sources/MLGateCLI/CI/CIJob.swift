@@ -61,7 +61,7 @@ final class CIJob {
             let defaultBranch = resolvedDefaultBranch(configuration)
             result.defaultBranch = defaultBranch
             if options.release {
-                try CIRelease(job: self, registry: registry, configuration: configuration).run()
+                try CIRelease(job: self, registry: registry, configuration: configuration, remote: remote).run()
             } else {
                 try gate(registry: registry, configuration: configuration, defaultBranch: defaultBranch, remote: remote)
             }

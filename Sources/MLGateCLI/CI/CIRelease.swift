@@ -10,6 +10,8 @@ struct CIRelease {
     let job: CIJob
     let registry: RegistryContext
     let configuration: MLGateConfiguration
+    /// The git remote the registry came from (nil without one).
+    let remote: String?
 
     func run() throws {
         let specs = try job.selectedModels(configuration, toGate: false)
@@ -55,7 +57,7 @@ struct CIRelease {
                 continue
             }
             // The artifact must be here before anything moves: a deploy that cannot happen must not promote.
-            try job.pullObjects(registry, configuration: configuration, artifacts: [version.artifact])
+            try job.pullObjects(registry, configuration: configuration, versions: [version], remote: remote)
             outcome.waiting = try job.promote(version, towards: stage, registry: registry, reason: "released by mlgate ci --release", outcome: &outcome)
             let promoted = try registry.store.resolve(ModelURI(name: spec.name, selector: .version(version.version)))
             job.scheduleDeploy(promoted)
