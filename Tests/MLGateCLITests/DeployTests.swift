@@ -89,10 +89,7 @@ struct DeployTests {
     func deploymentsAreMirrored() throws {
         let fixture = try repository()
         defer { fixture.remove() }
-        let remote = fixture.base + "/remote.git"
-        try fixture.git(["init", "-q", "--bare", "-b", "main", remote], in: fixture.base)
-        try fixture.git(["remote", "add", "origin", remote])
-        try fixture.git(["push", "-q", "origin", "main"])
+        let remote = try bareOrigin(fixture)
         #expect(try fixture.mlgate(["deploy", "--target", "prod"]).status == 0)
         #expect(try fixture.mlgate(["deploy", "m/2", "--target", "prod", "--force", "--reason", "hotfix"]).status == 0)
         #expect(try fixture.mlgate(["rollback", "prod", "--reason", "bad"]).status == 0)

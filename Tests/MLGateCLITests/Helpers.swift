@@ -38,3 +38,12 @@ func jsonObject(_ text: String) throws -> [String: Any] {
 func repositoryRoot() -> String {
     URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 }
+
+/// A bare repository beside `fixture`'s, added as its `origin` with `main` pushed; returns its path.
+func bareOrigin(_ fixture: GitFixture) throws -> String {
+    let remote = fixture.base + "/remote.git"
+    try fixture.git(["init", "-q", "--bare", "-b", "main", remote], in: fixture.base)
+    try fixture.git(["remote", "add", "origin", remote])
+    try fixture.git(["push", "-q", "origin", "main"])
+    return remote
+}

@@ -86,10 +86,7 @@ struct RegistryPushTests {
     func twoWriters() throws {
         let fixture = try registryRepository()
         defer { fixture.remove() }
-        let remote = fixture.base + "/remote.git"
-        try fixture.git(["init", "-q", "--bare", "-b", "main", remote], in: fixture.base)
-        try fixture.git(["remote", "add", "origin", remote])
-        try fixture.git(["push", "-q", "origin", "main"])
+        let remote = try bareOrigin(fixture)
         let other = fixture.base + "/other"
         try fixture.git(["clone", "-q", remote, other], in: fixture.base)
         #expect(try fixture.mlgate(["init"], in: other).status == 0)
@@ -132,10 +129,7 @@ struct RegistryPushTests {
     func artifactsInGit() throws {
         let fixture = try registryRepository()
         defer { fixture.remove() }
-        let remote = fixture.base + "/remote.git"
-        try fixture.git(["init", "-q", "--bare", "-b", "main", remote], in: fixture.base)
-        try fixture.git(["remote", "add", "origin", remote])
-        try fixture.git(["push", "-q", "origin", "main"])
+        let remote = try bareOrigin(fixture)
         func remoteObjects() throws -> [String] {
             try fixture.git(["--git-dir", remote, "for-each-ref", "--format=%(refname)", "refs/mlgate/objects/"]).stdout.split(separator: "\n").map(String.init)
         }
