@@ -137,11 +137,14 @@ struct DeployCommand: ParsableCommand {
 
         func run() throws {
             let context = try DeployContext(target: target)
+            // In the order they happened (deployments made elsewhere arrive later, with their own times).
             let history = try context.registry.store.deployments(target: target).filter { $0.status != "failed" }
+                .sorted { ($0.deployedAt, $0.id) > ($1.deployedAt, $1.id) }
             guard let current = history.first(where: { $0.status == "active" }) else {
                 throw RegistryError(.invalidInput, "target '\(target)' serves nothing yet; deploy a version first.")
             }
-            guard let previous = history.first(where: { $0.id < current.id && !($0.model == current.model && $0.version == current.version) }) else {
+            guard let previous = history.first(where: { ($0.deployedAt, $0.id) < (current.deployedAt, current.id)
+                                                        && !($0.model == current.model && $0.version == current.version) }) else {
                 throw RegistryError(.refused, "target '\(target)' has served only \(current.model)/\(current.version); there is nothing to roll back to.")
             }
             let version = try context.registry.store.resolve(ModelURI(name: previous.model, selector: .version(previous.version)))
@@ -245,7 +248,10 @@ struct DeployContext {
             if existing != package.manifestText {
                 try StagedDirectory.publish(destination, replacing: true) { try package.write(into: $0) }
             }
-        } else if !FileManager.default.fileExists(atPath: destination + "/manifest.json") || PackageFolder.isPackage(destination) {
+        } else if !FileManager.default.fileExists(atPath: destination + "/manifest.json") || PackageFolder.isPackage(destination)
+                    || DeployFolder.publishedArtifact(destination) != version.artifact {
+            // Published again unless the folder already holds this very artifact (a folder of another version of the
+            // same number, say after a renumbering, is mlgate's own and is replaced).
             try StagedDirectory.publish(destination, replacing: true) { staging in
                 let name = version.artifactName
                 try registry.objects.checkout(version.artifact, to: staging + "/" + name)
@@ -297,6 +303,9 @@ struct DeployFolder {
         if FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), !isDirectory.boolValue {
             throw UsageError("the folder of deploy target '\(target)', \(root), is a file; give a folder for 'path' in mlgate.yaml.")
         }
+        if let link = try? FileManager.default.destinationOfSymbolicLink(atPath: root + "/versions") {
+            throw UsageError("\(root)/versions is a link to \(link); mlgate publishes versions into a real folder there. Remove the link, or give the target another folder.")
+        }
         let current = root + "/current"
         if let link = try? FileManager.default.destinationOfSymbolicLink(atPath: current) {
             guard link.hasPrefix("versions/"), !link.contains("..") else {
@@ -314,6 +323,13 @@ struct DeployFolder {
         guard extra.isEmpty else {
             throw UsageError("\(folder) holds files mlgate did not write (\(extra.prefix(5).joined(separator: ", "))\(extra.count > 5 ? ", …" : "")); move them out before deploying there again. Nothing was changed.")
         }
+    }
+
+    /// The artifact hash a version folder's short manifest names (nil for a package, or no manifest).
+    static func publishedArtifact(_ folder: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: folder + "/manifest.json"),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], object["format"] == nil else { return nil }
+        return object["artifact"] as? String
     }
 
     /// The files of a version folder mlgate published (a package, or the artifact with its short manifest), or nil

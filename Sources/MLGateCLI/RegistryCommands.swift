@@ -179,6 +179,10 @@ struct ModelsCommand: ParsableCommand {
 
             func run() throws {
                 let registry = try RegistryContext.current()
+                let stages = try registry.lifecycle(of: name).stages
+                if stages.contains(alias) {
+                    throw UsageError("'\(alias)' is a lifecycle stage of \(name) (\(stages.joined(separator: ", "))); a stage is entered with 'mlgate promote', under its rules. Choose another alias name, such as 'champion'.")
+                }
                 let previous = try registry.store.setAlias(model: name, alias: alias, version: version, by: registry.actor(reason: reason))
                 registry.publish()
                 print("\(name)@\(alias) → version \(version)\(previous.map { " (was \($0))" } ?? "").")
@@ -523,8 +527,14 @@ struct RegistryContext {
         if let first = relative.split(separator: "/").first, first == ".git" || first == ".mlgate" {
             throw UsageError("--path '\(path)' is inside \(first), which belongs to \(first == ".git" ? "git (it may hold credentials)" : "mlgate"); give the model's own file or folder.")
         }
-        if isDirectory.boolValue, let owned = [".git", ".mlgate"].first(where: { FileManager.default.fileExists(atPath: real + "/" + $0) }) {
-            throw UsageError("--path '\(path)' holds \(owned) (a repository or mlgate's store, which may hold credentials); give the folder that holds only the model.")
+        if isDirectory.boolValue {
+            let owned = [".git", ".mlgate"].first { FileManager.default.fileExists(atPath: real + "/" + $0) }
+                ?? TreeManifest.files(under: real).lazy.compactMap { file in
+                    file.split(separator: "/").dropLast().first { $0 == ".git" || $0 == ".mlgate" }.map { _ in file }
+                }.first
+            if let owned {
+                throw UsageError("--path '\(path)' holds \(owned) (part of a repository or of mlgate's store, which may hold credentials); give the folder that holds only the model.")
+            }
         }
         try objects.prepare()
         let hash = isDirectory.boolValue ? try objects.put(directory: real, confinedTo: root) : try objects.put(file: real).hash

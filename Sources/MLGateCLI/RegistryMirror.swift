@@ -14,19 +14,36 @@ enum RegistryMirror {
     /// Writes every pending event; a failure is reported once and retried next time. An event that can never
     /// be written (a tag name git refuses, a commit this repository does not have) is set aside with its reason,
     /// so it never blocks the events after it.
-    static func drain(_ registry: RegistryContext) {
-        guard let pending = try? registry.store.pendingMirrorEvents(), !pending.isEmpty else { return }
+    static func drain(_ registry: RegistryContext, attempts: Int = 3) {
+        guard attempts > 0, let pending = try? registry.store.pendingMirrorEvents(), !pending.isEmpty else { return }
         // One writer at a time: concurrent registrations would otherwise race for git's ref locks.
         guard let lock = try? FileLock(path: registry.workspace.layout.directory + "/locks/mirror.lock", operation: LOCK_EX) else { return }
         defer { withExtendedLifetime(lock) {} }
         guard let events = try? registry.store.pendingMirrorEvents(), !events.isEmpty,
               let repository = try? GitRepository.open(at: registry.workspace.root) else { return }
         let signer = TagSigner(registry: registry)
-        for event in events {
-            guard let hex = event.commit, let commit = CommitID(hex: hex), event.version != nil else {
+        for var event in events {
+            guard let hex = event.commit, let commit = CommitID(hex: hex), let version = event.version else {
                 // No commit (registered with --path before the first commit): nothing in git to attach it to.
                 try? registry.store.markMirrored(event.id)
                 continue
+            }
+            // A name git already holds for another tag (fetched from elsewhere, say by a plain 'git pull'): a stage
+            // move takes the next free event numbers, a registration the next free version number.
+            if let taken = tagWrites(for: event).first(where: { !isOurs($0.tag, event: event, commit: commit, repository: repository) }) {
+                if taken.tag.counter != nil, let renumbered = try? registry.store.reassignEventCounter(event.id, model: event.model, count: tagWrites(for: event).count) {
+                    event.counter = renumbered
+                } else if case .version = taken.tag {
+                    let highest = ((try? repository.annotatedTags(matching: "\(event.model)@v*")) ?? []).compactMap { tag -> Int? in
+                        if case .version(_, let number)? = RegistryTag(parsing: tag.name) { return number }
+                        return nil
+                    }.max() ?? version
+                    if let new = try? registry.store.renumber(model: event.model, from: version, atLeast: highest + 1,
+                                                              by: registry.actor(reason: "\(taken.tag.name) is another version's tag in git")) {
+                        printError("mlgate: \(taken.tag.name) already names another version in git; \(event.model) version \(version) is now version \(new).")
+                    }
+                    return drain(registry, attempts: attempts - 1)
+                }
             }
             let writes = tagWrites(for: event)
             if let refused = writes.lazy.compactMap({ write in RefName.problem("refs/tags/" + write.tag.name).map { (write.tag.name, $0) } }).first {
@@ -44,6 +61,14 @@ enum RegistryMirror {
                 return
             }
         }
+    }
+
+    /// Whether `tag` is free in git or already the tag `event` writes (on its commit, about its version).
+    private static func isOurs(_ tag: RegistryTag, event: MirrorEvent, commit: CommitID, repository: GitRepository) -> Bool {
+        guard repository.target(of: "refs/tags/" + tag.name) != nil else { return true }
+        guard let existing = try? repository.annotatedTags(matching: tag.name).first(where: { $0.name == tag.name }),
+              let message = try? JSONDecoder().decode(RegistryMessage.self, from: Data(existing.message.utf8)) else { return false }
+        return existing.target == commit && message.version == event.version && message.model == event.model
     }
 
     private static func setAside(_ event: MirrorEvent, registry: RegistryContext, reason: String) {
@@ -176,6 +201,8 @@ struct SyncReport {
     var stages: [String] = []
     /// The registry tags refused, with their reasons; nothing of them was imported.
     var rejected: [RejectedTag] = []
+    /// What was imported with something left out (a gate claim no verdict backs), or not imported by policy.
+    var notes: [RejectedTag] = []
 }
 
 /// Rebuilds the registry from git — registration and stage tags, and the notes' verdicts, approvals, aliases and
@@ -191,14 +218,21 @@ enum RegistrySync {
         let decoder = JSONDecoder()
         func decode(_ text: String) -> RegistryMessage? { try? decoder.decode(RegistryMessage.self, from: Data(text.utf8)) }
 
-        // The tags, each with its parsed message (and its signature, when signatures are required).
+        // The tags this store wrote itself.
+        var localTags: [String: Int] = [:]
+        for event in try store.mirroredEvents() {
+            for write in RegistryMirror.tagWrites(for: event) { localTags[write.tag.name] = event.version }
+        }
+        // The tags, each with its parsed message (and its signature, when signatures are required and it is not ours).
         var found: [FoundTag] = []
         var taggers: [String: (name: String, at: Int64)] = [:]
         for pattern in RegistryTag.patterns() {
             for annotated in try repository.annotatedTags(matching: pattern) {
                 guard let tag = RegistryTag(parsing: annotated.name) else { continue }
-                let signature = configuration.ci.requireSignedTags ? signer.verify(annotated.name) : .notChecked
-                found.append(FoundTag(tag: tag, commit: annotated.target.hex, message: decode(annotated.message), signature: signature))
+                let message = decode(annotated.message)
+                let ours = message?.version != nil && localTags[annotated.name] == message?.version
+                let signature = configuration.ci.requireSignedTags && !ours ? signer.verify(annotated.name) : .notChecked
+                found.append(FoundTag(tag: tag, commit: annotated.target.hex, message: message, signature: signature))
                 taggers[annotated.name] = (annotated.tagger.map { "\($0.name) <\($0.email)>" } ?? "git", (annotated.tagger?.time ?? 0) * 1000)
             }
         }
@@ -215,12 +249,16 @@ enum RegistrySync {
             verdicts[digest] = checked
         }
         let local = try store.versions(model: nil, includeDeleted: true)
-        var commitOf: [String: String] = [:]
-        for candidate in found { if case .version(let model, let number) = candidate.tag { commitOf["\(model)/\(number)"] = candidate.commit } }
-        for version in local { if let commit = version.commit { commitOf["\(version.model)/\(version.version)"] = commit } }
+        var origin: [String: (commit: String, artifact: String?)] = [:]
+        for candidate in found {
+            if case .version(let model, let number) = candidate.tag { origin["\(model)/\(number)"] = (candidate.commit, candidate.message?.artifact) }
+        }
+        for version in local { if let commit = version.commit { origin["\(version.model)/\(version.version)"] = (commit, version.artifact) } }
+        // A note is about a version only on that version's own commit and naming its artifact: a line copied to another
+        // commit, or one about a version renumbered since (another version may share the commit), counts for nothing.
         func onOwnCommit(_ commit: String, _ message: RegistryMessage) -> Bool {
-            guard let version = message.version else { return false }
-            return commitOf["\(message.model)/\(version)"] == commit
+            guard let version = message.version, let known = origin["\(message.model)/\(version)"] else { return false }
+            return known.commit == commit && message.artifact == known.artifact
         }
         var approvals = try store.allApprovals()
         let noteApprovals = notes.filter { $0.message.action == "approve" && onOwnCommit($0.commit, $0.message) }
@@ -229,11 +267,6 @@ enum RegistrySync {
             approvals["\(message.model)/\(version)/\(stage)", default: []].insert(actor)
         }
 
-        // The tags this store wrote itself.
-        var localTags: [String: Int] = [:]
-        for event in try store.mirroredEvents() {
-            for write in RegistryMirror.tagWrites(for: event) { localTags[write.tag.name] = event.version }
-        }
         let known = Dictionary(local.map { ("\($0.model)/\($0.version)", KnownVersion(artifact: $0.artifact, commit: $0.commit, gatePassed: $0.gatePassed, branch: $0.branch)) },
                                uniquingKeysWith: { first, _ in first })
         let lifecycles = Dictionary(configuration.models.map { ($0.name, $0.lifecycle) }, uniquingKeysWith: { first, _ in first })
@@ -242,7 +275,7 @@ enum RegistrySync {
         let result = replay.run()
 
         // Apply what was accepted.
-        var report = SyncReport(rejected: result.rejected)
+        var report = SyncReport(rejected: result.rejected, notes: result.notes)
         let pendingModels = Set(try store.pendingMirrorEvents().map(\.model))
         for model in Set(result.highestVersion.keys).union(result.highestEvent.keys) {
             try store.advanceCounters(model: model, pastVersion: result.highestVersion[model], pastEvent: result.highestEvent[model])
@@ -264,7 +297,18 @@ enum RegistrySync {
             guard let version = message.version, let stage = message.stage, let actor = message.actor else { continue }
             try store.importApproval(model: message.model, version: version, stage: stage, actor: actor, at: message.atMilliseconds ?? 0)
         }
-        try importAliases(notes.filter { onOwnCommit($0.commit, $0.message) }, store: store)
+        // Aliases name what a lifecycle stage does not: one named like a stage never comes in, and with signed tags
+        // required none does (notes are not signed; what must be provable is a stage).
+        if configuration.ci.requireSignedTags {
+            if notes.contains(where: { $0.message.action.hasPrefix("alias") }) {
+                report.notes.append(RejectedTag(name: "refs/notes/mlgate", reason: "alias moves in the notes are not imported while ci.require_signed_tags is on; deploy targets should follow stages"))
+            }
+        } else {
+            let aliasMoves = notes.filter { entry in
+                onOwnCommit(entry.commit, entry.message) && !(lifecycles[entry.message.model] ?? LifecycleSpec()).stages.contains(entry.message.alias ?? "")
+            }
+            try importAliases(aliasMoves, store: store)
+        }
         try importDeployments(notes.filter { onOwnCommit($0.commit, $0.message) }, store: store)
         return report
     }
@@ -272,6 +316,7 @@ enum RegistrySync {
     /// Prints each refused tag as a warning (a sync inside another command: the command goes on without them).
     static func warnAboutRefused(_ report: SyncReport) {
         for rejection in report.rejected { printError("warning: refused registry tag \(rejection.name) from git, left out: \(rejection.reason)") }
+        for note in report.notes { printError("note: \(note.name): \(note.reason)") }
     }
 
     /// A verdict's text as the sync checks it: the model, the candidate's artifact and whether it passed.
@@ -328,6 +373,7 @@ struct ModelsSyncCommand: ParsableCommand {
         RegistryMirror.drain(registry)
         let result = try RegistrySync.run(registry)
         print("synced \(result.found) versions from git (\(result.added) new)" + (result.stages.isEmpty ? "." : "; stages: " + result.stages.joined(separator: ", ") + "."))
+        for note in result.notes { printError("note: \(note.name): \(note.reason)") }
         guard !result.rejected.isEmpty else { return }
         for rejection in result.rejected { printError("refused refs/tags/\(rejection.name): \(rejection.reason)") }
         throw RegistryError(.refused, "\(result.rejected.count) registry tag\(result.rejected.count == 1 ? " was" : "s were") refused and left out (above); nothing of \(result.rejected.count == 1 ? "it" : "them") was imported. docs/registry.md#trust explains what a tag must satisfy.")
@@ -365,9 +411,13 @@ enum RegistryRemote {
             // The remote may have no notes yet; that fetch failing is expected then.
             try? transport.fetch(remote: remote, refspecs: ["+\(GitRepository.registryNotesRef):refs/mlgate/remote-notes"])
             if !models.isEmpty { try transport.fetch(remote: remote, refspecs: registryRefspecs(into: "refs/mlgate/remote-tags/", force: true)) }
-            let conflicts = local.filter { tag in
-                guard let theirs = repository.target(of: "refs/mlgate/remote-tags/\(tag)") else { return false }
-                return theirs != repository.target(of: "refs/tags/\(tag)")
+            // A conflict: the remote holds one of our tag names for another tag, or one of our stage-event numbers
+            // under another stage tag (two clones that moved a model at once).
+            let remoteEvents = Set(remoteTags(repository).compactMap { tag in tag.counter.map { "\(tag.model)#\($0)" } })
+            let conflicts = local.filter { name in
+                if let theirs = repository.target(of: "refs/mlgate/remote-tags/\(name)") { return theirs != repository.target(of: "refs/tags/\(name)") }
+                guard let tag = RegistryTag(parsing: name), let counter = tag.counter else { return false }
+                return remoteEvents.contains("\(tag.model)#\(counter)")
             }
             if !conflicts.isEmpty {
                 // The remote's numbers are final: ours move past them, then the remote's versions are synced in.
@@ -379,20 +429,24 @@ enum RegistryRemote {
             }
             try repository.mergeRegistryNotes(onto: "refs/mlgate/remote-notes")
             let missing = local.filter { repository.target(of: "refs/mlgate/remote-tags/\($0)") == nil }
-            // The artifacts first (one push: they arrive with the tags that name them); a ref the remote has is a no-op.
-            var refspecs = artifacts.references.map { "\($0):\($0)" }
-            refspecs += missing.sorted().map { "refs/tags/\($0):refs/tags/\($0)" }
+            // The artifacts first, in a push of their own, so they are there when the tags that name them arrive and a
+            // host that refuses them (custom refs, a size rule) never holds back the registry; one the remote has is a no-op.
+            if !artifacts.references.isEmpty {
+                do {
+                    let refused = try transport.push(remote: remote, refspecs: artifacts.references.map { "\($0):\($0)" })
+                    for reference in refused.keys.sorted() {
+                        printError("warning: \(remote) refused \(reference) (\(refused[reference] ?? "")); that artifact does not travel in git (docs/ci.md#artifacts).")
+                    }
+                } catch {
+                    printError("warning: the artifacts were not pushed to \(remote) under refs/mlgate/objects/ (\(error)); the registry still is. Set remote.objects, or remote.artifacts_in_git: false (docs/ci.md#artifacts).")
+                }
+            }
+            var refspecs = missing.sorted().map { "refs/tags/\($0):refs/tags/\($0)" }
             if repository.target(of: GitRepository.registryNotesRef) != nil {
                 refspecs.append("\(GitRepository.registryNotesRef):\(GitRepository.registryNotesRef)")
             }
             guard !refspecs.isEmpty else { return (0, attempt) }
-            let refused = try transport.push(remote: remote, refspecs: refspecs)
-            if refused.isEmpty { return (missing.count, attempt) }
-            // An artifact ref the remote already holds under another tree is not ours to replace: the tags still go.
-            if refused.keys.allSatisfy({ $0.hasPrefix(GitRepository.artifactRefPrefix) }) {
-                for reference in refused.keys.sorted() { printError("warning: the remote refused \(reference) (\(refused[reference] ?? "")); that artifact does not travel in git.") }
-                return (missing.count, attempt)
-            }
+            if try transport.push(remote: remote, refspecs: refspecs).isEmpty { return (missing.count, attempt) }
         }
         throw EnvironmentError("the remote '\(remote)' kept changing during \(attempts) attempts to push the registry; run 'mlgate models push' again.")
     }
@@ -428,7 +482,9 @@ extension RegistryRemote {
         }
         // Stage tags: once one of a model's numbers is taken, every stage tag of that model the remote lacks moves
         // past the remote's numbers, in its original order (assign and unassign pairs stay in sequence).
+        // Also every model whose version was renumbered: its unpushed stage tags name the old number.
         let stageModels = Set(conflicts.compactMap { RegistryTag(parsing: $0) }.filter { $0.counter != nil }.map(\.model))
+            .union(moved.keys.compactMap { $0.split(separator: "/").first.map(String.init) })
         let unpushed = try stageModels.flatMap { model in
             try repository.annotatedTags(matching: "\(model)#*").filter { tag in
                 repository.target(of: "refs/mlgate/remote-tags/\(tag.name)") == nil || conflicts.contains(tag.name)
@@ -452,20 +508,36 @@ extension RegistryRemote {
             try signer.createTag(renamed.name, on: annotated.target, message: body.text, repository: repository)
         }
         for (model, moves) in counters { try registry.store.renumberStageEvents(model: model, moves) }
+        // The notes of a renumbered version's events again, under its new number (the old lines name the old
+        // number, and another version may share the commit; notes count only for the number and artifact they name).
+        let renumbered = Set(moved.map { "\($0.key.split(separator: "/")[0])/\($0.value)" })
+        for event in try registry.store.mirroredEvents() where renumbered.contains("\(event.model)/\(event.version ?? 0)") {
+            guard let hex = event.commit, let commit = CommitID(hex: hex) else { continue }
+            try repository.appendNote(RegistryMirror.noteLines(for: event), to: commit)
+        }
     }
 
-    /// The version numbers of `model` the remote holds (from the fetched tags).
+    /// The registry tags the remote holds (fetched under `refs/mlgate/remote-tags/`), of `model` or every model.
+    static func remoteTags(_ repository: GitRepository, model: String? = nil) -> [RegistryTag] {
+        let prefix = "refs/mlgate/remote-tags/"
+        return RegistryTag.patterns(model: model).flatMap { pattern in
+            ((try? repository.references(matching: prefix + pattern)) ?? []).compactMap { RegistryTag(parsing: String($0.dropFirst(prefix.count))) }
+        }
+    }
+
+    /// The version numbers of `model` the remote holds.
     static func remoteVersions(_ repository: GitRepository, model: String) -> [Int] {
-        ((try? repository.references(matching: "refs/mlgate/remote-tags/\(model)@v*")) ?? []).compactMap { name in
-            Int(name.split(separator: "@").last?.dropFirst().split(separator: ".").first ?? "")
+        remoteTags(repository, model: model).compactMap { tag in
+            switch tag {
+            case .version(_, let number), .deregistration(_, let number): number
+            case .stage, .unstage: nil
+            }
         }
     }
 
     /// The stage-event numbers of `model` the remote holds.
     static func remoteCounters(_ repository: GitRepository, model: String) -> [Int] {
-        ((try? repository.references(matching: "refs/mlgate/remote-tags/\(model)#*")) ?? []).compactMap { name in
-            Int(name.split(separator: "#").last ?? "")
-        }
+        remoteTags(repository, model: model).compactMap(\.counter)
     }
 }
 

@@ -40,9 +40,10 @@ extension GitRepository {
         return true
     }
 
-    /// Calls `body` with each blob of the tree `reference` points at (entry name, bytes), in name order; throws
-    /// when the ref is missing or is not a tree of blobs.
-    public func readArtifactTree(_ reference: String, _ body: (String, UnsafeRawBufferPointer) throws -> Void) throws {
+    /// Calls `body` with each blob of the tree `reference` points at whose entry name `wanted` accepts (name,
+    /// bytes), in name order; nothing else is read. Throws when the ref is missing or is not a tree of blobs.
+    public func readArtifactTree(_ reference: String, wanted: (String) -> Bool,
+                                 _ body: (String, UnsafeRawBufferPointer) throws -> Void) throws {
         var oid = git_oid()
         try check(git_reference_name_to_id(&oid, raw, reference), "git_reference_name_to_id")
         var object: OpaquePointer?
@@ -53,7 +54,8 @@ extension GitRepository {
         let tree = peeled
         defer { git_object_free(peeled) }
         for index in 0..<git_tree_entrycount(tree) {
-            guard let entry = git_tree_entry_byindex(tree, index), let name = git_tree_entry_name(entry), let id = git_tree_entry_id(entry) else { continue }
+            guard let entry = git_tree_entry_byindex(tree, index), let name = git_tree_entry_name(entry), let id = git_tree_entry_id(entry),
+                  wanted(String(cString: name)) else { continue }
             guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else {
                 throw GitError(reason: .other, message: "\(reference) holds '\(String(cString: name))', which is not a file", function: "git_tree_entry_type")
             }

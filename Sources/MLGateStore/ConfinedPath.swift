@@ -22,7 +22,7 @@ public struct PathEscapeError: MLGateError, Equatable {
 
     public var category: FailureCategory { .invalidInput }
     public var description: String {
-        "\(what) goes through the symbolic link '\(link)' → \(target), which leads out of the repository; mlgate never reads, writes or deletes outside it through a link. Make '\(link)' a real folder inside the repository, or declare a path that does not pass through it. Nothing was changed."
+        "\(what) goes through the symbolic link '\(link)' → \(target), which leads out of the repository (or into .git or .mlgate); mlgate never reads, writes or deletes there through a link. Make '\(link)' a real folder inside the repository, or declare a path that does not pass through it. Nothing was changed."
     }
 }
 
@@ -52,8 +52,14 @@ public enum ConfinedPath {
             guard let resolved = realPath(prefix) else {
                 throw PathEscapeError(what: what(), link: link, target: "'\(linkText(prefix))' (which does not exist)")
             }
-            if !isInside(resolved, realRoot) { throw PathEscapeError(what: what(), link: link, target: resolved) }
+            if !allows(resolved, root: realRoot) { throw PathEscapeError(what: what(), link: link, target: resolved) }
         }
+    }
+
+    /// Whether a link may lead to `resolved` from inside `root` (both resolved): somewhere in the repository but not
+    /// in what belongs to git (`.git`, which may hold credentials and hooks) or to mlgate (`.mlgate`).
+    public static func allows(_ resolved: String, root: String) -> Bool {
+        isInside(resolved, root) && !isInside(resolved, root + "/.git") && !isInside(resolved, root + "/.mlgate")
     }
 
     /// Whether `path` (resolved) is `root` (resolved) or inside it.

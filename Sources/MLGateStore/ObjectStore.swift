@@ -175,7 +175,7 @@ public struct ObjectStore: Sendable {
     /// The content is checked while copying; nothing is replaced when it does not match.
     public func checkout(_ hash: String, to destination: String) throws(ObjectStoreError) {
         if let tree = try tree(hash) {
-            let staging = destination + ".mlgate-\(getpid())"
+            let staging = destination + ".mlgate-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
             Self.removeTree(staging)
             defer { Self.removeTree(staging) }
             try makeDirectory(staging)
@@ -184,7 +184,7 @@ public struct ObjectStore: Sendable {
                 try makeParents(of: target)
                 try copyOut(entry.hash, to: target, mode: entry.executable ? 0o755 : 0o644)
             }
-            let previous = destination + ".mlgate-old-\(getpid())"
+            let previous = destination + ".mlgate-old-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
             let hadPrevious = access(destination, F_OK) == 0
             if hadPrevious, rename(destination, previous) != 0 { throw .io("replace", destination, errno) }
             guard rename(staging, destination) == 0 else {
@@ -204,8 +204,10 @@ public struct ObjectStore: Sendable {
         let input = open(source, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw errno == ENOENT ? .missing(hash: hash, what: "for \(destination)") : .io("read", source, errno) }
         defer { close(input) }
-        let temp = destination + ".mlgate-tmp-\(getpid())"
-        let output = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        // A fresh name, created exclusively and never through a link: a file or link planted under a guessable
+        // name (a fork's checkout can hold anything) is never written through.
+        let temp = destination + ".mlgate-tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        let output = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         guard output >= 0 else { throw .io("create", temp, errno) }
         var done = false
         defer { if !done { unlink(temp) } }

@@ -270,10 +270,11 @@ extension Store {
             case .version(let version):
                 return try Self.version(db, model: uri.name, version: version)
             case .alias(let alias):
-                // NAME@X is the alias X, else the version in lifecycle stage X (as `churn@production` reads).
-                if let version = try Int.fetchOne(db, sql: "SELECT version FROM aliases WHERE model = ? AND alias = ?", arguments: [uri.name, alias])
-                    ?? Int.fetchOne(db, sql: "SELECT MAX(version) FROM model_versions WHERE model = ? AND stage = ? AND status = 'active'",
-                                    arguments: [uri.name, alias]) {
+                // NAME@X is the version in lifecycle stage X (as `churn@production` reads), else the alias X: a stage is
+                // moved only under the lifecycle's rules, so an alias of the same name never stands in for it.
+                if let version = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM model_versions WHERE model = ? AND stage = ? AND status = 'active'",
+                                                  arguments: [uri.name, alias])
+                    ?? Int.fetchOne(db, sql: "SELECT version FROM aliases WHERE model = ? AND alias = ?", arguments: [uri.name, alias]) {
                     return try Self.version(db, model: uri.name, version: version)
                 }
                 throw RegistryError(.invalidInput, "model '\(uri.name)' has no alias '\(alias)' and no version in a stage of that name; 'mlgate models show \(uri.name)' lists its aliases and stages.")

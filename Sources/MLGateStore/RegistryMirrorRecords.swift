@@ -115,6 +115,17 @@ extension Store {
         }
     }
 
+    /// Gives stage event `id` the next `count` stage-event numbers of its model (its tags' names were taken in
+    /// git by other tags); returns the first.
+    public func reassignEventCounter(_ id: Int, model: String, count: Int) throws(StoreError) -> Int {
+        try transaction { db in
+            let counter = try Int.fetchOne(db, sql: "SELECT next_event FROM models WHERE name = ?", arguments: [model]) ?? 1
+            try db.execute(sql: "UPDATE models SET next_event = next_event + ? WHERE name = ?", arguments: [count, model])
+            try db.execute(sql: "UPDATE events SET counter = ? WHERE id = ?", arguments: [counter, id])
+            return counter
+        }
+    }
+
     // MARK: What a sync brings back
 
     /// Every verdict this store recorded, by digest: model, candidate artifact, passed.

@@ -88,7 +88,7 @@ public struct TreeManifest: Hashable, Sendable {
                 var link = stat()
                 if lstat(full, &link) == 0, (link.st_mode & S_IFMT) == S_IFLNK {
                     guard let resolved = ConfinedPath.realPath(full) else { continue }  // dangling: nothing to read
-                    guard ConfinedPath.isInside(resolved, realRoot) else { throw .linkLeaves(path: full, target: resolved) }
+                    guard ConfinedPath.allows(resolved, root: realRoot) else { throw .linkLeaves(path: full, target: resolved) }
                 }
             }
             var entry = stat()

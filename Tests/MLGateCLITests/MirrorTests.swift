@@ -161,4 +161,34 @@ struct RegistryPushTests {
         try fixture.write("mlgate.yaml", config + "remote: {artifacts_in_git: maybe}\n")
         #expect(try fixture.mlgate(["models", "push"]).status == 2)
     }
+
+    @Test("a registry tag fetched over the name an event would take never swallows the event: it takes the next free number")
+    func fetchedTagOverOurs() throws {
+        let fixture = try registryRepository()
+        defer { fixture.remove() }
+        let remote = try bareOrigin(fixture)
+        #expect(try fixture.mlgate(["models", "register", "churn", "--path", "params.yaml"]).status == 0)
+        #expect(try fixture.mlgate(["models", "push"]).status == 0)
+        let other = fixture.base + "/other"
+        try fixture.git(["clone", "-q", remote, other], in: fixture.base)
+        try fixture.git(["fetch", "-q", "origin", "refs/notes/mlgate:refs/notes/mlgate"], in: other)
+        #expect(try fixture.mlgate(["init"], in: other).status == 0)
+        #expect(try fixture.mlgate(["models", "sync"], in: other).status == 0)
+        // The first clone promotes version 1 and pushes: churn#staging#1.
+        #expect(try fixture.mlgate(["promote", "churn", "1", "--to", "staging", "--reason", "first"]).status == 0)
+        #expect(try fixture.mlgate(["models", "push"]).status == 0)
+        // The other clone fetches the tags with a plain fetch (no sync), registers version 2 and promotes it: its event
+        // number 1 is taken by a tag of version 1, so its move is written under the next free number instead.
+        try fixture.git(["fetch", "-q", "--tags", "origin"], in: other)
+        try fixture.write(other + "/v2.txt", "two")
+        #expect(try fixture.mlgate(["models", "register", "churn", "--path", "v2.txt"], in: other).status == 0)
+        let promoted = try fixture.mlgate(["promote", "churn", "2", "--to", "staging", "--reason", "mine"], in: other)
+        #expect(promoted.status == 0, "\(promoted)")
+        let tags = try fixture.git(["tag", "-l", "churn#*"], in: other).stdout.split(separator: "\n").map(String.init)
+        #expect(tags.sorted() == ["churn#staging#1", "churn#staging#2"], "\(tags)")
+        let message = try fixture.git(["tag", "-l", "--format=%(contents)", "churn#staging#2"], in: other).stdout
+        #expect(message.contains("\"version\":2"), "\(message)")
+        let events = try jsonObject(try fixture.mlgate(["events", "list", "--json"], in: other).stdout)["events"] as? [[String: Any]] ?? []
+        #expect(events.allSatisfy { $0["mirror_error"] is NSNull }, "\(events)")
+    }
 }

@@ -44,13 +44,15 @@ private struct TrustSetup {
         return path
     }
 
-    /// The versions a clone's registry holds: version → stage ("-" for none) and whether its gate passed.
-    func versions(in directory: String) throws -> [Int: (stage: String, gatePassed: Bool?)] {
+    /// The versions a clone's registry holds: version → stage ("-" for none), whether its gate passed, its verdict
+    /// digest and its artifact.
+    func versions(in directory: String) throws -> [Int: (stage: String, gatePassed: Bool?, digest: String?, artifact: String?)] {
         let shown = try jsonObject(try fixture.mlgate(["models", "show", "m", "--json"], in: directory).stdout)
-        var result: [Int: (stage: String, gatePassed: Bool?)] = [:]
+        var result: [Int: (stage: String, gatePassed: Bool?, digest: String?, artifact: String?)] = [:]
         for version in shown["versions"] as? [[String: Any]] ?? [] {
             guard let number = version["version"] as? Int else { continue }
-            result[number] = (version["stage"] as? String ?? "-", version["gate_passed"] as? Bool)
+            result[number] = (version["stage"] as? String ?? "-", version["gate_passed"] as? Bool, version["verdict_digest"] as? String,
+                              version["artifact"] as? String)
         }
         return result
     }
@@ -66,11 +68,20 @@ struct RegistryTrustTests {
         let evil = String(repeating: "e", count: 64)
         // Straight into production, skipping the approvals its lifecycle requires.
         try setup.forge("m#production#99", #"{"action":"promote","event":99,"model":"m","stage":"production","version":1}"#)
-        // A forged version claiming a passed gate, with an attacker's artifact and a verdict nobody can check.
+        // A forged version claiming a passed gate, with an attacker's artifact and a verdict nobody can check: its claim
+        // counts for nothing, so it cannot enter a stage that needs a passed gate.
         try setup.forge("m@v7.0.0", #"{"action":"register","artifact":"\#(evil)","gate_passed":true,"model":"m","verdict_digest":"\#(evil)","version":7}"#)
-        try setup.forge("m#production#100", #"{"action":"promote","event":100,"model":"m","stage":"production","version":7}"#)
-        // A claim of a passed gate with no verdict at all.
+        try setup.forge("m#staging#100", #"{"action":"promote","event":100,"model":"m","stage":"staging","version":7}"#)
+        try setup.forge("m#staging!#103", #"{"action":"promote","event":103,"model":"m","stage":"staging","version":7}"#)
+        try setup.forge("m#production#104", #"{"action":"promote","event":104,"model":"m","stage":"production","version":7}"#)
+        // A claim of a passed gate with no verdict at all; a verdict that judged another artifact.
         try setup.forge("m@v10.0.0", #"{"action":"register","artifact":"\#(evil)","gate_passed":true,"model":"m","version":10}"#)
+        let realDigest = try #require(try setup.versions(in: fixture.root)[1]?.digest)
+        try setup.forge("m@v12.0.0", #"{"action":"register","artifact":"\#(evil)","gate_passed":true,"model":"m","verdict_digest":"\#(realDigest)","version":12}"#)
+        // A version number past any real registry (its arithmetic would overflow), and an alias named like a stage.
+        try setup.forge("m@v9223372036854775807.0.0", #"{"action":"register","artifact":"\#(evil)","model":"m","version":9223372036854775807}"#)
+        try fixture.git(["notes", "--ref=mlgate", "append", "-m", #"{"action":"alias-set","alias":"production","artifact":"\#(try #require(try setup.versions(in: fixture.root)[1]?.artifact))","model":"m","version":1}"#, setup.commit],
+                        in: setup.attacker)
         // A message about another model, and an artifact that is a path.
         try setup.forge("m@v8.0.0", #"{"action":"register","artifact":"\#(evil)","model":"other","version":8}"#)
         try setup.forge("m@v9.0.0", #"{"action":"register","artifact":"../../../../etc/passwd","model":"m","version":9}"#)
@@ -88,26 +99,34 @@ struct RegistryTrustTests {
         let victim = try setup.victim()
         let synced = try fixture.mlgate(["models", "sync"], in: victim)
         #expect(synced.status == 1, "\(synced)")
-        for (name, reason) in [("m#production#99", "approval"), ("m@v7.0.0", "does not travel with refs/notes/mlgate"),
-                               ("m#production#100", "version 7"), ("m@v10.0.0", "claims a passed gate but names no verdict"),
+        for (name, reason) in [("m#production#99", "approval"), ("m#production#104", "no passed gate verdict"),
+                               ("m@v12.0.0", "not this version's artifact"),
                                ("m@v8.0.0", "names model 'other'"), ("m@v9.0.0", "not a SHA-256"), ("m#staging#101", "staging already holds version 1"),
                                ("m#production#102", "forced promotion")] {
             let line = synced.stderr.split(separator: "\n").first { $0.contains("refs/tags/\(name):") }
             #expect(line?.contains(reason) == true, "\(name): \(synced.stderr)")
         }
-        // What is left is the genuine registry: version 1 in staging with the gate its verdict (from the notes) shows.
+        for (name, note) in [("m@v7.0.0", "does not travel with refs/notes/mlgate"), ("m@v10.0.0", "claims a passed gate but names no verdict")] {
+            let line = synced.stderr.split(separator: "\n").first { $0.hasPrefix("note: \(name):") }
+            #expect(line?.contains(note) == true && line?.contains("without a gate verdict") == true, "\(name): \(synced.stderr)")
+        }
+        // What is left is the genuine registry: version 1 in staging with the gate its verdict (from the notes) shows;
+        // the unproven registrations 7 and 10 come in as versions without a gate, in no stage.
         let versions = try setup.versions(in: victim)
-        #expect(versions.keys.sorted() == [1, 2], "\(versions)")
+        #expect(versions.keys.sorted() == [1, 2, 7, 10], "\(versions)")
         #expect(versions[1]?.stage == "staging" && versions[1]?.gatePassed == true && versions[2]?.stage == "-")
+        #expect(versions[7]?.stage == "-" && versions[7]?.gatePassed == nil && versions[10]?.gatePassed == nil)
+        // The alias named like a stage never came in: m@production is the stage's version, and there is none.
+        #expect(try fixture.mlgate(["models", "show", "m@production"], in: victim).status == 2)
         let audit = try jsonObject(try fixture.mlgate(["audit", "log", "--json"], in: victim).stdout)["audit"] as? [[String: Any]] ?? []
         let subjects = Set(audit.compactMap { $0["subject"] as? String })
-        #expect(subjects == ["models:/m/1", "models:/m/2"], "\(subjects)")
+        #expect(subjects == ["models:/m/1", "models:/m/2", "models:/m/7", "models:/m/10"], "\(subjects)")
         #expect(try fixture.mlgate(["audit", "verify"], in: victim).status == 0)
         // The forged artifact path was never opened: version 9 does not exist, and nothing can reach /etc/passwd.
         let download = try fixture.mlgate(["models", "download", "m/9", fixture.base + "/out"], in: victim)
         #expect(download.status == 2 && !FileManager.default.fileExists(atPath: fixture.base + "/out"), "\(download)")
         // Local numbering moves past every name git holds, refused or not, so nothing local collides with them.
-        #expect(try fixture.mlgate(["models", "register", "m", "--path", "mlgate.yaml"], in: victim).stdout.contains("models:/m/11"))
+        #expect(try fixture.mlgate(["models", "register", "m", "--path", "mlgate.yaml"], in: victim).stdout.contains("models:/m/13"))
 
         // The release on a forged tag releases nothing.
         let release = try setup.project.ci(["--release"], in: victim, ["GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push",

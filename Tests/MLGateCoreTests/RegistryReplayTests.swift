@@ -103,9 +103,19 @@ struct RegistryReplayTests {
         var unsigned = registration(1)
         unsigned.signature = .unverified("no signature found")
         #expect(replay([unsigned], signatures: true).rejected.first?.reason.contains("no good signature") == true)
-        // A digest whose verdict is not there, or is another artifact's.
+        // A digest whose verdict is not there: the version comes in without a gate (said in a note), so it cannot enter
+        // a stage that needs one; a verdict that judged another artifact refuses the tag.
         var orphan = registration(2)
         orphan.message?.verdictDigest = String(repeating: "0", count: 64)
-        #expect(replay([orphan]).rejected.first?.reason.contains("does not travel") == true)
+        let orphaned = replay([orphan, move(.stage(model: "m", stage: "staging", counter: 1), version: 2),
+                               move(.unstage(model: "m", stage: "staging", counter: 2), version: 2),
+                               move(.stage(model: "m", stage: "production", counter: 3), version: 2)], approvals: ["m/2/production": ["ada"]])
+        #expect(orphaned.rejected.map(\.name) == ["m#production#3"] && orphaned.notes.first?.reason.contains("does not travel") == true)
+        #expect(orphaned.versions.first?.gatePassed == nil)
+        var foreign = registration(3)
+        foreign.message?.artifact = String(repeating: "b", count: 64)
+        #expect(replay([foreign]).rejected.first?.reason.contains("not this version's artifact") == true)
+        // Numbers past any real registry are not registry tags at all (nothing to overflow on).
+        #expect(RegistryTag(parsing: "m@v9223372036854775807.0.0") == nil && RegistryTag(parsing: "m#staging#9223372036854775807") == nil)
     }
 }

@@ -29,6 +29,7 @@ extension CIJob {
         let synced = try RegistrySync.run(registry)
         for rejection in synced.rejected { warn("refused registry tag \(rejection.name) from \(remote), left out: \(rejection.reason)") }
         result.refusedTags = synced.rejected.map(\.name)
+        for note in synced.notes { say("note: \(note.name): \(note.reason)") }
         say("registry: \(synced.found) version\(synced.found == 1 ? "" : "s") from \(tags.count) tag\(tags.count == 1 ? "" : "s") on \(remote)"
             + (synced.stages.isEmpty ? "" : " (\(synced.stages.joined(separator: ", ")))"))
     }

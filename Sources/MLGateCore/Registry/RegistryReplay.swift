@@ -166,12 +166,15 @@ public struct RegistryReplay: Sendable {
         public var highestEvent: [String: Int] = [:]
         /// The tags refused, with their reasons, in tag-name order.
         public var rejected: [RejectedTag] = []
+        /// Tags accepted with a claim left out (a gate that cannot be checked), with what was left out.
+        public var notes: [RejectedTag] = []
     }
 
     /// Runs the replay.
     public func run() -> Result {
         var result = Result()
         var rejected: [RejectedTag] = []
+        var notes: [RejectedTag] = []
         var candidates: [FoundTag] = []
         for found in tags.sorted(by: { $0.tag.name < $1.tag.name }) {
             switch found.tag {
@@ -202,16 +205,24 @@ public struct RegistryReplay: Sendable {
             switch found.tag {
             case .version(let model, let number):
                 switch accept(found, message: message, model: model, number: number) {
-                case .success(let version): accepted["\(model)/\(number)"] = version
-                case .failure(let rejection): rejected.append(rejection)
+                case .success(let version):
+                    accepted["\(model)/\(number)"] = version.version
+                    if let note = version.note { notes.append(RejectedTag(name: found.tag.name, reason: note)) }
+                case .failure(let rejection):
+                    rejected.append(rejection)
                 }
             case .deregistration(let model, let number):
+                // Sorted by name, a version's registration tag comes just before its deregistration.
+                if let registered = accepted["\(model)/\(number)"], registered.commit != found.commit {
+                    rejected.append(RejectedTag(name: found.tag.name, reason: "it points at another commit than version \(number)'s registration"))
+                    continue
+                }
                 result.deregistered.insert("\(model)/\(number)")
             case .stage, .unstage:
                 continue
             }
         }
-        for key in result.deregistered { accepted[key] = nil }
+        // A deleted version's stage history is still replayed (its tags stay valid); it is left out at the end.
 
         // Stage events, per model in event order.
         let stageTags = candidates.filter { $0.tag.counter != nil }
@@ -268,8 +279,13 @@ public struct RegistryReplay: Sendable {
             }
             for (number, stage) in holder { result.stages["\(model)/\(number)"] = stage }
         }
+        for key in result.deregistered {
+            accepted[key] = nil
+            result.stages[key] = nil
+        }
         result.versions = accepted.values.sorted { ($0.model, $0.version) < ($1.model, $1.version) }
         result.rejected = rejected.sorted { $0.name < $1.name }
+        result.notes = notes.sorted { $0.name < $1.name }
         return result
     }
 
@@ -279,12 +295,15 @@ public struct RegistryReplay: Sendable {
         return found.message?.version == version
     }
 
-    /// A registration tag checked against the store and the verdicts.
-    private func accept(_ found: FoundTag, message: RegistryMessage, model: String, number: Int) -> Swift.Result<AcceptedVersion, RejectedTag> {
+    /// A registration tag checked against the store and the verdicts. A gate claim no verdict in the notes backs
+    /// (tags written before verdicts travelled, or a forgery) is left out — the version counts as having no gate,
+    /// as one registered without one — and said in the note; a claim a verdict contradicts refuses the tag.
+    private func accept(_ found: FoundTag, message: RegistryMessage, model: String, number: Int)
+        -> Swift.Result<(version: AcceptedVersion, note: String?), RejectedTag> {
         let name = found.tag.name
         guard let artifact = message.artifact else { return .failure(RejectedTag(name: name, reason: "its message names no artifact")) }
         var version = AcceptedVersion(model: model, version: number, artifact: artifact, commit: found.commit, gatePassed: nil,
-                                      verdictDigest: message.verdictDigest, branch: message.branch, actor: message.actor,
+                                      verdictDigest: nil, branch: message.branch, actor: message.actor,
                                       at: message.atMilliseconds ?? 0, known: false)
         if let mine = known["\(model)/\(number)"] {
             guard mine.artifact == artifact, mine.commit == nil || mine.commit == found.commit else {
@@ -292,26 +311,24 @@ public struct RegistryReplay: Sendable {
             }
             version.known = true
             version.gatePassed = mine.gatePassed
+            version.verdictDigest = message.verdictDigest
             version.branch = mine.branch
-            return .success(version)
+            return .success((version, nil))
         }
-        if let digest = message.verdictDigest {
-            guard let verdict = verdicts[digest] else {
-                return .failure(RejectedTag(name: name, reason: "its verdict \(digest.prefix(12)) does not travel with refs/notes/mlgate, so its gate cannot be checked"))
-            }
-            guard verdict.model == model, verdict.artifact == artifact else {
-                return .failure(RejectedTag(name: name, reason: "its verdict \(digest.prefix(12)) judged \(verdict.model) artifact \(verdict.artifact?.prefix(12) ?? "none"), not this version's artifact"))
-            }
-            if let claimed = message.gatePassed, claimed != verdict.passed {
-                return .failure(RejectedTag(name: name, reason: "its message says the gate \(claimed ? "passed" : "failed") but its verdict says it \(verdict.passed ? "passed" : "failed")"))
-            }
-            version.gatePassed = verdict.passed
-        } else if message.gatePassed == true {
-            return .failure(RejectedTag(name: name, reason: "its message claims a passed gate but names no verdict"))
-        } else {
-            version.gatePassed = message.gatePassed
+        guard let digest = message.verdictDigest, let verdict = verdicts[digest] else {
+            let claim = message.verdictDigest.map { "its verdict \($0.prefix(12)) does not travel with refs/notes/mlgate" }
+                ?? (message.gatePassed == true ? "it claims a passed gate but names no verdict" : nil)
+            return .success((version, claim.map { "\($0), so its gate cannot be checked: imported as a version without a gate verdict" }))
         }
-        return .success(version)
+        guard verdict.model == model, verdict.artifact == artifact else {
+            return .failure(RejectedTag(name: name, reason: "its verdict \(digest.prefix(12)) judged \(verdict.model) artifact \(verdict.artifact?.prefix(12) ?? "none"), not this version's artifact"))
+        }
+        if let claimed = message.gatePassed, claimed != verdict.passed {
+            return .failure(RejectedTag(name: name, reason: "its message says the gate \(claimed ? "passed" : "failed") but its verdict says it \(verdict.passed ? "passed" : "failed")"))
+        }
+        version.gatePassed = verdict.passed
+        version.verdictDigest = digest
+        return .success((version, nil))
     }
 
     /// Why a move into `stage` found in git would be refused here, or nil.

@@ -43,6 +43,10 @@ public enum RegistryTag: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The largest version or stage-event number a tag may carry: far beyond any real registry, and far from
+    /// `Int.max`, so arithmetic on a number read from a tag never overflows.
+    public static let maximumNumber = 1_000_000_000
+
     /// The glob patterns that list every registry tag of `model` (every model when nil).
     public static func patterns(model: String? = nil) -> [String] {
         let prefix = model ?? "*"
@@ -58,11 +62,12 @@ public enum RegistryTag: Hashable, Sendable, CustomStringConvertible {
             var rest = name[name.index(after: at)...]
             let removed = rest.hasSuffix("!")
             if removed { rest = rest.dropLast() }
-            guard rest.hasPrefix("v"), rest.hasSuffix(".0.0"), let number = Int(rest.dropFirst().dropLast(4)), number > 0 else { return nil }
+            guard rest.hasPrefix("v"), rest.hasSuffix(".0.0"), let number = Int(rest.dropFirst().dropLast(4)),
+                  (1...Self.maximumNumber).contains(number) else { return nil }
             self = removed ? .deregistration(model: model, number: number) : .version(model: model, number: number)
         } else {
             let parts = name.split(separator: "#", omittingEmptySubsequences: false)
-            guard parts.count == 3, let counter = Int(parts[2]), counter > 0 else { return nil }
+            guard parts.count == 3, let counter = Int(parts[2]), (1...Self.maximumNumber).contains(counter) else { return nil }
             let model = String(parts[0])
             var stage = String(parts[1])
             let removed = stage.hasSuffix("!")
