@@ -142,7 +142,7 @@ struct GateContext {
         for (index, criterion) in spec.promotion.criteria.enumerated() {
             let before = results.count
             if let source = criterion.source {
-                let value = candidateMetricsFromRun[criterion.metric] ?? (try? MetricsReader.numbers(path: registry.workspace.root + "/" + source, display: source))?
+                let value = candidateMetricsFromRun[criterion.metric] ?? (try? MetricsReader.numbers(file: source, root: registry.workspace.root))?
                     .first { $0.name == criterion.metric }?.value
                 let championValue = champion?.run.flatMap { try? registry.store.run($0) }??.metrics[criterion.metric]
                 results.append(GateRules.judge(criterion, candidate: value, champion: championValue, test: nil, n: inputs.rowCount))

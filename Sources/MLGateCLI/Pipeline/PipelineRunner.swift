@@ -356,7 +356,7 @@ final class PipelineRunner {
 
     private func readMetrics(_ stage: StageSpec) -> [StageRun.Metric] {
         stage.metrics.flatMap { path in
-            let numbers = (try? MetricsReader.numbers(path: workspace.root + "/" + path.path, display: path.path)) ?? []
+            let numbers = (try? MetricsReader.numbers(file: path.path, root: workspace.root)) ?? []
             return numbers.map { StageRun.Metric(name: $0.name, value: $0.value, file: path.path) }
         }
     }
