@@ -54,8 +54,8 @@ struct GateCommand: ParsableCommand {
         let text = try Output.jsonText(verdict)
         try context.registry.store.recordVerdict(model: model, candidateArtifact: verdict.candidate.artifact ?? "", champion: verdict.champion?.name,
                                                  passed: verdict.passed, json: text)
-        if let junit { try VerdictReport.junit([verdict]).write(toFile: junit, atomically: true, encoding: .utf8) }
-        if let markdown { try VerdictReport.markdown(verdict).write(toFile: markdown, atomically: true, encoding: .utf8) }
+        if let junit { try AtomicFile.write(VerdictReport.junit([verdict]), to: junit) }
+        if let markdown { try AtomicFile.write(VerdictReport.markdown(verdict), to: markdown) }
         if json { print(text) } else { print(VerdictReport.text(verdict)) }
         if !verdict.passed { throw ExitCode(1) }
     }
@@ -214,7 +214,7 @@ struct GateContext {
             key += "data \(hashed.path) \(hashed.hash)\n"
         }
         let cacheDirectory = registry.workspace.layout.directory + "/cache/predictions"
-        try FileManager.default.createDirectory(atPath: cacheDirectory, withIntermediateDirectories: true)
+        try FileAccess.createDirectory(cacheDirectory)
         let cached = cacheDirectory + "/\(artifact.prefix(16))-\(ContentHash.of(Array(key.utf8)).prefix(16)).csv"
         if FileManager.default.fileExists(atPath: cached) { return cached }
         let name = (spec.artifact?.path as NSString?)?.lastPathComponent ?? "model"
@@ -228,7 +228,7 @@ struct GateContext {
             guard status == 0, FileManager.default.fileExists(atPath: output) else {
                 throw EnvironmentError("the evaluate command of model '\(spec.name)' \(status == 0 ? "did not write {predictions}" : "exited with status \(status)") for the \(label); fix it and run the gate again.")
             }
-            try AtomicFile.write(try String(contentsOfFile: output, encoding: .utf8), to: cached)
+            try AtomicFile.write(try FileAccess.readText(output), to: cached)
         }
         return cached
     }

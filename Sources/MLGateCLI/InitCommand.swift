@@ -35,7 +35,7 @@ struct InitCommand: ParsableCommand {
         var result = Result(config: "kept", store: "existing", gitignore: "kept", hooks: [], lineage: .init(), changed: false)
 
         if !FileManager.default.fileExists(atPath: context.configPath) {
-            try FileWriter.write(StarterConfig.text, to: context.configPath, mode: 0o644)
+            try AtomicFile.write(StarterConfig.text, to: context.configPath, mode: 0o644, createFolders: true)
             result.config = "created"
         }
         if try context.layout.create() { result.store = "created" }
@@ -77,7 +77,7 @@ enum GitignoreEntry {
         }
         if present { return false }
         let separator = existing.isEmpty || existing.hasSuffix("\n") ? "" : "\n"
-        try FileWriter.write(existing + separator + entry + "\n", to: path, mode: 0o644)
+        try AtomicFile.write(existing + separator + entry + "\n", to: path, mode: 0o644, createFolders: true)
         return true
     }
 }

@@ -196,7 +196,7 @@ struct CIReportWriter {
 
     private func write(_ text: String, to path: String) {
         do {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileAccess.createDirectory((path as NSString).deletingLastPathComponent)
             try AtomicFile.write(text, to: path)
         } catch {
             job.warn("could not write \(path): \(error)")

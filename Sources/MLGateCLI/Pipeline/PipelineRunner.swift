@@ -472,25 +472,3 @@ final class PipelineRunner {
         return RunSummary(run: nil, status: .succeeded, stages: planned, message: "dry run: nothing was changed")
     }
 }
-
-/// Writes a file by writing a temp file beside it, syncing it and renaming it over the old one.
-enum AtomicFile {
-    /// Replaces `path` with `text`.
-    static func write(_ text: String, to path: String) throws {
-        let temp = path + ".mlgate-tmp-\(getpid())"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw FileError("create", temp) }
-        guard Files.writeAll(fd, Array(text.utf8)), fsync(fd) == 0 else {
-            let error = FileError("write", temp)
-            close(fd)
-            unlink(temp)
-            throw error
-        }
-        close(fd)
-        guard rename(temp, path) == 0 else {
-            let error = FileError("replace", path)
-            unlink(temp)
-            throw error
-        }
-    }
-}
