@@ -18,6 +18,18 @@ extension Store {
         }
     }
 
+    /// Completes the start of run `number` with the facts that take time to find (the uncommitted changes,
+    /// the Python packages): the run is recorded first, so a process killed while finding them leaves a
+    /// record that the next run marks abandoned.
+    public func completeRunStart(_ number: Int, source: RunSource, environment: RunEnvironment) throws(StoreError) {
+        try transaction { db in
+            try db.execute(sql: """
+                UPDATE runs SET commit_id = ?, branch = ?, dirty = ?, diff_object = ?, repo_url = ?, environment = ? WHERE id = ?
+                """, arguments: [source.commit, source.branch, source.dirty, source.diffObject, source.repositoryURL,
+                                 Self.json(environment), number])
+        }
+    }
+
     /// Records one stage of run `number` as soon as it is done, with its run-cache entry when it produced
     /// cached outputs, in one transaction: a crash afterwards loses neither.
     public func recordStage(run number: Int, position: Int, _ stage: StageRun, cacheable: Bool) throws(StoreError) {

@@ -112,6 +112,8 @@ final class PipelineRunner {
         let status: RunStatus = cancelled ? .cancelled : failure != nil ? .failed : .succeeded
         let message = cancelled ? "cancelled (Ctrl-C or SIGTERM)" : failure
         guard let record else {
+            // Nothing to record; a run killed after its last stage is still found dead and marked abandoned.
+            try abandonDeadRuns()
             if cancelled { console.status("cancelled", style: .bad) } else if failure == nil { console.status("Everything is up to date.") }
             return RunSummary(run: nil, status: status, stages: visited, message: message)
         }
@@ -369,21 +371,30 @@ final class PipelineRunner {
         return EnvironmentFinding(file: spec.file, hash: hash, mismatches: EnvironmentProbe.mismatches(specification: text, installed: installed))
     }
 
-    /// Starts the run record the first time a stage needs work: the code's commit, the environment, the log.
+    /// Starts the run record the first time a stage needs work, before anything slow: the row goes in with
+    /// the commit and the machine, then the uncommitted changes and the Python packages are found and added.
+    /// A process killed at any point after this leaves a `running` record that the next run marks abandoned.
     private func begin(_ options: RunOptions) throws {
         guard record == nil else { return }
         interruption.arm()
         objectsLock = try FileLock.objects(workspace.layout, exclusive: false)
         try objects.prepare()
-        try store.abandonDeadRuns(host: EnvironmentProbe.hostName()) { kill($0, 0) == 0 || errno == EPERM }
+        try abandonDeadRuns()
+        let repository = options.source == nil ? try GitRepository.open(at: workspace.root) : nil
+        var source = try options.source ?? headSource(repository)
+        var started = RunRecord(uuid: UUID().uuidString.lowercased(), source: source, targets: options.targets, trigger: options.trigger,
+                                job: options.job, environment: EnvironmentProbe.probe(python: false, directory: workspace.root).environment,
+                                startedAt: Store.nowMilliseconds)
+        started.number = try store.beginRun(started, pid: getpid())
+        record = started
         let found = EnvironmentProbe.probe(python: usesPython, directory: workspace.root)
         probe = found
         var environment = found.environment
         if let packages = found.packages { environment.packagesObject = try? objects.put(bytes: Array(packages.utf8)) }
-        let source = try options.source ?? gitSource()
-        var started = RunRecord(uuid: UUID().uuidString.lowercased(), source: source, targets: options.targets, trigger: options.trigger,
-                                job: options.job, environment: environment, startedAt: Store.nowMilliseconds)
-        started.number = try store.beginRun(started, pid: getpid())
+        if let repository { source = try withUncommittedChanges(source, in: repository) }
+        try store.completeRunStart(started.number, source: source, environment: environment)
+        started.source = source
+        started.environment = environment
         record = started
         try console.openLog(workspace.logDirectory + "/run-\(started.number).log")
         console.status("run \(started.number) started at \(source.commit.map { String($0.prefix(12)) } ?? "no commit")\(source.branch.map { " on \($0)" } ?? "")\(source.dirty ? " with uncommitted changes" : "")")
@@ -392,15 +403,27 @@ final class PipelineRunner {
         }
     }
 
-    /// The commit, branch and uncommitted changes of the worktree, from libgit2.
-    private func gitSource() throws -> RunSource {
-        let repository = try GitRepository.open(at: workspace.root)
+    /// Marks the runs on this host whose process is gone as abandoned.
+    private func abandonDeadRuns() throws {
+        try store.abandonDeadRuns(host: EnvironmentProbe.hostName()) { kill($0, 0) == 0 || errno == EPERM }
+    }
+
+    /// The commit, branch and remote URL of the worktree, from libgit2: quick to find.
+    private func headSource(_ repository: GitRepository?) throws -> RunSource {
+        guard let repository else { return RunSource(commit: nil, branch: nil, dirty: false) }
         let head = try repository.head()
-        let changes = (try? repository.uncommittedChanges()) ?? ""
-        let diffObject = changes.isEmpty ? nil : try objects.put(bytes: Array(changes.utf8))
         let remote = (try? workspace.configuration().remote.git) ?? nil
         let url = (try? repository.configString("remote.\(remote ?? "origin").url")) ?? nil
-        return RunSource(commit: head.commit?.hex, branch: head.branchName, dirty: !changes.isEmpty, diffObject: diffObject, repositoryURL: url)
+        return RunSource(commit: head.commit?.hex, branch: head.branchName, dirty: false, repositoryURL: url)
+    }
+
+    /// `source` with the worktree's uncommitted changes (kept as an object), which can take a while to find.
+    private func withUncommittedChanges(_ source: RunSource, in repository: GitRepository) throws -> RunSource {
+        var source = source
+        let changes = (try? repository.uncommittedChanges()) ?? ""
+        source.dirty = !changes.isEmpty
+        source.diffObject = changes.isEmpty ? nil : try objects.put(bytes: Array(changes.utf8))
+        return source
     }
 
     private func writeLock(_ pipeline: Pipeline) throws {
