@@ -58,3 +58,59 @@ struct RunRecordTests {
         #expect(try runs(fixture).count == 2)
     }
 }
+
+/// A run record's metrics: every stage's, marked with where they come from.
+@Suite("metrics of stages that did not run")
+struct CarriedMetricsTests {
+    /// `twoStagePipeline` plus an independent stage, so a run can do work while `train` stays up to date.
+    static let pipeline = twoStagePipeline + """
+
+          other:
+            cmd: cp other.txt other.out
+            deps: [other.txt]
+            outs: [other.out]
+        """
+
+    /// The metric `name` of a run as `runs --json` prints it: its value and its source.
+    private func metric(_ run: [String: Any], _ name: String) -> (value: Double?, source: String?) {
+        ((run["metrics"] as? [String: Double])?[name], (run["metric_sources"] as? [String: String])?[name])
+    }
+
+    @Test("an up-to-date stage's metrics come from mlgate.lock, a restored one's from the run cache, marked in JSON and tables")
+    func carried() throws {
+        let fixture = try pipelineRepository(Self.pipeline, files: defaultFiles.merging(["other.txt": "1\n"]) { $1 })
+        defer { fixture.remove() }
+        #expect(try fixture.mlgate(["run"]).status == 0)
+        #expect(metric(try runs(fixture)[0], "score") == (0.9, "ran"))
+
+        try fixture.write("other.txt", "2\n")
+        #expect(try fixture.mlgate(["run"]).status == 0)
+        let second = try runs(fixture)[0]
+        #expect(outcomes(second) == ["prepare": "skipped", "train": "skipped", "other": "ran"])
+        #expect(metric(second, "score") == (0.9, "mlgate.lock"))
+        let train = try #require((second["stages"] as? [[String: Any]])?.first { $0["stage"] as? String == "train" })
+        let carried = try #require((train["metrics"] as? [[String: Any]])?.first { $0["name"] as? String == "score" })
+        #expect(carried["source"] as? String == "mlgate.lock" && carried["file"] as? String == "metrics.json")
+        // runs diff no longer sees the metric vanish.
+        let difference = try jsonObject(try fixture.mlgate(["runs", "diff", "1", "2", "--json"]).stdout)
+        #expect((difference["metrics"] as? [[String: Any]])?.isEmpty == true, "\(difference)")
+
+        try fixture.write("params.yaml", "lr: 0.25\n")
+        #expect(try fixture.mlgate(["run"]).status == 0)
+        try fixture.write("params.yaml", "lr: 0.1\n")
+        #expect(try fixture.mlgate(["run"]).status == 0)
+        let restored = try runs(fixture)[0]
+        #expect(outcomes(restored)["train"] == "restored")
+        #expect(metric(restored, "score") == (0.9, "run cache"))
+
+        let changed = try jsonObject(try fixture.mlgate(["runs", "diff", "3", "4", "--json"]).stdout)
+        let size = try #require((changed["metrics"] as? [[String: Any]])?.first { $0["name"] as? String == "size" })
+        #expect(size["old_source"] as? String == "ran" && size["new_source"] as? String == "run cache", "\(size)")
+        let table = try fixture.mlgate(["runs", "diff", "3", "4"])
+        #expect(table.stdout.contains("*") && table.stdout.contains("carried over: the stage did not run"), "\(table)")
+        let list = try fixture.mlgate(["runs"])
+        #expect(list.stdout.contains("score=0.9*") && list.stdout.contains("carried over"), "\(list)")
+        let shown = try fixture.mlgate(["runs", "show", "2"])
+        #expect(shown.stdout.contains("score = 0.9  (metrics.json, from mlgate.lock: the stage did not run)"), "\(shown)")
+    }
+}

@@ -66,6 +66,8 @@ final class PipelineRunner {
     private var probe: EnvironmentProbe.Found?
     private var usesPython = false
     private var objectsLock: FileLock?
+    /// The pipeline's stages by name, for recording the stages visited before the run was recorded.
+    private var stagesByName: [String: StageSpec] = [:]
 
     /// A runner for `workspace`, recording into `store`.
     init(workspace: Workspace, store: Store, interruption: Interruption, executor: any StageExecutor = LocalExecutor(), quiet: Bool = false) {
@@ -81,7 +83,7 @@ final class PipelineRunner {
     /// What the runner decided for one stage.
     enum Decision: Equatable {
         case skip
-        case restore([LockedOutput], from: String)
+        case restore([LockedOutput], from: MetricSource)
         case run(reasons: [String])
         case frozen
     }
@@ -89,6 +91,7 @@ final class PipelineRunner {
     /// Runs `pipeline` as `options` say.
     func run(_ pipeline: Pipeline, options: RunOptions) throws -> RunSummary {
         let stages = try pipeline.order(targets: options.targets, downstream: options.downstream)
+        stagesByName = Dictionary(stages.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         try preflight(stages, pipeline: pipeline)
         lock = try LockReader.load(path: workspace.lockPath)
         hasher.preload(root: workspace.root)
@@ -153,8 +156,8 @@ final class PipelineRunner {
                 if let restored = restore(stage, outputs: outputs) {
                     result = StageRun(stage: stage.name, outcome: .restored, memo: facts.memo, command: stage.command.display,
                                       dependencies: facts.dependencies, parameters: facts.parameters, outputs: restored,
-                                      metrics: readMetrics(stage))
-                    console.status("↺ \(progress) restored from the run cache (\(origin))", style: .good)
+                                      metrics: readMetrics(stage, source: origin))
+                    console.status("↺ \(progress) restored from the run cache (\(Self.describe(origin)))", style: .good)
                 } else {
                     result = try execute(stage, facts: facts, progress: progress, reasons: ["its cached outputs could not be restored"])
                 }
@@ -168,7 +171,7 @@ final class PipelineRunner {
             }
             visited.append(result)
             if let record {
-                try store.recordStage(run: record.number, position: visited.count - 1, result, cacheable: result.outputs.allSatisfy(\.cache))
+                try recordStage(at: visited.count - 1, of: record.number, cacheable: result.outputs.allSatisfy(\.cache))
             }
             if result.outcome != .skipped { try writeLock(pipeline) }
             if result.outcome == .cancelled { return (nil, true) }
@@ -240,11 +243,11 @@ final class PipelineRunner {
                 if current?.hash != locked.outputs.first(where: { $0.path == path.path })?.hash { changed.append(path.path) }
             }
             if changed.isEmpty { return .skip }
-            if restorable(locked.outputs, paths: paths) { return .restore(locked.outputs, from: "mlgate.lock") }
+            if restorable(locked.outputs, paths: paths) { return .restore(locked.outputs, from: .lock) }
             return .run(reasons: changed.map { "\($0) was changed or removed" })
         }
         if let cached = try store.cachedOutputs(memo: facts.memo), restorable(cached, paths: paths) {
-            return .restore(cached, from: "an earlier run with the same inputs")
+            return .restore(cached, from: .runCache)
         }
         return .run(reasons: reasons(stage, facts: facts, locked: locked))
     }
@@ -350,17 +353,34 @@ final class PipelineRunner {
             }
         }
         result.outputs = outputs
-        result.metrics = readMetrics(stage)
+        result.metrics = readMetrics(stage, source: .ran)
         result.outcome = .ran
         console.status("✓ \(progress) \(seconds)", style: .good)
         return result
     }
 
-    private func readMetrics(_ stage: StageSpec) -> [StageRun.Metric] {
+    /// The numbers in `stage`'s metrics files, marked with where they come from.
+    private func readMetrics(_ stage: StageSpec, source: MetricSource) -> [StageRun.Metric] {
         stage.metrics.flatMap { path in
             let numbers = (try? MetricsReader.numbers(file: path.path, root: workspace.root)) ?? []
-            return numbers.map { StageRun.Metric(name: $0.name, value: $0.value, file: path.path) }
+            return numbers.map { StageRun.Metric(name: $0.name, value: $0.value, file: path.path, source: source) }
         }
+    }
+
+    /// Records the visited stage at `position` into run `number`. An up-to-date stage carries its metrics: its
+    /// metrics files are the ones `mlgate.lock` records (their hashes were just checked), read only now that
+    /// the run is recorded, so a run with nothing to do reads nothing more.
+    private func recordStage(at position: Int, of number: Int, cacheable: Bool) throws {
+        if visited[position].outcome == .skipped, visited[position].metrics.isEmpty,
+           let stage = stagesByName[visited[position].stage] {
+            visited[position].metrics = readMetrics(stage, source: .lock)
+        }
+        try store.recordStage(run: number, position: position, visited[position], cacheable: cacheable)
+    }
+
+    /// How a restore's origin is shown in progress lines.
+    private static func describe(_ origin: MetricSource) -> String {
+        origin == .lock ? "mlgate.lock" : "an earlier run with the same inputs"
     }
 
     private func environmentFinding(_ spec: EnvironmentSpec, hash: String) -> EnvironmentFinding {
@@ -398,8 +418,8 @@ final class PipelineRunner {
         record = started
         try console.openLog(workspace.logDirectory + "/run-\(started.number).log")
         console.status("run \(started.number) started at \(source.commit.map { String($0.prefix(12)) } ?? "no commit")\(source.branch.map { " on \($0)" } ?? "")\(source.dirty ? " with uncommitted changes" : "")")
-        for (position, earlier) in visited.enumerated() {
-            try store.recordStage(run: started.number, position: position, earlier, cacheable: false)
+        for position in visited.indices {
+            try recordStage(at: position, of: started.number, cacheable: false)
         }
     }
 
@@ -483,7 +503,7 @@ final class PipelineRunner {
                 console.status("· \(progress) is up to date")
                 planned.append(StageRun(stage: stage.name, outcome: .skipped, memo: memo, command: stage.command.display))
             case .restore(_, let origin):
-                console.status("↺ \(progress) would be restored from the run cache (\(origin))")
+                console.status("↺ \(progress) would be restored from the run cache (\(Self.describe(origin)))")
                 changing += stage.writtenPaths
                 planned.append(StageRun(stage: stage.name, outcome: .restored, memo: memo, command: stage.command.display))
             case .run(let reasons):

@@ -52,9 +52,12 @@ public struct RunRecord: Hashable, Sendable, Codable {
     public var durationMilliseconds: Int64? { finishedAt.map { $0 - startedAt } }
 
     /// Every metric the run's stages read, by name (`stage:file:key` is not needed: later stages win).
-    public var metrics: [String: Double] {
-        var result: [String: Double] = [:]
-        for stage in stages { for metric in stage.metrics { result[metric.name] = metric.value } }
+    public var metrics: [String: Double] { metricDetails.mapValues(\.value) }
+
+    /// Every metric the run's stages read, by name, with its file and source; later stages win a name clash.
+    public var metricDetails: [String: StageRun.Metric] {
+        var result: [String: StageRun.Metric] = [:]
+        for stage in stages { for metric in stage.metrics { result[metric.name] = metric } }
         return result
     }
 
@@ -224,20 +227,48 @@ public struct StageRun: Hashable, Sendable, Codable {
 
     /// One numeric value from a metrics file.
     public struct Metric: Hashable, Sendable, Codable {
+        enum CodingKeys: String, CodingKey { case name, value, file, source }
+
         /// The dotted key in the file (`roc_auc`, `test.accuracy`).
         public var name: String
         /// The value.
         public var value: Double
         /// The file it came from.
         public var file: String
+        /// Where the value comes from: the stage ran in this run, or it did not and its outputs are those of
+        /// `mlgate.lock` or the run cache; nil in records made before mlgate said.
+        public var source: MetricSource?
 
         /// Creates a metric.
-        public init(name: String, value: Double, file: String) {
+        public init(name: String, value: Double, file: String, source: MetricSource? = nil) {
             self.name = name
             self.value = value
             self.file = file
+            self.source = source
+        }
+
+        /// Encodes every key, an unknown source as null.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(value, forKey: .value)
+            try container.encode(file, forKey: .file)
+            try container.encode(source, forKey: .source)
         }
     }
+}
+
+/// Where a run's metric value comes from.
+public enum MetricSource: String, Hashable, Sendable, Codable {
+    /// The stage ran in this run and wrote the metrics file.
+    case ran
+    /// The stage was up to date: its metrics file is the one `mlgate.lock` records (or was restored from it).
+    case lock = "mlgate.lock"
+    /// The stage's outputs, metrics file included, were restored from an earlier run with the same inputs.
+    case runCache = "run cache"
+
+    /// Whether the value was carried over from an earlier run rather than produced by this one.
+    public var isCarried: Bool { self != .ran }
 }
 
 /// What a run did with a stage.
