@@ -63,6 +63,11 @@ struct InitCommand: ParsableCommand {
         if result.gitignore != "kept" { print("added .mlgate/ to .gitignore") }
         for change in result.hooks { print("hook \(change.event): \(change.action.sentence) (\(change.path))") }
         print("recorded \(result.lineage.backfilled) existing commit(s); see them with 'mlgate lineage'.")
+        let toCommit = [result.config == "created" ? ConfigLoader.fileName : nil, result.gitignore == "added" ? ".gitignore" : nil].compactMap { $0 }
+        if !toCommit.isEmpty {
+            print("Next: commit \(toCommit.joined(separator: " and ")) (git add \(toCommit.joined(separator: " ")) && git commit -m 'Set up mlgate').")
+        }
+        print("After the first 'mlgate run', commit \(LockFile.fileName) too: it records what each stage ran with.")
     }
 }
 

@@ -64,6 +64,7 @@ struct ModelsCommand: ParsableCommand {
             var new: NewModelVersion
             if let number = runNumber {
                 new = try registry.versionFromRun(number, model: name, artifact: artifact)
+                if let warning = try registry.dirtyRunWarning(number) { printError("warning: " + warning) }
             } else if let path {
                 new = try registry.versionFromPath(path)
             } else {

@@ -81,7 +81,12 @@ struct RunsCommand: ParsableCommand {
             if json { return try Output.json(RunJSON(record)) }
             let source = record.source
             print("run \(record.number)  \(record.status.rawValue)\(record.message.map { ": \($0)" } ?? "")")
-            print("commit      \(source.commit ?? "-")\(source.branch.map { " (\($0))" } ?? "")\(source.dirty ? ", with uncommitted changes ('--diff' shows them)" : "")")
+            let worktree = switch source.dirtyReason {
+            case .changes: ", with uncommitted changes ('--diff' shows them)"
+            case .lockOnly: "; only mlgate.lock differed from it (not dirty; commit the lock)"
+            case nil: ""
+            }
+            print("commit      \(source.commit ?? "-")\(source.branch.map { " (\($0))" } ?? "")\(worktree)")
             print("started     \(RunsCommand.date(record.startedAt)) by \(record.trigger)\(record.job.map { " (job \($0))" } ?? ""), took \(record.durationMilliseconds.map(RunsCommand.duration) ?? "-")")
             let environment = record.environment
             print("environment \(environment.python ?? "no python3"); \(environment.packageCount.map { "\($0) packages (\(environment.packagesTool ?? ""))" } ?? "no package list")")

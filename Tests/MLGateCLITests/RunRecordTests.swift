@@ -114,3 +114,63 @@ struct CarriedMetricsTests {
         #expect(shown.stdout.contains("score = 0.9  (metrics.json, from mlgate.lock: the stage did not run)"), "\(shown)")
     }
 }
+
+/// mlgate's own `mlgate.lock` does not make a run dirty; real uncommitted changes do, and registering such a run warns.
+@Suite("dirty runs and mlgate.lock")
+struct LockDirtinessTests {
+    /// The `source` of the newest run as `runs --json` prints it, and its MLflow dirty tag.
+    private func newestSource(_ fixture: GitFixture) throws -> (dirty: Bool?, reason: String?, tag: String?) {
+        let run = try #require(try runs(fixture).first)
+        let source = run["source"] as? [String: Any]
+        return (source?["dirty"] as? Bool, source?["dirty_reason"] as? String, (run["tags"] as? [String: String])?["mlflow.source.git.dirty"])
+    }
+
+    @Test("init says to commit; the first run says once to commit mlgate.lock; a lock-only difference is not dirty; real changes are, and registering them warns")
+    func lockOnly() throws {
+        let fixture = try registryRepository()
+        defer { fixture.remove() }
+        try fixture.git(["add", ".gitignore"])
+        try fixture.git(["commit", "-q", "-m", "ignore .mlgate"])
+
+        let first = try fixture.mlgate(["run"])
+        #expect(first.status == 0, "\(first)")
+        #expect(first.stderr.contains("wrote mlgate.lock: commit it with your code (git add mlgate.lock)"), "\(first)")
+        #expect(try newestSource(fixture) == (false, nil, "false"))
+
+        try fixture.write("params.yaml", "lr: 0.2\n")
+        try fixture.git(["commit", "-q", "-am", "lr 0.2"])
+        let second = try fixture.mlgate(["run"])
+        #expect(second.status == 0, "\(second)")
+        #expect(!second.stderr.contains("wrote mlgate.lock"), "said twice: \(second)")
+        #expect(second.stderr.contains("only mlgate.lock differs from the commit; the run is not dirty"), "\(second)")
+        #expect(try newestSource(fixture) == (false, "mlgate.lock", "false"))
+        let shown = try fixture.mlgate(["runs", "show", "2"])
+        #expect(shown.stdout.contains("only mlgate.lock differed from it (not dirty; commit the lock)"), "\(shown)")
+        let clean = try fixture.mlgate(["models", "register", "churn", "--run", "2"])
+        #expect(clean.status == 0 && !clean.stderr.contains("warning"), "\(clean)")
+
+        try fixture.git(["add", "mlgate.lock"])
+        try fixture.git(["commit", "-q", "-m", "lock"])
+        try fixture.write("params.yaml", "lr: 0.3\n")
+        let third = try fixture.mlgate(["run"])
+        #expect(third.status == 0 && third.stderr.contains("with uncommitted changes"), "\(third)")
+        #expect(try newestSource(fixture) == (true, "changes", "true"))
+        let list = try fixture.mlgate(["runs"])
+        #expect(list.stdout.split(separator: "\n").contains { $0.hasPrefix("3 ") && $0.contains("+") }, "\(list)")
+        let dirty = try fixture.mlgate(["models", "register", "churn", "--run", "3"])
+        #expect(dirty.status == 0, "\(dirty)")
+        #expect(dirty.stderr.contains("warning: run 3 ran with uncommitted changes"), "\(dirty)")
+        #expect(dirty.stderr.contains("mlgate runs show 3 --diff"), "\(dirty)")
+    }
+
+    @Test("mlgate init tells what to commit, mlgate.lock included")
+    func initSaysCommit() throws {
+        let fixture = try GitFixture()
+        defer { fixture.remove() }
+        try fixture.commit("first")
+        let result = try fixture.mlgate(["init"])
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout.contains("Next: commit mlgate.yaml and .gitignore (git add mlgate.yaml .gitignore && git commit -m 'Set up mlgate')."), "\(result)")
+        #expect(result.stdout.contains("After the first 'mlgate run', commit mlgate.lock too"), "\(result)")
+    }
+}

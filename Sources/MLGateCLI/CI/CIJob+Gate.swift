@@ -90,6 +90,7 @@ extension CIJob {
         var new: NewModelVersion
         if let run {
             new = try registry.versionFromRun(run, model: spec.name, artifact: nil)
+            if let warning = try registry.dirtyRunWarning(run) { warn(warning) }
         } else if let artifact = spec.artifact {
             new = try registry.versionFromPath(workspace.root + "/" + artifact.path)
         } else {

@@ -68,6 +68,8 @@ final class PipelineRunner {
     private var objectsLock: FileLock?
     /// The pipeline's stages by name, for recording the stages visited before the run was recorded.
     private var stagesByName: [String: StageSpec] = [:]
+    /// Whether this run wrote the first `mlgate.lock` (it then says, once, to commit it).
+    private var createdLock = false
 
     /// A runner for `workspace`, recording into `store`.
     init(workspace: Workspace, store: Store, interruption: Interruption, executor: any StageExecutor = LocalExecutor(), quiet: Bool = false) {
@@ -127,6 +129,9 @@ final class PipelineRunner {
             .compactMap { outcome, word in counts[outcome].map { "\($0) \(word)" } }.joined(separator: ", ")
         let seconds = String(format: "%.1f", Double(finished - record.startedAt) / 1000)
         console.status("run \(record.number) \(status.rawValue): \(tally) (\(seconds) s)", style: status == .succeeded ? .bold : .bad)
+        if createdLock {
+            console.status("wrote \(LockFile.fileName): commit it with your code (git add \(LockFile.fileName)); it records what each stage ran with. Until then git status lists it; mlgate does not count it as an uncommitted change.")
+        }
         return RunSummary(run: record.number, status: status, stages: visited, message: message)
     }
 
@@ -417,7 +422,12 @@ final class PipelineRunner {
         started.environment = environment
         record = started
         try console.openLog(workspace.logDirectory + "/run-\(started.number).log")
-        console.status("run \(started.number) started at \(source.commit.map { String($0.prefix(12)) } ?? "no commit")\(source.branch.map { " on \($0)" } ?? "")\(source.dirty ? " with uncommitted changes" : "")")
+        let worktree = switch source.dirtyReason {
+        case .changes: " with uncommitted changes"
+        case .lockOnly: " (only mlgate.lock differs from the commit; the run is not dirty)"
+        case nil: ""
+        }
+        console.status("run \(started.number) started at \(source.commit.map { String($0.prefix(12)) } ?? "no commit")\(source.branch.map { " on \($0)" } ?? "")\(worktree)")
         for position in visited.indices {
             try recordStage(at: position, of: started.number, cacheable: false)
         }
@@ -438,12 +448,22 @@ final class PipelineRunner {
     }
 
     /// `source` with the worktree's uncommitted changes (kept as an object), which can take a while to find.
+    /// When the only change is mlgate's own `mlgate.lock` the run is not dirty: its reason says so.
     private func withUncommittedChanges(_ source: RunSource, in repository: GitRepository) throws -> RunSource {
         var source = source
-        let changes = (try? repository.uncommittedChanges()) ?? ""
-        source.dirty = !changes.isEmpty
-        source.diffObject = changes.isEmpty ? nil : try objects.put(bytes: Array(changes.utf8))
+        let changes = (try? repository.uncommittedChanges()) ?? WorktreeChanges(patch: "", paths: [])
+        guard !changes.isEmpty else { return source }
+        source.dirtyReason = changes.paths == [lockPathInRepository(repository)] ? .lockOnly : .changes
+        source.diffObject = changes.patch.isEmpty ? nil : try objects.put(bytes: Array(changes.patch.utf8))
         return source
+    }
+
+    /// `mlgate.lock` relative to the repository's worktree, as git names changed paths.
+    private func lockPathInRepository(_ repository: GitRepository) -> String {
+        var top = repository.workingDirectory ?? workspace.root
+        if top.hasSuffix("/") { top.removeLast() }
+        let lock = workspace.lockPath
+        return lock.hasPrefix(top + "/") ? String(lock.dropFirst(top.count + 1)) : LockFile.fileName
     }
 
     private func writeLock(_ pipeline: Pipeline) throws {
@@ -453,6 +473,7 @@ final class PipelineRunner {
         let current = try? String(contentsOfFile: workspace.lockPath, encoding: .utf8)
         if current == text || current == nil && lock.stages.isEmpty { return }
         try AtomicFile.write(text, to: workspace.lockPath)
+        if current == nil { createdLock = true }
     }
 
     // MARK: Checking

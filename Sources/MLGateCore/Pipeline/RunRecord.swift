@@ -80,18 +80,29 @@ public enum RunStatus: String, Hashable, Sendable, Codable, CaseIterable {
 
 /// The code a run ran: the commit, the branch, and the uncommitted changes.
 public struct RunSource: Hashable, Sendable, Codable {
-    enum CodingKeys: String, CodingKey { case commit, branch, dirty, diffObject = "diff_object", repositoryURL = "repo_url" }
+    enum CodingKeys: String, CodingKey { case commit, branch, dirty, dirtyReason = "dirty_reason", diffObject = "diff_object", repositoryURL = "repo_url" }
 
     /// The commit HEAD pointed at (nil in a repository without commits).
     public var commit: String?
     /// The branch checked out, or nil when detached.
     public var branch: String?
-    /// Whether tracked or new files differed from the commit.
-    public var dirty: Bool
-    /// The object holding `git diff` of those changes, when dirty.
+    /// Whether files other than mlgate's own `mlgate.lock` differed from the commit (tracked or new, not ignored).
+    public var dirty: Bool { dirtyReason == .changes }
+    /// Why the worktree differed from the commit, or nil when it did not.
+    public var dirtyReason: DirtyReason?
+    /// The object holding `git diff` of those changes, when the worktree differed.
     public var diffObject: String?
     /// The URL of the git remote, when there is one.
     public var repositoryURL: String?
+
+    /// Why a run's worktree differed from its commit.
+    public enum DirtyReason: String, Hashable, Sendable, Codable {
+        /// Files other than `mlgate.lock` differed: the run is dirty.
+        case changes
+        /// Only mlgate's own `mlgate.lock` differed (not committed yet, or updated by an earlier run): the code
+        /// and data are the commit's, so the run is not dirty.
+        case lockOnly = "mlgate.lock"
+    }
 
     /// Encodes every key, absent values as null (the documented `--json` contract).
     public func encode(to encoder: any Encoder) throws {
@@ -99,17 +110,34 @@ public struct RunSource: Hashable, Sendable, Codable {
         try container.encode(commit, forKey: .commit)
         try container.encode(branch, forKey: .branch)
         try container.encode(dirty, forKey: .dirty)
+        try container.encode(dirtyReason, forKey: .dirtyReason)
         try container.encode(diffObject, forKey: .diffObject)
         try container.encode(repositoryURL, forKey: .repositoryURL)
     }
 
+    /// Decodes a source; `dirty` is implied by `dirty_reason` when present.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        commit = try container.decodeIfPresent(String.self, forKey: .commit)
+        branch = try container.decodeIfPresent(String.self, forKey: .branch)
+        let dirty = try container.decodeIfPresent(Bool.self, forKey: .dirty) ?? false
+        dirtyReason = try container.decodeIfPresent(DirtyReason.self, forKey: .dirtyReason) ?? (dirty ? .changes : nil)
+        diffObject = try container.decodeIfPresent(String.self, forKey: .diffObject)
+        repositoryURL = try container.decodeIfPresent(String.self, forKey: .repositoryURL)
+    }
+
     /// Creates a source.
-    public init(commit: String?, branch: String?, dirty: Bool, diffObject: String? = nil, repositoryURL: String? = nil) {
+    public init(commit: String?, branch: String?, dirtyReason: DirtyReason? = nil, diffObject: String? = nil, repositoryURL: String? = nil) {
         self.commit = commit
         self.branch = branch
-        self.dirty = dirty
+        self.dirtyReason = dirtyReason
         self.diffObject = diffObject
         self.repositoryURL = repositoryURL
+    }
+
+    /// Creates a source from a plain dirty flag (a worker's checkout, which is clean, or tests).
+    public init(commit: String?, branch: String?, dirty: Bool, diffObject: String? = nil, repositoryURL: String? = nil) {
+        self.init(commit: commit, branch: branch, dirtyReason: dirty ? .changes : nil, diffObject: diffObject, repositoryURL: repositoryURL)
     }
 }
 
