@@ -78,8 +78,10 @@ struct Verdict: Encodable {
     let champion: Side?
     let rows: Int
     let criteria: [CriterionResult]
+    /// The command that judges the same candidate against the same champion again, placeholders filled.
+    let reproduce: String
 
-    enum CodingKeys: String, CodingKey { case model, passed, require, firstModel = "first_model", note, candidate, champion, rows, criteria }
+    enum CodingKeys: String, CodingKey { case model, passed, require, firstModel = "first_model", note, candidate, champion, rows, criteria, reproduce }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -92,6 +94,7 @@ struct Verdict: Encodable {
         try container.encode(champion, forKey: .champion)
         try container.encode(rows, forKey: .rows)
         try container.encode(criteria, forKey: .criteria)
+        try container.encode(reproduce, forKey: .reproduce)
     }
 }
 
@@ -177,7 +180,21 @@ struct GateContext {
                 championPredictions == nil ? side(champion?.uri ?? "predictions", champion?.artifact, file, championMetrics ?? [:])
                                            : side("predictions", nil, file, championMetrics ?? [:])
             },
-            rows: inputs.rowCount, criteria: results)
+            rows: inputs.rowCount, criteria: results,
+            reproduce: Self.reproduceCommand(model: spec.name, candidateRun: candidateRun, candidatePredictions: candidatePredictions,
+                                             champion: championPredictions == nil ? champion?.uri : nil, championPredictions: championPredictions))
+    }
+
+    /// `mlgate gate` with the candidate and the champion this verdict judged, by run, version or file: the
+    /// champion pinned to its version (not the stage, which moves), so the line judges the same pair later.
+    static func reproduceCommand(model: String, candidateRun: Int?, candidatePredictions: String?, champion: String?,
+                                 championPredictions: String?) -> String {
+        var words = ["mlgate", "gate", model]
+        if let candidateRun { words += ["--candidate", String(candidateRun)] }
+        if let candidatePredictions { words += ["--candidate-predictions", candidatePredictions] }
+        if let champion { words += ["--champion", champion] }
+        if let championPredictions { words += ["--champion-predictions", championPredictions] }
+        return StageCommand.arguments(words).display
     }
 
     private func task() throws -> EvalTask {
@@ -220,10 +237,10 @@ struct GateContext {
         let name = (spec.artifact?.path as NSString?)?.lastPathComponent ?? "model"
         try registry.withCheckout(artifact, named: name) { work, modelPath in
             let output = work + "/predictions.csv"
-            let argv = evaluation.command.substituting(["model": modelPath, "predictions": output]).argv
+            let command = evaluation.command.substituting(["model": modelPath, "predictions": output])
             let directory = evaluation.workingDirectory.isEmpty ? root : root + "/" + evaluation.workingDirectory
-            printError("evaluating the \(label) (\(artifact.prefix(12))): \(evaluation.command.display)")
-            let status = try LocalExecutor().execute(argv: argv, directory: directory, environment: ProcessInfo.processInfo.environment,
+            printError("evaluating the \(label) (\(artifact.prefix(12))): \(command.display)")
+            let status = try LocalExecutor().execute(argv: command.argv, directory: directory, environment: ProcessInfo.processInfo.environment,
                                                      interruption: Interruption()) { printError("[evaluate] \($0)") }
             guard status == 0, FileManager.default.fileExists(atPath: output) else {
                 throw EnvironmentError("the evaluate command of model '\(spec.name)' \(status == 0 ? "did not write {predictions}" : "exited with status \(status)") for the \(label); fix it and run the gate again.")

@@ -11,3 +11,19 @@ extension RegistryContext {
             + "'mlgate runs show \(number) --diff' shows them. Commit them and run again to register a reproducible version."
     }
 }
+
+/// A promotion the lifecycle's requirements refuse (exit 1): what is missing. At a terminal `--force`
+/// overrides it; a CI job never forces, so its messages use `reasons` alone.
+struct PromotionRefused: MLGateError {
+    /// The version (`models:/churn/3`).
+    let uri: String
+    /// The stage it may not enter.
+    let stage: String
+    /// Each requirement not met.
+    let missing: [String]
+
+    var category: FailureCategory { .refused }
+    /// Why, without advice.
+    var reasons: String { "\(uri) cannot enter \(stage): " + missing.joined(separator: "; ") }
+    var description: String { reasons + ". (--force overrides, and is recorded.)" }
+}

@@ -136,6 +136,14 @@ extension CIJob {
         for stage in lifecycle.stages[start...last] {
             do {
                 try registry.promote(version.model, version: version.version, to: stage, force: false, reason: reason)
+            } catch let refusal as PromotionRefused {
+                // A CI job never forces: it says what is missing and how it gets there (docs/ci.md#the-release-gate).
+                let approve = refusal.missing.contains { $0.contains("approval") }
+                    ? "; approve it ('mlgate approve \(version.model) \(version.version) --stage \(stage)', then 'mlgate models push') and run the release job"
+                    : ""
+                let text = refusal.reasons + approve
+                say("\(version.uri) stays short of \(stage): \(text)")
+                return "\(stage): \(text)"
             } catch let error as RegistryError where error.category == .refused {
                 say("\(version.uri) stays short of \(stage): \(error.description)")
                 return "\(stage): \(error.description)"

@@ -269,7 +269,8 @@ final class PipelineRunner {
         let changed = facts.dependencies.filter { before[$0.path] != $0.hash }.map(\.path)
         if !changed.isEmpty { reasons.append("changed: " + changed.joined(separator: ", ")) }
         let oldParameters = Dictionary(locked.parameters.map { ($0.key, $0.json) }, uniquingKeysWith: { a, _ in a })
-        let parameters = facts.parameters.filter { oldParameters[$0.key] != $0.json }.map(\.key)
+        let parameters = facts.parameters.filter { oldParameters[$0.key] != $0.json }
+            .flatMap { ParameterChange.changedKeys($0.key, old: oldParameters[$0.key], new: $0.json) }
         if !parameters.isEmpty { reasons.append("parameters changed: " + parameters.joined(separator: ", ")) }
         if locked.environment?.hash != facts.environment?.hash { reasons.append("its environment file changed") }
         return reasons.isEmpty ? ["its definition in mlgate.yaml changed"] : reasons
@@ -534,5 +535,32 @@ final class PipelineRunner {
             }
         }
         return RunSummary(run: nil, status: .succeeded, stages: planned, message: "dry run: nothing was changed")
+    }
+}
+
+/// Which keys of a parameter changed, to the leaf: a stage that reads the whole `train` mapping is told
+/// `train.C` changed, not just `train`.
+enum ParameterChange {
+    /// The dotted keys under `key` whose values differ between the canonical JSON texts `old` (nil: the
+    /// parameter is new) and `new`; `[key]` when the values are not both mappings.
+    static func changedKeys(_ key: String, old: String?, new: String) -> [String] {
+        guard let old, let before = parse(old), let after = parse(new) else { return [key] }
+        let keys = leaves(key, before, after)
+        return keys.isEmpty ? [key] : keys
+    }
+
+    private static func leaves(_ key: String, _ before: Any, _ after: Any) -> [String] {
+        guard let left = before as? [String: Any], let right = after as? [String: Any] else {
+            return (before as? NSObject) == (after as? NSObject) ? [] : [key]
+        }
+        return Set(left.keys).union(right.keys).sorted().flatMap { name -> [String] in
+            let path = key + "." + name
+            guard let l = left[name], let r = right[name] else { return [path] }
+            return leaves(path, l, r)
+        }
+    }
+
+    private static func parse(_ json: String) -> Any? {
+        try? JSONSerialization.jsonObject(with: Data(json.utf8), options: [.fragmentsAllowed])
     }
 }
