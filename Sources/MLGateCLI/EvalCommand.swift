@@ -20,7 +20,8 @@ struct EvalCommand: ParsableCommand {
             section. Without --metrics every metric of the task is shown (the ones a gate's criteria can use).
 
             Examples:
-              mlgate eval --task binary --predictions preds.csv --baseline-score champion_score --bootstrap 1000
+              mlgate eval --task binary --predictions preds.csv
+              mlgate eval --task binary --predictions preds.csv --baseline-score old --bootstrap 1000
               mlgate eval --task multiclass --predictions preds.csv --score p0,p1,p2
             """
     )
@@ -95,7 +96,7 @@ struct EvalCommand: ParsableCommand {
         switch task {
         case .multiclass:
             guard score.count >= 2 else {
-                throw ValidationError("multiclass needs one score column per class, in class order: --score p0,p1,p2 (got \(score.joined(separator: ","))).")
+                throw ValidationError("multiclass needs one --score per class (at least two), in class order: --score p0,p1,p2 (got \(score.joined(separator: ","))).")
             }
         case .binary, .regression:
             guard score.count == 1 else { throw ValidationError("\(task.rawValue) takes exactly one --score column (got \(score.joined(separator: ","))).") }

@@ -47,10 +47,9 @@ enum YAMLDocument {
             throw ConfigError(file: file, line: node.mark?.line, column: node.mark?.column,
                               message: "nesting deeper than \(ConfigLoader.maximumDepth) levels; flatten it.")
         }
-        if case .alias = node { return }
-        guard acceptedTags.contains(node.tag.rawValue) else {
+        if let tag = explicitTag(of: node), !acceptedTags.contains(tag) {
             throw ConfigError(file: file, line: node.mark?.line, column: node.mark?.column,
-                              message: "the YAML tag '\(written(node.tag.rawValue))' is not supported: mlgate reads plain values (strings, numbers, booleans, null, lists, mappings) and would ignore what the tag asks for. Remove the tag.")
+                              message: "the YAML tag '\(written(tag))' is not supported: mlgate reads plain values (strings, numbers, booleans, null, lists, mappings) and would ignore what the tag asks for. Remove the tag.")
         }
         switch node {
         case .mapping(let mapping):
@@ -63,6 +62,19 @@ enum YAMLDocument {
         case .scalar, .alias:
             break
         }
+    }
+
+    /// The tag written on `node` in the file, or nil when it has none. Read without resolving it: `Node.tag`
+    /// resolves an implicit tag in place, which would change how the node reads afterwards.
+    private static func explicitTag(of node: Node) -> String? {
+        let tag: String
+        switch node {
+        case .scalar(let scalar): tag = scalar.tag.rawValue
+        case .mapping(let mapping): tag = mapping.tag.rawValue
+        case .sequence(let sequence): tag = sequence.tag.rawValue
+        case .alias: return nil
+        }
+        return tag.isEmpty ? nil : tag
     }
 
     private static func syntaxError(_ error: YamlError, file: String, fix: String?) -> ConfigError {
