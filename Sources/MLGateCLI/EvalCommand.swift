@@ -16,8 +16,13 @@ struct EvalCommand: ParsableCommand {
             and McNemar's test on accuracy at the threshold (binary). --bootstrap adds paired Poisson \
             bootstrap intervals for every metric, --slice repeats the metrics per value of a column.
 
-            Example: mlgate eval --task binary --predictions preds.csv --label label --score score \\
-                       --baseline-score champion_score --bootstrap 1000
+            The label and score columns are 'label' and 'score' unless named, as in a model's 'evaluate' \
+            section. Without --metrics every metric of the task is shown (the ones a gate's criteria can use).
+
+            Examples:
+              mlgate eval --task binary --predictions preds.csv
+              mlgate eval --task binary --predictions preds.csv --baseline-score old --bootstrap 1000
+              mlgate eval --task multiclass --predictions preds.csv --score p0,p1,p2
             """
     )
 
@@ -28,10 +33,11 @@ struct EvalCommand: ParsableCommand {
     var predictions: String
 
     @Option(help: "The column of true labels (0/1, a class 0…K−1, or the regression target).")
-    var label: String
+    var label: String = "label"
 
-    @Option(help: "The model's score column; for multiclass, repeat once per class, in class order.")
-    var score: [String]
+    @Option(help: ArgumentHelp("The model's score column; for multiclass one per class, in class order: p0,p1,p2 (or repeat the option).",
+                               valueName: "column"))
+    var score: [String] = ["score"]
 
     @Option(help: "A column that identifies rows (needed to join --baseline).")
     var id: String?
@@ -39,13 +45,14 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "A column of sample weights (0 or more).")
     var weight: String?
 
-    @Option(name: .customLong("baseline-score"), help: "The baseline's score column (repeat per class for multiclass).")
+    @Option(name: .customLong("baseline-score"), help: ArgumentHelp("The baseline's score column (for multiclass, one per class: b0,b1,b2).",
+                                                                     valueName: "column"))
     var baselineScore: [String] = []
 
     @Option(help: "A second predictions file with the baseline's scores, joined on --id.")
     var baseline: String?
 
-    @Option(help: "Comma-separated metric names (scikit-learn's); see docs/metrics.md. Default: the task's main metrics.")
+    @Option(help: "Comma-separated metric names (scikit-learn's); see docs/metrics.md. Default: every metric of the task.")
     var metrics: String?
 
     @Option(help: "A row is predicted positive when its score is at least this (binary).")
@@ -82,11 +89,17 @@ struct EvalCommand: ParsableCommand {
         guard let task = EvalTask(rawValue: task) else {
             throw ValidationError("--task must be binary, multiclass or regression (got '\(task)').")
         }
+        let score = scoreColumns, baselineScore = baselineScoreColumns
+        guard !score.contains(where: \.isEmpty), !baselineScore.contains(where: \.isEmpty) else {
+            throw ValidationError("a score column name is empty; give the columns as --score p0,p1,p2.")
+        }
         switch task {
         case .multiclass:
-            guard score.count >= 2 else { throw ValidationError("multiclass needs one --score per class (at least two).") }
+            guard score.count >= 2 else {
+                throw ValidationError("multiclass needs one --score per class (at least two), in class order: --score p0,p1,p2 (got \(score.joined(separator: ","))).")
+            }
         case .binary, .regression:
-            guard score.count == 1 else { throw ValidationError("\(task.rawValue) takes exactly one --score column.") }
+            guard score.count == 1 else { throw ValidationError("\(task.rawValue) takes exactly one --score column (got \(score.joined(separator: ","))).") }
         }
         if !baselineScore.isEmpty, baselineScore.count != score.count {
             throw ValidationError("give as many --baseline-score columns as --score columns.")
@@ -97,9 +110,21 @@ struct EvalCommand: ParsableCommand {
         guard minSliceRows >= 1 else { throw ValidationError("--min-slice-rows must be 1 or more.") }
         guard threshold.isFinite else { throw ValidationError("--threshold must be a number.") }
         if let unknown = requestedMetrics(task).first(where: { !task.metricNames.contains($0) }) {
-            throw ValidationError("unknown metric '\(unknown)' for \(task.rawValue); known: \(task.metricNames.joined(separator: ", ")).")
+            throw ValidationError("unknown metric '\(unknown)' for \(task.rawValue)\(Suggestion.didYouMean(unknown, among: task.metricNames)); "
+                                  + "the \(task.rawValue) metrics are \(task.metricNames.joined(separator: ", ")).")
         }
         if posLabel != nil, task != .binary { throw ValidationError("--pos-label applies to binary tasks only.") }
+    }
+
+    /// `--score` as columns: each option may list several, comma-separated.
+    private var scoreColumns: [String] { Self.columns(score) }
+
+    /// `--baseline-score` as columns.
+    private var baselineScoreColumns: [String] { Self.columns(baselineScore) }
+
+    /// Column names from options that may each hold a comma-separated list.
+    private static func columns(_ values: [String]) -> [String] {
+        values.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
     }
 
     private func requestedMetrics(_ task: EvalTask) -> [String] {
@@ -111,8 +136,8 @@ struct EvalCommand: ParsableCommand {
         guard let task = EvalTask(rawValue: task) else { return }
         let names = requestedMetrics(task)
         let inputs = try EvalInputs(.init(
-            task: task, predictions: predictions, label: label, scores: score, id: id, weight: weight,
-            baselineScores: baselineScore, baselineFile: baseline, slice: slice, positiveLabel: posLabel,
+            task: task, predictions: predictions, label: label, scores: scoreColumns, id: id, weight: weight,
+            baselineScores: baselineScoreColumns, baselineFile: baseline, slice: slice, positiveLabel: posLabel,
             baselineLabelsMustMatch: sameLabels))
         // The candidate and the baseline are scored on one core each.
         let (candidateResult, baselineResult) = Parallel.pair(

@@ -15,28 +15,12 @@ struct EvalInputError: MLGateError {
 enum EvalTask: String, CaseIterable, Sendable {
     case binary, multiclass, regression
 
-    /// Metric names this task knows, in display order.
-    var metricNames: [String] {
-        switch self {
-        case .binary:
-            ["roc_auc", "average_precision", "accuracy", "precision", "recall", "f1", "log_loss", "brier_score",
-             "specificity", "balanced_accuracy", "matthews_corrcoef"]
-        case .multiclass:
-            ["accuracy", "precision_macro", "precision_micro", "precision_weighted", "recall_macro", "recall_micro",
-             "recall_weighted", "f1_macro", "f1_micro", "f1_weighted", "log_loss", "roc_auc_ovr", "roc_auc_ovr_weighted"]
-        case .regression:
-            ["mse", "rmse", "mae", "r2", "median_absolute_error", "mape"]
-        }
-    }
+    /// Metric names this task knows, in display order: the ones a gate's criteria accept (`MetricCatalog`).
+    var metricNames: [String] { MetricCatalog.names(task: rawValue) ?? [] }
 
-    /// The metrics reported when `--metrics` is not given.
-    var defaultMetrics: [String] {
-        switch self {
-        case .binary: ["roc_auc", "average_precision", "accuracy", "precision", "recall", "f1", "log_loss", "brier_score"]
-        case .multiclass: ["accuracy", "f1_macro", "log_loss", "roc_auc_ovr"]
-        case .regression: ["mse", "rmse", "mae", "r2"]
-        }
-    }
+    /// The metrics reported when `--metrics` is not given: all of them, so a first use shows every metric a
+    /// criterion can name.
+    var defaultMetrics: [String] { metricNames }
 
     /// Metrics that need scores in [0, 1].
     static let probabilityMetrics: Set<String> = ["log_loss", "brier_score"]

@@ -1,4 +1,5 @@
 import Foundation
+import MLGateCore
 import MLGateEval
 
 /// Assembles `mlgate eval`'s report: the metrics, then whatever the options asked for — the paired
@@ -128,11 +129,11 @@ enum EvalTable {
             Swift.print("")
             if let delong = comparison.delong.value {
                 Swift.print("DeLong: AUC \(format(delong.candidate_auc)) vs \(format(delong.baseline_auc)), difference \(signed(delong.estimate)) "
-                    + "(\(format(delong.level * 100))% CI \(describe(delong.ci))), z = \(delong.z.value.map(format) ?? "n/a"), p = \(format(delong.p_value)), n = \(delong.n)")
+                    + "(\(format(delong.level * 100))% CI \(describe(delong.ci))), z = \(delong.z.value.map(format) ?? "n/a"), p \(GateRules.formatP(delong.p_value)), n = \(delong.n)")
             }
             if let mcnemar = comparison.mcnemar.value {
                 Swift.print("McNemar at \(format(mcnemar.threshold)): right only with the model \(mcnemar.candidate_only_correct), "
-                    + "only with the baseline \(mcnemar.baseline_only_correct), p = \(format(mcnemar.p_value)) (\(mcnemar.exact ? "exact binomial" : "chi-square"))")
+                    + "only with the baseline \(mcnemar.baseline_only_correct), p \(GateRules.formatP(mcnemar.p_value)) (\(mcnemar.exact ? "exact binomial" : "chi-square"))")
             }
         }
         if let bootstrap {

@@ -54,8 +54,8 @@ struct GateCommand: ParsableCommand {
         let text = try Output.jsonText(verdict)
         try context.registry.store.recordVerdict(model: model, candidateArtifact: verdict.candidate.artifact ?? "", champion: verdict.champion?.name,
                                                  passed: verdict.passed, json: text)
-        if let junit { try VerdictReport.junit([verdict]).write(toFile: junit, atomically: true, encoding: .utf8) }
-        if let markdown { try VerdictReport.markdown(verdict).write(toFile: markdown, atomically: true, encoding: .utf8) }
+        if let junit { try AtomicFile.write(VerdictReport.junit([verdict]), to: junit) }
+        if let markdown { try AtomicFile.write(VerdictReport.markdown(verdict), to: markdown) }
         if json { print(text) } else { print(VerdictReport.text(verdict)) }
         if !verdict.passed { throw ExitCode(1) }
     }
@@ -78,8 +78,10 @@ struct Verdict: Encodable {
     let champion: Side?
     let rows: Int
     let criteria: [CriterionResult]
+    /// The command that judges the same candidate against the same champion again, placeholders filled.
+    let reproduce: String
 
-    enum CodingKeys: String, CodingKey { case model, passed, require, firstModel = "first_model", note, candidate, champion, rows, criteria }
+    enum CodingKeys: String, CodingKey { case model, passed, require, firstModel = "first_model", note, candidate, champion, rows, criteria, reproduce }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -92,6 +94,7 @@ struct Verdict: Encodable {
         try container.encode(champion, forKey: .champion)
         try container.encode(rows, forKey: .rows)
         try container.encode(criteria, forKey: .criteria)
+        try container.encode(reproduce, forKey: .reproduce)
     }
 }
 
@@ -142,7 +145,7 @@ struct GateContext {
         for (index, criterion) in spec.promotion.criteria.enumerated() {
             let before = results.count
             if let source = criterion.source {
-                let value = candidateMetricsFromRun[criterion.metric] ?? (try? MetricsReader.numbers(path: registry.workspace.root + "/" + source, display: source))?
+                let value = candidateMetricsFromRun[criterion.metric] ?? (try? MetricsReader.numbers(file: source, root: registry.workspace.root))?
                     .first { $0.name == criterion.metric }?.value
                 let championValue = champion?.run.flatMap { try? registry.store.run($0) }??.metrics[criterion.metric]
                 results.append(GateRules.judge(criterion, candidate: value, champion: championValue, test: nil, n: inputs.rowCount))
@@ -177,7 +180,21 @@ struct GateContext {
                 championPredictions == nil ? side(champion?.uri ?? "predictions", champion?.artifact, file, championMetrics ?? [:])
                                            : side("predictions", nil, file, championMetrics ?? [:])
             },
-            rows: inputs.rowCount, criteria: results)
+            rows: inputs.rowCount, criteria: results,
+            reproduce: Self.reproduceCommand(model: spec.name, candidateRun: candidateRun, candidatePredictions: candidatePredictions,
+                                             champion: championPredictions == nil ? champion?.uri : nil, championPredictions: championPredictions))
+    }
+
+    /// `mlgate gate` with the candidate and the champion this verdict judged, by run, version or file: the
+    /// champion pinned to its version (not the stage, which moves), so the line judges the same pair later.
+    static func reproduceCommand(model: String, candidateRun: Int?, candidatePredictions: String?, champion: String?,
+                                 championPredictions: String?) -> String {
+        var words = ["mlgate", "gate", model]
+        if let candidateRun { words += ["--candidate", String(candidateRun)] }
+        if let candidatePredictions { words += ["--candidate-predictions", candidatePredictions] }
+        if let champion { words += ["--champion", champion] }
+        if let championPredictions { words += ["--champion-predictions", championPredictions] }
+        return StageCommand.arguments(words).display
     }
 
     private func task() throws -> EvalTask {
@@ -214,21 +231,21 @@ struct GateContext {
             key += "data \(hashed.path) \(hashed.hash)\n"
         }
         let cacheDirectory = registry.workspace.layout.directory + "/cache/predictions"
-        try FileManager.default.createDirectory(atPath: cacheDirectory, withIntermediateDirectories: true)
+        try FileAccess.createDirectory(cacheDirectory)
         let cached = cacheDirectory + "/\(artifact.prefix(16))-\(ContentHash.of(Array(key.utf8)).prefix(16)).csv"
         if FileManager.default.fileExists(atPath: cached) { return cached }
         let name = (spec.artifact?.path as NSString?)?.lastPathComponent ?? "model"
         try registry.withCheckout(artifact, named: name) { work, modelPath in
             let output = work + "/predictions.csv"
-            let argv = evaluation.command.substituting(["model": modelPath, "predictions": output]).argv
+            let command = evaluation.command.substituting(["model": modelPath, "predictions": output])
             let directory = evaluation.workingDirectory.isEmpty ? root : root + "/" + evaluation.workingDirectory
-            printError("evaluating the \(label) (\(artifact.prefix(12))): \(evaluation.command.display)")
-            let status = try LocalExecutor().execute(argv: argv, directory: directory, environment: ProcessInfo.processInfo.environment,
+            printError("evaluating the \(label) (\(artifact.prefix(12))): \(command.display)")
+            let status = try LocalExecutor().execute(argv: command.argv, directory: directory, environment: ProcessInfo.processInfo.environment,
                                                      interruption: Interruption()) { printError("[evaluate] \($0)") }
             guard status == 0, FileManager.default.fileExists(atPath: output) else {
                 throw EnvironmentError("the evaluate command of model '\(spec.name)' \(status == 0 ? "did not write {predictions}" : "exited with status \(status)") for the \(label); fix it and run the gate again.")
             }
-            try AtomicFile.write(try String(contentsOfFile: output, encoding: .utf8), to: cached)
+            try AtomicFile.write(try FileAccess.readText(output), to: cached)
         }
         return cached
     }

@@ -193,9 +193,9 @@ struct HookInstaller {
         for step in steps {
             switch step {
             case .write(let path, let text, let mode):
-                try FileWriter.write(text, to: path, mode: mode)
+                try AtomicFile.write(text, to: path, mode: mode, createFolders: true)
             case .move(let from, let to):
-                guard rename(from, to) == 0 else { throw FileWriter.error("move \(from) to", to) }
+                guard rename(from, to) == 0 else { throw FileAccessError("move \(from) to", to, errno: errno) }
             }
         }
     }
@@ -213,10 +213,10 @@ struct HookInstaller {
                     guard let text = read(path), HookScript.isOurs(text) else { continue }
                     let prev = path + ".mlgate-prev"
                     if FileManager.default.fileExists(atPath: prev) {
-                        guard rename(prev, path) == 0 else { throw FileWriter.error("restore \(prev) to", path) }
+                        guard rename(prev, path) == 0 else { throw FileAccessError("restore \(prev) to", path, errno: errno) }
                         changes.append(HookChange(event: event.rawValue, action: .restored, path: path))
                     } else {
-                        guard unlink(path) == 0 else { throw FileWriter.error("remove", path) }
+                        guard unlink(path) == 0 else { throw FileAccessError("remove", path, errno: errno) }
                         changes.append(HookChange(event: event.rawValue, action: .removed, path: path))
                     }
                     touched = true
@@ -225,9 +225,9 @@ struct HookInstaller {
             for (file, block) in [(huskyDirectory + "/" + event.rawValue, block(event)), (lefthookLocal, lefthookBlock(event))] {
                 guard let text = read(file), let rest = block.removed(from: text) else { continue }
                 if rest.isEmpty {
-                    guard unlink(file) == 0 else { throw FileWriter.error("remove", file) }
+                    guard unlink(file) == 0 else { throw FileAccessError("remove", file, errno: errno) }
                 } else {
-                    try FileWriter.write(rest, to: file, mode: existingMode(file) ?? 0o644)
+                    try AtomicFile.write(rest, to: file, mode: existingMode(file) ?? 0o644, createFolders: true)
                 }
                 changes.append(HookChange(event: event.rawValue, action: .removedBlock, path: file))
                 touched = true
@@ -277,30 +277,5 @@ struct HookInstaller {
     private func existingMode(_ path: String) -> mode_t? {
         var info = stat()
         return stat(path, &info) == 0 ? info.st_mode & 0o7777 : nil
-    }
-}
-
-/// Atomic file writes: a temporary file beside the target, fsync, chmod, rename.
-enum FileWriter {
-    /// Writes `text` to `path` with `mode`, creating the parent directory if needed.
-    static func write(_ text: String, to path: String, mode: mode_t) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let temporary = "\(path).mlgate-tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw error("create", temporary) }
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd) == 0
-        close(fd)
-        guard written == bytes.count, synced, chmod(temporary, mode) == 0, rename(temporary, path) == 0 else {
-            let failure = error("write", path)
-            unlink(temporary)
-            throw failure
-        }
-    }
-
-    static func error(_ operation: String, _ path: String) -> EnvironmentError {
-        EnvironmentError("could not \(operation) \(path): \(String(cString: strerror(errno)))")
     }
 }

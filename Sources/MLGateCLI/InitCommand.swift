@@ -35,7 +35,7 @@ struct InitCommand: ParsableCommand {
         var result = Result(config: "kept", store: "existing", gitignore: "kept", hooks: [], lineage: .init(), changed: false)
 
         if !FileManager.default.fileExists(atPath: context.configPath) {
-            try FileWriter.write(StarterConfig.text, to: context.configPath, mode: 0o644)
+            try AtomicFile.write(StarterConfig.text, to: context.configPath, mode: 0o644, createFolders: true)
             result.config = "created"
         }
         if try context.layout.create() { result.store = "created" }
@@ -63,6 +63,11 @@ struct InitCommand: ParsableCommand {
         if result.gitignore != "kept" { print("added .mlgate/ to .gitignore") }
         for change in result.hooks { print("hook \(change.event): \(change.action.sentence) (\(change.path))") }
         print("recorded \(result.lineage.backfilled) existing commit(s); see them with 'mlgate lineage'.")
+        let toCommit = [result.config == "created" ? ConfigLoader.fileName : nil, result.gitignore == "added" ? ".gitignore" : nil].compactMap { $0 }
+        if !toCommit.isEmpty {
+            print("Next: commit \(toCommit.joined(separator: " and ")) (git add \(toCommit.joined(separator: " ")) && git commit -m 'Set up mlgate').")
+        }
+        print("After the first 'mlgate run', commit \(LockFile.fileName) too: it records what each stage ran with.")
     }
 }
 
@@ -77,7 +82,7 @@ enum GitignoreEntry {
         }
         if present { return false }
         let separator = existing.isEmpty || existing.hasSuffix("\n") ? "" : "\n"
-        try FileWriter.write(existing + separator + entry + "\n", to: path, mode: 0o644)
+        try AtomicFile.write(existing + separator + entry + "\n", to: path, mode: 0o644, createFolders: true)
         return true
     }
 }

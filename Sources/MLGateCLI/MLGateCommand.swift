@@ -44,6 +44,9 @@ public struct MLGateCommand: ParsableCommand {
             return exitCode(for: error.category)
         case let code as ExitCode:
             return code.rawValue
+        case let error where FileAccessError(unwrapped: error) != nil:
+            // A Foundation file error no call site wrapped: still the path and the fix, never 'NSCocoaErrorDomain'.
+            return report(FileAccessError(unwrapped: error) ?? error)
         default:
             let parserCode = exitCode(for: error)
             let message = fullMessage(for: error)

@@ -64,6 +64,7 @@ struct ModelsCommand: ParsableCommand {
             var new: NewModelVersion
             if let number = runNumber {
                 new = try registry.versionFromRun(number, model: name, artifact: artifact)
+                if let warning = try registry.dirtyRunWarning(number) { printError("warning: " + warning) }
             } else if let path {
                 new = try registry.versionFromPath(path)
             } else {
@@ -138,7 +139,12 @@ struct ModelsCommand: ParsableCommand {
                 print("  registered \(RunsCommand.date(version.createdAt)) by \(version.createdBy)")
                 if let description = version.description { print("  about      \(description)") }
                 if !version.tags.isEmpty { print("  tags       " + version.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")) }
-                if let digest = version.verdictDigest { print("  verdict    \(digest.prefix(12))") }
+                let gate = switch version.gatePassed {
+                case true?: "passed"
+                case false?: "failed"
+                case nil: "not gated (no verdict was recorded for this artifact; 'mlgate gate \(version.model)' judges it)"
+                }
+                print("  gate       \(gate)\(version.verdictDigest.map { " (verdict \($0.prefix(12)))" } ?? "")")
                 for (path, hash) in version.dataHashes.sorted(by: { $0.key < $1.key }) { print("  data       \(path)  \(hash.prefix(12))") }
             }
         }
@@ -453,16 +459,14 @@ struct RegistryContext {
     }
 
     /// Moves a version into lifecycle stage `to` when the model's lifecycle allows it (or `force`, recorded);
-    /// returns the stage it left. A refusal is a `RegistryError` listing what is missing.
+    /// returns the stage it left. A refusal is a `PromotionRefused` listing what is missing.
     @discardableResult
     func promote(_ name: String, version: Int, to stage: String, force: Bool, reason: String) throws -> String? {
         let lifecycle = try lifecycle(of: name)
         return try store.promote(model: name, version: version, to: stage, forced: force, by: actor(reason: reason)) { current, approvals in
             let missing = try lifecycle.missing(to: stage, from: current.stage, gatePassed: current.gatePassed,
                                                 approvals: approvals.count, branch: current.branch)
-            if !missing.isEmpty, !force {
-                throw RegistryError(.refused, "\(current.uri) cannot enter \(stage): " + missing.joined(separator: "; ") + ". (--force overrides, and is recorded.)")
-            }
+            if !missing.isEmpty, !force { throw PromotionRefused(uri: current.uri, stage: stage, missing: missing) }
         }
     }
 

@@ -36,14 +36,18 @@ struct RunsCommand: ParsableCommand {
             if json { return try Output.json(["runs": runs.map(RunJSON.init)]) }
             guard !runs.isEmpty else { return print("No runs recorded yet. Declare stages in mlgate.yaml and run 'mlgate run'.") }
             var rows = [["RUN", "STATUS", "COMMIT", "BRANCH", "STARTED", "TIME", "STAGES", "METRICS"]]
+            var carried = false
             for run in runs {
                 let stages = run.stages.filter { $0.outcome != .skipped }.map { "\($0.stage):\($0.outcome.rawValue)" }.joined(separator: " ")
-                let metrics = run.metrics.sorted { $0.key < $1.key }.prefix(3).map { "\($0.key)=\(RunsCommand.number($0.value))" }.joined(separator: " ")
+                let shown = run.metricDetails.sorted { $0.key < $1.key }.prefix(3)
+                carried = carried || shown.contains { $0.value.source?.isCarried == true }
+                let metrics = shown.map { "\($0.key)=\(RunsCommand.number($0.value.value))\(RunsCommand.marker($0.value.source))" }.joined(separator: " ")
                 rows.append([String(run.number), run.status.rawValue, (run.source.commit.map { String($0.prefix(10)) } ?? "-") + (run.source.dirty ? "+" : ""),
                              run.source.branch ?? "-", RunsCommand.date(run.startedAt), run.durationMilliseconds.map(RunsCommand.duration) ?? "-",
                              stages.isEmpty ? "-" : stages, metrics.isEmpty ? "-" : metrics])
             }
             Output.table(rows)
+            if carried { print(RunsCommand.carriedFootnote) }
         }
     }
 
@@ -77,7 +81,12 @@ struct RunsCommand: ParsableCommand {
             if json { return try Output.json(RunJSON(record)) }
             let source = record.source
             print("run \(record.number)  \(record.status.rawValue)\(record.message.map { ": \($0)" } ?? "")")
-            print("commit      \(source.commit ?? "-")\(source.branch.map { " (\($0))" } ?? "")\(source.dirty ? ", with uncommitted changes ('--diff' shows them)" : "")")
+            let worktree = switch source.dirtyReason {
+            case .changes: ", with uncommitted changes ('--diff' shows them)"
+            case .lockOnly: "; only mlgate.lock differed from it (not dirty; commit the lock)"
+            case nil: ""
+            }
+            print("commit      \(source.commit ?? "-")\(source.branch.map { " (\($0))" } ?? "")\(worktree)")
             print("started     \(RunsCommand.date(record.startedAt)) by \(record.trigger)\(record.job.map { " (job \($0))" } ?? ""), took \(record.durationMilliseconds.map(RunsCommand.duration) ?? "-")")
             let environment = record.environment
             print("environment \(environment.python ?? "no python3"); \(environment.packageCount.map { "\($0) packages (\(environment.packagesTool ?? ""))" } ?? "no package list")")
@@ -88,7 +97,10 @@ struct RunsCommand: ParsableCommand {
                 for parameter in stage.parameters { print("  param    \(parameter.key) = \(parameter.json)") }
                 for dependency in stage.dependencies { print("  dep      \(dependency.path)  \(dependency.hash.prefix(12))") }
                 for output in stage.outputs { print("  out      \(output.path)  \(output.hash.prefix(12))\(output.cache ? "" : " (not cached)")") }
-                for metric in stage.metrics { print("  metric   \(metric.name) = \(RunsCommand.number(metric.value))  (\(metric.file))") }
+                for metric in stage.metrics {
+                    let origin = metric.source.map { $0.isCarried ? ", from \($0.rawValue): the stage did not run" : "" } ?? ""
+                    print("  metric   \(metric.name) = \(RunsCommand.number(metric.value))  (\(metric.file)\(origin))")
+                }
                 if let finding = stage.environment {
                     print("  env      \(finding.file) \(finding.hash.prefix(12))\(finding.mismatches.isEmpty ? "" : "; mismatches: " + finding.mismatches.joined(separator: "; "))")
                 }
@@ -118,12 +130,16 @@ struct RunsCommand: ParsableCommand {
             var rows = [["KIND", "NAME", "OLD", "NEW", "CHANGE"]]
             for item in difference.params { rows.append(["param", item.name, item.old ?? "-", item.new ?? "-", ""]) }
             for item in difference.metrics {
-                rows.append(["metric", item.name, item.old.map(RunsCommand.number) ?? "-", item.new.map(RunsCommand.number) ?? "-",
+                rows.append(["metric", item.name, item.old.map { RunsCommand.number($0) + RunsCommand.marker(item.oldSource) } ?? "-",
+                             item.new.map { RunsCommand.number($0) + RunsCommand.marker(item.newSource) } ?? "-",
                              item.change.map { ($0 >= 0 ? "+" : "") + RunsCommand.number($0) } ?? ""])
             }
             for item in difference.deps { rows.append(["dep", item.name, item.old.map { String($0.prefix(12)) } ?? "-", item.new.map { String($0.prefix(12)) } ?? "-", ""]) }
             for item in difference.outs { rows.append(["out", item.name, item.old.map { String($0.prefix(12)) } ?? "-", item.new.map { String($0.prefix(12)) } ?? "-", ""]) }
             Output.table(rows)
+            if difference.metrics.contains(where: { $0.oldSource?.isCarried == true || $0.newSource?.isCarried == true }) {
+                print(RunsCommand.carriedFootnote)
+            }
         }
     }
 
@@ -140,6 +156,12 @@ struct RunsCommand: ParsableCommand {
         milliseconds < 60_000 ? String(format: "%.1f s", Double(milliseconds) / 1000) : "\(milliseconds / 60_000) min \(milliseconds / 1000 % 60) s"
     }
 
+    /// The table's mark on a metric a stage did not produce in this run (carried from mlgate.lock or the run cache).
+    static func marker(_ source: MetricSource?) -> String { source?.isCarried == true ? "*" : "" }
+
+    /// The line under a table that shows carried metrics.
+    static let carriedFootnote = "* carried over: the stage did not run; the value is in the metrics file that mlgate.lock or the run cache holds."
+
     static func number(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.6g", value)
     }
@@ -153,7 +175,7 @@ struct RunJSON: Encodable {
 
     enum Keys: String, CodingKey {
         case run, uuid, status, message, trigger, job, startedAt = "started_at", finishedAt = "finished_at", durationMs = "duration_ms"
-        case source, tags, params, metrics, environment, stages, logObject = "log_object", targets
+        case source, tags, params, metrics, metricSources = "metric_sources", environment, stages, logObject = "log_object", targets
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -174,6 +196,7 @@ struct RunJSON: Encodable {
         for stage in record.stages { for parameter in stage.parameters { params[parameter.key] = parameter.json } }
         try container.encode(params, forKey: .params)
         try container.encode(record.metrics, forKey: .metrics)
+        try container.encode(record.metricDetails.compactMapValues { $0.source?.rawValue }, forKey: .metricSources)
         try container.encode(record.environment, forKey: .environment)
         try container.encode(record.stages, forKey: .stages)
         try container.encode(record.logObject, forKey: .logObject)
@@ -197,14 +220,16 @@ struct RunDifference: Encodable {
             try container.encode(new, forKey: .new)
         }
     }
-    /// A metric in each run, with new − old.
+    /// A metric in each run, with new − old and where each value comes from.
     struct MetricChange: Encodable {
         let name: String
         let old: Double?
         let new: Double?
         let change: Double?
+        let oldSource: MetricSource?
+        let newSource: MetricSource?
 
-        enum CodingKeys: String, CodingKey { case name, old, new, change }
+        enum CodingKeys: String, CodingKey { case name, old, new, change, oldSource = "old_source", newSource = "new_source" }
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -212,6 +237,8 @@ struct RunDifference: Encodable {
             try container.encode(old, forKey: .old)
             try container.encode(new, forKey: .new)
             try container.encode(change, forKey: .change)
+            try container.encode(oldSource, forKey: .oldSource)
+            try container.encode(newSource, forKey: .newSource)
         }
     }
 
@@ -238,10 +265,12 @@ struct RunDifference: Encodable {
         params = changes(flatten(a) { $0.parameters.map { ($0.key, $0.json) } }, flatten(b) { $0.parameters.map { ($0.key, $0.json) } })
         deps = changes(flatten(a) { $0.dependencies.map { ($0.path, $0.hash) } }, flatten(b) { $0.dependencies.map { ($0.path, $0.hash) } })
         outs = changes(flatten(a) { $0.outputs.map { ($0.path, $0.hash) } }, flatten(b) { $0.outputs.map { ($0.path, $0.hash) } })
-        let left = a.metrics, right = b.metrics
+        let left = a.metricDetails, right = b.metricDetails
         metrics = Set(left.keys).union(right.keys).sorted().compactMap { key in
-            guard left[key] != right[key] else { return nil }
-            return MetricChange(name: key, old: left[key], new: right[key], change: left[key].flatMap { old in right[key].map { $0 - old } })
+            let old = left[key]?.value, new = right[key]?.value
+            guard old != new else { return nil }
+            return MetricChange(name: key, old: old, new: new, change: old.flatMap { old in new.map { $0 - old } },
+                                oldSource: left[key]?.source, newSource: right[key]?.source)
         }
     }
 }

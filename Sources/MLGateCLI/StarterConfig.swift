@@ -28,11 +28,19 @@ enum StarterConfig {
         # models:
         #   churn:
         #     artifact: model/
-        #     evaluate: {cmd: python3 predict.py --model {model} --out {predictions}, task: binary}
+        #     evaluate: {cmd: "python3 predict.py --model {model} --out {predictions}", task: binary}
         #     promotion: {champion: production, criteria: [{metric: roc_auc, min: 0.7}]}
+        #     lifecycle: {stages: [staging, production], production: {requires: {gate: passed, approvals: 1}}}
 
-        # Coming with later mlgate versions (accepted here, not yet acted on):
-        # deploy:   where promoted models go
+        # Deployment targets: where 'mlgate deploy' (and 'mlgate ci' after a passing gate) puts a version
+        # (docs/deploy.md). A 'directory' target publishes versions/<model>-v<N>/ and points 'current' at it;
+        # a 'command' target runs your own deploy script. 'model' names the stage or alias it serves.
+        # deploy:
+        #   production: {type: directory, path: /srv/models/churn, model: churn@production}
+
+        # What 'mlgate ci' does after a passing gate on the default branch (docs/ci.md).
+        # ci:
+        #   promote_to: staging
 
         """
 }

@@ -240,7 +240,7 @@ struct RemoteObjects {
     /// Writes the entries the remote lacks; returns how many.
     func writeCacheEntries(_ entries: [(memo: String, stage: String, outputs: [LockedOutput])]) throws -> Int {
         let directory = root + "/runcache"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileAccess.createDirectory(directory)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var written = 0

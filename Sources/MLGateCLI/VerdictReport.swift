@@ -13,9 +13,10 @@ enum VerdictReport {
             lines.append("\(result.passed ? "✓" : "✗") \(result.criterion)\(result.slice.map { " [\($0)]" } ?? "")")
             lines.append("    " + result.reasons.joined(separator: "; "))
             if let test = result.test {
-                lines.append("    \(test.test): advantage \(number(test.estimate)), \(Int((test.level * 100).rounded()))% CI [\(number(test.lower)), \(number(test.upper))]\(test.pValue.map { ", one-sided p \(GateRules.formatP($0))" } ?? ""), n = \(test.n)")
+                lines.append("    \(test.test): advantage \(number(test.estimate)), \(Int((test.level * 100).rounded()))% CI [\(number(test.lower)), \(number(test.upper))]\(pValue(test, sided: true)), n = \(test.n)")
             }
         }
+        lines.append("reproduce: \(verdict.reproduce)")
         return lines.joined(separator: "\n")
     }
 
@@ -50,19 +51,25 @@ enum VerdictReport {
         if let note = verdict.note { lines += ["", "> \(note)"] }
         lines += ["", "| | criterion | candidate | champion | test | why |", "|---|---|---|---|---|---|"]
         for result in verdict.criteria {
-            let test = result.test.map { "\($0.test): \(number($0.estimate)) [\(number($0.lower)), \(number($0.upper))]\($0.pValue.map { ", p = \(number($0))" } ?? "")" } ?? ""
+            let test = result.test.map { "\($0.test): \(number($0.estimate)) [\(number($0.lower)), \(number($0.upper))]\(pValue($0))" } ?? ""
             lines.append("| \(result.passed ? "✅" : "❌") | \(cell(result.criterion + (result.slice.map { " [\($0)]" } ?? ""))) | \(result.candidate.map(number) ?? "—") | \(result.champion.map(number) ?? "—") | \(cell(test)) | \(cell(result.reasons.joined(separator: "; "))) |")
         }
+        lines += ["", "Reproduce: `\(verdict.reproduce)`"]
         return lines.joined(separator: "\n") + "\n"
     }
 
     private static func evidence(_ result: CriterionResult) -> String {
         var parts = ["candidate \(result.candidate.map(number) ?? "undefined")", "champion \(result.champion.map(number) ?? "none")", "n \(result.n)"]
-        if let test = result.test { parts.append("\(test.test) \(number(test.estimate)) [\(number(test.lower)), \(number(test.upper))]") }
+        if let test = result.test { parts.append("\(test.test) \(number(test.estimate)) [\(number(test.lower)), \(number(test.upper))]\(pValue(test))") }
         return parts.joined(separator: ", ")
     }
 
     private static func number(_ value: Double) -> String { String(format: "%.4g", value) }
+
+    /// `, p = 0.2237` (or `, p < 1e-16`) as every report writes a test's p-value (`GateRules.formatP`), or "" without one.
+    private static func pValue(_ test: TestEvidence, sided: Bool = false) -> String {
+        test.pValue.map { ", \(sided ? "one-sided " : "")p \(GateRules.formatP($0))" } ?? ""
+    }
 
     private static func cell(_ text: String) -> String { text.replacingOccurrences(of: "|", with: "\\|") }
 

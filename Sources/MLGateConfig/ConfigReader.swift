@@ -181,24 +181,9 @@ struct ConfigReader {
         !text.isEmpty && text.unicodeScalars.allSatisfy { $0.properties.isAlphabetic && $0.isASCII || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0) }
     }
 
+    /// ` (did you mean 'x'?)` for an unknown key, or "".
     func suggestion(_ word: String, among candidates: [String]) -> String {
-        guard let best = candidates.min(by: { distance(word, $0) < distance(word, $1) }), distance(word, best) <= 2 else { return "" }
-        return " (did you mean '\(best)'?)"
-    }
-
-    private func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        var row = Array(0...b.count)
-        for i in 1...max(a.count, 1) where !a.isEmpty {
-            var previous = row[0]
-            row[0] = i
-            for j in 1...max(b.count, 1) where !b.isEmpty {
-                let current = row[j]
-                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
-                previous = current
-            }
-        }
-        return row[b.count]
+        Suggestion.didYouMean(word, among: candidates)
     }
 
     func error(at node: Node, _ message: String) -> ConfigError {

@@ -1,25 +1,29 @@
 public import MLGateCore
-import Foundation
 import Yams
 
 /// Reads `mlgate.lock` back. A missing file is an empty lock; a damaged one is an error naming the line,
 /// because a lock that cannot be trusted would make every stage re-run or, worse, none.
 public enum LockReader {
     /// The lock at `path`, or an empty one when there is no file.
+    ///
+    /// Like `mlgate.yaml`, the lock is read only when it resolves to a regular file inside its folder, and at
+    /// most `maximumBytes` of it.
     public static func load(path: String) throws(ConfigError) -> LockFile {
-        guard let data = FileManager.default.contents(atPath: path) else { return LockFile() }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(file: path, message: "not UTF-8 text; restore it with 'git checkout -- mlgate.lock' or delete it to re-run every stage.")
-        }
+        let folder = RepositoryFile.folder(of: path)
+        let purpose = RepositoryFile.Purpose(display: path, fix: restore)
+        guard let text = try RepositoryFile.text(at: path, repository: folder, limit: maximumBytes, purpose: purpose) else { return LockFile() }
         return try parse(text, file: path)
     }
 
+    /// Largest accepted lock: a lock records hashes, so 16 MiB is tens of thousands of stages and files.
+    public static let maximumBytes = 16 << 20
+
+    /// What to do about a damaged lock.
+    static let restore = "restore it with 'git checkout -- mlgate.lock', or delete it to re-run every stage"
+
     /// Parses lock text; `file` is used in messages.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> LockFile {
-        let root: Node?
-        do { root = try Yams.compose(yaml: text, .basic) } catch {
-            throw ConfigError(file: file, message: "not valid YAML (\(error)); restore it with 'git checkout -- mlgate.lock' or delete it to re-run every stage.")
-        }
+        let root = try YAMLDocument.compose(text, file: file, fix: restore)
         guard let stages = root?.mapping?["stages"]?.mapping else { return LockFile() }
         var lock = LockFile()
         for (nameNode, entry) in stages {

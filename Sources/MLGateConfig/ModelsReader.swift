@@ -187,10 +187,11 @@ extension ConfigReader {
         } else if let known = MetricCatalog.higherIsBetter(metric), source == nil {
             higherIsBetter = known
         } else {
-            throw error(at: metricNode, "'\(metric)' is not a metric mlgate computes; a custom metric read from a file needs 'source: FILE' and 'direction: higher' or 'lower'.")
+            let known = task.flatMap(MetricCatalog.names(task:)) ?? MetricCatalog.allNames
+            throw error(at: metricNode, "'\(metric)' is not a metric mlgate computes\(suggestion(metric, among: known)); a custom metric read from a file needs 'source: FILE' and 'direction: higher' or 'lower'.")
         }
         if source == nil, let task, let names = MetricCatalog.names(task: task), !names.contains(metric) {
-            throw error(at: metricNode, "'\(metric)' is not a \(task) metric; the \(task) metrics are \(names.joined(separator: ", ")).")
+            throw error(at: metricNode, "'\(metric)' is not a \(task) metric\(suggestion(metric, among: names)); the \(task) metrics are \(names.joined(separator: ", ")).")
         }
         var criterion = Criterion(metric: metric, higherIsBetter: higherIsBetter, source: source)
         criterion.minimum = try fields["min"].map { (node) throws(ConfigError) in try number(node, key: "min") }

@@ -1,5 +1,4 @@
 public import MLGateCore
-import Foundation
 import Yams
 
 /// Reads the parameter values a stage declares from YAML or JSON files, as canonical JSON.
@@ -9,26 +8,14 @@ public enum ParamsReader {
     ///
     /// - Throws: `ConfigError` naming the file (and `stage`) when the file is missing or malformed, or a key is absent.
     public static func values(of source: ParameterSource, root: String, stage: String) throws(ConfigError) -> [ParameterValue] {
-        let path = root + "/" + source.file
-        guard let data = FileManager.default.contents(atPath: path) else {
+        let purpose = RepositoryFile.Purpose(display: source.file, fix: "fix 'params' of stage '\(stage)' in mlgate.yaml")
+        guard let text = try RepositoryFile.text(at: root + "/" + source.file, repository: root, limit: ConfigLoader.maximumBytes, purpose: purpose) else {
             throw ConfigError(file: source.file, message: "stage '\(stage)' reads parameters from this file, but it does not exist; create it or fix 'params' in mlgate.yaml.")
         }
-        guard data.count <= ConfigLoader.maximumBytes, let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(file: source.file, message: "a parameters file must be UTF-8 text of at most \(ConfigLoader.maximumBytes) bytes.")
-        }
-        let root: Node
-        do {
-            root = try Yams.compose(yaml: text, .basic) ?? Node("")
-        } catch {
-            throw ConfigError(file: source.file, message: "not valid YAML or JSON: \(error)")
-        }
-        var budget = ConfigLoader.maximumNodes
-        guard count(root, budget: &budget, depth: 0) else {
-            throw ConfigError(file: source.file, message: "the file expands to more than \(ConfigLoader.maximumNodes) values or nests deeper than \(ConfigLoader.maximumDepth); simplify it.")
-        }
-        let keys = source.keys.isEmpty ? (root.mapping?.keys.compactMap(\.string) ?? []) : source.keys
+        let document = try YAMLDocument.compose(text, file: source.file) ?? Node("")
+        let keys = source.keys.isEmpty ? (document.mapping?.keys.compactMap(\.string) ?? []) : source.keys
         return try keys.sorted().map { (key) throws(ConfigError) -> ParameterValue in
-            var node = root
+            var node = document
             for part in key.split(separator: ".", omittingEmptySubsequences: false) {
                 guard let next = node.mapping?[Node(String(part))] else {
                     throw ConfigError(file: source.file, line: node.mark?.line, column: node.mark?.column,
@@ -59,19 +46,6 @@ public enum ParamsReader {
             return "[" + sequence.map(canonicalJSON).joined(separator: ",") + "]"
         case .alias:
             return "null"
-        }
-    }
-
-    private static func count(_ node: Node, budget: inout Int, depth: Int) -> Bool {
-        budget -= 1
-        guard budget >= 0, depth <= ConfigLoader.maximumDepth else { return false }
-        switch node {
-        case .mapping(let mapping):
-            return mapping.allSatisfy { count($0.key, budget: &budget, depth: depth + 1) && count($0.value, budget: &budget, depth: depth + 1) }
-        case .sequence(let sequence):
-            return sequence.allSatisfy { count($0, budget: &budget, depth: depth + 1) }
-        case .scalar, .alias:
-            return true
         }
     }
 }

@@ -339,7 +339,7 @@ public final class GitRepository {
 
     /// The uncommitted changes in the worktree against HEAD — tracked files (staged or not) and new files
     /// that are not ignored — as a patch, like `git diff HEAD` plus the new files; empty when clean.
-    public func uncommittedChanges() throws(GitError) -> String {
+    public func uncommittedChanges() throws(GitError) -> WorktreeChanges {
         var headTree: OpaquePointer?
         var object: OpaquePointer?
         if git_revparse_single(&object, raw, "HEAD^{tree}") == 0 { headTree = object }
@@ -351,12 +351,18 @@ public final class GitRepository {
         var diff: OpaquePointer?
         try check(git_diff_tree_to_workdir_with_index(&diff, raw, headTree, &options), "git_diff_tree_to_workdir_with_index")
         defer { git_diff_free(diff) }
-        guard git_diff_num_deltas(diff) > 0 else { return "" }
+        let count = git_diff_num_deltas(diff)
+        guard count > 0 else { return WorktreeChanges(patch: "", paths: []) }
+        var paths: [String] = []
+        for index in 0..<count {
+            guard let delta = git_diff_get_delta(diff, index) else { continue }
+            if let path = delta.pointee.new_file.path ?? delta.pointee.old_file.path { paths.append(String(cString: path)) }
+        }
         var buffer = git_buf()
         defer { git_buf_dispose(&buffer) }
         try check(git_diff_to_buf(&buffer, diff, GIT_DIFF_FORMAT_PATCH), "git_diff_to_buf")
-        guard let pointer = buffer.ptr else { return "" }
-        return String(decoding: UnsafeRawBufferPointer(start: pointer, count: buffer.size), as: UTF8.self)
+        guard let pointer = buffer.ptr else { return WorktreeChanges(patch: "", paths: paths) }
+        return WorktreeChanges(patch: String(decoding: UnsafeRawBufferPointer(start: pointer, count: buffer.size), as: UTF8.self), paths: paths)
     }
 
     /// The directory git runs hooks from, as `git rev-parse --git-path hooks` resolves it: `core.hooksPath`
@@ -393,4 +399,21 @@ public final class GitRepository {
             offsetMinutes: Int(signature.when.offset)
         )
     }
+}
+
+/// How a worktree differs from its HEAD commit (tracked and new files, not ignored ones).
+public struct WorktreeChanges: Sendable, Equatable {
+    /// The differences as a patch (`git diff` of HEAD against the worktree, new files included); empty when clean.
+    public var patch: String
+    /// The paths that differ, relative to the worktree's root.
+    public var paths: [String]
+
+    /// Creates changes.
+    public init(patch: String, paths: [String]) {
+        self.patch = patch
+        self.paths = paths
+    }
+
+    /// Whether nothing differs.
+    public var isEmpty: Bool { paths.isEmpty && patch.isEmpty }
 }

@@ -11,10 +11,22 @@ extension Store {
                 INSERT INTO runs (uuid, status, commit_id, branch, dirty, diff_object, repo_url, targets, trigger, job_id,
                                   environment, started_at, pid, host)
                 VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [record.uuid, record.source.commit, record.source.branch, record.source.dirty,
+                """, arguments: [record.uuid, record.source.commit, record.source.branch, Self.dirtyCode(record.source.dirtyReason),
                                  record.source.diffObject, record.source.repositoryURL, Self.json(record.targets), record.trigger,
                                  record.job, Self.json(record.environment), record.startedAt, pid, record.environment.host])
             return Int(db.lastInsertedRowID)
+        }
+    }
+
+    /// Completes the start of run `number` with the facts that take time to find (the uncommitted changes,
+    /// the Python packages): the run is recorded first, so a process killed while finding them leaves a
+    /// record that the next run marks abandoned.
+    public func completeRunStart(_ number: Int, source: RunSource, environment: RunEnvironment) throws(StoreError) {
+        try transaction { db in
+            try db.execute(sql: """
+                UPDATE runs SET commit_id = ?, branch = ?, dirty = ?, diff_object = ?, repo_url = ?, environment = ? WHERE id = ?
+                """, arguments: [source.commit, source.branch, Self.dirtyCode(source.dirtyReason), source.diffObject, source.repositoryURL,
+                                 Self.json(environment), number])
         }
     }
 
@@ -137,8 +149,8 @@ extension Store {
                 .map { try decode(StageRun.self, $0) }
             return RunRecord(
                 number: number, uuid: row["uuid"], status: RunStatus(rawValue: row["status"]) ?? .abandoned,
-                source: RunSource(commit: row["commit_id"], branch: row["branch"], dirty: row["dirty"], diffObject: row["diff_object"],
-                                  repositoryURL: row["repo_url"]),
+                source: RunSource(commit: row["commit_id"], branch: row["branch"], dirtyReason: dirtyReason(code: row["dirty"]),
+                                  diffObject: row["diff_object"], repositoryURL: row["repo_url"]),
                 targets: try decode([String].self, row["targets"]), trigger: row["trigger"], job: row["job_id"],
                 environment: try decode(RunEnvironment.self, row["environment"]), startedAt: row["started_at"],
                 finishedAt: row["finished_at"], logObject: row["log_object"], stages: stages, message: row["message"])
@@ -173,6 +185,24 @@ extension Store {
     }
 
     // MARK: Helpers
+
+    /// The `runs.dirty` column: 0 clean, 1 uncommitted changes (as it always was), 2 only `mlgate.lock` differed.
+    static func dirtyCode(_ reason: RunSource.DirtyReason?) -> Int {
+        switch reason {
+        case nil: 0
+        case .changes: 1
+        case .lockOnly: 2
+        }
+    }
+
+    /// The dirty reason a `runs.dirty` value stands for.
+    static func dirtyReason(code: Int) -> RunSource.DirtyReason? {
+        switch code {
+        case 0: nil
+        case 2: .lockOnly
+        default: .changes
+        }
+    }
 
     /// Runs `body` in one BEGIN IMMEDIATE transaction.
     func transaction<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {

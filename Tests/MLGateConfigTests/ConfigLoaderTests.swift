@@ -34,6 +34,8 @@ struct ConfigLoaderTests {
         ("modles: {}\n", "mlgate.yaml:1:1", "did you mean 'models'"),
         ("hooks: [a\n", "mlgate.yaml:", "invalid YAML"),
         ("a: 1\na: 2\n", "mlgate.yaml:", "duplicate key"),
+        ("version: 1\nhooks: !!python/object:os.system {pre_push: warn}\n", "mlgate.yaml:2:8", "YAML tag '!!python/object:os.system' is not supported"),
+        ("version: !!int 1\nhooks: {pre_push: !custom warn}\n", "mlgate.yaml:2:19", "YAML tag '!custom' is not supported"),
     ])
     func refusals(text: String, location: String, message: String) {
         #expect {

@@ -86,6 +86,7 @@ extension CIJob {
         var new: NewModelVersion
         if let run {
             new = try registry.versionFromRun(run, model: spec.name, artifact: nil)
+            if let warning = try registry.dirtyRunWarning(run) { warn(warning) }
         } else if let artifact = spec.artifact {
             new = try registry.versionFromPath(workspace.root + "/" + artifact.path)
         } else {
@@ -131,6 +132,14 @@ extension CIJob {
         for stage in lifecycle.stages[start...last] {
             do {
                 try registry.promote(version.model, version: version.version, to: stage, force: false, reason: reason)
+            } catch let refusal as PromotionRefused {
+                // A CI job never forces: it says what is missing and how it gets there (docs/ci.md#the-release-gate).
+                let approve = refusal.missing.contains { $0.contains("approval") }
+                    ? "; approve it ('mlgate approve \(version.model) \(version.version) --stage \(stage)', then 'mlgate models push') and run the release job"
+                    : ""
+                let text = refusal.reasons + approve
+                say("\(version.uri) stays short of \(stage): \(text)")
+                return "\(stage): \(text)"
             } catch let error as RegistryError where error.category == .refused {
                 say("\(version.uri) stays short of \(stage): \(error.description)")
                 return "\(stage): \(error.description)"

@@ -105,7 +105,7 @@ final class CIJob {
             throw EnvironmentError("this pull request comes from a fork: mlgate runs the base branch's mlgate.yaml, but could not read it at \(base). Fetch the base branch (\(context.provider.fullHistoryFix)) and run again.")
         }
         let path = workspace.layout.directory + "/ci/base-mlgate.yaml"
-        try FileManager.default.createDirectory(atPath: workspace.layout.directory + "/ci", withIntermediateDirectories: true)
+        try FileAccess.createDirectory(workspace.layout.directory + "/ci")
         try AtomicFile.write(text, to: path)
         Workspace.configurationOverride = path
         say("pull request from a fork: running the commands of mlgate.yaml at \(commit.hex.prefix(10)) (the base branch), without secrets")

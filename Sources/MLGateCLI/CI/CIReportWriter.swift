@@ -104,16 +104,37 @@ struct CIReportWriter {
         return job.secrets.redact(JSONText.object(fields) + "\n")
     }
 
-    /// Name/value pairs for dotenv files and step outputs.
+    /// Name/value pairs for dotenv files and step outputs: the job's result, the first model's (for a repository
+    /// with one model, as before), the list of models, and every model's own result under its key
+    /// (`MLGATE_CHURN_PASSED`, `MLGATE_CHURN_VERSION`, …), so a monorepo's later jobs see each one.
     func dotenv() -> [(String, String)] {
         let first = result.models.first
-        return [
+        var pairs = [
             ("MLGATE_PASSED", result.passed && result.error == nil ? "true" : "false"),
             ("MLGATE_MODEL", first?.model ?? ""),
             ("MLGATE_VERSION", first?.version.map(String.init) ?? ""),
             ("MLGATE_CHAMPION", first?.champion ?? ""),
             ("MLGATE_REPORT", markdownPath),
-        ].map { ($0.0, job.secrets.redact($0.1).replacingOccurrences(of: "\n", with: " ")) }
+            ("MLGATE_MODELS", result.models.map(\.model).joined(separator: " ")),
+        ]
+        for model in result.models {
+            let prefix = "MLGATE_" + Self.variableKey(model.model) + "_"
+            pairs += [
+                (prefix + "PASSED", model.passed ? "true" : "false"),
+                (prefix + "VERSION", model.version.map(String.init) ?? ""),
+                (prefix + "CHAMPION", model.champion ?? ""),
+                (prefix + "REGISTERED", model.registered ?? ""),
+            ]
+        }
+        return pairs.map { ($0.0, job.secrets.redact($0.1).replacingOccurrences(of: "\n", with: " ")) }
+    }
+
+    /// A model name as part of a variable name: upper case, every character but a letter or digit as `_`
+    /// (`churn-v2` → `CHURN_V2`).
+    static func variableKey(_ model: String) -> String {
+        String(model.uppercased().unicodeScalars.map { scalar in
+            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar)) ? Character(scalar) : "_"
+        })
     }
 
     // MARK: - Providers
@@ -196,7 +217,7 @@ struct CIReportWriter {
 
     private func write(_ text: String, to path: String) {
         do {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileAccess.createDirectory((path as NSString).deletingLastPathComponent)
             try AtomicFile.write(text, to: path)
         } catch {
             job.warn("could not write \(path): \(error)")

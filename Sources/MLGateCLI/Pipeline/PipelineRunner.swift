@@ -66,6 +66,10 @@ final class PipelineRunner {
     private var probe: EnvironmentProbe.Found?
     private var usesPython = false
     private var objectsLock: FileLock?
+    /// The pipeline's stages by name, for recording the stages visited before the run was recorded.
+    private var stagesByName: [String: StageSpec] = [:]
+    /// Whether this run wrote the first `mlgate.lock` (it then says, once, to commit it).
+    private var createdLock = false
 
     /// A runner for `workspace`, recording into `store`.
     init(workspace: Workspace, store: Store, interruption: Interruption, executor: any StageExecutor = LocalExecutor(), quiet: Bool = false) {
@@ -81,7 +85,7 @@ final class PipelineRunner {
     /// What the runner decided for one stage.
     enum Decision: Equatable {
         case skip
-        case restore([LockedOutput], from: String)
+        case restore([LockedOutput], from: MetricSource)
         case run(reasons: [String])
         case frozen
     }
@@ -89,6 +93,7 @@ final class PipelineRunner {
     /// Runs `pipeline` as `options` say.
     func run(_ pipeline: Pipeline, options: RunOptions) throws -> RunSummary {
         let stages = try pipeline.order(targets: options.targets, downstream: options.downstream)
+        stagesByName = Dictionary(stages.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         try preflight(stages, pipeline: pipeline)
         lock = try LockReader.load(path: workspace.lockPath)
         hasher.preload(root: workspace.root)
@@ -112,6 +117,8 @@ final class PipelineRunner {
         let status: RunStatus = cancelled ? .cancelled : failure != nil ? .failed : .succeeded
         let message = cancelled ? "cancelled (Ctrl-C or SIGTERM)" : failure
         guard let record else {
+            // Nothing to record; a run killed after its last stage is still found dead and marked abandoned.
+            try abandonDeadRuns()
             if cancelled { console.status("cancelled", style: .bad) } else if failure == nil { console.status("Everything is up to date.") }
             return RunSummary(run: nil, status: status, stages: visited, message: message)
         }
@@ -122,6 +129,9 @@ final class PipelineRunner {
             .compactMap { outcome, word in counts[outcome].map { "\($0) \(word)" } }.joined(separator: ", ")
         let seconds = String(format: "%.1f", Double(finished - record.startedAt) / 1000)
         console.status("run \(record.number) \(status.rawValue): \(tally) (\(seconds) s)", style: status == .succeeded ? .bold : .bad)
+        if createdLock {
+            console.status("wrote \(LockFile.fileName): commit it with your code (git add \(LockFile.fileName)); it records what each stage ran with. Until then git status lists it; mlgate does not count it as an uncommitted change.")
+        }
         return RunSummary(run: record.number, status: status, stages: visited, message: message)
     }
 
@@ -151,8 +161,8 @@ final class PipelineRunner {
                 if let restored = try restore(stage, outputs: outputs) {
                     result = StageRun(stage: stage.name, outcome: .restored, memo: facts.memo, command: stage.command.display,
                                       dependencies: facts.dependencies, parameters: facts.parameters, outputs: restored,
-                                      metrics: readMetrics(stage))
-                    console.status("↺ \(progress) restored from the run cache (\(origin))", style: .good)
+                                      metrics: readMetrics(stage, source: origin))
+                    console.status("↺ \(progress) restored from the run cache (\(Self.describe(origin)))", style: .good)
                 } else {
                     result = try execute(stage, facts: facts, progress: progress, reasons: ["its cached outputs could not be restored"])
                 }
@@ -166,7 +176,7 @@ final class PipelineRunner {
             }
             visited.append(result)
             if let record {
-                try store.recordStage(run: record.number, position: visited.count - 1, result, cacheable: result.outputs.allSatisfy(\.cache))
+                try recordStage(at: visited.count - 1, of: record.number, cacheable: result.outputs.allSatisfy(\.cache))
             }
             if result.outcome != .skipped { try writeLock(pipeline) }
             if result.outcome == .cancelled { return (nil, true) }
@@ -238,11 +248,11 @@ final class PipelineRunner {
                 if current?.hash != locked.outputs.first(where: { $0.path == path.path })?.hash { changed.append(path.path) }
             }
             if changed.isEmpty { return .skip }
-            if restorable(locked.outputs, paths: paths) { return .restore(locked.outputs, from: "mlgate.lock") }
+            if restorable(locked.outputs, paths: paths) { return .restore(locked.outputs, from: .lock) }
             return .run(reasons: changed.map { "\($0) was changed or removed" })
         }
         if let cached = try store.cachedOutputs(memo: facts.memo), restorable(cached, paths: paths) {
-            return .restore(cached, from: "an earlier run with the same inputs")
+            return .restore(cached, from: .runCache)
         }
         return .run(reasons: reasons(stage, facts: facts, locked: locked))
     }
@@ -259,7 +269,8 @@ final class PipelineRunner {
         let changed = facts.dependencies.filter { before[$0.path] != $0.hash }.map(\.path)
         if !changed.isEmpty { reasons.append("changed: " + changed.joined(separator: ", ")) }
         let oldParameters = Dictionary(locked.parameters.map { ($0.key, $0.json) }, uniquingKeysWith: { a, _ in a })
-        let parameters = facts.parameters.filter { oldParameters[$0.key] != $0.json }.map(\.key)
+        let parameters = facts.parameters.filter { oldParameters[$0.key] != $0.json }
+            .flatMap { ParameterChange.changedKeys($0.key, old: oldParameters[$0.key], new: $0.json) }
         if !parameters.isEmpty { reasons.append("parameters changed: " + parameters.joined(separator: ", ")) }
         if locked.environment?.hash != facts.environment?.hash { reasons.append("its environment file changed") }
         return reasons.isEmpty ? ["its definition in mlgate.yaml changed"] : reasons
@@ -353,17 +364,34 @@ final class PipelineRunner {
             }
         }
         result.outputs = outputs
-        result.metrics = readMetrics(stage)
+        result.metrics = readMetrics(stage, source: .ran)
         result.outcome = .ran
         console.status("✓ \(progress) \(seconds)", style: .good)
         return result
     }
 
-    private func readMetrics(_ stage: StageSpec) -> [StageRun.Metric] {
+    /// The numbers in `stage`'s metrics files, marked with where they come from.
+    private func readMetrics(_ stage: StageSpec, source: MetricSource) -> [StageRun.Metric] {
         stage.metrics.flatMap { path in
-            let numbers = (try? MetricsReader.numbers(path: workspace.root + "/" + path.path, display: path.path)) ?? []
-            return numbers.map { StageRun.Metric(name: $0.name, value: $0.value, file: path.path) }
+            let numbers = (try? MetricsReader.numbers(file: path.path, root: workspace.root)) ?? []
+            return numbers.map { StageRun.Metric(name: $0.name, value: $0.value, file: path.path, source: source) }
         }
+    }
+
+    /// Records the visited stage at `position` into run `number`. An up-to-date stage carries its metrics: its
+    /// metrics files are the ones `mlgate.lock` records (their hashes were just checked), read only now that
+    /// the run is recorded, so a run with nothing to do reads nothing more.
+    private func recordStage(at position: Int, of number: Int, cacheable: Bool) throws {
+        if visited[position].outcome == .skipped, visited[position].metrics.isEmpty,
+           let stage = stagesByName[visited[position].stage] {
+            visited[position].metrics = readMetrics(stage, source: .lock)
+        }
+        try store.recordStage(run: number, position: position, visited[position], cacheable: cacheable)
+    }
+
+    /// How a restore's origin is shown in progress lines.
+    private static func describe(_ origin: MetricSource) -> String {
+        origin == .lock ? "mlgate.lock" : "an earlier run with the same inputs"
     }
 
     private func environmentFinding(_ spec: EnvironmentSpec, hash: String) -> EnvironmentFinding {
@@ -374,38 +402,74 @@ final class PipelineRunner {
         return EnvironmentFinding(file: spec.file, hash: hash, mismatches: EnvironmentProbe.mismatches(specification: text, installed: installed))
     }
 
-    /// Starts the run record the first time a stage needs work: the code's commit, the environment, the log.
+    /// Starts the run record the first time a stage needs work, before anything slow: the row goes in with
+    /// the commit and the machine, then the uncommitted changes and the Python packages are found and added.
+    /// A process killed at any point after this leaves a `running` record that the next run marks abandoned.
     private func begin(_ options: RunOptions) throws {
         guard record == nil else { return }
         interruption.arm()
         objectsLock = try FileLock.objects(workspace.layout, exclusive: false)
         try objects.prepare()
-        try store.abandonDeadRuns(host: EnvironmentProbe.hostName()) { kill($0, 0) == 0 || errno == EPERM }
+        try abandonDeadRuns()
+        let repository = options.source == nil ? try GitRepository.open(at: workspace.root) : nil
+        var source = try options.source ?? headSource(repository)
+        var started = RunRecord(uuid: UUID().uuidString.lowercased(), source: source, targets: options.targets, trigger: options.trigger,
+                                job: options.job, environment: EnvironmentProbe.probe(python: false, directory: workspace.root).environment,
+                                startedAt: Store.nowMilliseconds)
+        started.number = try store.beginRun(started, pid: getpid())
+        record = started
         let found = EnvironmentProbe.probe(python: usesPython, directory: workspace.root)
         probe = found
         var environment = found.environment
         if let packages = found.packages { environment.packagesObject = try? objects.put(bytes: Array(packages.utf8)) }
-        let source = try options.source ?? gitSource()
-        var started = RunRecord(uuid: UUID().uuidString.lowercased(), source: source, targets: options.targets, trigger: options.trigger,
-                                job: options.job, environment: environment, startedAt: Store.nowMilliseconds)
-        started.number = try store.beginRun(started, pid: getpid())
+        if let repository { source = try withUncommittedChanges(source, in: repository) }
+        try store.completeRunStart(started.number, source: source, environment: environment)
+        started.source = source
+        started.environment = environment
         record = started
         try console.openLog(workspace.logDirectory + "/run-\(started.number).log")
-        console.status("run \(started.number) started at \(source.commit.map { String($0.prefix(12)) } ?? "no commit")\(source.branch.map { " on \($0)" } ?? "")\(source.dirty ? " with uncommitted changes" : "")")
-        for (position, earlier) in visited.enumerated() {
-            try store.recordStage(run: started.number, position: position, earlier, cacheable: false)
+        let worktree = switch source.dirtyReason {
+        case .changes: " with uncommitted changes"
+        case .lockOnly: " (only mlgate.lock differs from the commit; the run is not dirty)"
+        case nil: ""
+        }
+        console.status("run \(started.number) started at \(source.commit.map { String($0.prefix(12)) } ?? "no commit")\(source.branch.map { " on \($0)" } ?? "")\(worktree)")
+        for position in visited.indices {
+            try recordStage(at: position, of: started.number, cacheable: false)
         }
     }
 
-    /// The commit, branch and uncommitted changes of the worktree, from libgit2.
-    private func gitSource() throws -> RunSource {
-        let repository = try GitRepository.open(at: workspace.root)
+    /// Marks the runs on this host whose process is gone as abandoned.
+    private func abandonDeadRuns() throws {
+        try store.abandonDeadRuns(host: EnvironmentProbe.hostName()) { kill($0, 0) == 0 || errno == EPERM }
+    }
+
+    /// The commit, branch and remote URL of the worktree, from libgit2: quick to find.
+    private func headSource(_ repository: GitRepository?) throws -> RunSource {
+        guard let repository else { return RunSource(commit: nil, branch: nil, dirty: false) }
         let head = try repository.head()
-        let changes = (try? repository.uncommittedChanges()) ?? ""
-        let diffObject = changes.isEmpty ? nil : try objects.put(bytes: Array(changes.utf8))
         let remote = (try? workspace.configuration().remote.git) ?? nil
         let url = (try? repository.configString("remote.\(remote ?? "origin").url")) ?? nil
-        return RunSource(commit: head.commit?.hex, branch: head.branchName, dirty: !changes.isEmpty, diffObject: diffObject, repositoryURL: url)
+        return RunSource(commit: head.commit?.hex, branch: head.branchName, dirty: false, repositoryURL: url)
+    }
+
+    /// `source` with the worktree's uncommitted changes (kept as an object), which can take a while to find.
+    /// When the only change is mlgate's own `mlgate.lock` the run is not dirty: its reason says so.
+    private func withUncommittedChanges(_ source: RunSource, in repository: GitRepository) throws -> RunSource {
+        var source = source
+        let changes = (try? repository.uncommittedChanges()) ?? WorktreeChanges(patch: "", paths: [])
+        guard !changes.isEmpty else { return source }
+        source.dirtyReason = changes.paths == [lockPathInRepository(repository)] ? .lockOnly : .changes
+        source.diffObject = changes.patch.isEmpty ? nil : try objects.put(bytes: Array(changes.patch.utf8))
+        return source
+    }
+
+    /// `mlgate.lock` relative to the repository's worktree, as git names changed paths.
+    private func lockPathInRepository(_ repository: GitRepository) -> String {
+        var top = repository.workingDirectory ?? workspace.root
+        if top.hasSuffix("/") { top.removeLast() }
+        let lock = workspace.lockPath
+        return lock.hasPrefix(top + "/") ? String(lock.dropFirst(top.count + 1)) : LockFile.fileName
     }
 
     private func writeLock(_ pipeline: Pipeline) throws {
@@ -415,6 +479,7 @@ final class PipelineRunner {
         let current = try? String(contentsOfFile: workspace.lockPath, encoding: .utf8)
         if current == text || current == nil && lock.stages.isEmpty { return }
         try AtomicFile.write(text, to: workspace.lockPath)
+        if current == nil { createdLock = true }
     }
 
     // MARK: Checking
@@ -479,7 +544,7 @@ final class PipelineRunner {
                 console.status("· \(progress) is up to date")
                 planned.append(StageRun(stage: stage.name, outcome: .skipped, memo: memo, command: stage.command.display))
             case .restore(_, let origin):
-                console.status("↺ \(progress) would be restored from the run cache (\(origin))")
+                console.status("↺ \(progress) would be restored from the run cache (\(Self.describe(origin)))")
                 changing += stage.writtenPaths
                 planned.append(StageRun(stage: stage.name, outcome: .restored, memo: memo, command: stage.command.display))
             case .run(let reasons):
@@ -492,24 +557,29 @@ final class PipelineRunner {
     }
 }
 
-/// Writes a file by writing a temp file beside it, syncing it and renaming it over the old one.
-enum AtomicFile {
-    /// Replaces `path` with `text`.
-    static func write(_ text: String, to path: String) throws {
-        let temp = path + ".mlgate-tmp-\(getpid())"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw FileError("create", temp) }
-        guard Files.writeAll(fd, Array(text.utf8)), fsync(fd) == 0 else {
-            let error = FileError("write", temp)
-            close(fd)
-            unlink(temp)
-            throw error
+/// Which keys of a parameter changed, to the leaf: a stage that reads the whole `train` mapping is told
+/// `train.C` changed, not just `train`.
+enum ParameterChange {
+    /// The dotted keys under `key` whose values differ between the canonical JSON texts `old` (nil: the
+    /// parameter is new) and `new`; `[key]` when the values are not both mappings.
+    static func changedKeys(_ key: String, old: String?, new: String) -> [String] {
+        guard let old, let before = parse(old), let after = parse(new) else { return [key] }
+        let keys = leaves(key, before, after)
+        return keys.isEmpty ? [key] : keys
+    }
+
+    private static func leaves(_ key: String, _ before: Any, _ after: Any) -> [String] {
+        guard let left = before as? [String: Any], let right = after as? [String: Any] else {
+            return (before as? NSObject) == (after as? NSObject) ? [] : [key]
         }
-        close(fd)
-        guard rename(temp, path) == 0 else {
-            let error = FileError("replace", path)
-            unlink(temp)
-            throw error
+        return Set(left.keys).union(right.keys).sorted().flatMap { name -> [String] in
+            let path = key + "." + name
+            guard let l = left[name], let r = right[name] else { return [path] }
+            return leaves(path, l, r)
         }
+    }
+
+    private static func parse(_ json: String) -> Any? {
+        try? JSONSerialization.jsonObject(with: Data(json.utf8), options: [.fragmentsAllowed])
     }
 }

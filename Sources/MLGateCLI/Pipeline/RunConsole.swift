@@ -22,7 +22,7 @@ final class RunConsole {
     /// Starts writing everything to `path` as well.
     func openLog(_ path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileAccess.createDirectory(directory)
         log = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard log >= 0 else { throw FileError("create", path) }
         logPath = path

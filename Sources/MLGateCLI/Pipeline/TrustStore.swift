@@ -35,8 +35,7 @@ struct TrustStore {
 
     /// Records an approval.
     func trust(_ hash: String, repository: String) throws {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileAccess.createDirectory((path as NSString).deletingLastPathComponent, permissions: 0o700)
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw FileError("open", path) }
         defer { close(fd) }

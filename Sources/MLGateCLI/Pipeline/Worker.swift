@@ -81,7 +81,7 @@ final class Worker {
                 return
             }
             ObjectStore.removeTree(directory)
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try FileAccess.createDirectory(directory)
             try repository.export(commit, to: directory)
             let workspace = Workspace(root: directory, layout: layout)
             let runner = PipelineRunner(workspace: workspace, store: store, interruption: interruption)
@@ -164,7 +164,7 @@ enum WorkerLauncher {
         guard length > 0 else { throw EnvironmentError("cannot find the mlgate binary to start a worker") }
         let binary = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let log = logPath(layout)
-        try FileManager.default.createDirectory(atPath: (log as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileAccess.createDirectory((log as NSString).deletingLastPathComponent)
         let root = String(layout.directory.dropLast("/.mlgate".count))
         var environment = ProcessInfo.processInfo.environment
         for key in environment.keys where key.hasPrefix("GIT_") { environment[key] = nil }
@@ -179,7 +179,7 @@ final class FileLock {
 
     /// Opens (creating) `path` and takes `operation` (LOCK_SH / LOCK_EX, optionally LOCK_NB); throws when it cannot.
     init(path: String, operation: Int32) throws {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileAccess.createDirectory((path as NSString).deletingLastPathComponent)
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileError("open", path) }
         while flock(fd, operation) != 0 {

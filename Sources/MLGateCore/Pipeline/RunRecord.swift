@@ -52,9 +52,12 @@ public struct RunRecord: Hashable, Sendable, Codable {
     public var durationMilliseconds: Int64? { finishedAt.map { $0 - startedAt } }
 
     /// Every metric the run's stages read, by name (`stage:file:key` is not needed: later stages win).
-    public var metrics: [String: Double] {
-        var result: [String: Double] = [:]
-        for stage in stages { for metric in stage.metrics { result[metric.name] = metric.value } }
+    public var metrics: [String: Double] { metricDetails.mapValues(\.value) }
+
+    /// Every metric the run's stages read, by name, with its file and source; later stages win a name clash.
+    public var metricDetails: [String: StageRun.Metric] {
+        var result: [String: StageRun.Metric] = [:]
+        for stage in stages { for metric in stage.metrics { result[metric.name] = metric } }
         return result
     }
 
@@ -77,18 +80,29 @@ public enum RunStatus: String, Hashable, Sendable, Codable, CaseIterable {
 
 /// The code a run ran: the commit, the branch, and the uncommitted changes.
 public struct RunSource: Hashable, Sendable, Codable {
-    enum CodingKeys: String, CodingKey { case commit, branch, dirty, diffObject = "diff_object", repositoryURL = "repo_url" }
+    enum CodingKeys: String, CodingKey { case commit, branch, dirty, dirtyReason = "dirty_reason", diffObject = "diff_object", repositoryURL = "repo_url" }
 
     /// The commit HEAD pointed at (nil in a repository without commits).
     public var commit: String?
     /// The branch checked out, or nil when detached.
     public var branch: String?
-    /// Whether tracked or new files differed from the commit.
-    public var dirty: Bool
-    /// The object holding `git diff` of those changes, when dirty.
+    /// Whether files other than mlgate's own `mlgate.lock` differed from the commit (tracked or new, not ignored).
+    public var dirty: Bool { dirtyReason == .changes }
+    /// Why the worktree differed from the commit, or nil when it did not.
+    public var dirtyReason: DirtyReason?
+    /// The object holding `git diff` of those changes, when the worktree differed.
     public var diffObject: String?
     /// The URL of the git remote, when there is one.
     public var repositoryURL: String?
+
+    /// Why a run's worktree differed from its commit.
+    public enum DirtyReason: String, Hashable, Sendable, Codable {
+        /// Files other than `mlgate.lock` differed: the run is dirty.
+        case changes
+        /// Only mlgate's own `mlgate.lock` differed (not committed yet, or updated by an earlier run): the code
+        /// and data are the commit's, so the run is not dirty.
+        case lockOnly = "mlgate.lock"
+    }
 
     /// Encodes every key, absent values as null (the documented `--json` contract).
     public func encode(to encoder: any Encoder) throws {
@@ -96,17 +110,34 @@ public struct RunSource: Hashable, Sendable, Codable {
         try container.encode(commit, forKey: .commit)
         try container.encode(branch, forKey: .branch)
         try container.encode(dirty, forKey: .dirty)
+        try container.encode(dirtyReason, forKey: .dirtyReason)
         try container.encode(diffObject, forKey: .diffObject)
         try container.encode(repositoryURL, forKey: .repositoryURL)
     }
 
+    /// Decodes a source; `dirty` is implied by `dirty_reason` when present.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        commit = try container.decodeIfPresent(String.self, forKey: .commit)
+        branch = try container.decodeIfPresent(String.self, forKey: .branch)
+        let dirty = try container.decodeIfPresent(Bool.self, forKey: .dirty) ?? false
+        dirtyReason = try container.decodeIfPresent(DirtyReason.self, forKey: .dirtyReason) ?? (dirty ? .changes : nil)
+        diffObject = try container.decodeIfPresent(String.self, forKey: .diffObject)
+        repositoryURL = try container.decodeIfPresent(String.self, forKey: .repositoryURL)
+    }
+
     /// Creates a source.
-    public init(commit: String?, branch: String?, dirty: Bool, diffObject: String? = nil, repositoryURL: String? = nil) {
+    public init(commit: String?, branch: String?, dirtyReason: DirtyReason? = nil, diffObject: String? = nil, repositoryURL: String? = nil) {
         self.commit = commit
         self.branch = branch
-        self.dirty = dirty
+        self.dirtyReason = dirtyReason
         self.diffObject = diffObject
         self.repositoryURL = repositoryURL
+    }
+
+    /// Creates a source from a plain dirty flag (a worker's checkout, which is clean, or tests).
+    public init(commit: String?, branch: String?, dirty: Bool, diffObject: String? = nil, repositoryURL: String? = nil) {
+        self.init(commit: commit, branch: branch, dirtyReason: dirty ? .changes : nil, diffObject: diffObject, repositoryURL: repositoryURL)
     }
 }
 
@@ -224,20 +255,48 @@ public struct StageRun: Hashable, Sendable, Codable {
 
     /// One numeric value from a metrics file.
     public struct Metric: Hashable, Sendable, Codable {
+        enum CodingKeys: String, CodingKey { case name, value, file, source }
+
         /// The dotted key in the file (`roc_auc`, `test.accuracy`).
         public var name: String
         /// The value.
         public var value: Double
         /// The file it came from.
         public var file: String
+        /// Where the value comes from: the stage ran in this run, or it did not and its outputs are those of
+        /// `mlgate.lock` or the run cache; nil in records made before mlgate said.
+        public var source: MetricSource?
 
         /// Creates a metric.
-        public init(name: String, value: Double, file: String) {
+        public init(name: String, value: Double, file: String, source: MetricSource? = nil) {
             self.name = name
             self.value = value
             self.file = file
+            self.source = source
+        }
+
+        /// Encodes every key, an unknown source as null.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(value, forKey: .value)
+            try container.encode(file, forKey: .file)
+            try container.encode(source, forKey: .source)
         }
     }
+}
+
+/// Where a run's metric value comes from.
+public enum MetricSource: String, Hashable, Sendable, Codable {
+    /// The stage ran in this run and wrote the metrics file.
+    case ran
+    /// The stage was up to date: its metrics file is the one `mlgate.lock` records (or was restored from it).
+    case lock = "mlgate.lock"
+    /// The stage's outputs, metrics file included, were restored from an earlier run with the same inputs.
+    case runCache = "run cache"
+
+    /// Whether the value was carried over from an earlier run rather than produced by this one.
+    public var isCarried: Bool { self != .ran }
 }
 
 /// What a run did with a stage.

@@ -16,6 +16,12 @@ public enum MetricCatalog {
         }
     }
 
+    /// Every metric name of every task, without repeats, in task order.
+    public static var allNames: [String] {
+        var seen = Set<String>()
+        return ["binary", "multiclass", "regression"].flatMap { names(task: $0) ?? [] }.filter { seen.insert($0).inserted }
+    }
+
     /// Whether larger values of a built-in metric are better; nil for a name the kernel does not know.
     public static func higherIsBetter(_ metric: String) -> Bool? {
         switch metric {

@@ -168,7 +168,11 @@ public struct Criterion: Hashable, Sendable {
         if let minimum { parts.append("\(metric) ≥ \(GateRules.format(minimum))") }
         if let maximum { parts.append("\(metric) ≤ \(GateRules.format(maximum))") }
         if let versus = versusChampion { parts.append(versus.summary(metric: metric, higherIsBetter: higherIsBetter)) }
-        if let test { parts.append("\(test.name) \(test.kind == .superiority ? "superiority" : "non-inferiority (margin \(GateRules.format(test.margin)))") at α = \(GateRules.format(test.alpha))") }
+        if let test {
+            // A test alone still names its metric: "f1: bootstrap superiority at α = 0.05".
+            let named = parts.isEmpty ? "\(metric): " : ""
+            parts.append("\(named)\(test.name) \(test.kind == .superiority ? "superiority" : "non-inferiority (margin \(GateRules.format(test.margin)))") at α = \(GateRules.format(test.alpha))")
+        }
         if parts.isEmpty { parts.append(metric) }
         return parts.joined(separator: ", ") + (slice.map { " in every \($0) slice of ≥ \(minimumRows) rows" } ?? "")
     }
