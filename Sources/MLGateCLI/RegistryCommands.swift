@@ -267,7 +267,7 @@ struct ModelsCommand: ParsableCommand {
                     throw UsageError("\(target) is a file and \(version.uri) is a folder; move the file away.")
                 }
             }
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try FileAccess.createDirectory(folder)
             try registry.objects.checkout(version.artifact, to: target)
             print("wrote \(version.uri) to \((directory as NSString).appendingPathComponent(name)).")
         }
@@ -428,7 +428,7 @@ struct RegistryContext {
         let folder = workspace.layout.directory + "/work/checkout-\(artifact.prefix(16))-\(getpid())"
         ObjectStore.removeTree(folder)
         defer { ObjectStore.removeTree(folder) }
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try FileAccess.createDirectory(folder)
         let path = folder + "/" + name
         try objects.checkout(artifact, to: path)
         return try body(folder, path)

@@ -22,7 +22,7 @@ public struct PathEscapeError: MLGateError, Equatable {
 
     public var category: FailureCategory { .invalidInput }
     public var description: String {
-        "\(what) goes through the symbolic link '\(link)' → \(target), which leads out of the repository (or into .git or .mlgate); mlgate never reads, writes or deletes there through a link. Make '\(link)' a real folder inside the repository, or declare a path that does not pass through it. Nothing was changed."
+        "\(what) goes through the symbolic link '\(link)' → \(target), which leads out of the repository (or into .git or .mlgate); mlgate never reads, writes or deletes there through a link. Replace '\(link)' with a real file or folder inside the repository, or declare a path that does not pass through it. Nothing was changed."
     }
 }
 
