@@ -38,9 +38,13 @@ let package = Package(
         .target(name: "MLGateEval", swiftSettings: swiftSettings),
         .target(name: "MLGateData", dependencies: ["MLGateEval"], swiftSettings: swiftSettings),
 
+        // MARK: System — POSIX files, locks, the store's layout and path confinement, without Foundation, for
+        // every module including the hook path.
+        .target(name: "MLGateSystem", dependencies: ["MLGateCore"], swiftSettings: swiftSettings),
+
         // MARK: Hook path — what a git hook needs, with no Foundation, libgit2 or SQLite, so the
         // `mlgate-hook` binary starts in about a millisecond.
-        .target(name: "MLGateHooks", dependencies: ["MLGateCore"], swiftSettings: swiftSettings),
+        .target(name: "MLGateHooks", dependencies: ["MLGateCore", "MLGateSystem"], swiftSettings: swiftSettings),
         .executableTarget(name: "mlgate-hook", dependencies: ["MLGateHooks"], swiftSettings: swiftSettings),
 
         // MARK: Adapters — each owns one outside dependency and speaks Core types.
@@ -48,13 +52,13 @@ let package = Package(
         .target(
             name: "MLGateStore",
             dependencies: [
-                "MLGateCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+                "MLGateCore", "MLGateSystem", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "MLGateConfig",
-            dependencies: ["MLGateCore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["MLGateCore", "MLGateSystem", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         .target(name: "MLGateNotify", dependencies: ["CCurlShim"], swiftSettings: swiftSettings),
@@ -63,7 +67,7 @@ let package = Package(
         .target(
             name: "MLGateCLI",
             dependencies: [
-                "MLGateCore", "MLGateEval", "MLGateData", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig", "MLGateNotify",
+                "MLGateCore", "MLGateSystem", "MLGateEval", "MLGateData", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig", "MLGateNotify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

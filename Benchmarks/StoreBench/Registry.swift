@@ -1,5 +1,6 @@
 import Foundation
 import MLGateCore
+import MLGateSystem
 import MLGateStore
 
 /// Registrations per second on one SQLite store, in process: `threads` connections registering versions of one

@@ -1,4 +1,5 @@
 import Foundation
+import MLGateSystem
 import MLGateStore
 
 // Hashing and storing throughput of the object store on one core, beside sha256sum and openssl on the

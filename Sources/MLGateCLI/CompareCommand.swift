@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MLGateCore
+import MLGateSystem
 import MLGateStore
 
 /// `mlgate compare`: two models' metrics side by side on the same rows, with deltas, intervals and p-values.

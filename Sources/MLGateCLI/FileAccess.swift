@@ -1,5 +1,6 @@
 import Foundation
 import MLGateCore
+import MLGateSystem
 import MLGateHooks
 
 /// A file or folder mlgate could not read or write: the path, what it was doing, the system's reason and

@@ -3,6 +3,7 @@ import Foundation
 import MLGateConfig
 import MLGateCore
 import MLGateEval
+import MLGateSystem
 import MLGateHooks
 import MLGateStore
 

@@ -1,6 +1,7 @@
 import Foundation
 import MLGateCore
 import MLGateGit
+import MLGateSystem
 import MLGateStore
 
 /// Registered artifacts carried in the git remote (`remote.artifacts_in_git`, on by default), so the first pull

@@ -1,6 +1,7 @@
 import ArgumentParser
 import MLGateCore
 import MLGateGit
+import MLGateSystem
 import MLGateHooks
 
 /// `mlgate hook <event>`: the work of one git hook, called by the scripts `mlgate hooks install` writes.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import MLGateCore
 import MLGateGit
+import MLGateSystem
 import MLGateStore
 
 /// `mlgate lineage`: the repository's history as mlgate recorded it.

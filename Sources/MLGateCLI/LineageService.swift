@@ -1,6 +1,7 @@
 import Foundation
 import MLGateCore
 import MLGateGit
+import MLGateSystem
 import MLGateHooks
 import MLGateStore
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MLGateCore
 import MLGateGit
+import MLGateSystem
 import MLGateHooks
 import MLGateStore
 

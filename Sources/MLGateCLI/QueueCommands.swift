@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MLGateCore
+import MLGateSystem
 import MLGateStore
 
 /// `mlgate queue`: the training jobs `git push` queued.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MLGateCore
+import MLGateSystem
 import MLGateStore
 
 /// `mlgate runs`: the recorded runs of the pipeline.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MLGateCore
+import MLGateSystem
 import MLGateStore
 
 /// `mlgate fsck`: re-hashes every object and checks that everything referenced is present.

@@ -1,4 +1,5 @@
 public import MLGateCore
+public import MLGateSystem
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,4 +1,5 @@
 public import MLGateCore
+import MLGateSystem
 import GRDB
 
 /// The training queue the `pre-push` hook fills and `mlgate worker` drains, with leases: a job is held by

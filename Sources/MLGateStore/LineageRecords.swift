@@ -1,4 +1,5 @@
 public import MLGateCore
+import MLGateSystem
 import GRDB
 
 /// Which recorded commits to list.

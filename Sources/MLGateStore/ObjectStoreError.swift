@@ -1,4 +1,5 @@
 public import MLGateCore
+import MLGateSystem
 #if canImport(Glibc)
 import Glibc
 #endif

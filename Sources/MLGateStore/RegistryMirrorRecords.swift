@@ -1,4 +1,5 @@
 public import MLGateCore
+import MLGateSystem
 import Foundation
 import GRDB
 

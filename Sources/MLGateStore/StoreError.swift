@@ -1,4 +1,5 @@
 public import MLGateCore
+import MLGateSystem
 
 /// A failure of mlgate's local state under `.mlgate/`.
 public enum StoreError: MLGateError, Equatable {

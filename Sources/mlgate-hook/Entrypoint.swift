@@ -1,4 +1,5 @@
 import MLGateCore
+import MLGateSystem
 import MLGateHooks
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import MLGateCore
+import MLGateSystem
 import MLGateStore
 import MLGateTestSupport
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import MLGateSystem
 import MLGateStore
 import MLGateTestSupport
 import Testing

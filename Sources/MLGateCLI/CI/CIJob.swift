@@ -3,6 +3,7 @@ import Foundation
 import MLGateConfig
 import MLGateCore
 import MLGateGit
+import MLGateSystem
 import MLGateHooks
 import MLGateStore
 

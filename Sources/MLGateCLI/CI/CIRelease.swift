@@ -1,6 +1,7 @@
 import Foundation
 import MLGateCore
 import MLGateGit
+import MLGateSystem
 import MLGateStore
 
 /// `mlgate ci --release`: the release gate. Finds the version to release, checks that its gate passed and

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import MLGateSystem
 import MLGateHooks
 #if canImport(Glibc)
 import Glibc

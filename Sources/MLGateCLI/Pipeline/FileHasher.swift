@@ -1,4 +1,5 @@
 import MLGateCore
+import MLGateSystem
 import MLGateStore
 #if canImport(Glibc)
 import Glibc

@@ -2,6 +2,7 @@ import Foundation
 import MLGateConfig
 import MLGateCore
 import MLGateGit
+import MLGateSystem
 import MLGateHooks
 import MLGateStore
 

@@ -1,4 +1,5 @@
 import Foundation
+import MLGateSystem
 import MLGateHooks
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import Foundation
+import MLGateSystem
 import MLGateHooks
 import MLGateStore
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 import Foundation
 import MLGateCore
+import MLGateSystem
 import MLGateHooks
 import MLGateStore
 

@@ -3,6 +3,7 @@ import Foundation
 import MLGateConfig
 import MLGateCore
 import MLGateGit
+import MLGateSystem
 import MLGateHooks
 import MLGateStore
 
@@ -171,38 +172,6 @@ enum WorkerLauncher {
         return try Spawner.spawn(argv: [binary, "worker"] + arguments, directory: root,
                                  environment: environment.map { "\($0.key)=\($0.value)" }, output: .file(log), detach: .session)
     }
-}
-
-/// An open file with a `flock` held until it is released (the kernel releases it when the process dies).
-final class FileLock {
-    private let fd: Int32
-
-    /// Opens (creating) `path` and takes `operation` (LOCK_SH / LOCK_EX, optionally LOCK_NB); throws when it cannot.
-    init(path: String, operation: Int32) throws {
-        try FileAccess.createDirectory((path as NSString).deletingLastPathComponent)
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw FileError("open", path) }
-        while flock(fd, operation) != 0 {
-            if errno == EINTR { continue }
-            let error = FileError("lock", path)
-            close(fd)
-            throw error
-        }
-    }
-
-    /// Replaces the file's content with `text` (who holds the lock, for whoever waits for it).
-    func record(_ text: String) {
-        ftruncate(fd, 0)
-        _ = Files.writeAll(fd, Array(text.utf8))
-    }
-
-    /// The lock on `.mlgate/locks/objects.lock`: shared while a run writes objects, exclusive while `gc`
-    /// deletes them, so garbage collection never removes an object a stage just stored but not yet recorded.
-    static func objects(_ layout: StoreLayout, exclusive: Bool) throws -> FileLock {
-        try FileLock(path: layout.directory + "/locks/objects.lock", operation: exclusive ? LOCK_EX : LOCK_SH)
-    }
-
-    deinit { close(fd) }
 }
 
 /// A flag set from one thread and read from another.

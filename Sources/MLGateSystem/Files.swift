@@ -71,6 +71,16 @@ public enum Files {
         }
     }
 
+    /// Creates `path` and the folders above it that are missing (`mkdir -p`).
+    public static func makeDirectories(_ path: String) throws(FileError) {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            prefix += "/" + part
+            if mkdir(prefix, 0o755) != 0, errno != EEXIST { throw FileError("create the folder", prefix) }
+        }
+        guard isDirectory(path) else { throw FileError("create the folder", path, reason: "something that is not a folder is in the way") }
+    }
+
     /// The current directory.
     public static func currentDirectory() -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
