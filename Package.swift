@@ -63,11 +63,19 @@ let package = Package(
         ),
         .target(name: "MLGateNotify", dependencies: ["CCurlShim"], swiftSettings: swiftSettings),
 
+        // MARK: Services — the loop's parts as libraries the CLI, a server and CI share: no ArgumentParser, no printing.
+        .target(
+            name: "MLGateWorkspace",
+            dependencies: ["MLGateCore", "MLGateSystem", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: CLI — commands, output, and the one place errors become exit codes.
         .target(
             name: "MLGateCLI",
             dependencies: [
                 "MLGateCore", "MLGateSystem", "MLGateEval", "MLGateData", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig", "MLGateNotify",
+                "MLGateWorkspace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

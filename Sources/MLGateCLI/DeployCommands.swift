@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MLGateCore
+import MLGateWorkspace
 import MLGateSystem
 import MLGateHooks
 import MLGateStore

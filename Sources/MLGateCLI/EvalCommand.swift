@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MLGateCore
+import MLGateWorkspace
 import MLGateEval
 
 /// `mlgate eval`: score one model — or a candidate against a baseline on the same rows — from a

@@ -1,3 +1,4 @@
+import MLGateWorkspace
 import MLGateEval
 
 /// One model's metrics on some rows: every metric of the task, by name, plus its confusion matrix.

@@ -1,3 +1,4 @@
+import MLGateWorkspace
 import MLGateEval
 
 /// The `--json` document of `mlgate eval` (docs/json.md): snake_case keys, every key always present,

@@ -1,5 +1,6 @@
 import Foundation
 import MLGateCore
+import MLGateWorkspace
 import MLGateEval
 
 /// Assembles `mlgate eval`'s report: the metrics, then whatever the options asked for — the paired

@@ -1,5 +1,6 @@
 import Foundation
 import MLGateCore
+import MLGateWorkspace
 import MLGateGit
 import MLGateSystem
 import MLGateStore

@@ -1,5 +1,6 @@
 import Foundation
 import MLGateCore
+import MLGateWorkspace
 import MLGateGit
 #if canImport(Glibc)
 import Glibc

@@ -1,3 +1,4 @@
+import MLGateWorkspace
 import Foundation
 
 /// The POSIX sh script `mlgate hooks install` writes for each hook; `hooks/mlgate-hook.sh` is the

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MLGateCore
+import MLGateWorkspace
 
 /// `mlgate hooks`: install, remove and inspect the git hooks.
 struct HooksCommand: ParsableCommand {

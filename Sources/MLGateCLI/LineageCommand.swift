@@ -1,5 +1,6 @@
 import ArgumentParser
 import MLGateCore
+import MLGateWorkspace
 import MLGateGit
 import MLGateSystem
 import MLGateStore

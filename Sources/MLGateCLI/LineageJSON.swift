@@ -1,4 +1,5 @@
 import MLGateCore
+import MLGateWorkspace
 
 /// The `--json` shape of one recorded commit (documented in docs/json.md).
 struct LineageJSON: Encodable {

@@ -1,5 +1,6 @@
 import Foundation
 import MLGateCore
+import MLGateWorkspace
 import MLGateGit
 import MLGateSystem
 import MLGateHooks
@@ -143,5 +144,17 @@ struct LineageEntry: Equatable {
         self.commit = commit
         rewrittenFrom = rewrites.filter { $0.new == commit.facts.id }
         rewrittenTo = rewrites.filter { $0.old == commit.facts.id }
+    }
+}
+
+extension RepositoryContext {
+    /// The lineage service over this repository, its store and its journal.
+    func lineage() throws -> LineageService {
+        LineageService(
+            repository: repository,
+            store: try openStore(),
+            journal: LineageJournal(path: layout.journal),
+            projects: try configuration().projects
+        )
     }
 }

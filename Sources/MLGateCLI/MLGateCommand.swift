@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Foundation
 import MLGateCore
+import MLGateWorkspace
 
 /// The `mlgate` command: git hooks and CI steps for machine-learning models.
 public struct MLGateCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import Foundation
 import MLGateConfig
 import MLGateCore
+import MLGateWorkspace
 import MLGateSystem
 import MLGateHooks
 import MLGateStore

@@ -1,5 +1,6 @@
 import Foundation
 import MLGateCore
+import MLGateWorkspace
 
 /// How commands print: `--json` documents on stdout, tables for people, nothing else on stdout.
 enum Output {
@@ -9,11 +10,7 @@ enum Output {
     }
 
     /// `value` as pretty, key-sorted JSON text.
-    static func jsonText(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
+    static func jsonText(_ value: some Encodable) throws -> String { try JSONDocument.text(value) }
 
     /// Prints rows as left-aligned columns separated by two spaces; the last column is not padded.
     static func table(_ rows: [[String]]) {

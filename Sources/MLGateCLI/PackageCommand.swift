@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MLGateCore
+import MLGateWorkspace
 import MLGateGit
 import MLGateSystem
 import MLGateHooks

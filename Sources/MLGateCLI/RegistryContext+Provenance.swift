@@ -1,4 +1,5 @@
 import MLGateCore
+import MLGateWorkspace
 import MLGateSystem
 import MLGateStore
 

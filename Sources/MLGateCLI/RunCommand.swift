@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MLGateCore
+import MLGateWorkspace
 
 /// `mlgate run`: the pipeline in `mlgate.yaml`, re-running only what changed.
 struct RunCommand: ParsableCommand {
@@ -71,9 +72,4 @@ struct RunFailure: MLGateError {
 
 /// Whether mlgate runs inside a CI job: `CI` is set to anything but empty, `false` or `0` (every major
 /// provider sets `CI=true`; research hooks-ci §4.1).
-enum ContinuousIntegration {
-    static var isActive: Bool {
-        guard let value = ProcessInfo.processInfo.environment["CI"] else { return false }
-        return !["", "false", "0"].contains(value.lowercased())
-    }
-}
+

@@ -1,3 +1,4 @@
+import MLGateWorkspace
 /// The commented `mlgate.yaml` that `mlgate init` writes when a repository has none.
 enum StarterConfig {
     static let text = """

@@ -1,5 +1,6 @@
 import Foundation
 import MLGateCore
+import MLGateWorkspace
 
 /// A gate's verdict for people (text), for CI test reports (JUnit XML) and for pull requests and job summaries (Markdown).
 enum VerdictReport {

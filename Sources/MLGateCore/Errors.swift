@@ -14,3 +14,21 @@ public protocol MLGateError: Error, CustomStringConvertible {
     /// Which exit code this error maps to.
     var category: FailureCategory { get }
 }
+
+/// A malformed request caught by mlgate itself (not by the argument parser): exit 2.
+public struct UsageError: MLGateError {
+    public let description: String
+    public var category: FailureCategory { .invalidInput }
+
+    /// Creates the error; `description` names the file, field or argument and what to do.
+    public init(_ description: String) { self.description = description }
+}
+
+/// A failure outside mlgate's control that is not git's or the store's: exit 3.
+public struct EnvironmentError: MLGateError {
+    public let description: String
+    public var category: FailureCategory { .environment }
+
+    /// Creates the error; `description` says what failed and what to do.
+    public init(_ description: String) { self.description = description }
+}

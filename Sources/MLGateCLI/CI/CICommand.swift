@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MLGateCore
+import MLGateWorkspace
 
 /// `mlgate ci`: the one step a CI pipeline calls — train, evaluate, gate, report; on the default branch,
 /// register, promote and deploy the winner; in release mode, check a version's verdict and approvals and deploy it.

@@ -1,5 +1,6 @@
 import Foundation
 import MLGateCore
+import MLGateWorkspace
 import MLGateNotify
 
 /// The pull request comment of `mlgate ci --comment`: one sticky comment per job kind, found again by a hidden

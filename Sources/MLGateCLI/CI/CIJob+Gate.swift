@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MLGateConfig
 import MLGateCore
+import MLGateWorkspace
 import MLGateGit
 import MLGateSystem
 import MLGateHooks

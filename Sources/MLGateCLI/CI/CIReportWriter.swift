@@ -1,5 +1,6 @@
 import Foundation
 import MLGateCore
+import MLGateWorkspace
 
 /// Writes a CI job's result where its CI system shows it: the Markdown summary, JUnit XML, the JSON result and a
 /// dotenv file into the reports folder, plus each provider's own channel (GitHub's step summary and outputs,

@@ -1,4 +1,5 @@
 import MLGateCore
+import MLGateWorkspace
 
 /// What one model's gate led to in a CI job.
 struct CIModelOutcome: Encodable {

@@ -1,5 +1,6 @@
 import Foundation
 import MLGateCore
+import MLGateWorkspace
 
 /// The job's secrets: which variables look secret, the environment training commands may see, and a redactor
 /// that removes secret values (and their common encodings) from everything `mlgate ci` writes

@@ -1,3 +1,5 @@
+import MLGateCore
+import MLGateWorkspace
 import Dispatch
 import Foundation
 import MLGateSystem

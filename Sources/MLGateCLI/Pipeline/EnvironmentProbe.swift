@@ -1,5 +1,6 @@
 import Foundation
 import MLGateCore
+import MLGateWorkspace
 import MLGateSystem
 import MLGateStore
 #if canImport(Glibc)

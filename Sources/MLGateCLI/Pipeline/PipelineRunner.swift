@@ -1,6 +1,7 @@
 import Foundation
 import MLGateConfig
 import MLGateCore
+import MLGateWorkspace
 import MLGateGit
 import MLGateSystem
 import MLGateHooks

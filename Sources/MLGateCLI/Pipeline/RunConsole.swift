@@ -1,3 +1,4 @@
+import MLGateWorkspace
 import Foundation
 import MLGateSystem
 import MLGateHooks

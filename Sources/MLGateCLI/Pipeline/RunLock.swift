@@ -1,3 +1,5 @@
+import MLGateCore
+import MLGateWorkspace
 import Foundation
 import MLGateSystem
 import MLGateHooks

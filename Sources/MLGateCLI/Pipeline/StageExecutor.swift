@@ -1,3 +1,4 @@
+import MLGateWorkspace
 import Dispatch
 import Foundation
 

@@ -1,8 +1,9 @@
 import Foundation
-import MLGateGit
+import MLGateCore
+package import MLGateGit
 
 /// Moving refs between a repository and a remote: fetching refspecs and pushing them without force.
-protocol RefTransport {
+package protocol RefTransport {
     /// Fetches `refspecs` from `remote`.
     func fetch(remote: String, refspecs: [String]) throws
     /// Pushes `refspecs` (never forced); returns the refs the remote refused, with its reason.
@@ -10,11 +11,14 @@ protocol RefTransport {
 }
 
 /// libgit2's transport: paths, file:// and remotes that need no credentials (local use, tests).
-struct LibGit2Transport: RefTransport {
+package struct LibGit2Transport: RefTransport {
     let repository: GitRepository
 
-    func fetch(remote: String, refspecs: [String]) throws { try repository.fetch(remote: remote, refspecs: refspecs) }
-    func push(remote: String, refspecs: [String]) throws -> [String: String] { try repository.push(remote: remote, refspecs: refspecs) }
+    /// A transport over `repository`'s configured remotes.
+    package init(repository: GitRepository) { self.repository = repository }
+
+    package func fetch(remote: String, refspecs: [String]) throws { try repository.fetch(remote: remote, refspecs: refspecs) }
+    package func push(remote: String, refspecs: [String]) throws -> [String: String] { try repository.push(remote: remote, refspecs: refspecs) }
 }
 
 /// The `git` program as transport, for CI jobs: it uses the credentials the job's checkout configured
@@ -22,19 +26,25 @@ struct LibGit2Transport: RefTransport {
 /// In a shallow clone, a ref whose commit is not here yet is fetched with `--depth=1` (it arrives with its commit
 /// and no history); one whose commit is already here is fetched plainly, so the clone's own history is never
 /// cut short by a new shallow boundary.
-struct GitCommandLine: RefTransport {
+package struct GitCommandLine: RefTransport {
     /// The worktree git runs in.
-    let directory: String
+    package let directory: String
     /// The environment git gets (the job's, with its credentials; not the narrowed one commands get).
-    var environment: [String: String] = ProcessInfo.processInfo.environment
+    package var environment: [String: String] = ProcessInfo.processInfo.environment
+
+    /// git run in `directory` with `environment` (the process's own by default).
+    package init(directory: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.directory = directory
+        self.environment = environment
+    }
 
     /// Whether the commit `id` is in the repository.
-    func hasCommit(_ id: String) -> Bool { (try? run(["cat-file", "-e", id + "^{commit}"]).status) == 0 }
+    package func hasCommit(_ id: String) -> Bool { (try? run(["cat-file", "-e", id + "^{commit}"]).status) == 0 }
 
     /// Whether the clone is shallow.
-    var isShallow: Bool { (try? run(["rev-parse", "--is-shallow-repository"]).output) == "true" }
+    package var isShallow: Bool { (try? run(["rev-parse", "--is-shallow-repository"]).output) == "true" }
 
-    func fetch(remote: String, refspecs: [String]) throws {
+    package func fetch(remote: String, refspecs: [String]) throws {
         guard isShallow else { return try fetch(remote: remote, refspecs: refspecs, depth: nil) }
         // In a shallow clone a pattern that matches nothing fails the fetch: expand patterns first.
         let wanted = try expand(refspecs, remote: remote)
@@ -79,7 +89,7 @@ struct GitCommandLine: RefTransport {
         return body.split(separator: ":", maxSplits: 1).first.map(String.init)
     }
 
-    func push(remote: String, refspecs: [String]) throws -> [String: String] {
+    package func push(remote: String, refspecs: [String]) throws -> [String: String] {
         let result = try run(["push", "--porcelain", remote] + refspecs)
         // Porcelain lines: "<flag>\t<from>:<to>\t<summary>", flag '!' for a refused ref. A race ("[rejected]":
         // fetch first, non-fast-forward, already exists) is returned for the caller to merge and retry; a refusal
@@ -128,7 +138,7 @@ struct GitCommandLine: RefTransport {
 
     /// Runs git with `arguments`; returns its exit status and its standard output, trimmed (standard error is
     /// appended only when git fails, for the message). git never prompts: a missing credential is an error.
-    func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    package func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
         var environment = self.environment
         environment["GIT_TERMINAL_PROMPT"] = "0"
         environment["LC_ALL"] = "C"

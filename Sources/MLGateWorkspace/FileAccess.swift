@@ -1,5 +1,5 @@
-import Foundation
-import MLGateCore
+package import Foundation
+package import MLGateCore
 import MLGateSystem
 import MLGateHooks
 
@@ -9,7 +9,7 @@ import MLGateHooks
 ///
 /// Raw Foundation errors (`NSCocoaErrorDomain …`) never reach the user: they are turned into this error,
 /// at the call when mlgate knows what it was doing, or in `MLGateCommand.report` otherwise.
-struct FileAccessError: MLGateError {
+package struct FileAccessError: MLGateError {
     /// What mlgate was doing, as a verb phrase: `create the folder`, `write`, `read`.
     let operation: String
     /// The file or folder.
@@ -18,9 +18,9 @@ struct FileAccessError: MLGateError {
     let reason: String
     /// What to do about it.
     let fix: String
-    let category: FailureCategory
+    package let category: FailureCategory
 
-    var description: String { "could not \(operation) \(path): \(reason); \(fix)." }
+    package var description: String { "could not \(operation) \(path): \(reason); \(fix)." }
 
     /// An error with every part given.
     init(operation: String, path: String, reason: String, fix: String, category: FailureCategory) {
@@ -32,7 +32,7 @@ struct FileAccessError: MLGateError {
     }
 
     /// The error of a failed system call on `path`, from its `errno`.
-    init(_ operation: String, _ path: String, errno code: Int32) {
+    package init(_ operation: String, _ path: String, errno code: Int32) {
         let (category, fix) = Self.advice(errno: code)
         self.init(operation: operation, path: path, reason: String(cString: strerror(code)).lowercased(), fix: fix, category: category)
     }
@@ -45,7 +45,7 @@ struct FileAccessError: MLGateError {
     }
 
     /// An error that Foundation threw somewhere mlgate did not wrap, or nil when `error` is not a file error.
-    init?(unwrapped error: any Error) {
+    package init?(unwrapped error: any Error) {
         let error = error as NSError
         guard error.domain == NSCocoaErrorDomain || error.domain == NSPOSIXErrorDomain else { return nil }
         let path = (error.userInfo[NSFilePathErrorKey] as? String) ?? (error.userInfo[NSURLErrorKey] as? URL)?.path ?? "a file"
@@ -94,9 +94,9 @@ struct FileAccessError: MLGateError {
 }
 
 /// File operations that fail with a `FileAccessError` naming the path and the fix.
-enum FileAccess {
+package enum FileAccess {
     /// Creates `path` and the folders above it, as needed.
-    static func createDirectory(_ path: String, permissions: Int? = nil) throws(FileAccessError) {
+    package static func createDirectory(_ path: String, permissions: Int? = nil) throws(FileAccessError) {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
                                                     attributes: permissions.map { [.posixPermissions: $0] })
@@ -106,7 +106,7 @@ enum FileAccess {
     }
 
     /// The whole text of a file mlgate (or a command it ran) wrote; refused when it is not UTF-8.
-    static func readText(_ path: String) throws(FileAccessError) -> String {
+    package static func readText(_ path: String) throws(FileAccessError) -> String {
         let bytes: Data
         do { bytes = try Data(contentsOf: URL(fileURLWithPath: path)) } catch { throw FileAccessError("read", path, error: error) }
         guard let text = String(validating: bytes, as: UTF8.self) else {
@@ -119,9 +119,9 @@ enum FileAccess {
 
 /// Writes a file by writing a temp file beside it, syncing it and renaming it over the old one: a reader sees
 /// the old file or the new one, never half of either.
-enum AtomicFile {
+package enum AtomicFile {
     /// Replaces `path` with `text`, with permission bits `mode`; creates the folders above it when `createFolders`.
-    static func write(_ text: String, to path: String, mode: mode_t = 0o644, createFolders: Bool = false) throws(FileAccessError) {
+    package static func write(_ text: String, to path: String, mode: mode_t = 0o644, createFolders: Bool = false) throws(FileAccessError) {
         if createFolders { try FileAccess.createDirectory((path as NSString).deletingLastPathComponent) }
         let temp = path + ".mlgate-tmp-\(getpid())"
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)

@@ -1,22 +1,22 @@
 import Foundation
 import MLGateConfig
-import MLGateCore
-import MLGateGit
-import MLGateSystem
+package import MLGateCore
+package import MLGateGit
+package import MLGateSystem
 import MLGateHooks
-import MLGateStore
+package import MLGateStore
 
 /// The repository a command runs in, and where mlgate keeps its files for it.
-struct RepositoryContext {
+package struct RepositoryContext {
     /// The open repository.
-    let repository: GitRepository
+    package let repository: GitRepository
     /// This worktree's root (where `mlgate.yaml` lives).
-    let worktreeRoot: String
+    package let worktreeRoot: String
     /// `.mlgate/` at the main worktree's root, shared by all linked worktrees.
-    let layout: StoreLayout
+    package let layout: StoreLayout
 
     /// Opens the repository containing the current directory.
-    static func current() throws -> RepositoryContext {
+    package static func current() throws -> RepositoryContext {
         let here = FileManager.default.currentDirectoryPath
         let repository = try GitRepository.open(at: here)
         guard let worktreeRoot = repository.workingDirectory else { throw GitError(reason: .bareRepository) }
@@ -28,26 +28,16 @@ struct RepositoryContext {
     }
 
     /// `mlgate.yaml` in this worktree.
-    var configPath: String { worktreeRoot + "/" + ConfigLoader.fileName }
+    package var configPath: String { worktreeRoot + "/" + ConfigLoader.fileName }
 
     /// The validated configuration, or the defaults when there is no `mlgate.yaml`.
-    func configuration() throws -> MLGateConfiguration {
+    package func configuration() throws -> MLGateConfiguration {
         try ConfigLoader.load(path: configPath) ?? MLGateConfiguration()
     }
 
     /// Opens the store, creating `.mlgate/` and migrating as needed.
-    func openStore() throws -> Store {
+    package func openStore() throws -> Store {
         try layout.create()
         return try Store(path: layout.database)
-    }
-
-    /// The lineage service over this repository, its store and its journal.
-    func lineage() throws -> LineageService {
-        LineageService(
-            repository: repository,
-            store: try openStore(),
-            journal: LineageJournal(path: layout.journal),
-            projects: try configuration().projects
-        )
     }
 }

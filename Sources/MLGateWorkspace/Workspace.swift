@@ -1,23 +1,29 @@
 import Foundation
 import MLGateConfig
-import MLGateCore
+package import MLGateCore
 import MLGateGit
-import MLGateSystem
+package import MLGateSystem
 import MLGateHooks
-import MLGateStore
+package import MLGateStore
 
 /// Where a pipeline runs: a worktree (or a worker's checkout), the store it records into, and its config.
 ///
 /// Found from git's files without starting libgit2 (whose start-up costs more than a no-op run), which
 /// is opened only when a run needs commit facts.
-struct Workspace {
+package struct Workspace {
     /// The folder holding `mlgate.yaml` and `mlgate.lock`; every stage path is relative to it.
-    let root: String
+    package let root: String
     /// `.mlgate/` of the repository.
-    let layout: StoreLayout
+    package let layout: StoreLayout
+
+    /// The workspace at `root`, keeping its state in `layout`.
+    package init(root: String, layout: StoreLayout) {
+        self.root = root
+        self.layout = layout
+    }
 
     /// The worktree containing the current directory.
-    static func current() throws -> Workspace {
+    package static func current() throws -> Workspace {
         var directory = Files.currentDirectory()
         let environment = ProcessInfo.processInfo.environment
         if environment["GIT_DIR"] == nil, environment["GIT_WORK_TREE"] == nil {
@@ -36,24 +42,24 @@ struct Workspace {
 
     /// A configuration file read instead of the worktree's `mlgate.yaml`, for the whole process: `mlgate ci`
     /// sets it to the base branch's file on a fork's pull request, before anything reads the configuration.
-    nonisolated(unsafe) static var configurationOverride: String?
+    nonisolated(unsafe) package static var configurationOverride: String?
 
     /// `mlgate.yaml` (or the override).
     var configPath: String { Self.configurationOverride ?? root + "/" + ConfigLoader.fileName }
     /// `mlgate.lock`.
-    var lockPath: String { root + "/" + LockFile.fileName }
+    package var lockPath: String { root + "/" + LockFile.fileName }
     /// The local object store.
-    var objects: ObjectStore { ObjectStore(root: layout.directory + "/objects") }
+    package var objects: ObjectStore { ObjectStore(root: layout.directory + "/objects") }
     /// Where run logs are written while a run is going.
-    var logDirectory: String { layout.directory + "/logs" }
+    package var logDirectory: String { layout.directory + "/logs" }
 
     /// The validated configuration, or the defaults when there is no `mlgate.yaml`.
-    func configuration() throws -> MLGateConfiguration {
+    package func configuration() throws -> MLGateConfiguration {
         try ConfigLoader.load(path: configPath) ?? MLGateConfiguration()
     }
 
     /// The pipeline in `mlgate.yaml`.
-    func pipeline() throws -> Pipeline {
+    package func pipeline() throws -> Pipeline {
         let configuration = try configuration()
         guard !configuration.stages.isEmpty else {
             throw UsageError("\(configPath) declares no stages; add a 'stages:' section (see docs/config.md#stages).")
@@ -62,7 +68,7 @@ struct Workspace {
     }
 
     /// Opens the store, creating `.mlgate/` as needed.
-    func openStore() throws -> Store {
+    package func openStore() throws -> Store {
         try layout.create()
         return try Store(path: layout.database)
     }

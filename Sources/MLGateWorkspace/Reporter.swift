@@ -1,0 +1,27 @@
+import Foundation
+
+/// Where a service's progress and warnings go: the CLI prints them on standard error, a server logs them, a test
+/// collects them. Services never print.
+package protocol Reporter: Sendable {
+    /// A line of progress (`evaluating the candidate…`, `registry: 3 versions from 4 tags on origin`).
+    func progress(_ line: String)
+    /// A warning: something went wrong or was left out, and the work goes on.
+    func warning(_ line: String)
+}
+
+/// A reporter that keeps nothing, for callers that want none of it.
+package struct SilentReporter: Reporter {
+    /// Creates the reporter.
+    package init() {}
+    package func progress(_ line: String) {}
+    package func warning(_ line: String) {}
+}
+
+/// Whether mlgate runs in CI (`CI` set to anything but empty, `false` or `0`).
+package enum ContinuousIntegration {
+    /// Whether the `CI` variable says so.
+    package static var isActive: Bool {
+        guard let value = ProcessInfo.processInfo.environment["CI"] else { return false }
+        return !["", "false", "0"].contains(value.lowercased())
+    }
+}
