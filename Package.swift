@@ -70,12 +70,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "MLGatePipeline",
+            dependencies: ["MLGateCore", "MLGateSystem", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig", "MLGateWorkspace"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: CLI — commands, output, and the one place errors become exit codes.
         .target(
             name: "MLGateCLI",
             dependencies: [
                 "MLGateCore", "MLGateSystem", "MLGateEval", "MLGateData", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig", "MLGateNotify",
-                "MLGateWorkspace",
+                "MLGateWorkspace", "MLGatePipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

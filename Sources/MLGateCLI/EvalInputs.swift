@@ -1,3 +1,4 @@
+import MLGatePipeline
 import MLGateCore
 import MLGateWorkspace
 import MLGateData

@@ -1,3 +1,4 @@
+import MLGatePipeline
 import Foundation
 import MLGateCore
 import MLGateWorkspace

@@ -1,3 +1,4 @@
+import MLGatePipeline
 import ArgumentParser
 import MLGateCore
 import MLGateWorkspace
@@ -43,7 +44,7 @@ struct HookRunner {
     let arguments: [String]
 
     func run() -> Int32 {
-        if event == .prePush { return PrePushHook(arguments: arguments).run() }
+        if event == .prePush { return PrePushHook(arguments: arguments, reporter: TerminalReporter()).run() }
         let recorder = HookRecorder(event: event, arguments: arguments)
         guard recorder.run() == .needsRepository else { return 0 }
         var layout: StoreLayout?

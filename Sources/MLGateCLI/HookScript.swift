@@ -1,3 +1,4 @@
+import MLGatePipeline
 import MLGateWorkspace
 import Foundation
 

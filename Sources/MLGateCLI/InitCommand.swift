@@ -1,3 +1,4 @@
+import MLGatePipeline
 import ArgumentParser
 import Foundation
 import MLGateConfig

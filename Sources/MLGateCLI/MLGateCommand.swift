@@ -1,3 +1,4 @@
+import MLGatePipeline
 public import ArgumentParser
 import Foundation
 import MLGateCore
@@ -70,11 +71,6 @@ public struct MLGateCommand: ParsableCommand {
     }
 }
 
-/// The version this binary reports.
-public enum MLGateVersion {
-    /// Semantic version of the mlgate binary.
-    public static let current = "0.1.0"
-}
 
 /// Writes a line to standard error.
 func printError(_ text: String) {

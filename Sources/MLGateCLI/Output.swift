@@ -1,3 +1,4 @@
+import MLGatePipeline
 import Foundation
 import MLGateCore
 import MLGateWorkspace
@@ -37,4 +38,21 @@ enum Output {
         let full = timestamp(seconds, offsetMinutes: offsetMinutes)
         return String(full.prefix(16)).replacingOccurrences(of: "T", with: " ")
     }
+}
+
+/// The terminal as the services' reporter: progress and warnings on standard error (nothing on stdout, which
+/// `--json` and tables own), styled when standard error is a terminal and `NO_COLOR` is unset.
+struct TerminalReporter: Reporter {
+    let styles: Bool
+
+    /// The reporter for this process's standard error.
+    init() { styles = isatty(2) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil }
+
+    func progress(_ line: String) { printError(line) }
+    func warning(_ line: String) { printError("warning: " + line) }
+}
+
+extension Workspace {
+    /// The worktree containing the current directory, reporting to the terminal.
+    static func current() throws -> Workspace { try current(reporter: TerminalReporter()) }
 }

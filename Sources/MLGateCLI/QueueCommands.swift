@@ -1,3 +1,4 @@
+import MLGatePipeline
 import ArgumentParser
 import Foundation
 import MLGateCore
@@ -107,7 +108,7 @@ struct WorkerCommand: ParsableCommand {
             return print("worker started (pid \(pid)); its log is \(WorkerLauncher.logPath(context.layout)).")
         }
         let store = try context.openStore()
-        let worker = Worker(repository: context.repository, layout: context.layout, store: store, interruption: Interruption())
+        let worker = Worker(repository: context.repository, layout: context.layout, store: store, interruption: Interruption(), reporter: TerminalReporter())
         let done = try worker.run(wait: wait, limit: maxJobs)
         printError("worker \(worker.owner): \(done) job\(done == 1 ? "" : "s") run; the queue is \(done == 0 ? "empty" : "done").")
     }

@@ -1,3 +1,4 @@
+import MLGatePipeline
 import ArgumentParser
 import Foundation
 import MLGateCore
@@ -60,16 +61,3 @@ struct RunCommand: ParsableCommand {
         }
     }
 }
-
-/// A run that ended with a failed stage: exit 1, with the stage and reason.
-struct RunFailure: MLGateError {
-    let summary: RunSummary
-    var category: FailureCategory { .refused }
-    var description: String {
-        (summary.message ?? "the run failed") + (summary.run.map { "; see 'mlgate runs show \($0) --log'." } ?? ".")
-    }
-}
-
-/// Whether mlgate runs inside a CI job: `CI` is set to anything but empty, `false` or `0` (every major
-/// provider sets `CI=true`; research hooks-ci §4.1).
-

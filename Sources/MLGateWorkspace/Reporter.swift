@@ -5,8 +5,15 @@ import Foundation
 package protocol Reporter: Sendable {
     /// A line of progress (`evaluating the candidate…`, `registry: 3 versions from 4 tags on origin`).
     func progress(_ line: String)
-    /// A warning: something went wrong or was left out, and the work goes on.
+    /// A warning: something went wrong or was left out, and the work goes on (the reporter marks it as one).
     func warning(_ line: String)
+    /// Whether progress lines may carry terminal styles (ANSI colours): a terminal that wants them.
+    var styles: Bool { get }
+}
+
+extension Reporter {
+    /// No styles unless the reporter says so.
+    package var styles: Bool { false }
 }
 
 /// A reporter that keeps nothing, for callers that want none of it.

@@ -16,28 +16,32 @@ package struct Workspace {
     /// `.mlgate/` of the repository.
     package let layout: StoreLayout
 
-    /// The workspace at `root`, keeping its state in `layout`.
-    package init(root: String, layout: StoreLayout) {
+    /// Where the services working here report progress and warnings.
+    package let reporter: any Reporter
+
+    /// The workspace at `root`, keeping its state in `layout`, reporting to `reporter`.
+    package init(root: String, layout: StoreLayout, reporter: any Reporter) {
         self.root = root
         self.layout = layout
+        self.reporter = reporter
     }
 
     /// The worktree containing the current directory.
-    package static func current() throws -> Workspace {
+    package static func current(reporter: any Reporter) throws -> Workspace {
         var directory = Files.currentDirectory()
         let environment = ProcessInfo.processInfo.environment
         if environment["GIT_DIR"] == nil, environment["GIT_WORK_TREE"] == nil {
             while true {
                 if access(directory + "/.git", F_OK) == 0,
                    let files = HeadFiles(environment: nil, workingDirectory: directory), let main = files.mainWorktreeRoot {
-                    return Workspace(root: directory, layout: StoreLayout(repositoryRoot: main))
+                    return Workspace(root: directory, layout: StoreLayout(repositoryRoot: main), reporter: reporter)
                 }
                 guard let slash = directory.lastIndex(of: "/"), directory != "/" else { break }
                 directory = slash == directory.startIndex ? "/" : String(directory[..<slash])
             }
         }
         let context = try RepositoryContext.current()
-        return Workspace(root: context.worktreeRoot, layout: context.layout)
+        return Workspace(root: context.worktreeRoot, layout: context.layout, reporter: reporter)
     }
 
     /// A configuration file read instead of the worktree's `mlgate.yaml`, for the whole process: `mlgate ci`

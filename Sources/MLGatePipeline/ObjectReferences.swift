@@ -1,14 +1,14 @@
 import Foundation
 import MLGateConfig
 import MLGateCore
-import MLGateWorkspace
+package import MLGateWorkspace
 import MLGateSystem
 import MLGateHooks
-import MLGateStore
+package import MLGateStore
 
 /// The objects something still needs: what runs, the run cache and `mlgate.lock` name, with each directory
 /// manifest's files added. `gc` keeps these, `fsck` checks the required ones exist, `push` copies them.
-struct ObjectReferences {
+package struct ObjectReferences {
     /// Object hash → who refers to it (for messages).
     private(set) var owners: [String: String] = [:]
     /// Objects only the run cache names: kept when present, but their absence is no damage (a pulled
@@ -16,7 +16,7 @@ struct ObjectReferences {
     private(set) var optional: Set<String> = []
 
     /// Everything `workspace`'s store and lock refer to.
-    init(workspace: Workspace, store: Store) throws {
+    package init(workspace: Workspace, store: Store) throws {
         for hash in try store.objectsReferencedByRunCache() { owners[hash] = "the run cache" }
         optional = Set(owners.keys)
         for hash in try store.objectsReferencedByRuns() {
@@ -60,10 +60,10 @@ struct ObjectReferences {
     }
 
     /// The referenced hashes.
-    var hashes: Set<String> { Set(owners.keys) }
+    package var hashes: Set<String> { Set(owners.keys) }
 
     /// The hashes that must be present.
-    var required: [(hash: String, owner: String)] {
+    package var required: [(hash: String, owner: String)] {
         owners.filter { !optional.contains($0.key) }.map { ($0.key, $0.value) }.sorted { $0.hash < $1.hash }
     }
 }

@@ -1,14 +1,14 @@
-import MLGateCore
+package import MLGateCore
 import MLGateWorkspace
 import MLGateSystem
-import MLGateStore
+package import MLGateStore
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Hashes the files and folders stages read and write, re-reading only those whose inode, size, mtime or
 /// ctime changed since the last time (the cache lives in the store's `file_state` table).
-final class FileHasher {
+package final class FileHasher {
     private let store: Store
     private var known: [String: FileState] = [:]
     private var fresh: [String: FileState] = [:]
@@ -17,7 +17,7 @@ final class FileHasher {
     private static let racyNanoseconds: Int64 = 50_000_000
 
     /// A hasher whose cache is `store`.
-    init(store: Store) { self.store = store }
+    package init(store: Store) { self.store = store }
 
     /// Loads the cached states of every file under `root` in one query.
     func preload(root: String) {
@@ -26,7 +26,7 @@ final class FileHasher {
 
     /// The hash of `spec` under `root`: a file's content, or a folder's manifest; nil when it does not exist.
     /// Nothing is read through a symbolic link that leads out of `root`.
-    func hash(_ spec: PathSpec, root: String) throws -> HashedPath? {
+    package func hash(_ spec: PathSpec, root: String) throws -> HashedPath? {
         let full = root + "/" + spec.path
         try ConfinedPath.check(spec.path, under: root, what: "'\(spec.path)'")
         guard let (info, isDirectory) = FileInfo.of(full) else { return nil }

@@ -1,12 +1,12 @@
 import Dispatch
-import Foundation
+package import Foundation
 import MLGateConfig
 import MLGateCore
-import MLGateWorkspace
-import MLGateGit
-import MLGateSystem
+package import MLGateWorkspace
+package import MLGateGit
+package import MLGateSystem
 import MLGateHooks
-import MLGateStore
+package import MLGateStore
 
 /// Runs queued training jobs, one at a time, each under a lease renewed while it runs.
 ///
@@ -15,19 +15,21 @@ import MLGateStore
 /// (even by `kill -9`) stops renewing its lease; the next worker sees its pid gone (or the lease lapsed)
 /// and takes the job again. The lease is taken in one BEGIN IMMEDIATE transaction, so two workers never
 /// hold one job at once.
-final class Worker {
+package final class Worker {
     private let repository: GitRepository
     private let layout: StoreLayout
     private let store: Store
     private let interruption: Interruption
+    private let reporter: any Reporter
     /// This worker's identity: host, pid and process start time (so a reused pid is not mistaken for it).
-    let owner: String
+    package let owner: String
     /// How long a lease lasts without renewal.
     static let leaseMilliseconds: Int64 = 60_000
     /// How often a running job's lease is renewed.
-    static let renewSeconds = 15
+    package static let renewSeconds = 15
 
-    init(repository: GitRepository, layout: StoreLayout, store: Store, interruption: Interruption) {
+    package init(repository: GitRepository, layout: StoreLayout, store: Store, interruption: Interruption, reporter: any Reporter) {
+        self.reporter = reporter
         self.repository = repository
         self.layout = layout
         self.store = store
@@ -36,7 +38,7 @@ final class Worker {
     }
 
     /// Takes and runs jobs until the queue is empty (or, with `wait`, until interrupted); returns how many ran.
-    func run(wait: Bool, limit: Int?) throws -> Int {
+    package func run(wait: Bool, limit: Int?) throws -> Int {
         let presence = try WorkerLauncher.holdPresence(layout: layout)
         defer { withExtendedLifetime(presence) {} }
         var done = 0
@@ -85,12 +87,14 @@ final class Worker {
             ObjectStore.removeTree(directory)
             try FileAccess.createDirectory(directory)
             try repository.export(commit, to: directory)
-            let workspace = Workspace(root: directory, layout: layout)
+            let workspace = Workspace(root: directory, layout: layout, reporter: reporter)
             let runner = PipelineRunner(workspace: workspace, store: store, interruption: interruption)
             let branch = job.ref.hasPrefix("refs/heads/") ? String(job.ref.dropFirst(11)) : job.ref
             let url = job.remote.flatMap { (try? repository.configString("remote.\($0).url")) ?? nil }
-            let options = RunOptions(trigger: "worker", job: job.id,
-                                     source: RunSource(commit: job.commit, branch: branch, dirty: false, repositoryURL: url))
+            var options = RunOptions()
+            options.trigger = "worker"
+            options.job = job.id
+            options.source = RunSource(commit: job.commit, branch: branch, dirty: false, repositoryURL: url)
             let summary = try runner.run(try Pipeline(stages: configuration.stages), options: options)
             if lost.isSet {
                 log("job \(job.id): the lease was lost (cancelled, or another worker took it); stopped")
@@ -112,12 +116,12 @@ final class Worker {
     }
 
     private func log(_ line: String) {
-        printError("[\(Output.timestamp(Int64(Date().timeIntervalSince1970)))] \(line)")
+        reporter.progress("[\(Timestamp.iso8601(Int64(Date().timeIntervalSince1970)))] \(line)")
     }
 }
 
 /// Identifies processes across pid reuse by their start time (field 22 of `/proc/PID/stat`).
-enum ProcessIdentity {
+package enum ProcessIdentity {
     /// The start time of `pid` in clock ticks since boot, or nil when there is no such process.
     static func startTime(_ pid: pid_t) -> String? {
         guard let text = Files.read("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return nil }
@@ -135,9 +139,9 @@ enum ProcessIdentity {
 
 /// Starts detached workers and tells whether one is running, through `.mlgate/locks/worker.lock`: each
 /// worker holds it shared for its lifetime, so an exclusive try-lock succeeds only when none runs.
-enum WorkerLauncher {
+package enum WorkerLauncher {
     /// The log detached workers write to.
-    static func logPath(_ layout: StoreLayout) -> String { layout.directory + "/logs/worker.log" }
+    package static func logPath(_ layout: StoreLayout) -> String { layout.directory + "/logs/worker.log" }
 
     /// Holds the presence lock for a running worker.
     static func holdPresence(layout: StoreLayout) throws -> FileLock {
@@ -145,7 +149,7 @@ enum WorkerLauncher {
     }
 
     /// Whether a worker is running for `layout`'s repository.
-    static func isRunning(_ layout: StoreLayout) -> Bool {
+    package static func isRunning(_ layout: StoreLayout) -> Bool {
         guard let probe = try? FileLock(path: layout.directory + "/locks/worker.lock", operation: LOCK_EX | LOCK_NB) else { return true }
         withExtendedLifetime(probe) {}
         return false
@@ -160,7 +164,7 @@ enum WorkerLauncher {
 
     /// Starts `mlgate worker` in a new session, its output appended to the worker log, detached from the terminal
     /// and from git (which would otherwise wait for the hook's inherited output to close).
-    static func start(layout: StoreLayout, arguments: [String] = []) throws -> pid_t {
+    package static func start(layout: StoreLayout, arguments: [String] = []) throws -> pid_t {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard length > 0 else { throw EnvironmentError("cannot find the mlgate binary to start a worker") }
@@ -176,7 +180,7 @@ enum WorkerLauncher {
 }
 
 /// A flag set from one thread and read from another.
-final class SharedFlag: @unchecked Sendable {
+package final class SharedFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var state = false
 

@@ -10,14 +10,14 @@ import Glibc
 
 /// One `mlgate run` at a time per worktree: an exclusive `flock` on a file in `.mlgate/locks/` that says
 /// who holds it. The kernel releases it when the holder exits, even by `kill -9`, so it never goes stale.
-final class RunLock {
+package final class RunLock {
     private let lock: FileLock
     /// The lock file.
     let path: String
 
     /// Takes the lock for the worktree at `root`; when another run holds it, prints who and waits (or,
     /// with `wait: false`, throws naming the holder).
-    init(layout: StoreLayout, root: String, wait: Bool, describe holder: String) throws {
+    init(layout: StoreLayout, root: String, wait: Bool, reporter: any Reporter, describe holder: String) throws {
         path = layout.directory + "/locks/run-" + ContentHash.of(Array(root.utf8)).prefix(16) + ".lock"
         if let free = try? FileLock(path: path, operation: LOCK_EX | LOCK_NB) {
             lock = free
@@ -25,7 +25,7 @@ final class RunLock {
             let current = Files.read(path)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             let who = current.isEmpty ? "another mlgate run" : current
             guard wait else { throw EnvironmentError("another run holds \(root): \(who). Wait for it, or stop it, and try again.") }
-            printError("mlgate: waiting for \(who) to finish…")
+            reporter.progress("mlgate: waiting for \(who) to finish…")
             lock = try FileLock(path: path, operation: LOCK_EX)
         }
         lock.record(holder + "\n")

@@ -9,7 +9,7 @@ import Glibc
 
 /// Finds the software and machine a run happens on: the Python interpreter and its packages (`pip freeze`,
 /// or `conda list --export` inside a conda environment), the OS, the CPU and the host.
-enum EnvironmentProbe {
+package enum EnvironmentProbe {
     /// What was found; `packages` is the raw package listing, stored as an object by the caller.
     struct Found {
         var environment: RunEnvironment

@@ -6,18 +6,20 @@ import MLGateHooks
 import Glibc
 #endif
 
-/// Where a run's progress and its commands' output go: standard error (tagged with the stage, coloured on a
-/// terminal unless `NO_COLOR` is set) and the run's log file.
-final class RunConsole {
+/// Where a run's progress and its commands' output go: the reporter (tagged with the stage, styled when the
+/// reporter takes styles) and the run's log file.
+package final class RunConsole {
     private var log: Int32 = -1
     /// The log file, while open.
     private(set) var logPath: String?
+    private let reporter: any Reporter
     private let colour: Bool
     private let quiet: Bool
 
-    /// A console; `quiet` keeps commands' output out of standard error (it still goes to the log).
-    init(quiet: Bool = false) {
-        colour = isatty(2) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    /// A console; `quiet` keeps commands' output from the reporter (it still goes to the log).
+    init(reporter: any Reporter, quiet: Bool = false) {
+        self.reporter = reporter
+        colour = reporter.styles
         self.quiet = quiet
     }
 
@@ -50,7 +52,7 @@ final class RunConsole {
     }
 
     private func emit(_ plain: String, styled: String, toTerminal: Bool) {
-        if toTerminal { _ = Files.writeAll(2, Array((styled + "\n").utf8)) }
+        if toTerminal { reporter.progress(styled) }
         if log >= 0 { _ = Files.writeAll(log, Array((plain + "\n").utf8)) }
     }
 

@@ -10,7 +10,7 @@ import Foundation
 /// CI system's own runners through the `mlgate ci` step; a Kubernetes executor would start one Job per
 /// stage with the checkout and the object store mounted. Both stream the log back and report the exit
 /// status, so the runner, the run records and the run cache stay the same (docs/pipelines.md#executors).
-protocol StageExecutor {
+package protocol StageExecutor {
     /// Runs `argv` in `directory` with `environment`, calling `output` with each line it prints; returns its
     /// exit status (128 + N for a signal). An `interruption` stops it.
     func execute(argv: [String], directory: String, environment: [String: String], interruption: Interruption,
@@ -18,11 +18,14 @@ protocol StageExecutor {
 }
 
 /// Runs stages as child processes of mlgate, each in its own process group.
-struct LocalExecutor: StageExecutor {
+package struct LocalExecutor: StageExecutor {
     /// How long a stopped command gets between SIGTERM and SIGKILL.
     static let graceSeconds = 5
 
-    func execute(argv: [String], directory: String, environment: [String: String], interruption: Interruption,
+    /// An executor that runs commands on this machine.
+    package init() {}
+
+    package func execute(argv: [String], directory: String, environment: [String: String], interruption: Interruption,
                  output: (String) -> Void) throws -> Int32 {
         let child = try ChildProcess(argv: argv, directory: directory, environment: environment.map { "\($0.key)=\($0.value)" }.sorted())
         interruption.onInterrupt { [pid = child.pid] in

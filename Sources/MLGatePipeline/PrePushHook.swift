@@ -1,7 +1,7 @@
 import Foundation
 import MLGateConfig
 import MLGateCore
-import MLGateWorkspace
+package import MLGateWorkspace
 import MLGateGit
 import MLGateSystem
 import MLGateHooks
@@ -10,14 +10,22 @@ import MLGateStore
 /// The `pre-push` hook: queues a training job for each pushed ref whose new commits touch a stage's inputs,
 /// and starts a detached worker when none runs. It never blocks the push unless `hooks.pre_push: strict`,
 /// and then only for a policy reason (a broken pipeline or unapproved commands), never for its own failures.
-struct PrePushHook {
+package struct PrePushHook {
     /// git's arguments: the remote's name and URL.
     let arguments: [String]
+    /// Where the hook's lines go (git shows the hook's standard error to the person pushing).
+    let reporter: any Reporter
+
+    /// The hook for git's `arguments`, reporting to `reporter`.
+    package init(arguments: [String], reporter: any Reporter) {
+        self.arguments = arguments
+        self.reporter = reporter
+    }
     /// Commits inspected per ref at most; older history was pushed before.
     static let commitLimit = 2_000
 
     /// Runs the hook; returns the exit status for git (1 blocks the push).
-    func run() -> Int32 {
+    package func run() -> Int32 {
         let input = Files.readAll(0).map { String(decoding: $0, as: UTF8.self) } ?? ""
         if HookRecorder.switchedOff { return 0 }
         var layout: StoreLayout?
@@ -100,13 +108,11 @@ struct PrePushHook {
                              : "mlgate: training job \(id) for \(update.localRef) at \(update.local.short) is already queued")
     }
 
-    private func say(_ line: String) {
-        _ = Files.writeAll(2, Array((line + "\n").utf8))
-    }
+    private func say(_ line: String) { reporter.progress(line) }
 }
 
 /// One line of pre-push's standard input: `<local ref> <local sha> <remote ref> <remote sha>`.
-struct PushedRef: Equatable {
+package struct PushedRef: Equatable {
     var localRef: String
     var local: CommitID
     var remoteRef: String

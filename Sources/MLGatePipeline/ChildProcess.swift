@@ -10,13 +10,13 @@ import Glibc
 
 /// A command started in its own process group, with standard output and error merged into one pipe that
 /// the caller reads line by line. Stopping it signals the whole group, so a shell's children stop too.
-final class ChildProcess {
+package final class ChildProcess {
     /// The process id, which is also the process group id.
     let pid: pid_t
     private let output: Int32
 
     /// Starts `argv` in `directory` with `environment` (`NAME=value` strings); standard input is /dev/null.
-    init(argv: [String], directory: String, environment: [String]) throws {
+    package init(argv: [String], directory: String, environment: [String]) throws {
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else { throw EnvironmentError("could not create a pipe: \(String(cString: strerror(errno)))") }
         for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
@@ -31,7 +31,7 @@ final class ChildProcess {
     }
 
     /// Calls `line` with each line the command prints (without the newline) until it closes its output.
-    func readLines(_ line: (String) -> Void) {
+    package func readLines(_ line: (String) -> Void) {
         var pending: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
@@ -49,7 +49,7 @@ final class ChildProcess {
     }
 
     /// Waits for the command to end; returns its exit status, or 128 + the signal that killed it.
-    func wait() -> Int32 {
+    package func wait() -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
             guard errno == EINTR else { return 127 }
@@ -66,7 +66,7 @@ final class ChildProcess {
 
 /// Starts processes with `posix_spawn`: standard input from /dev/null, the signals mlgate catches or
 /// ignores back to their defaults, in a new process group or session.
-enum Spawner {
+package enum Spawner {
     /// Where standard output and error go.
     enum Output {
         /// Both to this pipe's write end.
@@ -133,7 +133,7 @@ enum Spawner {
 /// Turns Ctrl-C (SIGINT) and SIGTERM into a flag and a callback, instead of killing mlgate outright, so a
 /// run can stop its child and record itself as cancelled. Signals are caught from `arm()` on (a run arms
 /// it when it starts to change things; before that, Ctrl-C simply ends mlgate).
-final class Interruption: @unchecked Sendable {
+package final class Interruption: @unchecked Sendable {
     private let lock = NSLock()
     private var handler: (@Sendable () -> Void)?
     private var signalled = false
@@ -141,7 +141,7 @@ final class Interruption: @unchecked Sendable {
     private var sources: [any DispatchSourceSignal] = []
 
     /// Creates an interruption that catches nothing until armed.
-    init() {}
+    package init() {}
 
     /// Starts catching SIGINT and SIGTERM (once).
     func arm() {

@@ -1,14 +1,23 @@
 import Foundation
 import MLGateConfig
-import MLGateCore
-import MLGateWorkspace
+package import MLGateCore
+package import MLGateWorkspace
 import MLGateGit
 import MLGateSystem
 import MLGateHooks
-import MLGateStore
+package import MLGateStore
 
 /// What `mlgate run` was asked to do.
-struct RunOptions {
+package struct RunOptions {
+    /// What to run (every stage by default) and how; the trigger, job and source are set by who starts it.
+    package init(targets: [String] = [], force: Bool = false, dryRun: Bool = false, downstream: Bool = false, wait: Bool = true) {
+        self.targets = targets
+        self.force = force
+        self.dryRun = dryRun
+        self.downstream = downstream
+        self.wait = wait
+    }
+
     /// Stages to run with what they need (empty: all).
     var targets: [String] = []
     /// Run even when nothing changed (and skip the run cache).
@@ -20,7 +29,7 @@ struct RunOptions {
     /// Wait for another run in the same worktree instead of failing.
     var wait = true
     /// What started the run: `cli`, `worker` or `ci`.
-    var trigger = "cli"
+    package var trigger = "cli"
     /// The queued job, for worker runs.
     var job: Int?
     /// The code's commit when known in advance (a worker's checkout); otherwise read from git.
@@ -30,20 +39,20 @@ struct RunOptions {
 }
 
 /// How a run ended, for the command to print and turn into an exit code.
-struct RunSummary: Encodable {
+package struct RunSummary: Encodable {
     /// The recorded run's number; nil when nothing needed doing (nothing is recorded then).
-    var run: Int?
+    package var run: Int?
     /// The run's status (`succeeded` when everything was up to date).
-    var status: RunStatus
+    package var status: RunStatus
     /// What happened to each stage visited.
     var stages: [StageRun]
     /// Why it failed or was cancelled.
-    var message: String?
+    package var message: String?
 
     enum CodingKeys: String, CodingKey { case run, status, stages, message }
 
     /// Encodes every key, absent values as null (docs/json.md).
-    func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(run, forKey: .run)
         try container.encode(status, forKey: .status)
@@ -54,7 +63,7 @@ struct RunSummary: Encodable {
 
 /// Runs the stages of a pipeline in order, skipping those whose memo matches `mlgate.lock`, restoring
 /// outputs from the object store when an earlier run had the same memo, and recording what it did.
-final class PipelineRunner {
+package final class PipelineRunner {
     private let workspace: Workspace
     private let store: Store
     private let objects: ObjectStore
@@ -74,13 +83,13 @@ final class PipelineRunner {
     private var createdLock = false
 
     /// A runner for `workspace`, recording into `store`.
-    init(workspace: Workspace, store: Store, interruption: Interruption, executor: any StageExecutor = LocalExecutor(), quiet: Bool = false) {
+    package init(workspace: Workspace, store: Store, interruption: Interruption, executor: any StageExecutor = LocalExecutor(), quiet: Bool = false) {
         self.executor = executor
         self.workspace = workspace
         self.store = store
         self.objects = workspace.objects
         self.hasher = FileHasher(store: store)
-        self.console = RunConsole(quiet: quiet)
+        self.console = RunConsole(reporter: workspace.reporter, quiet: quiet)
         self.interruption = interruption
     }
 
@@ -93,7 +102,7 @@ final class PipelineRunner {
     }
 
     /// Runs `pipeline` as `options` say.
-    func run(_ pipeline: Pipeline, options: RunOptions) throws -> RunSummary {
+    package func run(_ pipeline: Pipeline, options: RunOptions) throws -> RunSummary {
         let stages = try pipeline.order(targets: options.targets, downstream: options.downstream)
         stagesByName = Dictionary(stages.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         try preflight(stages, pipeline: pipeline)
@@ -101,8 +110,8 @@ final class PipelineRunner {
         hasher.preload(root: workspace.root)
         if options.dryRun { return try dryRun(stages, options: options) }
 
-        let runLock = try RunLock(layout: workspace.layout, root: workspace.root, wait: options.wait,
-                                  describe: "mlgate run (pid \(getpid()), started \(Output.timestamp(Int64(Date().timeIntervalSince1970))))")
+        let runLock = try RunLock(layout: workspace.layout, root: workspace.root, wait: options.wait, reporter: workspace.reporter,
+                                  describe: "mlgate run (pid \(getpid()), started \(Timestamp.iso8601(Int64(Date().timeIntervalSince1970))))")
         defer { withExtendedLifetime(runLock) {} }
         usesPython = stages.contains { $0.environment != nil || $0.command.display.contains("python") }
         var failure: String?
@@ -561,7 +570,7 @@ final class PipelineRunner {
 
 /// Which keys of a parameter changed, to the leaf: a stage that reads the whole `train` mapping is told
 /// `train.C` changed, not just `train`.
-enum ParameterChange {
+package enum ParameterChange {
     /// The dotted keys under `key` whose values differ between the canonical JSON texts `old` (nil: the
     /// parameter is new) and `new`; `[key]` when the values are not both mappings.
     static func changedKeys(_ key: String, old: String?, new: String) -> [String] {
@@ -583,5 +592,17 @@ enum ParameterChange {
 
     private static func parse(_ json: String) -> Any? {
         try? JSONSerialization.jsonObject(with: Data(json.utf8), options: [.fragmentsAllowed])
+    }
+}
+
+/// A run that ended with a failed stage: exit 1, with the stage and reason.
+package struct RunFailure: MLGateError {
+    package let summary: RunSummary
+
+    /// The failure of the run `summary` describes.
+    package init(summary: RunSummary) { self.summary = summary }
+    package var category: FailureCategory { .refused }
+    package var description: String {
+        (summary.message ?? "the run failed") + (summary.run.map { "; see 'mlgate runs show \($0) --log'." } ?? ".")
     }
 }
