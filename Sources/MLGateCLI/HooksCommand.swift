@@ -1,3 +1,4 @@
+import MLGateRegistry
 import MLGatePipeline
 import ArgumentParser
 import Foundation

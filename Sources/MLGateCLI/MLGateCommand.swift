@@ -1,3 +1,4 @@
+import MLGateRegistry
 import MLGatePipeline
 public import ArgumentParser
 import Foundation

@@ -1,3 +1,4 @@
+import MLGateRegistry
 import MLGatePipeline
 import ArgumentParser
 import Foundation
@@ -280,14 +281,14 @@ struct ModelsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "archive", abstract: "Archive a version (refused while an alias or a deployment uses it).")
         @Argument(help: "NAME/VERSION or a models:/ URI.") var model: String
         @Option(help: "Why (recorded in the audit log).") var reason: String?
-        func run() throws { try RegistryContext.retire(model, delete: false, reason: reason) }
+        func run() throws { print("archived \(try RegistryContext.current().retire(model, delete: false, reason: reason).uri).") }
     }
 
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a version (refused while an alias or a deployment uses it).")
         @Argument(help: "NAME/VERSION or a models:/ URI.") var model: String
         @Option(help: "Why (recorded in the audit log).") var reason: String?
-        func run() throws { try RegistryContext.retire(model, delete: true, reason: reason) }
+        func run() throws { print("deleted \(try RegistryContext.current().retire(model, delete: true, reason: reason).uri).") }
     }
 }
 
@@ -414,64 +415,9 @@ struct EventsCommand: ParsableCommand {
     }
 }
 
-/// The store, objects, config and identity registry commands work with.
-struct RegistryContext {
-    let workspace: Workspace
-    let store: Store
-    var objects: ObjectStore { workspace.objects }
-
-    static func current() throws -> RegistryContext {
-        let workspace = try Workspace.current()
-        return RegistryContext(workspace: workspace, store: try workspace.openStore())
-    }
-
-    /// Checks `artifact` out as `name` into a fresh folder under `.mlgate/work/`, runs `body` with the folder and
-    /// the artifact's path there, and removes the folder.
-    func withCheckout<T>(_ artifact: String, named name: String, _ body: (_ folder: String, _ path: String) throws -> T) throws -> T {
-        let folder = workspace.layout.directory + "/work/checkout-\(artifact.prefix(16))-\(getpid())"
-        ObjectStore.removeTree(folder)
-        defer { ObjectStore.removeTree(folder) }
-        try FileAccess.createDirectory(folder)
-        let path = folder + "/" + name
-        try objects.checkout(artifact, to: path)
-        return try body(folder, path)
-    }
-
-    /// Writes what just changed to git (tags and notes from the outbox) and, with `remote.git` set, pushes it.
-    func publish() {
-        RegistryMirror.drain(self)
-        RegistryMirror.pushIfConfigured(self)
-    }
-
-    /// Who is acting: the CI user when in CI, else git's user.name and user.email, else $USER.
-    func actor(reason: String?) -> RegistryActor {
-        RegistryActor(name: Self.identity(root: workspace.root), reason: reason)
-    }
-
-    static func identity(root: String) -> String {
-        let environment = ProcessInfo.processInfo.environment
-        for (variable, provider) in [("GITHUB_ACTOR", "github"), ("GITLAB_USER_LOGIN", "gitlab"), ("BUILD_REQUESTEDFOREMAIL", "azure"),
-                                     ("BUILD_USER_ID", "jenkins"), ("CIRCLE_USERNAME", "circleci"), ("BUILDKITE_BUILD_CREATOR", "buildkite"),
-                                     ("BITBUCKET_STEP_TRIGGERER_UUID", "bitbucket")] {
-            if ContinuousIntegration.isActive, let value = environment[variable], !value.isEmpty { return "ci:\(provider):\(value)" }
-        }
-        if let identity = (try? GitRepository.open(at: root))?.committerIdentity() {
-            return identity.email.map { "\(identity.name) <\($0)>" } ?? identity.name
-        }
-        return environment["USER"] ?? "unknown"
-    }
-
-    /// Moves a version into lifecycle stage `to` when the model's lifecycle allows it (or `force`, recorded);
-    /// returns the stage it left. A refusal is a `PromotionRefused` listing what is missing.
-    @discardableResult
-    func promote(_ name: String, version: Int, to stage: String, force: Bool, reason: String) throws -> String? {
-        let lifecycle = try lifecycle(of: name)
-        return try store.promote(model: name, version: version, to: stage, forced: force, by: actor(reason: reason)) { current, approvals in
-            let missing = try lifecycle.missing(to: stage, from: current.stage, gatePassed: current.gatePassed,
-                                                approvals: approvals.count, branch: current.branch)
-            if !missing.isEmpty, !force { throw PromotionRefused(uri: current.uri, stage: stage, missing: missing) }
-        }
-    }
+extension RegistryContext {
+    /// The registry of the current worktree, reporting to the terminal.
+    static func current() throws -> RegistryContext { try current(reporter: TerminalReporter()) }
 
     /// `KEY=VALUE` strings as a dictionary.
     static func parseTags(_ tags: [String]) throws -> [String: String] {
@@ -485,80 +431,6 @@ struct RegistryContext {
         return result
     }
 
-    /// The lifecycle of `model` in mlgate.yaml (staging → production with no requirements when undeclared).
-    func lifecycle(of model: String) throws -> LifecycleSpec {
-        try workspace.configuration().models.first { $0.name == model }?.lifecycle ?? LifecycleSpec()
-    }
-
-    /// A new version from run `number`'s output.
-    func versionFromRun(_ number: Int, model: String, artifact: String?) throws -> NewModelVersion {
-        guard let run = try store.run(number) else { throw UsageError("there is no run \(number); 'mlgate runs' lists them.") }
-        guard run.status == .succeeded else {
-            throw RegistryError(.refused, "run \(number) \(run.status.rawValue); only a succeeded run's output can be registered.")
-        }
-        let configured = try workspace.configuration().models.first { $0.name == model }?.artifact?.path
-        guard let path = artifact.map({ $0.hasSuffix("/") ? String($0.dropLast()) : $0 }) ?? configured else {
-            throw UsageError("which output of run \(number) is the model? Pass --artifact PATH, or set 'artifact' for model '\(model)' in mlgate.yaml.")
-        }
-        let outputs = run.stages.flatMap(\.outputs)
-        guard let output = outputs.last(where: { $0.path == path }) else {
-            throw UsageError("run \(number) has no output '\(path)'; its outputs are \(Swift.Set(outputs.map(\.path)).sorted().joined(separator: ", ")).")
-        }
-        guard output.cache, objects.contains(output.hash) else {
-            throw RegistryError(.environment, "the output '\(path)' of run \(number) is not in the object store (not cached, or removed); 'mlgate pull' may fetch it.")
-        }
-        var data: [String: String] = [:]
-        for stage in run.stages { for dependency in stage.dependencies { data[dependency.path] = dependency.hash } }
-        let isDirectory = ((try? objects.tree(output.hash)) ?? nil) != nil
-        return NewModelVersion(artifact: output.hash, artifactIsDirectory: isDirectory,
-                               sourcePath: path, commit: run.source.commit, run: number, dataHashes: data, branch: run.source.branch)
-    }
-
-    /// A new version from a file or folder, under the rules of a model's `artifact`: inside the repository (links
-    /// resolved), not the repository itself, nothing of `.git` or `.mlgate` in it, and no link inside it that leads out.
-    func versionFromPath(_ path: String) throws -> NewModelVersion {
-        let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-        var isDirectory: ObjCBool = false
-        guard !path.isEmpty, FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory) else {
-            throw UsageError("--path '\(path)' does not exist; give the model's file or folder.")
-        }
-        guard let real = ConfinedPath.realPath(full), let root = ConfinedPath.realPath(workspace.root) else {
-            throw UsageError("--path '\(path)' cannot be resolved; give the model's file or folder.")
-        }
-        guard ConfinedPath.isInside(real, root), real != root else {
-            throw UsageError(real == root || root.hasPrefix(real + "/")
-                ? "--path '\(path)' is the repository itself (with .git and .mlgate); give the model's own file or folder inside it, as a model's 'artifact' would."
-                : "--path '\(path)' is outside the repository (\(real)); register a file or folder inside it, as a model's 'artifact' must be, so the version is linked to the commit that holds it.")
-        }
-        let relative = real.dropFirst(root.count + 1)
-        if let first = relative.split(separator: "/").first, first == ".git" || first == ".mlgate" {
-            throw UsageError("--path '\(path)' is inside \(first), which belongs to \(first == ".git" ? "git (it may hold credentials)" : "mlgate"); give the model's own file or folder.")
-        }
-        if isDirectory.boolValue {
-            let owned = [".git", ".mlgate"].first { FileManager.default.fileExists(atPath: real + "/" + $0) }
-                ?? TreeManifest.files(under: real).lazy.compactMap { file in
-                    file.split(separator: "/").dropLast().first { $0 == ".git" || $0 == ".mlgate" }.map { _ in file }
-                }.first
-            if let owned {
-                throw UsageError("--path '\(path)' holds \(owned) (part of a repository or of mlgate's store, which may hold credentials); give the folder that holds only the model.")
-            }
-        }
-        try objects.prepare()
-        let hash = isDirectory.boolValue ? try objects.put(directory: real, confinedTo: root) : try objects.put(file: real).hash
-        let head = try? GitRepository.open(at: workspace.root).head()
-        return NewModelVersion(artifact: hash, artifactIsDirectory: isDirectory.boolValue, sourcePath: path, commit: head?.commit?.hex,
-                               branch: head?.branchName)
-    }
-
-    static func retire(_ model: String, delete: Bool, reason: String?) throws {
-        let registry = try current()
-        let uri = try ModelURI(parsing: model)
-        guard case .version = uri.selector else { throw UsageError("name one version: \(uri.name)/N.") }
-        let version = try registry.store.resolve(uri)
-        _ = try registry.store.retire(model: version.model, version: version.version, delete: delete, by: registry.actor(reason: reason))
-        registry.publish()
-        print("\(delete ? "deleted" : "archived") \(version.uri).")
-    }
 }
 
 /// A model version as `--json` prints it.

@@ -1,3 +1,4 @@
+import MLGateRegistry
 import MLGatePipeline
 import MLGateWorkspace
 /// The commented `mlgate.yaml` that `mlgate init` writes when a repository has none.

@@ -1,3 +1,4 @@
+import MLGateRegistry
 import MLGatePipeline
 import MLGateCore
 import MLGateWorkspace

@@ -1,7 +1,6 @@
-import MLGatePipeline
 import Foundation
 import MLGateCore
-import MLGateWorkspace
+package import MLGateWorkspace
 import MLGateGit
 import MLGateSystem
 import MLGateStore
@@ -11,18 +10,18 @@ import MLGateStore
 /// objects of each version a job may need (`travelling()`) as a tree under `refs/mlgate/objects/<hash>` and pushes it beside the tags; a job
 /// missing an artifact fetches exactly that ref and imports its files into `.mlgate/objects`, each checked against
 /// its SHA-256. Artifacts larger than `remote.artifacts_in_git_max_mb` stay out, with a warning that says so.
-struct GitArtifacts {
+package struct GitArtifacts {
     let registry: RegistryContext
     let settings: RemoteSettings
 
     /// For `registry`, with its configuration's `remote:` settings.
-    init(registry: RegistryContext) throws {
+    package init(registry: RegistryContext) throws {
         self.registry = registry
         settings = try registry.workspace.configuration().remote
     }
 
     /// The ref artifact `hash` travels under.
-    static func reference(_ hash: String) -> String { GitRepository.artifactRefPrefix + hash }
+    package static func reference(_ hash: String) -> String { GitRepository.artifactRefPrefix + hash }
 
     /// The object files of `artifact` in the local store (the artifact, and for a folder every file it lists), with
     /// their total size; nil when one of them is not here.
@@ -74,7 +73,7 @@ struct GitArtifacts {
 
     /// Fetches artifact `hash` from `remote` through `git` and imports its files; returns false when the remote
     /// does not carry it. A file whose content does not hash to its name is refused (nothing of it is kept).
-    func fetch(_ hash: String, remote: String, git: GitCommandLine) throws -> Bool {
+    package func fetch(_ hash: String, remote: String, git: GitCommandLine) throws -> Bool {
         guard settings.artifactsInGit, ContentDigest.isWellFormed(hash) else { return false }
         let reference = Self.reference(hash)
         let listed = try git.run(["ls-remote", remote, reference])
