@@ -82,12 +82,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "MLGateLineage",
+            dependencies: ["MLGateCore", "MLGateSystem", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig", "MLGateWorkspace"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: CLI — commands, output, and the one place errors become exit codes.
         .target(
             name: "MLGateCLI",
             dependencies: [
                 "MLGateCore", "MLGateSystem", "MLGateEval", "MLGateData", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig", "MLGateNotify",
-                "MLGateWorkspace", "MLGatePipeline", "MLGateRegistry",
+                "MLGateWorkspace", "MLGatePipeline", "MLGateRegistry", "MLGateLineage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

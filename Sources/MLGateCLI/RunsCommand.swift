@@ -1,3 +1,4 @@
+import MLGateLineage
 import MLGateRegistry
 import MLGatePipeline
 import ArgumentParser

@@ -1,42 +1,50 @@
-import MLGateRegistry
-import MLGatePipeline
 import Foundation
-import MLGateCore
-import MLGateWorkspace
+package import MLGateCore
+package import MLGateWorkspace
 import MLGateGit
 import MLGateSystem
 import MLGateHooks
-import MLGateStore
+package import MLGateStore
 
 /// Brings the store up to date with the repository and answers lineage questions.
 ///
 /// Reconciling drains the hooks' journal (reading each commit's facts from git) and then walks from
 /// HEAD, the local branches and the parents of what the hooks recorded back to commits already known,
 /// recording what the hooks missed as `sync`. Every command that reads lineage reconciles first.
-struct LineageService {
+package struct LineageService {
     let repository: GitRepository
     let store: Store
     let journal: LineageJournal
     let projects: [ProjectSpec]
 
     /// What one reconciliation recorded.
-    struct Summary: Encodable, Equatable {
+    package struct Summary: Encodable, Equatable {
+
         /// Commits recorded from hook journal entries.
-        var fromHooks = 0
+        package var fromHooks = 0
         /// Commits found by walking history.
-        var backfilled = 0
+        package var backfilled = 0
         /// `old → new` rewrites recorded.
-        var rewrites = 0
+        package var rewrites = 0
         /// Journal lines that could not be read and were dropped.
-        var unreadableJournalLines = 0
+        package var unreadableJournalLines = 0
         /// Whether the repository is a shallow clone (the walk stops at its boundary).
-        var shallow = false
+        package var shallow = false
+
+        /// A summary (nothing recorded, by default).
+        package init(fromHooks: Int = 0, backfilled: Int = 0, rewrites: Int = 0, unreadableJournalLines: Int = 0, shallow: Bool = false) {
+            self.fromHooks = fromHooks
+            self.backfilled = backfilled
+            self.rewrites = rewrites
+            self.unreadableJournalLines = unreadableJournalLines
+            self.shallow = shallow
+        }
     }
 
     /// Drains the journal and backfills from the refs, in one transaction. Everything new is stored
     /// parents first, so generations (the same-second tie-break) are right.
     @discardableResult
-    func reconcile(now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> Summary {
+    package func reconcile(now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> Summary {
         try journal.drain { lines in
             let contents = Self.decode(lines)
             return try store.write { transaction in
@@ -102,7 +110,7 @@ struct LineageService {
     }
 
     /// Recorded commits for `query`, each with the rewrites it took part in.
-    func list(_ query: LineageQuery) throws -> [LineageEntry] {
+    package func list(_ query: LineageQuery) throws -> [LineageEntry] {
         try store.read { reader in
             let commits = try reader.commits(query)
             let rewrites = try reader.rewrites(involving: commits.map(\.facts.id))
@@ -112,7 +120,7 @@ struct LineageService {
 
     /// The recorded commit that `revision` names: a revision git can resolve, or a recorded id prefix
     /// (so rewritten commits that git no longer has can still be shown).
-    func show(_ revision: String) throws -> LineageEntry {
+    package func show(_ revision: String) throws -> LineageEntry {
         let resolved = try? repository.resolve(revision)
         return try store.read { reader in
             var commit = try resolved.flatMap { try reader.commit($0) }
@@ -135,12 +143,12 @@ struct LineageService {
 }
 
 /// A recorded commit with the rewrites that replaced it or that it replaced.
-struct LineageEntry: Equatable {
-    let commit: LineageCommit
+package struct LineageEntry: Equatable {
+    package let commit: LineageCommit
     /// Rewrites whose new commit is this one.
-    let rewrittenFrom: [Rewrite]
+    package let rewrittenFrom: [Rewrite]
     /// Rewrites whose old commit is this one.
-    let rewrittenTo: [Rewrite]
+    package let rewrittenTo: [Rewrite]
 
     init(commit: LineageCommit, rewrites: [Rewrite]) {
         self.commit = commit
@@ -151,7 +159,7 @@ struct LineageEntry: Equatable {
 
 extension RepositoryContext {
     /// The lineage service over this repository, its store and its journal.
-    func lineage() throws -> LineageService {
+    package func lineage() throws -> LineageService {
         LineageService(
             repository: repository,
             store: try openStore(),

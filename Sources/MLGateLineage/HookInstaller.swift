@@ -1,27 +1,25 @@
-import MLGateRegistry
-import MLGatePipeline
 import Foundation
-import MLGateCore
+package import MLGateCore
 import MLGateWorkspace
-import MLGateGit
+package import MLGateGit
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Where mlgate plugs into one hook, and how things stand there.
-struct HookReport: Encodable {
+package struct HookReport: Encodable {
     /// The git hook.
-    let event: String
+    package let event: String
     /// installed | chained | pre-commit | husky | lefthook | missing | foreign | not-executable | bypassed
-    let state: String
+    package let state: String
     /// The file that runs mlgate for this hook (or would).
-    let path: String
+    package let path: String
     /// The hook mlgate runs first, when it chained one.
     let chained: JSONNullable<String>
 }
 
 /// What `install` or `uninstall` did to one hook; the raw values are the stable `--json` codes.
-enum HookAction: String, Encodable {
+package enum HookAction: String, Encodable {
     case installed, updated, unchanged, chained
     case addedBlock = "added-block"
     case removed, restored
@@ -29,7 +27,7 @@ enum HookAction: String, Encodable {
     case notInstalled = "not-installed"
 
     /// The words a person reads.
-    var sentence: String {
+    package var sentence: String {
         switch self {
         case .installed: "installed"
         case .updated: "updated to this version's script"
@@ -48,12 +46,12 @@ enum HookAction: String, Encodable {
 }
 
 /// One thing `install` or `uninstall` did (or found already done).
-struct HookChange: Encodable, Equatable {
-    let event: String
-    let action: HookAction
-    let path: String
+package struct HookChange: Encodable, Equatable {
+    package let event: String
+    package let action: HookAction
+    package let path: String
     /// Whether a file was written, moved or removed.
-    let changed: Bool
+    package let changed: Bool
 
     init(event: String, action: HookAction, path: String) {
         self.event = event
@@ -70,21 +68,28 @@ struct HookChange: Encodable, Equatable {
 /// pre-commit-generated hook gets mlgate as its `<hook>.legacy` (which pre-commit runs first); husky's
 /// `.husky/<hook>` and lefthook's `lefthook-local.yml` get a marked block. All of it is read back from
 /// the files themselves, so uninstall restores exactly what was there.
-struct HookInstaller {
+package struct HookInstaller {
     let repository: GitRepository
     let worktreeRoot: String
     let binary: String
 
+    /// Creates the value from its fields.
+    package init(repository: GitRepository, worktreeRoot: String, binary: String) {
+        self.repository = repository
+        self.worktreeRoot = worktreeRoot
+        self.binary = binary
+    }
+
     /// A hook manager that owns the hooks and that mlgate plugs into instead.
-    enum Manager: String, Encodable {
+    package enum Manager: String, Encodable {
         case husky, lefthook
     }
 
     /// The directory git runs hooks from.
-    func hooksDirectory() throws -> String { try repository.hooksDirectory() }
+    package func hooksDirectory() throws -> String { try repository.hooksDirectory() }
 
     /// The manager in charge, if any.
-    func manager() throws -> Manager? {
+    package func manager() throws -> Manager? {
         let hooksPath = try repository.configString("core.hooksPath") ?? ""
         if hooksPath.hasSuffix(".husky/_") || hooksPath.hasSuffix(".husky/_/") || hooksPath == ".husky" { return .husky }
         let lefthookFiles = ["lefthook.yml", ".lefthook.yml", "lefthook.yaml", ".lefthook.yaml", "lefthook.toml", "lefthook.json"]
@@ -119,7 +124,7 @@ struct HookInstaller {
     }
 
     /// Installs the hooks for `events`; returns what was done for each.
-    func install(_ events: [HookEvent]) throws -> [HookChange] {
+    package func install(_ events: [HookEvent]) throws -> [HookChange] {
         let manager = try manager()
         let directory = try hooksDirectory()
         var plan: [(HookChange, [Step])] = []
@@ -206,7 +211,7 @@ struct HookInstaller {
     // MARK: Uninstall
 
     /// Removes mlgate from every place it may have plugged into for `events`, restoring what was there.
-    func uninstall(_ events: [HookEvent]) throws -> [HookChange] {
+    package func uninstall(_ events: [HookEvent]) throws -> [HookChange] {
         var changes: [HookChange] = []
         let directories = Array(Set([try hooksDirectory(), repository.commonDirectory + "/hooks"]))
         for event in events {
@@ -243,7 +248,7 @@ struct HookInstaller {
     // MARK: Status
 
     /// How each hook in `events` stands.
-    func status(_ events: [HookEvent]) throws -> [HookReport] {
+    package func status(_ events: [HookEvent]) throws -> [HookReport] {
         let directory = try hooksDirectory()
         let defaultDirectory = repository.commonDirectory + "/hooks"
         return events.map { event in

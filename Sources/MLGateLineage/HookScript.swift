@@ -1,12 +1,10 @@
-import MLGateRegistry
-import MLGatePipeline
 import MLGateWorkspace
 import Foundation
 
 /// The POSIX sh script `mlgate hooks install` writes for each hook; `hooks/mlgate-hook.sh` is the
 /// reference copy (a test keeps the two identical). All logic lives in the binary: the script only
 /// chains the hook it replaced, finds mlgate and passes git's arguments and standard input on.
-enum HookScript {
+package enum HookScript {
     /// The first line after the shebang; how mlgate recognises its own hooks.
     static let marker = "# mlgate-hook v1:"
 
@@ -66,14 +64,14 @@ enum HookScript {
     }
 
     /// `text` in single quotes, safe for sh.
-    static func shellQuoted(_ text: String) -> String {
+    package static func shellQuoted(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
     }
 }
 
 /// A block of lines between begin and end markers that mlgate adds to a file it does not own, and can
 /// remove again leaving the file byte for byte as it was.
-struct MarkedBlock {
+package struct MarkedBlock {
     let name: String
     let body: String
 
