@@ -88,12 +88,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "MLGateDeploy",
+            dependencies: ["MLGateCore", "MLGateSystem", "MLGateGit", "MLGateStore", "MLGateConfig", "MLGateWorkspace", "MLGatePipeline",
+                           "MLGateRegistry"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: CLI — commands, output, and the one place errors become exit codes.
         .target(
             name: "MLGateCLI",
             dependencies: [
                 "MLGateCore", "MLGateSystem", "MLGateEval", "MLGateData", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig", "MLGateNotify",
-                "MLGateWorkspace", "MLGatePipeline", "MLGateRegistry", "MLGateLineage",
+                "MLGateWorkspace", "MLGatePipeline", "MLGateRegistry", "MLGateLineage", "MLGateDeploy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -1,3 +1,4 @@
+import MLGateDeploy
 import MLGateLineage
 import MLGateRegistry
 import MLGatePipeline

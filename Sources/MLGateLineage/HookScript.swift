@@ -63,10 +63,8 @@ package enum HookScript {
         text.split(separator: "\n", maxSplits: 2).dropFirst().first.map { $0.hasPrefix(marker) } ?? false
     }
 
-    /// `text` in single quotes, safe for sh.
-    package static func shellQuoted(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
-    }
+    /// `text` as one word for `/bin/sh`.
+    package static func shellQuoted(_ text: String) -> String { ShellWord.quoted(text) }
 }
 
 /// A block of lines between begin and end markers that mlgate adds to a file it does not own, and can

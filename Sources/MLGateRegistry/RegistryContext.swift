@@ -25,7 +25,7 @@ package struct RegistryContext {
     }
 
     /// Where this registry's progress and warnings go.
-    var reporter: any Reporter { workspace.reporter }
+    package var reporter: any Reporter { workspace.reporter }
 
     /// Checks `artifact` out as `name` into a fresh folder under `.mlgate/work/`, runs `body` with the folder and
     /// the artifact's path there, and removes the folder.

@@ -1,3 +1,4 @@
+import MLGateDeploy
 import MLGateLineage
 import MLGateRegistry
 import MLGatePipeline
@@ -180,7 +181,7 @@ extension CIJob {
                 if let reference = target.model, (try? registry.store.resolve(ModelURI(parsing: reference)))?.version != version.version {
                     continue  // the target serves a stage or alias this version has not reached
                 }
-                try DeployContext(target: target.name).deploy(version, rollback: false, reason: "deployed by mlgate ci")
+                try DeployContext(target: target.name, registry: registry).deploy(version, rollback: false, reason: "deployed by mlgate ci")
                 deployedAny = true
                 if let index = result.models.firstIndex(where: { $0.model == model }) { result.models[index].deployed.append(target.name) }
                 say("deployed \(version.uri) to \(target.name)")
