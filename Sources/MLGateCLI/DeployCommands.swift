@@ -73,7 +73,7 @@ struct DeployCommand: ParsableCommand {
             let registry = try RegistryContext.current()
             let targets = try registry.workspace.configuration().deployTargets
             let deployments = try registry.store.deployments()
-            let states = targets.map { target in TargetState(target, deployments: deployments, store: registry.store) }
+            let states = targets.map { target in DeployTargetState(target, deployments: deployments, store: registry.store) }
             if json { return try Output.json(DeployStatusJSON(deployments: deployments, targets: states)) }
             guard !targets.isEmpty else { return print("No deploy targets: declare them under 'deploy:' in mlgate.yaml (docs/deploy.md).") }
             func short(_ uri: String?) -> String { uri.map { String($0.dropFirst("models:/".count)) } ?? "-" }
@@ -88,48 +88,10 @@ struct DeployCommand: ParsableCommand {
         }
     }
 
-    /// One target in `deploy status`: what it serves and what its `model:` resolves to.
-    struct TargetState: Encodable {
-        enum CodingKeys: String, CodingKey { case target, serves, since = "since_ms", before, follows, resolvesTo = "resolves_to", inStep = "in_step" }
-        let target: String
-        let serves: String?
-        let since: Int64?
-        let before: String?
-        /// The target's `model:` (`churn@production`), if it names one.
-        let follows: String?
-        /// The version that resolves to now (`models:/churn/2`), or nil.
-        let resolvesTo: String?
-        /// Whether the target serves that version (nil when it follows nothing or serves nothing).
-        let inStep: Bool?
-
-        init(_ target: DeploymentTarget, deployments: [Deployment], store: Store) {
-            let history = deployments.filter { $0.target == target.name }
-            let active = history.first { $0.status == "active" }
-            self.target = target.name
-            serves = active.map { "models:/\($0.model)/\($0.version)" }
-            since = active?.deployedAt
-            before = history.first { $0.status != "active" && $0.status != "failed" }.map { "models:/\($0.model)/\($0.version)" }
-            follows = target.model
-            resolvesTo = (target.model.flatMap { try? ModelURI(parsing: $0) }).flatMap { try? store.resolve($0) }?.uri
-            inStep = (target.model == nil || serves == nil) ? nil : serves == resolvesTo
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(target, forKey: .target)
-            try container.encode(serves, forKey: .serves)
-            try container.encode(since, forKey: .since)
-            try container.encode(before, forKey: .before)
-            try container.encode(follows, forKey: .follows)
-            try container.encode(resolvesTo, forKey: .resolvesTo)
-            try container.encode(inStep, forKey: .inStep)
-        }
-    }
-
     /// `deploy status --json`: every deployment (newest first) and each declared target's state.
     struct DeployStatusJSON: Encodable {
         let deployments: [Deployment]
-        let targets: [TargetState]
+        let targets: [DeployTargetState]
     }
 
     struct Rollback: ParsableCommand {
@@ -143,18 +105,7 @@ struct DeployCommand: ParsableCommand {
 
         func run() throws {
             let context = try DeployContext(target: target, registry: try RegistryContext.current())
-            // In the order they happened (deployments made elsewhere arrive later, with their own times).
-            let history = try context.registry.store.deployments(target: target).filter { $0.status != "failed" }
-                .sorted { ($0.deployedAt, $0.id) > ($1.deployedAt, $1.id) }
-            guard let current = history.first(where: { $0.status == "active" }) else {
-                throw RegistryError(.invalidInput, "target '\(target)' serves nothing yet; deploy a version first.")
-            }
-            guard let previous = history.first(where: { ($0.deployedAt, $0.id) < (current.deployedAt, current.id)
-                                                        && !($0.model == current.model && $0.version == current.version) }) else {
-                throw RegistryError(.refused, "target '\(target)' has served only \(current.model)/\(current.version); there is nothing to roll back to.")
-            }
-            let version = try context.registry.store.resolve(ModelURI(name: previous.model, selector: .version(previous.version)))
-            try context.deploy(version, rollback: true, reason: reason)
+            let (current, version) = try context.rollback(reason: reason)
             print("rolled \(target) back from \(current.model)/\(current.version) to \(version.uri).")
             // The registry is left as it is: say plainly when the target no longer serves what it follows.
             if let follows = context.target.model, let resolved = try? context.registry.store.resolve(ModelURI(parsing: follows)),

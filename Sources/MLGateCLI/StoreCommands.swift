@@ -26,46 +26,10 @@ struct FsckCommand: ParsableCommand {
     @Flag(help: "Print JSON (shape in docs/json.md).")
     var json = false
 
-    struct Report: Encodable {
-        var checked: Int
-        var damaged: [Problem]
-        var missing: [Problem]
-        var database: String
-        var ok: Bool { damaged.isEmpty && missing.isEmpty && database == "ok" }
-
-        struct Problem: Encodable {
-            var object: String
-            var detail: String
-        }
-
-        enum CodingKeys: String, CodingKey { case checked, damaged, missing, database, ok }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(checked, forKey: .checked)
-            try container.encode(damaged, forKey: .damaged)
-            try container.encode(missing, forKey: .missing)
-            try container.encode(database, forKey: .database)
-            try container.encode(ok, forKey: .ok)
-        }
-    }
-
     func run() throws {
         let workspace = try Workspace.current()
         let store = try workspace.openStore()
-        let objects = workspace.objects
-        try objects.prepare()
-        var report = Report(checked: 0, damaged: [], missing: [], database: (try? store.pragma("integrity_check")) ?? "unreadable")
-        for hash in objects.allObjects() {
-            report.checked += 1
-            if let found = objects.damage(hash) {
-                report.damaged.append(.init(object: hash, detail: "\(objects.path(of: hash)) hashes to \(found)"))
-            }
-        }
-        let references = try ObjectReferences(workspace: workspace, store: store)
-        for (hash, owner) in references.required where !objects.contains(hash) {
-            report.missing.append(.init(object: hash, detail: "needed by \(owner)"))
-        }
+        let report = try ObjectMaintenance.check(workspace: workspace, store: store)
         if json {
             try Output.json(report)
         } else {
@@ -101,22 +65,12 @@ struct GcCommand: ParsableCommand {
     func run() throws {
         let workspace = try Workspace.current()
         let store = try workspace.openStore()
-        let lock = try FileLock.objects(workspace.layout, exclusive: true)
-        defer { withExtendedLifetime(lock) {} }
-        let objects = workspace.objects
-        try objects.prepare()
-        let keep = try ObjectReferences(workspace: workspace, store: store).hashes
-        let garbage = objects.allObjects().filter { !keep.contains($0) }
-        var bytes: Int64 = 0
-        for hash in garbage {
-            bytes += objects.size(of: hash)
-            if !dryRun { objects.remove(hash) }
-        }
+        let (garbage, bytes, kept) = try ObjectMaintenance.collect(workspace: workspace, store: store, dryRun: dryRun)
         if json {
-            return try Output.json(GcReport(deleted: garbage, bytes: bytes, kept: keep.count, dryRun: dryRun))
+            return try Output.json(GcReport(deleted: garbage, bytes: bytes, kept: kept, dryRun: dryRun))
         }
         for hash in garbage where dryRun { print(hash) }
-        print("\(dryRun ? "would delete" : "deleted") \(garbage.count) objects (\(ByteCountFormatter.string(fromByteCount: bytes, countStyle: .file))); kept \(keep.count).")
+        print("\(dryRun ? "would delete" : "deleted") \(garbage.count) objects (\(ByteCountFormatter.string(fromByteCount: bytes, countStyle: .file))); kept \(kept).")
     }
 }
 

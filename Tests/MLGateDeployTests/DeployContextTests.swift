@@ -39,10 +39,14 @@ struct DeployContextTests {
         let served = fixture.root + "/served"
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: served + "/current") == "versions/m-v2")
         #expect(try String(contentsOfFile: served + "/current/model.bin", encoding: .utf8) == "weights b")
-        try target.deploy(versions[0], rollback: true, reason: "bad")
+        let (current, restored) = try target.rollback(reason: "bad")
+        #expect(current.version == 2 && restored.version == 1)
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: served + "/current") == "versions/m-v1")
         let records = try registry.store.deployments(target: "prod")
         #expect(records.count == 3)
+        let state = DeployTargetState(target.target, deployments: records, store: registry.store)
+        #expect(state.serves == "models:/m/1" && state.before == "models:/m/2")
+        #expect(state.follows == "m@champion" && state.resolvesTo == nil && state.inStep == false)
     }
 
     @Test("a target that follows an alias refuses another version unless forced; an unknown target is refused by name")

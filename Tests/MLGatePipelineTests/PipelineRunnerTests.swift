@@ -57,4 +57,22 @@ struct PipelineRunnerTests {
         #expect(failed.status == .failed)
         #expect(failed.message?.contains("train") == true)
     }
+
+    @Test("fsck finds every object a run stored intact; gc keeps them and deletes an object nothing refers to")
+    func maintenance() throws {
+        let fixture = try ServiceFixture(configuration: Self.configuration, files: ["raw.txt": "rows\n"])
+        defer { fixture.remove() }
+        let store = try fixture.store()
+        _ = try PipelineRunner(workspace: fixture.workspace, store: store, interruption: Interruption(), quiet: true)
+            .run(try fixture.workspace.pipeline(), options: RunOptions())
+        let check = try ObjectMaintenance.check(workspace: fixture.workspace, store: store)
+        #expect(check.ok && check.checked > 0)
+        let orphan = try fixture.workspace.objects.put(bytes: Array("nobody needs me".utf8))
+        let dry = try ObjectMaintenance.collect(workspace: fixture.workspace, store: store, dryRun: true)
+        #expect(dry.deleted == [orphan])
+        #expect(fixture.workspace.objects.contains(orphan))
+        let collected = try ObjectMaintenance.collect(workspace: fixture.workspace, store: store, dryRun: false)
+        #expect(collected.deleted == [orphan] && collected.kept == check.checked)
+        #expect(!fixture.workspace.objects.contains(orphan))
+    }
 }

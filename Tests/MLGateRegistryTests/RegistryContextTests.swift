@@ -27,14 +27,15 @@ struct RegistryContextTests {
         let fixture = try ServiceFixture(configuration: Self.configuration, files: ["model.bin": "weights a"])
         defer { fixture.remove() }
         let registry = try registry(fixture)
-        let first = try registry.store.register(model: "churn", try registry.versionFromPath(fixture.root + "/model.bin"), by: registry.actor(reason: "first"))
+        let first = try registry.register("churn", from: .path(fixture.root + "/model.bin"), tags: ["team": "risk"], description: "first")
         try fixture.write("model.bin", "weights b")
-        let second = try registry.store.register(model: "churn", try registry.versionFromPath(fixture.root + "/model.bin"), by: registry.actor(reason: nil))
+        let second = try registry.register("churn", from: .path(fixture.root + "/model.bin"), tags: [:], description: nil)
+        #expect(first.tags == ["team": "risk"])
+        #expect(throws: (any Error).self) { _ = try registry.register("bad name!", from: .path(fixture.root + "/model.bin"), tags: [:], description: nil) }
         #expect(first.version == 1 && second.version == 2)
         #expect(first.commit == (try fixture.git.head()))
         #expect(first.artifact != second.artifact)
         #expect(first.artifact == ContentHash.of(Array("weights a".utf8)))
-        registry.publish()
         let tags = try fixture.git.git(["tag", "--list"]).stdout.split(separator: "\n").map(String.init)
         #expect(tags.contains("churn@v1.0.0") && tags.contains("churn@v2.0.0"), "\(tags) \(fixture.reporter.recorded)")
     }
