@@ -26,6 +26,8 @@ struct ConfigReader {
                 configuration.models = try models(value)
             case "deploy":
                 configuration.deployTargets = try deployTargets(value)
+            case "endpoints":
+                configuration.endpoints = try endpoints(value)
             case "ci":
                 configuration.ci = try ci(value)
             case "stages":

@@ -14,6 +14,8 @@ public struct MLGateConfiguration: Hashable, Sendable {
     public var models: [ModelSpec] = []
     /// The deployment targets declared under `deploy:`.
     public var deployTargets: [DeploymentTarget] = []
+    /// Online endpoints (`endpoints:`): routers splitting traffic between deployments of registered versions.
+    public var endpoints: [EndpointSpec] = []
     /// What `mlgate ci` does on the default branch, from `ci:`.
     public var ci = CISettings()
 
