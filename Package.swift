@@ -103,6 +103,12 @@ let package = Package(
         ),
 
         .target(
+            name: "MLGateBatch",
+            dependencies: ["MLGateCore", "MLGateStore", "MLGateWorkspace", "MLGatePipeline", "MLGateRegistry"],
+            swiftSettings: swiftSettings
+        ),
+
+        .target(
             name: "MLGateCI",
             dependencies: ["MLGateCore", "MLGateSystem", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig", "MLGateNotify", "MLGateWorkspace",
                            "MLGatePipeline", "MLGateRegistry", "MLGateDeploy", "MLGateEvaluation"],
@@ -114,7 +120,7 @@ let package = Package(
             name: "MLGateCLI",
             dependencies: [
                 "MLGateCore", "MLGateSystem", "MLGateEval", "MLGateData", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig", "MLGateNotify",
-                "MLGateWorkspace", "MLGatePipeline", "MLGateRegistry", "MLGateLineage", "MLGateDeploy", "MLGateEvaluation", "MLGateCI",
+                "MLGateWorkspace", "MLGatePipeline", "MLGateRegistry", "MLGateLineage", "MLGateDeploy", "MLGateEvaluation", "MLGateCI", "MLGateBatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -154,6 +160,7 @@ let package = Package(
         .testTarget(name: "MLGateLineageTests", dependencies: ["MLGateLineage", "MLGateCore", "MLGateGit", "MLGateStore", "MLGateSystem", "MLGateWorkspace", "MLGateServiceTestSupport", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateDeployTests", dependencies: ["MLGateDeploy", "MLGateRegistry", "MLGateCore", "MLGateStore", "MLGateServiceTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateEvaluationTests", dependencies: ["MLGateEvaluation", "MLGateRegistry", "MLGateCore", "MLGateEval", "MLGateWorkspace", "MLGateServiceTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MLGateBatchTests", dependencies: ["MLGateBatch", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateCITests", dependencies: ["MLGateCI", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MLGateCLITests",

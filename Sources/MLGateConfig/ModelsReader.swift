@@ -3,7 +3,7 @@ import Yams
 
 /// Reads the `models:` section: each model's artifact, evaluation, promotion criteria, lifecycle and serving.
 extension ConfigReader {
-    static let modelKeys = ["artifact", "evaluate", "promotion", "lifecycle", "serve", "description"]
+    static let modelKeys = ["artifact", "evaluate", "promotion", "lifecycle", "serve", "score", "description"]
 
     func models(_ node: Node) throws(ConfigError) -> [ModelSpec] {
         var models: [ModelSpec] = []
@@ -19,6 +19,7 @@ extension ConfigReader {
                 case "evaluate": model.evaluation = try evaluation(field, model: name)
                 case "promotion": model.promotion = try promotion(field, model: name, task: nil)
                 case "serve": model.serve = try serve(field, model: name)
+                case "score": model.scoring = try scoring(field, model: name)
                 case "description": break
                 default:
                     throw error(at: fieldNode, "unknown key '\(fieldName)' in model '\(name)'\(suggestion(fieldName, among: Self.modelKeys)); a model has \(Self.modelKeys.joined(separator: ", ")).")
@@ -81,6 +82,27 @@ extension ConfigReader {
     }
 
     static let serveKeys = ["cmd", "wdir", "files", "port", "health", "image"]
+    static let scoreKeys = ["cmd", "wdir"]
+
+    private func scoring(_ node: Node, model: String) throws(ConfigError) -> ScoringSpec {
+        let fields = try mapping(node, context: "the score section of model '\(model)'")
+        for (key, _) in fields where !Self.scoreKeys.contains(key.string ?? "") {
+            throw error(at: key, "unknown key '\(key.string ?? "?")' in 'score'\(suggestion(key.string ?? "", among: Self.scoreKeys)); it has cmd and wdir.")
+        }
+        guard let commandNode = fields["cmd"] else {
+            throw error(at: node, "'score' of model '\(model)' needs a 'cmd' that scores {input} with {model} into {output}: cmd: [python3, predict.py, --model, '{model}', --data, '{input}', --out, '{output}'].")
+        }
+        let command = try self.command(commandNode, what: "the score cmd of model '\(model)'")
+        let used = Self.placeholders(in: command)
+        for word in used where !ScoringSpec.placeholders.contains(word) {
+            throw error(at: commandNode, "the score cmd of model '\(model)' has an unknown placeholder '{\(word)}'\(suggestion(word, among: ScoringSpec.placeholders)); it may use {model}, {input} and {output}.")
+        }
+        for needed in ScoringSpec.placeholders where !used.contains(needed) {
+            throw error(at: commandNode, "the score cmd of model '\(model)' must use {\(needed)} (mlgate fills in the model's path, each partition of the input, and the file to write).")
+        }
+        let wdir = try fields["wdir"].map { (node) throws(ConfigError) in try repositoryPath(node, base: "", what: "the wdir of 'score' of model '\(model)'").path } ?? ""
+        return ScoringSpec(command: command, workingDirectory: wdir)
+    }
 
     private func serve(_ node: Node, model: String) throws(ConfigError) -> ServeSpec {
         let fields = try mapping(node, context: "the serve section of model '\(model)'")

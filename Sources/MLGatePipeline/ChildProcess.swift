@@ -12,7 +12,7 @@ import Glibc
 /// the caller reads line by line. Stopping it signals the whole group, so a shell's children stop too.
 package final class ChildProcess {
     /// The process id, which is also the process group id.
-    let pid: pid_t
+    package let pid: Int32
     private let output: Int32
 
     /// Starts `argv` in `directory` with `environment` (`NAME=value` strings); standard input is /dev/null.
@@ -144,7 +144,7 @@ package final class Interruption: @unchecked Sendable {
     package init() {}
 
     /// Starts catching SIGINT and SIGTERM (once).
-    func arm() {
+    package func arm() {
         lock.lock()
         defer { lock.unlock() }
         guard sources.isEmpty else { return }
@@ -158,7 +158,7 @@ package final class Interruption: @unchecked Sendable {
     }
 
     /// Whether a signal arrived or `trigger()` was called.
-    var happened: Bool {
+    package var happened: Bool {
         lock.lock()
         defer { lock.unlock() }
         return signalled || triggered
@@ -172,7 +172,7 @@ package final class Interruption: @unchecked Sendable {
     }
 
     /// Sets what to do when a signal arrives (replacing the previous action); runs it at once if one already did.
-    func onInterrupt(_ action: (@Sendable () -> Void)?) {
+    package func onInterrupt(_ action: (@Sendable () -> Void)?) {
         lock.lock()
         handler = action
         let already = signalled || triggered

@@ -13,6 +13,8 @@ public struct ModelSpec: Hashable, Sendable {
     public var lifecycle: LifecycleSpec
     /// How a version is served over HTTP, for `mlgate package` and `directory` deploy targets; nil when undeclared.
     public var serve: ServeSpec?
+    /// How a version scores a batch of rows, for `mlgate score`; nil when undeclared.
+    public var scoring: ScoringSpec?
 
     /// Creates a model specification.
     public init(name: String, artifact: PathSpec? = nil, evaluation: EvaluationSpec? = nil,
@@ -23,6 +25,24 @@ public struct ModelSpec: Hashable, Sendable {
         self.promotion = promotion
         self.lifecycle = lifecycle
         self.serve = serve
+    }
+}
+
+/// How any version of a model scores a file of rows: `mlgate score` runs the command once per partition of the
+/// input, with `{model}` the version's artifact, `{input}` the partition (in the input's format, header kept) and
+/// `{output}` the file it must write, one row per input row, in order.
+public struct ScoringSpec: Hashable, Sendable {
+    /// The placeholders the command may use.
+    public static let placeholders = ["model", "input", "output"]
+    /// The scoring command.
+    public var command: StageCommand
+    /// The folder it runs in, repository-relative (`""`: the root).
+    public var workingDirectory: String
+
+    /// A scoring command run in `workingDirectory`.
+    public init(command: StageCommand, workingDirectory: String = "") {
+        self.command = command
+        self.workingDirectory = workingDirectory
     }
 }
 
