@@ -138,6 +138,10 @@ print("          ->", urllib.request.urlopen(urllib.request.Request(base + "/pre
 PY
 kill "$server"
 
+step "mlgate score: the production version scores a batch in resumable partitions, each row saying which version scored it"
+"$mlgate" score churn@production --input models/churn/data/test.csv --output "$work/scored" --rows 200
+head -3 "$work/scored/part-00001.csv"
+
 step "a rollback: the directory target serves version 1 again, in one rename"
 "$mlgate" rollback production-dir --reason "demo: roll back"
 "$mlgate" deploy status

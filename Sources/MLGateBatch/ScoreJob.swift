@@ -55,11 +55,13 @@ struct ScoreJob: Sendable {
     /// Writes the partition's rows (after the header of a CSV or TSV) as a file of its own for the command.
     func writeInput(_ partition: ScorePartition) throws -> String {
         let path = scratch + "/in/\(partition.name).\(partition.format.fileExtension)"
-        let data = try Data(contentsOf: URL(fileURLWithPath: partition.file), options: .alwaysMapped)
+        guard let handle = FileHandle(forReadingAtPath: partition.file) else { throw FileAccessError("read", partition.file, errno: errno) }
+        defer { try? handle.close() }
+        try handle.seek(toOffset: UInt64(partition.bytes.lowerBound))
         var bytes = try ScorePartitioner.header(of: partition.file, format: partition.format)
-        bytes.append(data.subdata(in: partition.bytes))
+        bytes += try handle.read(upToCount: partition.bytes.count) ?? Data()
         if partition.format != .npy, bytes.last != 10 { bytes.append(10) }
-        guard FileManager.default.createFile(atPath: path, contents: bytes) else {
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
             throw FileAccessError("write", path, errno: errno)
         }
         return path

@@ -140,14 +140,19 @@ package enum ScorePartitioner {
     }
 
     /// The header line of a CSV or TSV file, with its newline; empty for other formats.
-    package static func header(of file: String, format: ScoreFormat) throws -> Data {
-        guard format == .csv || format == .tsv else { return Data() }
-        let data = try Data(contentsOf: URL(fileURLWithPath: file), options: .alwaysMapped)
+    package static func header(of file: String, format: ScoreFormat) throws -> [UInt8] {
+        guard format == .csv || format == .tsv else { return [] }
+        guard let handle = FileHandle(forReadingAtPath: file) else { throw UsageError("cannot read \(file).") }
+        defer { try? handle.close() }
+        var header: [UInt8] = []
         var inQuotes = false
-        for (index, byte) in data.enumerated() {
-            if byte == 34 { inQuotes.toggle() }
-            if byte == 10, !inQuotes { return data.prefix(index + 1) }
+        while let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty {
+            for byte in chunk {
+                header.append(byte)
+                if byte == 34 { inQuotes.toggle() }
+                if byte == 10, !inQuotes { return header }
+            }
         }
-        return data + Data([10])
+        return header + [10]
     }
 }
