@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import MLGateCore
+import MLGateDeploy
+import MLGateRegistry
+import MLGateWorkspace
+import MLGateStore
+
+/// `mlgate endpoint`: the online endpoints of mlgate.yaml.
+struct EndpointCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "endpoint",
+        abstract: "Show the online endpoints of mlgate.yaml, or export one to KServe, Azure ML or docker compose.",
+        discussion: """
+            An endpoint (endpoints: in mlgate.yaml, docs/config.md#endpoints) splits live requests between \
+            deployments of registered versions by weight, and may mirror a share to one more. mlgate's own router \
+            ('mlgate serve') is not built yet; 'export' writes the same endpoint for an engine that runs models \
+            already (docs/serving.md).
+            """,
+        subcommands: [Status.self, Export.self],
+        defaultSubcommand: Status.self
+    )
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "status", abstract: "Each endpoint's port, deployments, the version each resolves to, traffic and mirror.")
+
+        @Flag(help: "Print JSON (shape in docs/json.md).")
+        var json = false
+
+        func run() throws {
+            let registry = try RegistryContext.current()
+            let endpoints = try registry.workspace.configuration().endpoints
+            let states = endpoints.map { EndpointStateJSON($0, store: registry) }
+            if json { return try Output.json(["endpoints": states]) }
+            guard !endpoints.isEmpty else { return print("No endpoints: declare them under 'endpoints:' in mlgate.yaml (docs/config.md#endpoints).") }
+            var rows = [["ENDPOINT", "DEPLOYMENT", "MODEL", "RESOLVES TO", "TRAFFIC", "MIRROR"]]
+            for state in states {
+                for deployment in state.deployments {
+                    rows.append(["\(state.name) (\(state.bind):\(state.port))", deployment.name, deployment.model, deployment.resolvesTo ?? "nothing",
+                                 "\(deployment.traffic)%", deployment.mirror.map { "\($0)%" } ?? "-"])
+                }
+            }
+            Output.table(rows)
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export", abstract: "Write an endpoint as KServe, Azure ML or docker compose files.",
+            discussion: """
+                kserve writes InferenceService YAML (two live deployments become the stable revision and a canary with \
+                canaryTrafficPercent; KServe has no mirror). azure writes endpoint.yml, one YAML per deployment and \
+                deploy.sh with the 'az ml online-endpoint update --traffic … --mirror-traffic …' lines. compose writes \
+                docker-compose.yml with each deployment's package (as 'mlgate package' writes it) and an nginx that \
+                splits traffic by the same shares, honours the mlgate-deployment and azureml-model-deployment headers, \
+                and mirrors the same share. Images are named PREFIX/MODEL:vN.
+                """)
+
+        @Argument(help: "The endpoint, as declared under 'endpoints:'.")
+        var endpoint: String
+
+        @Option(help: "kserve, azure or compose.")
+        var format: String
+
+        @Option(help: "The folder to write into (created; files mlgate writes are replaced).")
+        var out: String
+
+        @Option(help: "The registry prefix of the images.")
+        var imagePrefix = "mlgate"
+
+        func validate() throws {
+            guard EndpointExportFormat(rawValue: format) != nil else {
+                throw ValidationError("--format must be one of \(EndpointExportFormat.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(format)').")
+            }
+        }
+
+        func run() throws {
+            guard let format = EndpointExportFormat(rawValue: format) else { return }
+            let registry = try RegistryContext.current()
+            let export = try EndpointExport(endpoint: endpoint, registry: registry)
+            let (files, notes) = try export.files(format, imagePrefix: imagePrefix)
+            let folder = out.hasPrefix("/") ? out : FileManager.default.currentDirectoryPath + "/" + out
+            try ProtectedLocations.refuse(folder, workspace: registry.workspace, what: "the export")
+            try FileAccess.createDirectory(folder)
+            if format == .compose { try export.writePackages(into: folder) }
+            for file in files {
+                try AtomicFile.write(file.text, to: folder + "/" + file.path, mode: file.path.hasSuffix(".sh") ? 0o755 : 0o644)
+            }
+            print("exported endpoint \(endpoint) for \(format.rawValue) into \(out): " + files.map(\.path).joined(separator: ", ")
+                  + (format == .compose ? ", and each deployment's package" : "") + ".")
+            for note in notes { print("note: " + note) }
+        }
+    }
+}
+
+/// `mlgate endpoint status --json`: an endpoint as declared, each deployment with the version it resolves to now.
+struct EndpointStateJSON: Encodable {
+    struct Deployment: Encodable {
+        enum CodingKeys: String, CodingKey { case name, model, resolvesTo = "resolves_to", instances, traffic, mirror }
+        let name: String
+        let model: String
+        let resolvesTo: String?
+        let instances: Int
+        let traffic: Int
+        let mirror: Int?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(model, forKey: .model)
+            try container.encode(resolvesTo, forKey: .resolvesTo)
+            try container.encode(instances, forKey: .instances)
+            try container.encode(traffic, forKey: .traffic)
+            try container.encode(mirror, forKey: .mirror)
+        }
+    }
+    let name: String
+    let bind: String
+    let port: Int
+    let deployments: [Deployment]
+
+    init(_ endpoint: EndpointSpec, store registry: RegistryContext) {
+        name = endpoint.name
+        bind = endpoint.bind
+        port = endpoint.port
+        deployments = endpoint.deployments.map { deployment in
+            Deployment(name: deployment.name, model: deployment.model,
+                       resolvesTo: (try? ModelURI(parsing: deployment.model)).flatMap { try? registry.store.resolve($0) }?.uri,
+                       instances: deployment.instances, traffic: endpoint.traffic.weights[deployment.name] ?? 0,
+                       mirror: endpoint.mirror?.deployment == deployment.name ? endpoint.mirror?.percent : nil)
+        }
+    }
+}
