@@ -145,6 +145,27 @@ struct FolderSnapshotTests {
         #expect(FolderSnapshot.racyWindow(mtime: 1_700_000_000_123_456_789, ctime: 1_700_000_000_000_000_000) == 50_000_000)
     }
 
+    @Test("a big folder, stat'ed on several threads, still sees one edited and one removed file")
+    func bigFolder() throws {
+        let root = try GitFixture.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let data = root + "/data"
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        for index in 0..<1_200 { try "file \(index)\n".write(toFile: data + "/f\(index).txt", atomically: false, encoding: .utf8) }
+        usleep(120_000)
+        let snapshot = try FolderSnapshot.scan(data, confinedTo: root, previous: nil, now: FolderSnapshot.now())
+        #expect(try snapshot.refresh(data, now: FolderSnapshot.now()) == snapshot)
+        for index in [0, 599, 600, 1_199] {
+            try overwrite(data + "/f\(index).txt", "FILE")
+            let current = try currentHash(snapshot, data, root: root)
+            let walked = try walkedHash(data)
+            #expect(current.refreshed && current.hash == walked && current.hash != snapshot.manifestHash, "file \(index)")
+            try overwrite(data + "/f\(index).txt", "file")
+        }
+        unlink(data + "/f777.txt")
+        #expect(try snapshot.refresh(data, now: FolderSnapshot.now()) == nil)
+    }
+
     @Test("a tree with a symbolic link is never refreshed, and a link out of the repository is refused")
     func links() throws {
         let (root, data) = try tree()
