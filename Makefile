@@ -44,12 +44,14 @@ bench: bench-hooks bench-eval bench-pipeline bench-store bench-registry bench-ga
 bench-eval: build
 	Benchmarks/eval.sh
 
-## bench-hooks: ms per commit with no hook, an 'exit 0' hook and mlgate's hooks; start-up beside git --version
+## bench-hooks: ms per commit with no hook, an 'exit 0' hook and mlgate's hooks; --version, --help and a no-op run beside git --version
 bench-hooks: build
+	@scripts/ensure-packages.sh hyperfine || echo "hyperfine missing: timing with date loops instead" >&2
 	Benchmarks/hooks.sh $(RELEASE)
 
 ## bench-pipeline: a no-op `mlgate run` of a 10-stage pipeline beside a no-op `dvc repro` (DVC 3 in a venv); MLGATE_BENCH_FILES sets the files
 bench-pipeline: build
+	@scripts/ensure-packages.sh hyperfine python3-venv || echo "hyperfine missing: timing with date loops instead" >&2
 	Benchmarks/pipeline.sh $(RELEASE)
 
 ## bench-store: SHA-256 throughput of the object store on one core beside sha256sum and openssl (MLGATE_BENCH_MIB sets the size)

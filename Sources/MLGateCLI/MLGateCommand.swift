@@ -33,6 +33,8 @@ public struct MLGateCommand: ParsableCommand {
         if arguments.count >= 2, arguments[0] == "hook", let event = HookEvent(rawValue: arguments[1]) {
             return HookRunner(event: event, arguments: Array(arguments.dropFirst(2))).run()
         }
+        // So do `--version`, `--help` and a plain `mlgate run`: the same output, without the parser's start-up cost.
+        if let request = StartupFastPath.request(arguments) { return StartupFastPath.answer(request) }
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

@@ -125,7 +125,7 @@ struct ConfigReader {
             case "require_signed_tags": settings.requireSignedTags = try bool(value, key: "ci.require_signed_tags")
             case "pass_env":
                 settings.passEnvironment = try names(value, key: "ci.pass_env")
-                for variable in value.sequence ?? [value] where !(variable.scalar?.string ?? "").allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+                for variable in value.sequence.map(Array.init) ?? [value] where !(variable.scalar?.string ?? "").allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
                     throw error(at: variable, "'ci.pass_env' lists variable names (letters, digits, '_'), not values.")
                 }
             default:

@@ -32,13 +32,13 @@ public enum LockReader {
                 throw ConfigError(file: file, line: nameNode.mark?.line, column: nameNode.mark?.column,
                                   message: "a stage entry needs cmd and memo; restore the file with git or delete it to re-run every stage.")
             }
-            let dependencies = (fields["deps"]?.sequence ?? []).compactMap(hashed)
-            let parameters = (fields["params"]?.sequence ?? []).compactMap { item -> ParameterValue? in
+            let dependencies = (fields["deps"]?.sequence.map(Array.init) ?? []).compactMap(hashed)
+            let parameters = (fields["params"]?.sequence.map(Array.init) ?? []).compactMap { item -> ParameterValue? in
                 guard let file = item.mapping?["file"]?.string, let key = item.mapping?["key"]?.string,
                       let value = item.mapping?["value"] else { return nil }
                 return ParameterValue(file: file, key: key, json: ParamsReader.canonicalJSON(value))
             }
-            let outputs = (fields["outs"]?.sequence ?? []).compactMap { item -> LockedOutput? in
+            let outputs = (fields["outs"]?.sequence.map(Array.init) ?? []).compactMap { item -> LockedOutput? in
                 guard let hashed = hashed(item) else { return nil }
                 let cache = item.mapping?["cache"]?.bool ?? true
                 return LockedOutput(path: hashed.path, hash: hashed.hash, cache: cache, isDirectory: false)

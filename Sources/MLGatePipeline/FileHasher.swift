@@ -6,12 +6,20 @@ package import MLGateStore
 import Glibc
 #endif
 
-/// Hashes the files and folders stages read and write, re-reading only those whose inode, size, mtime or
-/// ctime changed since the last time (the cache lives in the store's `file_state` table).
+/// Hashes the files and folders stages read and write, re-reading only what changed since the last time.
+///
+/// A file's hash is cached with its inode, size, mtime and ctime (`file_state`). A folder's last scan is cached
+/// whole (`folder_state`, a `FolderSnapshot`): when every folder of the tree still has the inode, mtime and ctime
+/// of that scan, its entries are the same, so it is checked with one `fstatat` per file and no listing, sorting or
+/// per-file query, and its hash is the scan's unless a file's facts changed (then only that file is read again).
+/// `FolderSnapshot` spells out why that is safe (racy timestamps, links).
 package final class FileHasher {
     private let store: Store
     private var known: [String: FileState] = [:]
     private var fresh: [String: FileState] = [:]
+    /// The latest scan of each folder hashed in this process, and those to save.
+    private var folders: [String: FolderSnapshot] = [:]
+    private var freshFolders: [String: FolderSnapshot] = [:]
     /// How recent a modification must be for its hash not to be cached: a file rewritten within the kernel's
     /// timestamp granularity could keep the same mtime and size.
     private static let racyNanoseconds: Int64 = 50_000_000
@@ -19,42 +27,55 @@ package final class FileHasher {
     /// A hasher whose cache is `store`.
     package init(store: Store) { self.store = store }
 
-    /// Loads the cached states of every file under `root` in one query.
-    func preload(root: String) {
-        known.merge((try? store.fileStates(under: root)) ?? [:]) { $1 }
-    }
-
     /// The hash of `spec` under `root`: a file's content, or a folder's manifest; nil when it does not exist.
     /// Nothing is read through a symbolic link that leads out of `root`.
     package func hash(_ spec: PathSpec, root: String) throws -> HashedPath? {
         let full = root + "/" + spec.path
         try ConfinedPath.check(spec.path, under: root, what: "'\(spec.path)'")
         guard let (info, isDirectory) = FileInfo.of(full) else { return nil }
-        if isDirectory {
-            let manifest = try TreeManifest.scan(full, confinedTo: root) { (file, info) throws(ObjectStoreError) in try self.fileHash(file, info: info) }
-            return HashedPath(path: spec.path, hash: ContentHash.of(Array(manifest.text.utf8)))
-        }
+        if isDirectory { return HashedPath(path: spec.path, hash: try folderHash(full, root: root)) }
         return HashedPath(path: spec.path, hash: try fileHash(full, info: info))
+    }
+
+    /// A folder's manifest hash, from its cached scan when that is still good, else from a new scan.
+    private func folderHash(_ full: String, root: String) throws(ObjectStoreError) -> String {
+        // The clock before anything is read: facts must be older than this (by the racy window) to be trusted.
+        let now = FolderSnapshot.now()
+        let previous = folders[full] ?? (try? store.folderSnapshot(full)) ?? nil
+        if let previous, let refreshed = try previous.refresh(full, now: now) {
+            if refreshed != previous { remember(refreshed, at: full) }
+            return refreshed.manifestHash
+        }
+        // No usable scan: walk the folder. The first time, the per-file cache of earlier versions saves re-reading.
+        let states = previous == nil ? ((try? store.fileStates(under: full)) ?? [:]) : [:]
+        let scanned = try FolderSnapshot.scan(full, confinedTo: root, previous: previous, fileStates: states, now: now)
+        remember(scanned, at: full)
+        return scanned.manifestHash
+    }
+
+    private func remember(_ snapshot: FolderSnapshot, at path: String) {
+        folders[path] = snapshot
+        freshFolders[path] = snapshot
     }
 
     private func fileHash(_ path: String, info: FileInfo) throws(ObjectStoreError) -> String {
         var state = FileState(inode: info.inode, size: info.size, mtimeNanoseconds: info.mtimeNanoseconds,
                               ctimeNanoseconds: info.ctimeNanoseconds, hash: "")
+        if known[path] == nil, fresh[path] == nil, let cached = (try? store.fileState(path)) ?? nil { known[path] = cached }
         if let cached = fresh[path] ?? known[path], cached.sameFile(as: state) { return cached.hash }
+        let now = FolderSnapshot.now()
         state.hash = try ContentHash.file(path).hash
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        let nowNanoseconds = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
-        if max(info.mtimeNanoseconds, info.ctimeNanoseconds) < nowNanoseconds - Self.racyNanoseconds { fresh[path] = state }
+        if max(info.mtimeNanoseconds, info.ctimeNanoseconds) < now - Self.racyNanoseconds { fresh[path] = state }
         return state.hash
     }
 
     /// Saves the states hashed since the last save.
     func save() {
-        guard !fresh.isEmpty else { return }
+        guard !fresh.isEmpty || !freshFolders.isEmpty else { return }
         // A cache that cannot be written only costs a re-hash next time.
-        try? store.saveFileStates(fresh)
+        try? store.saveFileStates(fresh, folders: freshFolders)
         known.merge(fresh) { $1 }
         fresh.removeAll()
+        freshFolders.removeAll()
     }
 }

@@ -107,7 +107,6 @@ package final class PipelineRunner {
         stagesByName = Dictionary(stages.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         try preflight(stages, pipeline: pipeline)
         lock = try LockReader.load(path: workspace.lockPath)
-        hasher.preload(root: workspace.root)
         if options.dryRun { return try dryRun(stages, options: options) }
 
         let runLock = try RunLock(layout: workspace.layout, root: workspace.root, wait: options.wait, reporter: workspace.reporter,

@@ -174,13 +174,33 @@ extension Store {
         }
     }
 
-    /// Remembers the hashes of files just hashed.
-    public func saveFileStates(_ states: [String: FileState]) throws(StoreError) {
-        guard !states.isEmpty else { return }
+    /// The cached hash of the file at `path` (absolute), with the stat facts it was taken at; nil when none.
+    public func fileState(_ path: String) throws(StoreError) -> FileState? {
+        try reading { db in
+            try Row.fetchOne(db, sql: "SELECT inode, size, mtime_ns, ctime_ns, hash FROM file_state WHERE path = ?", arguments: [path]).map { row in
+                FileState(inode: row[0], size: row[1], mtimeNanoseconds: row[2], ctimeNanoseconds: row[3], hash: row[4])
+            }
+        }
+    }
+
+    /// The last scan of the folder at `path` (absolute); nil when there is none or it is of another version.
+    public func folderSnapshot(_ path: String) throws(StoreError) -> FolderSnapshot? {
+        try reading { db in
+            try Data.fetchOne(db, sql: "SELECT snapshot FROM folder_state WHERE path = ?", arguments: [path]).flatMap { FolderSnapshot(encoded: Array($0)) }
+        }
+    }
+
+    /// Remembers the hashes of files just hashed and the scans of folders just hashed (by absolute path), together.
+    public func saveFileStates(_ states: [String: FileState], folders: [String: FolderSnapshot] = [:]) throws(StoreError) {
+        guard !states.isEmpty || !folders.isEmpty else { return }
         try transaction { db in
             let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO file_state (path, inode, size, mtime_ns, ctime_ns, hash) VALUES (?, ?, ?, ?, ?, ?)")
             for (path, state) in states {
                 try statement.execute(arguments: [path, state.inode, state.size, state.mtimeNanoseconds, state.ctimeNanoseconds, state.hash])
+            }
+            let folderStatement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO folder_state (path, snapshot) VALUES (?, ?)")
+            for (path, snapshot) in folders {
+                try folderStatement.execute(arguments: [path, Data(snapshot.encoded)])
             }
         }
     }

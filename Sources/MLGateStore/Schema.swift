@@ -214,6 +214,11 @@ enum Schema {
             // blocking every later event.
             try db.execute(sql: "ALTER TABLE events ADD COLUMN mirror_error TEXT")
         }
+        migrator.registerMigration("v5-folder-state") { db in
+            // One row per hashed folder: its last scan (FolderSnapshot.encoded), so an unchanged folder is checked with
+            // one stat per folder and file instead of a listing, a per-file row and a manifest.
+            try db.execute(sql: "CREATE TABLE folder_state (path TEXT PRIMARY KEY NOT NULL, snapshot BLOB NOT NULL) WITHOUT ROWID")
+        }
         return migrator
     }()
 }

@@ -1,5 +1,0 @@
-#ifndef MLGATE_CGIT2_SHIM_H
-#define MLGATE_CGIT2_SHIM_H
-#include <git2.h>
-#include <git2/sys/repository.h>
-#endif
