@@ -115,7 +115,7 @@ let package = Package(
 
         // MARK: Tests — shared helpers, then one target per module.
         .target(name: "MLGateTestSupport", dependencies: ["MLGateCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "MLGateDataTests", dependencies: ["MLGateData", "MLGateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MLGateDataTests", dependencies: ["MLGateData", "MLGateTestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateEvalTests", dependencies: ["MLGateEval", "MLGateCore", "MLGateTestSupport"], exclude: ["Fixtures"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "MLGateCoreTests", dependencies: ["MLGateCore", "MLGateTestSupport"], swiftSettings: swiftSettings),
