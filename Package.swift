@@ -95,12 +95,26 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "MLGateEvaluation",
+            dependencies: ["MLGateCore", "MLGateSystem", "MLGateEval", "MLGateData", "MLGateStore", "MLGateConfig", "MLGateWorkspace",
+                           "MLGatePipeline", "MLGateRegistry"],
+            swiftSettings: swiftSettings
+        ),
+
+        .target(
+            name: "MLGateCI",
+            dependencies: ["MLGateCore", "MLGateSystem", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig", "MLGateNotify", "MLGateWorkspace",
+                           "MLGatePipeline", "MLGateRegistry", "MLGateDeploy", "MLGateEvaluation"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: CLI — commands, output, and the one place errors become exit codes.
         .target(
             name: "MLGateCLI",
             dependencies: [
                 "MLGateCore", "MLGateSystem", "MLGateEval", "MLGateData", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig", "MLGateNotify",
-                "MLGateWorkspace", "MLGatePipeline", "MLGateRegistry", "MLGateLineage", "MLGateDeploy",
+                "MLGateWorkspace", "MLGatePipeline", "MLGateRegistry", "MLGateLineage", "MLGateDeploy", "MLGateEvaluation", "MLGateCI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -115,6 +129,8 @@ let package = Package(
 
         // MARK: Tests — shared helpers, then one target per module.
         .target(name: "MLGateTestSupport", dependencies: ["MLGateCore"], swiftSettings: swiftSettings),
+        .target(name: "MLGateServiceTestSupport", dependencies: ["MLGateTestSupport", "MLGateSystem", "MLGateStore", "MLGateWorkspace"],
+                swiftSettings: swiftSettings),
         .testTarget(name: "MLGateDataTests", dependencies: ["MLGateData", "MLGateTestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateEvalTests", dependencies: ["MLGateEval", "MLGateCore", "MLGateTestSupport"], exclude: ["Fixtures"],
                     swiftSettings: swiftSettings),
@@ -130,6 +146,15 @@ let package = Package(
             name: "MLGateNotifyTests", dependencies: ["MLGateNotify"], exclude: ["fake_forge.py"], swiftSettings: swiftSettings
         ),
         .testTarget(name: "MLGateConfigTests", dependencies: ["MLGateConfig", "MLGateTestSupport"], swiftSettings: swiftSettings),
+        // The service modules, each through its API on real temp repositories and SQLite files.
+        .testTarget(name: "MLGateSystemTests", dependencies: ["MLGateSystem", "MLGateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MLGateWorkspaceTests", dependencies: ["MLGateWorkspace", "MLGateCore", "MLGateServiceTestSupport", "MLGateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MLGatePipelineTests", dependencies: ["MLGatePipeline", "MLGateCore", "MLGateStore", "MLGateWorkspace", "MLGateServiceTestSupport", "MLGateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MLGateRegistryTests", dependencies: ["MLGateRegistry", "MLGateCore", "MLGateStore", "MLGateServiceTestSupport", "MLGateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MLGateLineageTests", dependencies: ["MLGateLineage", "MLGateCore", "MLGateGit", "MLGateStore", "MLGateSystem", "MLGateWorkspace", "MLGateServiceTestSupport", "MLGateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MLGateDeployTests", dependencies: ["MLGateDeploy", "MLGateRegistry", "MLGateCore", "MLGateStore", "MLGateServiceTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MLGateEvaluationTests", dependencies: ["MLGateEvaluation", "MLGateRegistry", "MLGateCore", "MLGateEval", "MLGateWorkspace", "MLGateServiceTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MLGateCITests", dependencies: ["MLGateCI", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MLGateCLITests",
             dependencies: ["MLGateCLI", "MLGateHooks", "MLGateTestSupport", .product(name: "Yams", package: "Yams")],

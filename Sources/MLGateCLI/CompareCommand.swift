@@ -5,6 +5,7 @@ import MLGatePipeline
 import ArgumentParser
 import Foundation
 import MLGateCore
+import MLGateEvaluation
 import MLGateWorkspace
 import MLGateSystem
 import MLGateStore
@@ -41,7 +42,7 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         let name = try modelName()
-        let context = try GateContext(model: name)
+        let context = try GateContext(model: name, registry: try RegistryContext.current())
         let candidateFile = try context.predictionsFile(for: candidate)
         let baselineFile: String
         if let baseline {
@@ -72,21 +73,3 @@ struct CompareCommand: ParsableCommand {
     }
 }
 
-extension GateContext {
-    /// Predictions for a run number, a model URI or a file.
-    func predictionsFile(for reference: String) throws -> String {
-        if FileManager.default.fileExists(atPath: reference) { return reference }
-        if let run = Int(reference) {
-            var metrics: [String: Double] = [:]
-            return try predictions(for: try candidateArtifactHash(run: run, metrics: &metrics), label: "run \(run)")
-        }
-        let version = try registry.store.resolve(try ModelURI(parsing: reference))
-        return try predictions(for: version.artifact, label: version.uri)
-    }
-
-    /// The champion: the version in the promotion's stage, else the one its alias names.
-    func champion() throws -> ModelVersion? {
-        if let inStage = try registry.store.version(model: spec.name, inStage: spec.promotion.champion) { return inStage }
-        return try? registry.store.resolve(ModelURI(name: spec.name, selector: .alias(spec.promotion.champion)))
-    }
-}

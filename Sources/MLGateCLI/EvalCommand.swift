@@ -5,6 +5,7 @@ import MLGatePipeline
 import ArgumentParser
 import Foundation
 import MLGateCore
+import MLGateEvaluation
 import MLGateWorkspace
 import MLGateEval
 
@@ -157,7 +158,9 @@ struct EvalCommand: ParsableCommand {
                 }
             }
         }
-        let report = try EvalReportBuilder(command: self, task: task, names: names, inputs: inputs)
+        let report = try EvalReportBuilder(options: .init(predictions: predictions, threshold: threshold, level: ci, bootstrap: bootstrap, seed: seed,
+                                                        curves: curves, slice: slice, minSliceRows: minSliceRows),
+                                       task: task, names: names, inputs: inputs)
             .report(candidate: candidate, baseline: baselineMetrics)
         if json {
             try Output.json(report)

@@ -53,6 +53,7 @@ struct TerminalReporter: Reporter {
 
     func progress(_ line: String) { printError(line) }
     func warning(_ line: String) { printError("warning: " + line) }
+    func output(_ line: String) { print(line) }
 }
 
 extension Workspace {

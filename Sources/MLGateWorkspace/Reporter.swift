@@ -7,6 +7,9 @@ package protocol Reporter: Sendable {
     func progress(_ line: String)
     /// A warning: something went wrong or was left out, and the work goes on (the reporter marks it as one).
     func warning(_ line: String)
+    /// A line of the command's result for standard output: a verdict's text, or a command to the CI system
+    /// that reads the job's log (`::error title=…::…`, `##vso[…]`).
+    func output(_ line: String)
     /// Whether progress lines may carry terminal styles (ANSI colours): a terminal that wants them.
     var styles: Bool { get }
 }
@@ -22,6 +25,7 @@ package struct SilentReporter: Reporter {
     package init() {}
     package func progress(_ line: String) {}
     package func warning(_ line: String) {}
+    package func output(_ line: String) {}
 }
 
 /// Whether mlgate runs in CI (`CI` set to anything but empty, `false` or `0`).

@@ -32,6 +32,7 @@ struct ArchitectureTests {
             "mlgate": posix.union(["MLGateCLI"]),
             "mlgate-hook": posix.union(["MLGateCore", "MLGateSystem", "MLGateHooks"]),
             "MLGateTestSupport": posix.union(["MLGateCore", "Foundation"]),
+            "MLGateServiceTestSupport": posix.union(["MLGateTestSupport", "MLGateSystem", "MLGateStore", "MLGateWorkspace", "Foundation", "Synchronization"]),
         ]
     }()
 

@@ -1,11 +1,8 @@
-import MLGateDeploy
-import MLGateLineage
-import MLGateRegistry
+package import MLGateRegistry
 import MLGatePipeline
-import ArgumentParser
 import Foundation
 import MLGateConfig
-import MLGateCore
+package import MLGateCore
 import MLGateWorkspace
 import MLGateGit
 import MLGateSystem
@@ -17,7 +14,7 @@ import MLGateStore
 extension CIJob {
     /// Fetches the registry's tags and notes by refspec (no history), rebuilds the registry from them, and
     /// fetches the run cache and the champions' artifacts from the remote object store when one is set.
-    func fetchRegistry(_ registry: RegistryContext, remote: String, configuration: MLGateConfiguration) throws {
+    package func fetchRegistry(_ registry: RegistryContext, remote: String, configuration: MLGateConfiguration) throws {
         let names = Set(configuration.models.map(\.name))
         let patterns = names.isEmpty ? ["refs/tags/*"] : names.sorted().flatMap { ["refs/tags/\($0)@*", "refs/tags/\($0)#*"] }
         // Ask the remote what exists first: fetching a pattern that matches nothing fails in a shallow clone.
@@ -44,7 +41,7 @@ extension CIJob {
     /// `versions`' artifacts (the champions, or the version released) from there, or else from the git remote's
     /// `refs/mlgate/objects/` (`remote.artifacts_in_git`). A version whose artifact is nowhere stops the job
     /// (exit 3) with where it looked and the fix.
-    func pullObjects(_ registry: RegistryContext, configuration: MLGateConfiguration, versions: [ModelVersion], remote: String?) throws {
+    package func pullObjects(_ registry: RegistryContext, configuration: MLGateConfiguration, versions: [ModelVersion], remote: String?) throws {
         let artifacts = Set(versions.map(\.artifact))
         if configuration.remote.objects != nil {
             let store = try RemoteObjects(workspace: workspace, override: nil)
@@ -71,7 +68,7 @@ extension CIJob {
     /// On the default branch, writes the job's run and the pushed commits into `refs/notes/mlgate`, so they
     /// outlive the runner: one `ci-run` line on the commit built (its metrics, verdicts and link), and one
     /// `lineage` line on each commit pushed since the provider's previous commit that the hooks may have missed.
-    func recordInNotes(_ registry: RegistryContext, remote: String?) {
+    package func recordInNotes(_ registry: RegistryContext, remote: String?) {
         guard let head = context.commit, let headID = CommitID(hex: head), let repository = try? GitRepository.open(at: workspace.root) else { return }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let quoted = JSONText.quoted(orNull:)
@@ -100,7 +97,7 @@ extension CIJob {
     /// The commits a push brought (previous..HEAD, at most 500). In a shallow clone, history is deepened in
     /// steps of 50 commits, four times at most, until the previous commit is reached; past that only HEAD is
     /// recorded, with the provider's fix for full history.
-    func pushedCommits(remote: String?) -> [String] {
+    package func pushedCommits(remote: String?) -> [String] {
         guard let previous = context.previousCommit, let head = context.commit else { return [] }
         // Reachable through history, not merely present (a registry tag's fetch may have brought it alone).
         func present() -> Bool { (try? git.run(["merge-base", "--is-ancestor", previous, head]).status) == 0 }
@@ -120,7 +117,7 @@ extension CIJob {
 
     /// Pushes the objects, then the registry's tags and notes (fetch → merge → retry). What the job registered
     /// lives only on this runner until then, so a failure is exit 3 (after the reports are written).
-    func publish(_ registry: RegistryContext, remote: String, configuration: MLGateConfiguration) throws {
+    package func publish(_ registry: RegistryContext, remote: String, configuration: MLGateConfiguration) throws {
         // A version registered, promoted or deployed here exists nowhere else: failing to push it fails the job.
         // Notes alone (the run of a failed gate) are worth a warning, not a different exit code.
         let critical = result.models.contains { $0.registered != nil || !$0.stages.isEmpty || !$0.deployed.isEmpty }
@@ -131,7 +128,7 @@ extension CIJob {
         }
     }
 
-    func push(_ registry: RegistryContext, remote: String, configuration: MLGateConfiguration) throws {
+    package func push(_ registry: RegistryContext, remote: String, configuration: MLGateConfiguration) throws {
         RegistryMirror.drain(registry)
         if let pending = try? registry.store.pendingMirrorEvents(), !pending.isEmpty {
             throw EnvironmentError("\(pending.count) registry change\(pending.count == 1 ? "" : "s") could not be written to git tags and notes (see the warnings above); nothing was pushed. Re-run the job.")

@@ -1,22 +1,20 @@
-import MLGateDeploy
-import MLGateLineage
 import MLGateRegistry
 import MLGatePipeline
 import Foundation
-import MLGateCore
+package import MLGateCore
 import MLGateWorkspace
 import MLGateNotify
 
 /// The pull request comment of `mlgate ci --comment`: one sticky comment per job kind, found again by a hidden
 /// marker and edited in place, through the GitHub or GitLab API (libcurl, loaded only here).
-enum CIComment {
+package enum CIComment {
     /// Why no comment was posted.
-    struct Problem: Error, CustomStringConvertible {
-        let description: String
+    package struct Problem: Error, CustomStringConvertible {
+        package let description: String
     }
 
     /// Posts or updates the comment; returns what happened, in words.
-    static func post(provider: CIProvider, number: Int, body: String, token: String, marker: String,
+    package static func post(provider: CIProvider, number: Int, body: String, token: String, marker: String,
                      environment: [String: String]) -> Result<String, Problem> {
         let forge: Forge
         switch provider {

@@ -1,59 +1,55 @@
-import MLGateDeploy
-import MLGateLineage
-import MLGateRegistry
-import MLGatePipeline
-import MLGateCore
+package import MLGateCore
 import MLGateWorkspace
-import MLGateData
+package import MLGateData
 import MLGateEval
 
 /// A refusal of `mlgate eval`'s input: exit 2, with the file, line and column where there is one.
-struct EvalInputError: MLGateError {
-    let description: String
-    var category: FailureCategory { .invalidInput }
+package struct EvalInputError: MLGateError {
+    package let description: String
+    package var category: FailureCategory { .invalidInput }
 
-    init(_ description: String) { self.description = description }
-    init(_ error: DataError) { description = error.description }
+    package init(_ description: String) { self.description = description }
+    package init(_ error: DataError) { description = error.description }
 }
 
 /// What kind of model is evaluated.
-enum EvalTask: String, CaseIterable, Sendable {
+package enum EvalTask: String, CaseIterable, Sendable {
     case binary, multiclass, regression
 
     /// Metric names this task knows, in display order: the ones a gate's criteria accept (`MetricCatalog`).
-    var metricNames: [String] { MetricCatalog.names(task: rawValue) ?? [] }
+    package var metricNames: [String] { MetricCatalog.names(task: rawValue) ?? [] }
 
     /// The metrics reported when `--metrics` is not given: all of them, so a first use shows every metric a
     /// criterion can name.
-    var defaultMetrics: [String] { metricNames }
+    package var defaultMetrics: [String] { metricNames }
 
     /// Metrics that need scores in [0, 1].
-    static let probabilityMetrics: Set<String> = ["log_loss", "brier_score"]
+    package static let probabilityMetrics: Set<String> = ["log_loss", "brier_score"]
 }
 
 /// One model's aligned, validated columns.
-struct ModelScores {
+package struct ModelScores {
     /// One column for binary and regression, one per class for multiclass.
-    var columns: [[Double]]
+    package var columns: [[Double]]
 }
 
 /// The predictions file(s) read and checked for `mlgate eval`: labels (or targets), the candidate's
 /// scores, optionally the baseline's (from the same file or joined on an id), weights and a slice column.
-struct EvalInputs {
-    let task: EvalTask
-    let path: String
+package struct EvalInputs {
+    package let task: EvalTask
+    package let path: String
     /// 0/1 for binary, the class for multiclass; unused (empty) for regression.
-    let labels: [Int]
+    package let labels: [Int]
     /// Regression targets; empty otherwise.
-    let targets: [Double]
-    let candidate: ModelScores
-    let baseline: ModelScores?
-    let weights: [Double]?
-    let slices: [String]?
+    package let targets: [Double]
+    package let candidate: ModelScores
+    package let baseline: ModelScores?
+    package let weights: [Double]?
+    package let slices: [String]?
 
-    var rowCount: Int { candidate.columns.first?.count ?? 0 }
+    package var rowCount: Int { candidate.columns.first?.count ?? 0 }
 
-    struct Options {
+    package struct Options {
         var task: EvalTask
         var predictions: String
         var label: String
@@ -66,9 +62,26 @@ struct EvalInputs {
         var positiveLabel: String?
         /// Whether the baseline file must hold the same labels as the predictions, row for row (the gate's rule).
         var baselineLabelsMustMatch = false
+
+        /// What to read: the task, the file and its columns, and the baseline's columns or file.
+        package init(task: EvalTask, predictions: String, label: String, scores: [String], id: String?, weight: String?,
+                     baselineScores: [String], baselineFile: String?, slice: String?, positiveLabel: String?,
+                     baselineLabelsMustMatch: Bool = false) {
+            self.task = task
+            self.predictions = predictions
+            self.label = label
+            self.scores = scores
+            self.id = id
+            self.weight = weight
+            self.baselineScores = baselineScores
+            self.baselineFile = baselineFile
+            self.slice = slice
+            self.positiveLabel = positiveLabel
+            self.baselineLabelsMustMatch = baselineLabelsMustMatch
+        }
     }
 
-    init(_ options: Options) throws {
+    package init(_ options: Options) throws {
         task = options.task
         path = options.predictions
         let baselineInSameFile = options.baselineFile == nil && !options.baselineScores.isEmpty

@@ -1,41 +1,42 @@
-import MLGateDeploy
-import MLGateLineage
 import MLGateRegistry
 import MLGatePipeline
-import ArgumentParser
 import Foundation
 import MLGateConfig
-import MLGateCore
-import MLGateWorkspace
+package import MLGateCore
+package import MLGateWorkspace
 import MLGateGit
 import MLGateSystem
 import MLGateHooks
 import MLGateStore
 
 /// One `mlgate ci` invocation: where it runs, what it may do, and the result it reports.
-final class CIJob {
-    let options: CICommand
-    let context: CIContext
-    let secrets: CISecrets
-    let workspace: Workspace
-    let git: GitCommandLine
+package final class CIJob {
+    package let options: CIOptions
+    package let context: CIContext
+    package let secrets: CISecrets
+    package let workspace: Workspace
+    package let git: GitCommandLine
     /// The token for the pull request comment, taken before the environment is narrowed.
-    let commentToken: String?
+    package let commentToken: String?
     /// The job's variables without secrets, as they were before commands' environment was narrowed (where
     /// the provider's report files and API addresses are named).
-    let jobEnvironment: [String: String]
-    var result: CIResult
-    var verdicts: [Verdict] = []
+    package let jobEnvironment: [String: String]
+    package var result: CIResult
+    package var verdicts: [Verdict] = []
     /// Versions to deploy after the registry is published: (model, artifact).
-    var pendingDeploys: [(String, String)] = []
+    package var pendingDeploys: [(String, String)] = []
 
-    init(options: CICommand) throws {
+    /// Where progress, warnings and the CI system's log commands go.
+    package var reporter: any Reporter { workspace.reporter }
+
+    /// A job for this process's CI environment and the worktree around the current directory, reporting to `reporter`.
+    package init(options: CIOptions, reporter: any Reporter) throws {
         let environment = ProcessInfo.processInfo.environment
         let forced = options.provider.flatMap(CIProvider.init(rawValue:))
         let provider = forced ?? CIContext.provider(in: environment)
         var context = CIContext.detect(environment: environment, provider: provider,
                                        githubEvent: provider == .github ? Self.githubEvent(environment["GITHUB_EVENT_PATH"]) : nil)
-        workspace = try Workspace.current()
+        workspace = try Workspace.current(reporter: reporter)
         // git keeps the job's whole environment (credential helpers, SSH agents, GIT_CONFIG_*), even after the
         // environment commands inherit is narrowed.
         git = GitCommandLine(directory: workspace.root, environment: environment)
@@ -51,8 +52,9 @@ final class CIJob {
         result = CIResult(context: context, mode: options.release ? "release" : "gate")
     }
 
-    /// Runs the job; reports are written whatever happens, then the exit code says how it went.
-    func execute() throws {
+    /// Runs the job; reports are written whatever happens. Returns whether the gate or the release passed
+    /// (`mlgate ci` exits 1 when it did not).
+    package func execute() throws -> Bool {
         say(context.summary)
         for missing in context.missing { warn("\(context.provider.displayName) did not set \(missing)") }
         do {
@@ -86,7 +88,7 @@ final class CIJob {
             throw error
         }
         finish()
-        if !result.passed { throw ExitCode(1) }
+        return result.passed
     }
 
     // MARK: - Steps
@@ -173,7 +175,7 @@ final class CIJob {
     }
 
     /// The default branch: --default-branch, 'ci.default_branch', the provider's, origin's HEAD, else main.
-    func resolvedDefaultBranch(_ configuration: MLGateConfiguration) -> String {
+    package func resolvedDefaultBranch(_ configuration: MLGateConfiguration) -> String {
         if let branch = options.defaultBranch ?? configuration.ci.defaultBranch ?? context.defaultBranch { return branch }
         let remote = configuration.remote.git ?? "origin"
         if let head = try? git.run(["symbolic-ref", "--short", "refs/remotes/\(remote)/HEAD"]), head.status == 0 {
@@ -191,18 +193,18 @@ final class CIJob {
         if options.comment { writer.comment(token: commentToken) }
     }
 
-    func say(_ text: String) { printError("mlgate ci: " + secrets.redact(text)) }
+    package func say(_ text: String) { reporter.progress("mlgate ci: " + secrets.redact(text)) }
 
-    func warn(_ text: String) {
+    package func warn(_ text: String) {
         let clean = secrets.redact(text)
         result.warnings.append(clean)
-        printError("warning: " + clean)
+        reporter.warning(clean)
     }
 
     // MARK: - Environment
 
     /// The facts of GitHub's event payload, or nil when there is none.
-    static func githubEvent(_ path: String?) -> GitHubEventFacts? {
+    package static func githubEvent(_ path: String?) -> GitHubEventFacts? {
         guard let path, let data = FileManager.default.contents(atPath: path),
               let payload = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return nil }
         let pull = payload["pull_request"] as? [String: Any]
@@ -217,7 +219,7 @@ final class CIJob {
     }
 
     /// The API token for the pull request comment.
-    static func token(for provider: CIProvider, _ environment: [String: String]) -> String? {
+    package static func token(for provider: CIProvider, _ environment: [String: String]) -> String? {
         let names = provider == .gitlab ? ["MLGATE_GITLAB_TOKEN", "GITLAB_TOKEN"] : ["GITHUB_TOKEN", "MLGATE_GITHUB_TOKEN"]
         return names.lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
     }

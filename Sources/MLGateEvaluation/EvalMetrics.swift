@@ -1,17 +1,13 @@
-import MLGateDeploy
-import MLGateLineage
-import MLGateRegistry
-import MLGatePipeline
 import MLGateWorkspace
-import MLGateEval
+package import MLGateEval
 
 /// One model's metrics on some rows: every metric of the task, by name, plus its confusion matrix.
-struct ModelMetrics {
-    var values: [String: MetricValue]
-    var confusion: [[Double]]?
+package struct ModelMetrics {
+    package var values: [String: MetricValue]
+    package var confusion: [[Double]]?
 
     /// Computes every metric of `task` for `scores` on the rows `subset` (all rows when nil).
-    static func compute(task: EvalTask, inputs: EvalInputs, scores: ModelScores, threshold: Double,
+    package static func compute(task: EvalTask, inputs: EvalInputs, scores: ModelScores, threshold: Double,
                         subset: [Int]? = nil, weights override: [Double]? = nil, names: [String]? = nil) throws -> ModelMetrics {
         func pick<T>(_ values: [T]) -> [T] { subset.map { $0.map { values[$0] } } ?? values }
         let weights = override.map(pick) ?? inputs.weights.map(pick)
@@ -49,12 +45,12 @@ struct ModelMetrics {
 
 /// The Poisson paired bootstrap over the requested metrics: intervals for the candidate, the baseline and
 /// their difference, all from the same resampled row weights.
-struct BootstrapIntervals {
-    var candidate: [String: ClosedRange<Double>] = [:]
-    var baseline: [String: ClosedRange<Double>] = [:]
-    var difference: [String: ClosedRange<Double>] = [:]
+package struct BootstrapIntervals {
+    package var candidate: [String: ClosedRange<Double>] = [:]
+    package var baseline: [String: ClosedRange<Double>] = [:]
+    package var difference: [String: ClosedRange<Double>] = [:]
 
-    init(task: EvalTask, inputs: EvalInputs, metrics: [String], threshold: Double, resamples: Int, seed: UInt64, level: Double) throws {
+    package init(task: EvalTask, inputs: EvalInputs, metrics: [String], threshold: Double, resamples: Int, seed: UInt64, level: Double) throws {
         // AUC and AP are recomputed from one sort per model; the rest from a weighted pass.
         let rankingOnly = task == .binary && Set(metrics).isSubset(of: ["roc_auc", "average_precision"])
         let labels = inputs.labels.map { UInt8($0) }

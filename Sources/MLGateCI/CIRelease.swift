@@ -1,9 +1,7 @@
-import MLGateDeploy
-import MLGateLineage
-import MLGateRegistry
+package import MLGateRegistry
 import MLGatePipeline
 import Foundation
-import MLGateCore
+package import MLGateCore
 import MLGateWorkspace
 import MLGateGit
 import MLGateSystem
@@ -12,14 +10,14 @@ import MLGateStore
 /// `mlgate ci --release`: the release gate. Finds the version to release, checks that its gate passed and
 /// that the lifecycle's requirements (approvals, branch) hold for every stage up to the target, promotes it
 /// there and deploys it. Anything missing refuses the release (exit 1) with the reason.
-struct CIRelease {
-    let job: CIJob
-    let registry: RegistryContext
-    let configuration: MLGateConfiguration
+package struct CIRelease {
+    package let job: CIJob
+    package let registry: RegistryContext
+    package let configuration: MLGateConfiguration
     /// The git remote the registry came from (nil without one).
-    let remote: String?
+    package let remote: String?
 
-    func run() throws {
+    package func run() throws {
         let specs = try job.selectedModels(configuration, toGate: false)
         job.result.action = "release"
         job.result.passed = true

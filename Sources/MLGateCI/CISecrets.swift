@@ -1,5 +1,3 @@
-import MLGateDeploy
-import MLGateLineage
 import MLGateRegistry
 import MLGatePipeline
 import Foundation
@@ -9,22 +7,22 @@ import MLGateWorkspace
 /// The job's secrets: which variables look secret, the environment training commands may see, and a redactor
 /// that removes secret values (and their common encodings) from everything `mlgate ci` writes
 /// (research reliability §5.2: masking is a second line; the first is not handing secrets out).
-struct CISecrets {
+package struct CISecrets {
     /// Variables every command may see: the path, the home, the locale, the temp folder, Python's settings.
-    static let baseline: Set<String> = ["PATH", "HOME", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "USER", "LOGNAME", "SHELL", "TERM",
+    package static let baseline: Set<String> = ["PATH", "HOME", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "USER", "LOGNAME", "SHELL", "TERM",
                                         "PYTHONPATH", "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE", "VIRTUAL_ENV", "CONDA_PREFIX", "CONDA_DEFAULT_ENV",
                                         "CI", "NO_COLOR"]
     /// Name fragments that mark a variable as secret anywhere in its name.
-    static let secretMarkers = ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "CREDENTIAL", "PRIVATE", "APIKEY", "API_KEY",
+    package static let secretMarkers = ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "CREDENTIAL", "PRIVATE", "APIKEY", "API_KEY",
                                 "ACCESS_KEY", "AUTH_", "OAUTH", "SESSION", "COOKIE", "WEBHOOK", "JWT"]
     /// Name endings that mark a variable as secret (`DEPLOY_KEY`, `DB_PASS`, `GH_PAT`), not `GIT_CONFIG_KEY_0`.
-    static let secretSuffixes = ["_KEY", "_PASS", "_PWD", "_PAT", "_AUTH"]
+    package static let secretSuffixes = ["_KEY", "_PASS", "_PWD", "_PAT", "_AUTH"]
 
     /// The secret values found in the environment (8 bytes or more), longest first.
-    let values: [String]
+    package let values: [String]
 
     /// Secrets of `environment`: every variable whose name looks secret, and the credentials inside URLs.
-    init(environment: [String: String]) {
+    package init(environment: [String: String]) {
         var found = environment.filter { Self.looksSecret($0.key, value: $0.value) && $0.value.utf8.count >= 8 }.map(\.value)
         found += environment.values.compactMap(Self.urlCredentials).filter { $0.utf8.count >= 8 }
         values = Array(Set(found)).sorted { $0.count > $1.count }
@@ -32,13 +30,13 @@ struct CISecrets {
 
     /// Whether a variable is secret: by its name, or because its value is a URL carrying credentials
     /// (GitLab's `CI_REPOSITORY_URL` embeds the job token).
-    static func looksSecret(_ name: String, value: String = "") -> Bool {
+    package static func looksSecret(_ name: String, value: String = "") -> Bool {
         let upper = name.uppercased()
         return secretMarkers.contains { upper.contains($0) } || secretSuffixes.contains { upper.hasSuffix($0) } || urlCredentials(value) != nil
     }
 
     /// The `user:password` part of a URL such as `https://user:password@host/…`, if it has one.
-    static func urlCredentials(_ value: String) -> String? {
+    package static func urlCredentials(_ value: String) -> String? {
         guard let scheme = value.range(of: "://") else { return nil }
         let rest = value[scheme.upperBound...]
         guard let at = rest.firstIndex(of: "@"), !rest[..<at].contains("/"), rest[..<at].contains(":") else { return nil }
@@ -47,7 +45,7 @@ struct CISecrets {
 
     /// The environment commands get. On a fork's pull request: the baseline only. Otherwise everything but
     /// secret-looking variables, plus the names `ci.pass_env` lets through.
-    static func commandEnvironment(_ environment: [String: String], untrusted: Bool, pass: [String]) -> [String: String] {
+    package static func commandEnvironment(_ environment: [String: String], untrusted: Bool, pass: [String]) -> [String: String] {
         environment.filter { name, _ in
             if baseline.contains(name) || name.hasPrefix("LC_") { return true }
             if untrusted { return false }
@@ -56,7 +54,7 @@ struct CISecrets {
     }
 
     /// `text` with every secret value, and its base64, base64url, hex, URL and JSON encodings, replaced by `***`.
-    func redact(_ text: String) -> String {
+    package func redact(_ text: String) -> String {
         guard !values.isEmpty else { return text }
         var result = text
         for value in values {
@@ -68,7 +66,7 @@ struct CISecrets {
     }
 
     /// The forms a secret is commonly printed in.
-    static func encodings(of value: String) -> [String] {
+    package static func encodings(of value: String) -> [String] {
         let bytes = Data(value.utf8)
         let base64 = bytes.base64EncodedString()
         let base64URL = base64.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")

@@ -1,32 +1,31 @@
-import MLGateDeploy
-import MLGateLineage
 import MLGateRegistry
 import MLGatePipeline
 import Foundation
-import MLGateCore
+package import MLGateCore
+import MLGateEvaluation
 import MLGateWorkspace
 
 /// Writes a CI job's result where its CI system shows it: the Markdown summary, JUnit XML, the JSON result and a
 /// dotenv file into the reports folder, plus each provider's own channel (GitHub's step summary and outputs,
 /// Azure's logging commands, a Buildkite annotation). Every text passes through the secret redactor.
-struct CIReportWriter {
-    let job: CIJob
-    let verdicts: [Verdict]
+package struct CIReportWriter {
+    package let job: CIJob
+    package let verdicts: [Verdict]
 
     private var context: CIContext { job.context }
     private var result: CIResult { job.result }
 
     /// The folder for reports, relative to the current directory unless absolute.
-    var folder: String { Self.absolute(job.options.reports ?? ((try? job.workspace.configuration().ci.reports) ?? nil) ?? "mlgate-reports") }
-    var markdownPath: String { job.options.markdown.map(Self.absolute) ?? folder + "/gate.md" }
-    var junitPath: String {
+    package var folder: String { Self.absolute(job.options.reports ?? ((try? job.workspace.configuration().ci.reports) ?? nil) ?? "mlgate-reports") }
+    package var markdownPath: String { job.options.markdown.map(Self.absolute) ?? folder + "/gate.md" }
+    package var junitPath: String {
         job.options.junit.map(Self.absolute) ?? (context.provider == .bitbucket ? Self.absolute("test-results/mlgate/junit.xml") : folder + "/junit.xml")
     }
-    var jsonPath: String { job.options.json.map(Self.absolute) ?? folder + "/gate.json" }
-    var dotenvPath: String { folder + "/mlgate.env" }
+    package var jsonPath: String { job.options.json.map(Self.absolute) ?? folder + "/gate.json" }
+    package var dotenvPath: String { folder + "/mlgate.env" }
 
     /// Writes every file and provider channel; each failure is a warning.
-    func writeAll() {
+    package func writeAll() {
         let markdown = self.markdown()
         write(markdown, to: markdownPath)
         if !verdicts.isEmpty { write(VerdictReport.junit(verdicts), to: junitPath) }
@@ -38,13 +37,13 @@ struct CIReportWriter {
         case .buildkite: buildkite(markdown)
         default: break
         }
-        printError("mlgate ci: reports in \(folder)" + (junitPath.hasPrefix(folder) ? "" : " and \(junitPath)"))
+        job.reporter.progress("mlgate ci: reports in \(folder)" + (junitPath.hasPrefix(folder) ? "" : " and \(junitPath)"))
     }
 
     // MARK: - Contents
 
     /// The Markdown summary: the decision, where it ran, each verdict, what happened next.
-    func markdown() -> String {
+    package func markdown() -> String {
         var lines: [String] = []
         let mode = result.mode == "release" ? "release" : "gate"
         let decision = result.error != nil ? "⚠️ error" : (result.passed ? "✅ passed" : "❌ refused")
@@ -65,7 +64,7 @@ struct CIReportWriter {
     }
 
     /// One model's outcome in words.
-    static func describe(_ model: CIModelOutcome) -> String {
+    package static func describe(_ model: CIModelOutcome) -> String {
         var parts: [String] = []
         if let registered = model.registered { parts.append("registered \(registered)") }
         if !model.stages.isEmpty { parts.append("promoted to " + model.stages.joined(separator: " → ")) }
@@ -77,9 +76,9 @@ struct CIReportWriter {
     }
 
     /// The JSON result (docs/json.md, "mlgate ci").
-    func json() -> String {
-        let verdictTexts = verdicts.compactMap { try? Output.jsonText($0) }
-        let models = result.models.compactMap { try? Output.jsonText($0) }
+    package func json() -> String {
+        let verdictTexts = verdicts.compactMap { try? JSONDocument.text($0) }
+        let models = result.models.compactMap { try? JSONDocument.text($0) }
         let quoted = JSONText.quoted(orNull:)
         let fields: [(String, String)] = [
             ("action", quoted(result.action)),
@@ -112,7 +111,7 @@ struct CIReportWriter {
     /// Name/value pairs for dotenv files and step outputs: the job's result, the first model's (for a repository
     /// with one model, as before), the list of models, and every model's own result under its key
     /// (`MLGATE_CHURN_PASSED`, `MLGATE_CHURN_VERSION`, …), so a monorepo's later jobs see each one.
-    func dotenv() -> [(String, String)] {
+    package func dotenv() -> [(String, String)] {
         let first = result.models.first
         var pairs = [
             ("MLGATE_PASSED", result.passed && result.error == nil ? "true" : "false"),
@@ -136,7 +135,7 @@ struct CIReportWriter {
 
     /// A model name as part of a variable name: upper case, every character but a letter or digit as `_`
     /// (`churn-v2` → `CHURN_V2`).
-    static func variableKey(_ model: String) -> String {
+    package static func variableKey(_ model: String) -> String {
         String(model.uppercased().unicodeScalars.map { scalar in
             scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar)) ? Character(scalar) : "_"
         })
@@ -154,19 +153,19 @@ struct CIReportWriter {
         }
         for model in result.models {
             let text = Self.escapeAnnotation("\(model.model): \(Self.describe(model))")
-            print(model.passed ? "::notice title=mlgate \(model.model)::\(text)" : "::error title=mlgate \(model.model)::\(text)")
+            job.reporter.output(model.passed ? "::notice title=mlgate \(model.model)::\(text)" : "::error title=mlgate \(model.model)::\(text)")
         }
-        if let error = result.error { print("::error title=mlgate::\(Self.escapeAnnotation(error))") }
+        if let error = result.error { job.reporter.output("::error title=mlgate::\(Self.escapeAnnotation(error))") }
     }
 
     /// Azure Pipelines: the summary tab, output variables, and an issue on failure.
     private func azure() {
-        print("##vso[task.uploadsummary]\(markdownPath)")
+        job.reporter.output("##vso[task.uploadsummary]\(markdownPath)")
         for (name, value) in dotenv() {
-            print("##vso[task.setvariable variable=\(name.dropFirst("MLGATE_".count).lowercased());isOutput=true]\(Self.escapeAzure(value))")
+            job.reporter.output("##vso[task.setvariable variable=\(name.dropFirst("MLGATE_".count).lowercased());isOutput=true]\(Self.escapeAzure(value))")
         }
         if !result.passed || result.error != nil {
-            print("##vso[task.logissue type=error]\(Self.escapeAzure(result.error ?? "mlgate: the \(result.mode) was refused; see the mlgate summary"))")
+            job.reporter.output("##vso[task.logissue type=error]\(Self.escapeAzure(result.error ?? "mlgate: the \(result.mode) was refused; see the mlgate summary"))")
         }
     }
 
@@ -185,7 +184,7 @@ struct CIReportWriter {
     // MARK: - The pull request comment
 
     /// Posts or updates the sticky comment; never changes the verdict.
-    func comment(token: String?) {
+    package func comment(token: String?) {
         guard context.event == .pullRequest, let number = context.pullRequest else {
             return job.warn("--comment: this job is not for a pull request, so there is nothing to comment on")
         }
@@ -199,7 +198,7 @@ struct CIReportWriter {
         switch outcome {
         case .success(let text):
             job.result.comment = text
-            printError("mlgate ci: \(text)")
+            job.say(text)
         case .failure(let problem):
             job.warn("--comment: " + job.secrets.redact(problem.description))
         }
@@ -208,7 +207,7 @@ struct CIReportWriter {
     }
 
     /// The JSON result of a job that could not start (no repository, unreadable git files): the error, redacted.
-    static func writeStartupFailure(_ error: any Error, options: CICommand) {
+    package static func writeStartupFailure(_ error: any Error, options: CIOptions) {
         let environment = ProcessInfo.processInfo.environment
         let text = CISecrets(environment: environment).redact(String(describing: error))
         let provider = options.provider ?? CIContext.provider(in: environment).rawValue
@@ -238,17 +237,17 @@ struct CIReportWriter {
         try? handle.write(contentsOf: Data(text.utf8))
     }
 
-    static func absolute(_ path: String) -> String {
+    package static func absolute(_ path: String) -> String {
         path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
     /// GitHub workflow-command data: %, CR and LF escaped.
-    static func escapeAnnotation(_ text: String) -> String {
+    package static func escapeAnnotation(_ text: String) -> String {
         text.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D").replacingOccurrences(of: "\n", with: "%0A")
     }
 
     /// Azure logging-command values: %, CR, LF, ';' and ']' escaped.
-    static func escapeAzure(_ text: String) -> String {
+    package static func escapeAzure(_ text: String) -> String {
         escapeAnnotation(text).replacingOccurrences(of: ";", with: "%3B").replacingOccurrences(of: "]", with: "%5D")
     }
 }

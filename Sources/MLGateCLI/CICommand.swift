@@ -4,6 +4,7 @@ import MLGateRegistry
 import MLGatePipeline
 import ArgumentParser
 import Foundation
+import MLGateCI
 import MLGateCore
 import MLGateWorkspace
 
@@ -85,15 +86,35 @@ struct CICommand: ParsableCommand {
         if version != nil, !release { throw ValidationError("--version is for --release; a gate judges the commit being built.") }
     }
 
+    /// The job's options, as the CI module reads them.
+    private var options: CIOptions {
+        var options = CIOptions()
+        options.models = models
+        options.release = release
+        options.stage = stage
+        options.version = version
+        options.targets = targets
+        options.comment = comment
+        options.reports = reports
+        options.junit = junit
+        options.markdown = markdown
+        options.json = json
+        options.provider = provider
+        options.defaultBranch = defaultBranch
+        options.remote = remote
+        options.noPush = noPush
+        return options
+    }
+
     func run() throws {
         let job: CIJob
         do {
-            job = try CIJob(options: self)
+            job = try CIJob(options: options, reporter: TerminalReporter())
         } catch {
             // Not even a repository: the JSON result still says why, where the CI system collects reports.
-            CIReportWriter.writeStartupFailure(error, options: self)
+            CIReportWriter.writeStartupFailure(error, options: options)
             throw error
         }
-        try job.execute()
+        if try !job.execute() { throw ExitCode(1) }
     }
 }

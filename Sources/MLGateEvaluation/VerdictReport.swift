@@ -1,15 +1,11 @@
-import MLGateDeploy
-import MLGateLineage
-import MLGateRegistry
-import MLGatePipeline
 import Foundation
-import MLGateCore
+package import MLGateCore
 import MLGateWorkspace
 
 /// A gate's verdict for people (text), for CI test reports (JUnit XML) and for pull requests and job summaries (Markdown).
-enum VerdictReport {
+package enum VerdictReport {
     /// The verdict as terminal text.
-    static func text(_ verdict: Verdict) -> String {
+    package static func text(_ verdict: Verdict) -> String {
         var lines = ["gate \(verdict.model): \(verdict.passed ? "PASSED" : "FAILED") (\(verdict.require) of \(Set(verdict.criteria.map(\.criterion)).count) criteria, \(verdict.rows) rows)"]
         lines.append("candidate: \(verdict.candidate.name)\(verdict.candidate.artifact.map { " (\($0.prefix(12)))" } ?? "")")
         lines.append("champion:  \(verdict.champion.map { "\($0.name)\($0.artifact.map { " (\($0.prefix(12)))" } ?? "")" } ?? "none")")
@@ -26,7 +22,7 @@ enum VerdictReport {
     }
 
     /// JUnit XML: one test suite per model, one test case per criterion (and slice), a failure element with the reasons.
-    static func junit(_ verdicts: [Verdict]) -> String {
+    package static func junit(_ verdicts: [Verdict]) -> String {
         let total = verdicts.reduce(0) { $0 + $1.criteria.count }
         let failed = verdicts.reduce(0) { $0 + $1.criteria.filter { !$0.passed }.count }
         var xml = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
@@ -50,7 +46,7 @@ enum VerdictReport {
     }
 
     /// A Markdown summary: the decision, then a table of criteria with their evidence.
-    static func markdown(_ verdict: Verdict) -> String {
+    package static func markdown(_ verdict: Verdict) -> String {
         var lines = ["## mlgate gate `\(verdict.model)`: \(verdict.passed ? "✅ passed" : "❌ failed")", ""]
         lines.append("Candidate **\(verdict.candidate.name)** against **\(verdict.champion?.name ?? "no champion")** on \(verdict.rows) rows (\(verdict.require) criteria must pass).")
         if let note = verdict.note { lines += ["", "> \(note)"] }

@@ -1,11 +1,10 @@
-import MLGateDeploy
-import MLGateLineage
-import MLGateRegistry
+package import MLGateRegistry
 import MLGatePipeline
-import ArgumentParser
 import Foundation
 import MLGateConfig
-import MLGateCore
+package import MLGateCore
+import MLGateDeploy
+package import MLGateEvaluation
 import MLGateWorkspace
 import MLGateGit
 import MLGateSystem
@@ -15,7 +14,7 @@ import MLGateStore
 /// The gate in a CI job: the pipeline, a verdict per model, and on the default branch registration, promotion
 /// and (once the registry is published) deployment.
 extension CIJob {
-    func gate(registry: RegistryContext, configuration: MLGateConfiguration, defaultBranch: String, remote: String?) throws {
+    package func gate(registry: RegistryContext, configuration: MLGateConfiguration, defaultBranch: String, remote: String?) throws {
         let specs = try selectedModels(configuration)
         let champions = specs.compactMap { spec in try? registry.store.resolve(ModelURI(parsing: "\(spec.name)@\(spec.promotion.champion)")) }
         try pullObjects(registry, configuration: configuration, versions: champions, remote: remote)
@@ -34,13 +33,13 @@ extension CIJob {
         let registers = context.isPush(to: defaultBranch)
         result.action = registers ? "register" : "report"
         for spec in specs {
-            let gate = try GateContext(model: spec.name)
+            let gate = try GateContext(model: spec.name, registry: registry)
             let run = try candidateRun(gate)
             let verdict = try gate.judge(candidateRun: run, candidatePredictions: nil, championURI: nil, championPredictions: nil)
             _ = try registry.store.recordVerdict(model: spec.name, candidateArtifact: verdict.candidate.artifact ?? "", champion: verdict.champion?.name,
-                                                 passed: verdict.passed, json: try Output.jsonText(verdict))
+                                                 passed: verdict.passed, json: try JSONDocument.text(verdict))
             verdicts.append(verdict)
-            print(VerdictReport.text(verdict))
+            reporter.output(VerdictReport.text(verdict))
             var outcome = CIModelOutcome(model: spec.name, passed: verdict.passed, champion: verdict.champion?.name)
             if registers, verdict.passed {
                 try register(spec, run: run, gate: gate, registry: registry, configuration: configuration, outcome: &outcome)
@@ -57,7 +56,7 @@ extension CIJob {
 
     /// The models to gate or release: --model, else every model with promotion criteria (and, to gate, an
     /// `evaluate` section).
-    func selectedModels(_ configuration: MLGateConfiguration, toGate: Bool = true) throws -> [ModelSpec] {
+    package func selectedModels(_ configuration: MLGateConfiguration, toGate: Bool = true) throws -> [ModelSpec] {
         if options.models.isEmpty {
             let specs = configuration.models.filter { !$0.promotion.criteria.isEmpty && (!toGate || $0.evaluation != nil) }
             guard !specs.isEmpty else {
@@ -75,7 +74,7 @@ extension CIJob {
 
     /// The newest succeeded run whose output is the artifact now in the worktree (its metrics feed 'source'
     /// criteria, and the version links to it), or nil to judge the worktree's artifact alone.
-    func candidateRun(_ gate: GateContext) throws -> Int? {
+    package func candidateRun(_ gate: GateContext) throws -> Int? {
         guard let artifact = gate.spec.artifact else { return nil }
         let full = workspace.root + "/" + artifact.path
         guard FileManager.default.fileExists(atPath: full) else { return nil }
@@ -87,7 +86,7 @@ extension CIJob {
     }
 
     /// Registers a passing version, promotes it as far as the lifecycle allows, and deploys it.
-    func register(_ spec: ModelSpec, run: Int?, gate: GateContext, registry: RegistryContext, configuration: MLGateConfiguration,
+    package func register(_ spec: ModelSpec, run: Int?, gate: GateContext, registry: RegistryContext, configuration: MLGateConfiguration,
                           outcome: inout CIModelOutcome) throws {
         var new: NewModelVersion
         if let run {
@@ -119,7 +118,7 @@ extension CIJob {
     }
 
     /// The stage a passing version moves towards: --stage, 'ci.promote_to', the champion's stage, else the last stage.
-    func promotionTarget(_ spec: ModelSpec, configuration: MLGateConfiguration) throws -> String {
+    package func promotionTarget(_ spec: ModelSpec, configuration: MLGateConfiguration) throws -> String {
         let stage = options.stage ?? configuration.ci.promoteTo ?? (spec.lifecycle.stages.contains(spec.promotion.champion)
                                                                      ? spec.promotion.champion : spec.lifecycle.stages.last ?? "production")
         guard spec.lifecycle.stages.contains(stage) else {
@@ -129,7 +128,7 @@ extension CIJob {
     }
 
     /// Promotes `version` one stage at a time up to `target`; returns what stops it short, if anything.
-    func promote(_ version: ModelVersion, towards target: String, registry: RegistryContext, reason: String,
+    package func promote(_ version: ModelVersion, towards target: String, registry: RegistryContext, reason: String,
                  outcome: inout CIModelOutcome) throws -> String? {
         let lifecycle = try registry.lifecycle(of: version.model)
         guard let last = lifecycle.stages.firstIndex(of: target) else { return nil }
@@ -158,13 +157,13 @@ extension CIJob {
     }
 
     /// Deploys `version` once the registry is published (see `runPendingDeploys`).
-    func scheduleDeploy(_ version: ModelVersion) {
+    package func scheduleDeploy(_ version: ModelVersion) {
         pendingDeploys.append((version.model, version.artifact))
     }
 
     /// Deploys each scheduled version (found again by its artifact: publishing may have renumbered it) to
     /// --target, 'ci.deploy', or the targets whose `model:` now resolves to it. Returns whether anything deployed.
-    func runPendingDeploys(_ registry: RegistryContext, configuration: MLGateConfiguration) throws -> Bool {
+    package func runPendingDeploys(_ registry: RegistryContext, configuration: MLGateConfiguration) throws -> Bool {
         var deployedAny = false
         for (model, artifact) in pendingDeploys {
             guard let version = try registry.store.versions(model: model).first(where: { $0.artifact == artifact && $0.status == "active" }) else { continue }
