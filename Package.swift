@@ -135,7 +135,7 @@ let package = Package(
         .target(name: "MLGateTestSupport", dependencies: ["MLGateCore"], swiftSettings: swiftSettings),
         .target(name: "MLGateServiceTestSupport", dependencies: ["MLGateTestSupport", "MLGateSystem", "MLGateStore", "MLGateWorkspace"],
                 swiftSettings: swiftSettings),
-        .testTarget(name: "MLGateDataTests", dependencies: ["MLGateData", "MLGateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MLGateDataTests", dependencies: ["MLGateData", "MLGateTestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateEvalTests", dependencies: ["MLGateEval", "MLGateCore", "MLGateTestSupport"], exclude: ["Fixtures"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "MLGateCoreTests", dependencies: ["MLGateCore", "MLGateTestSupport"], swiftSettings: swiftSettings),

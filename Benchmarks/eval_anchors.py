@@ -19,6 +19,12 @@ from sklearn import metrics as M
 def make(directory, n, seed):
     os.makedirs(directory, exist_ok=True)
     if os.path.exists(os.path.join(directory, "preds.csv")):
+        feather = os.path.join(directory, "preds.feather")
+        if not os.path.exists(feather):
+            import pyarrow as pa
+            import pyarrow.feather
+            columns = {name: np.load(os.path.join(directory, name + ".npy")) for name in ("label", "champion", "challenger")}
+            pyarrow.feather.write_feather(pa.table(columns), feather)  # pyarrow's default: LZ4-compressed buffers
         return
     rng = np.random.default_rng(seed)
     y = (rng.random(n) < 0.3).astype(np.uint8)
@@ -29,6 +35,7 @@ def make(directory, n, seed):
     np.save(os.path.join(directory, "champion.npy"), champion)
     np.save(os.path.join(directory, "challenger.npy"), challenger)
     pd.DataFrame({"label": y, "champion": champion, "challenger": challenger}).to_csv(os.path.join(directory, "preds.csv"), index=False)
+    make(directory, n, seed)  # the Feather copy
 
 
 def timed(fn, reps):
@@ -79,6 +86,8 @@ def main():
     out["sklearn_regression"] = timed(lambda: (M.mean_squared_error(a, b), M.mean_absolute_error(a, b), M.r2_score(a, b)), 3)
     out["numpy_delong"] = timed(lambda: fast_delong_paired(y, b, a), 1)
     out["pandas_read_csv"] = timed(lambda: pd.read_csv(os.path.join(directory, "preds.csv")), 3)
+    import pyarrow.feather
+    out["pyarrow_feather"] = timed(lambda: pyarrow.feather.read_table(os.path.join(directory, "preds.feather")).to_pandas(), 3)
     yb = np.load(os.path.join(directory, "boot", "label.npy"))
     ab = np.load(os.path.join(directory, "boot", "champion.npy"))
     bb = np.load(os.path.join(directory, "boot", "challenger.npy"))

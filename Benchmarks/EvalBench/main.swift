@@ -67,19 +67,34 @@ do {
         let test = try DeLongTest(labels: data.labels, candidate: data.challenger, baseline: data.champion)
         sink += test.pValue
     }))
+    let challenger = try BinaryPredictions(labels: data.labels, scores: data.challenger)
+    results.append(("auc_ap_delong_shared", try median("shared", max(1, reps / 2)) {
+        // What `mlgate eval` does: one order per model (both cores), AUC+AP from each, DeLong on the same orders.
+        let (a, b) = Parallel.pair({ ScoreOrder(challenger) }, { ScoreOrder(predictions) })
+        let test = try DeLongTest(candidate: a, baseline: b)
+        sink += (BinaryRanking(a).averagePrecision.number ?? 0) + (BinaryRanking(b).averagePrecision.number ?? 0) + test.pValue
+    }))
     let boot = only.isEmpty || "bootstrap".contains(only) ? try columns(directory + "/boot") : (labels: [UInt8](), champion: [Double](), challenger: [Double]())
-    results.append(("bootstrap_1000_at_1e6", median("bootstrap", 1) {
-        let champion = ResamplableRanking(labels: boot.labels, scores: boot.champion)
-        let challenger = ResamplableRanking(labels: boot.labels, scores: boot.challenger)
-        let differences = PoissonBootstrap(rows: boot.labels.count, resamples: 1000, seed: 1).map { counts in
-            (challenger.metrics(counts: counts).rocAUC.number ?? 0) - (champion.metrics(counts: counts).rocAUC.number ?? 0)
-        }
+    results.append(("bootstrap_1000_at_1e6", try median("bootstrap", 1) {
+        // One order per model (the ones AUC came from), then 8-lane weighted walks on both cores.
+        let champion = ScoreOrder(try BinaryPredictions(labels: boot.labels, scores: boot.champion))
+        let challenger = ScoreOrder(try BinaryPredictions(labels: boot.labels, scores: boot.challenger))
+        let draws = PoissonBootstrap(rows: boot.labels.count, resamples: 1000, seed: 1).rankingMetrics([challenger, champion], averagePrecision: false)
+        let differences = zip(draws[0], draws[1]).map { ($0.rocAUC.number ?? 0) - ($1.rocAUC.number ?? 0) }
         sink += PoissonBootstrap.interval(differences, level: 0.95)?.lowerBound ?? 0
     }))
     results.append(("csv_read", try median("csv", max(1, reps / 2)) {
         let table = try DataReader.read(directory + "/preds.csv", columns: [.init("label", .number), .init("champion", .number), .init("challenger", .number)])
         sink += table.numbers["champion"]?.first ?? 0
     }))
+    for (name, file) in [("feather_read", "/preds.feather"), ("npy_read", "")] {
+        let path = directory + file
+        guard access(path + (file.isEmpty ? "/label.npy" : ""), R_OK) == 0 else { continue }
+        results.append((name, try median(name, max(1, reps / 2)) {
+            let table = try DataReader.read(path, columns: [.init("label", .number), .init("champion", .number), .init("challenger", .number)])
+            sink += table.numbers["champion"]?.first ?? 0
+        }))
+    }
     print("{" + results.compactMap { name, value in value.map { "\"\(name)\": \($0)" } }.joined(separator: ", ") + ", \"sink\": \(sink)}")
 } catch {
     print("mlgate-evalbench: \(error)")

@@ -33,13 +33,47 @@ public struct DataTable: Sendable {
     public let numbers: [String: [Double]]
     /// Text columns by name.
     public let texts: [String: [String]]
+    /// Where each row sits in a text file: none (binary formats), one line per row from a first line (the
+    /// usual CSV, stored without an array of 10⁷ line numbers), or explicit lines.
+    enum LineMap: Sendable {
+        case none
+        case consecutive(first: Int)
+        case explicit([Int])
+    }
+
+    let lineMap: LineMap
+
     /// The 1-based line of each row in a text file, for messages; nil for binary formats.
-    public let lines: [Int]?
+    public var lines: [Int]? {
+        switch lineMap {
+        case .none: nil
+        case .consecutive(let first): Array(first..<(first + rowCount))
+        case .explicit(let lines): lines
+        }
+    }
+
+    init(path: String, columnNames: [String], rowCount: Int, numbers: [String: [Double]], texts: [String: [String]], lines: LineMap) {
+        self.path = path
+        self.columnNames = columnNames
+        self.rowCount = rowCount
+        self.numbers = numbers
+        self.texts = texts
+        lineMap = lines
+    }
+
+    /// The 1-based line of row `row` in a text file; nil for binary formats.
+    public func line(ofRow row: Int) -> Int? {
+        guard row >= 0, row < rowCount else { return nil }
+        switch lineMap {
+        case .none: return nil
+        case .consecutive(let first): return first + row
+        case .explicit(let lines): return row < lines.count ? lines[row] : nil
+        }
+    }
 
     /// Where row `row` is, to follow `path:` in a message: its line ("12") in a text file, else "row 11".
     public func place(ofRow row: Int) -> String {
-        if let lines, row < lines.count { return String(lines[row]) }
-        return "row \(row)"
+        line(ofRow: row).map(String.init) ?? "row \(row)"
     }
 }
 
@@ -66,8 +100,10 @@ public struct DataError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// Reads predictions files: CSV, TSV, JSON Lines and `.npy` (a single file, or a directory holding one
-/// `.npy` per column), chosen by the file name's extension.
+/// Reads predictions files — the one entry point for every format: Arrow IPC / Feather v2, `.npy` (a single
+/// file, or a directory holding one `.npy` per column), CSV, TSV and JSON Lines. The format is chosen by the
+/// file's magic bytes first (Arrow, NumPy; Parquet and Feather v1 are refused with the fix), then by the
+/// name's extension.
 public enum DataReader {
     /// Reads the requested columns of `path`.
     public static func read(_ path: String, columns: [ColumnRequest]) throws(DataError) -> DataTable {
@@ -77,8 +113,23 @@ public enum DataReader {
         }
         if info.st_mode & S_IFMT == S_IFDIR { return try NpyReader.readDirectory(path, columns: columns) }
         let lower = path.lowercased()
-        if lower.hasSuffix(".npy") { return try NpyReader.readFile(path, columns: columns) }
         let file = try MappedFile(path: path)
+        if let base = file.base {
+            if ArrowReader.recognises(base, count: file.count) { return try ArrowReader.read(file, columns: columns) }
+            if file.count >= 6, base[0] == 0x93, base[1] == UInt8(ascii: "N"), base[2] == UInt8(ascii: "U") {
+                return try NpyReader.readFile(path, columns: columns)
+            }
+            if file.count >= 4, Array(UnsafeBufferPointer(start: base, count: 4)) == Array("PAR1".utf8) {
+                throw DataError(path: path, message: "Parquet files are not read by mlgate; write the predictions as Feather (df.to_feather(path)), .npy or CSV.")
+            }
+            if file.count >= 4, Array(UnsafeBufferPointer(start: base, count: 4)) == Array("FEA1".utf8) {
+                throw DataError(path: path, message: "this is a Feather v1 file; write it again as Feather v2 (pyarrow.feather.write_feather(df, path), the default version).")
+            }
+        }
+        if [".feather", ".arrow", ".ipc", ".arrows"].contains(where: { lower.hasSuffix($0) }) {
+            throw DataError(path: path, message: "not an Arrow IPC/Feather v2 file (its first bytes are not 'ARROW1'); write it with pyarrow.feather.write_feather(df, path).")
+        }
+        if lower.hasSuffix(".npy") { return try NpyReader.readFile(path, columns: columns) }
         if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") { return try JSONLinesReader.read(file, columns: columns) }
         let delimiter: UInt8 = lower.hasSuffix(".tsv") || lower.hasSuffix(".tab") ? 0x09 : UInt8(ascii: ",")
         return try DelimitedReader.read(file, delimiter: delimiter, columns: columns)

@@ -88,34 +88,70 @@ enum DelimitedReader {
             } catch {
                 throw DataError(path: file.path, message: "\(error)")
             }
-            records = result ?? Records(textCount: textNames.count)
+            records = result ?? Records(textCount: textNames.count, firstLine: cursor.line)
         }
         guard records.rows > 0 else { throw DataError(path: file.path, message: "the file has a header but no rows.") }
         return DataTable(
             path: file.path, columnNames: header, rowCount: records.rows,
             numbers: Dictionary(uniqueKeysWithValues: zip(numberNames, numberColumns)),
             texts: Dictionary(uniqueKeysWithValues: zip(textNames, records.texts)),
-            lines: records.lines)
+            lines: records.lineMap)
     }
 
     /// What a run of records produced (numbers go straight into the caller's buffers).
     private struct Records {
         var rows = 0
         var texts: [[String]]
-        var lines: [Int] = []
+        /// The line of the first record; rows sit on consecutive lines from it unless `lines` is set.
+        var firstLine: Int
+        /// Each row's line, kept only once a row was not on the line after the previous one (empty lines,
+        /// quoted line feeds).
+        var lines: [Int]?
 
-        init(textCount: Int) { texts = [[String]](repeating: [], count: textCount) }
+        init(textCount: Int, firstLine: Int) {
+            texts = [[String]](repeating: [], count: textCount)
+            self.firstLine = firstLine
+        }
+
+        /// Notes that the next row starts on `line`.
+        @inline(__always)
+        mutating func recordLine(_ line: Int) {
+            if lines == nil {
+                if rows == 0 { firstLine = line; return }
+                if line == firstLine + rows { return }
+                lines = Array(firstLine..<(firstLine + rows))
+            }
+            lines?.append(line)
+        }
+
+        var lineMap: DataTable.LineMap { lines.map { .explicit($0) } ?? .consecutive(first: firstLine) }
+
+        /// The rows of `head` then `tail`.
+        static func joined(_ head: Records, _ tail: Records) -> Records {
+            var records = head
+            records.rows = head.rows + tail.rows
+            records.texts = zip(head.texts, tail.texts).map { $0 + $1 }
+            if head.lines == nil, tail.lines == nil, head.rows == 0 || tail.rows == 0 || tail.firstLine == head.firstLine + head.rows {
+                records.firstLine = head.rows == 0 ? tail.firstLine : head.firstLine
+                records.lines = nil
+            } else {
+                records.lines = (head.lines ?? Array(head.firstLine..<(head.firstLine + head.rows)))
+                    + (tail.lines ?? Array(tail.firstLine..<(tail.firstLine + tail.rows)))
+            }
+            return records
+        }
     }
 
     /// Parses records from `cursor` to its end, numbers into `numbers[slot][row]`.
     private static func parseRecords(_ cursor: inout Cursor, header: [String], targets: [Target],
                                      numbers: [UnsafeMutablePointer<Double>], textCount: Int) throws(DataError) -> Records {
-        var records = Records(textCount: textCount)
+        var records = Records(textCount: textCount, firstLine: cursor.line)
         var scratch: [UInt8] = []
         while true {
             cursor.skipEmptyLines()
             if cursor.atEnd { break }
             let line = cursor.line
+            records.recordLine(line)
             var fieldIndex = 0
             repeat {
                 switch fieldIndex < targets.count ? targets[fieldIndex] : .skip {
@@ -143,7 +179,6 @@ enum DelimitedReader {
                 throw DataError(path: cursor.path, line: line,
                                 message: "this row has \(fieldIndex) field\(fieldIndex == 1 ? "" : "s"); the header has \(header.count).")
             }
-            records.lines.append(line)
             records.rows += 1
         }
         return records
@@ -171,7 +206,7 @@ enum DelimitedReader {
         let offset = firstFeeds + 1
         let capacity = offset + lineFeeds(split, end - split) + 1
         let halves = [(start, split, firstLine, 0), (split, end, firstLine + firstFeeds, offset)]
-        var records = Records(textCount: textCount)
+        var records = Records(textCount: textCount, firstLine: firstLine)
         let columns: [[Double]]
         do {
             columns = try withColumns(numberCount, capacity: capacity) { numbers in
@@ -190,9 +225,7 @@ enum DelimitedReader {
                 if head.rows < offset {
                     for column in numbers { memmove(column + head.rows, column + offset, tail.rows * MemoryLayout<Double>.stride) }
                 }
-                records.rows = head.rows + tail.rows
-                records.texts = zip(head.texts, tail.texts).map { $0 + $1 }
-                records.lines = head.lines + tail.lines
+                records = Records.joined(head, tail)
                 return records.rows
             }
         } catch let error as DataError {

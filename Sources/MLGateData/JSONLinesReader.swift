@@ -56,7 +56,7 @@ enum JSONLinesReader {
             case .text: textColumns[request.name] = texts[slot]
             }
         }
-        return DataTable(path: file.path, columnNames: keysSeen, rowCount: lines.count, numbers: numberColumns, texts: textColumns, lines: lines)
+        return DataTable(path: file.path, columnNames: keysSeen, rowCount: lines.count, numbers: numberColumns, texts: textColumns, lines: .explicit(lines))
     }
 
     private struct Scanner {

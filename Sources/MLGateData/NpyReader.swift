@@ -71,7 +71,7 @@ enum NpyReader {
             }
         }
         guard let rowCount = rows, rowCount > 0 else { throw DataError(path: path, message: "the arrays are empty.") }
-        return DataTable(path: path, columnNames: names, rowCount: rowCount, numbers: numbers, texts: texts, lines: nil)
+        return DataTable(path: path, columnNames: names, rowCount: rowCount, numbers: numbers, texts: texts, lines: .none)
     }
 
     private static func array(_ path: String) throws(DataError) -> Array2D {

@@ -10,10 +10,18 @@ public struct BinaryPredictions: Sendable {
     /// Validates and wraps the arrays; the first bad row is named in the error.
     public init(labels: [UInt8], scores: [Double], weights: [Double]? = nil) throws(EvalError) {
         guard !labels.isEmpty else { throw .empty }
+        guard labels.count <= 1 << 30 else { throw .tooManyRows(labels.count) }
         guard scores.count == labels.count else { throw .lengthMismatch(what: "scores", expected: labels.count, actual: scores.count) }
         if let row = labels.firstIndex(where: { $0 > 1 }) { throw .badLabel(row: row, value: Int(labels[row])) }
         if let row = scores.firstIndex(where: { !$0.isFinite }) { throw .notFinite(what: "score", row: row, value: scores[row]) }
         try validate(weights: weights, rows: labels.count)
+        self.labels = labels
+        self.scores = scores
+        self.weights = weights
+    }
+
+    /// Wraps arrays a caller has already validated (internal: the public entry points validate).
+    init(validated labels: [UInt8], scores: [Double], weights: [Double]? = nil) {
         self.labels = labels
         self.scores = scores
         self.weights = weights

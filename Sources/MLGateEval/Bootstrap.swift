@@ -127,25 +127,149 @@ public struct PoissonBootstrap: Sendable {
     }
 }
 
-/// A binary model's scores sorted once with their row ids, so ROC AUC and average precision can be
+/// A binary model's scores sorted once (a `ScoreOrder`), so ROC AUC and average precision can be
 /// recomputed for any row weights in one O(n) walk (no sort per resample).
 public struct ResamplableRanking: Sendable {
-    private let walk: SortedWalk
+    /// The order every recomputation walks.
+    public let order: ScoreOrder
 
-    /// Sorts `scores` once.
+    /// Sorts `scores` once; the caller has validated them (labels 0/1, finite scores, as `BinaryPredictions` checks).
     public init(labels: [UInt8], scores: [Double]) {
-        walk = SortedWalk(labels: labels, scores: scores)
+        order = ScoreOrder(BinaryPredictions(validated: labels, scores: scores))
     }
+
+    /// Wraps an order already built.
+    public init(_ order: ScoreOrder) { self.order = order }
 
     /// AUC and AP with these row weights (one per row, in the original row order).
     public func metrics(weights: [Double]) -> (rocAUC: MetricValue, averagePrecision: MetricValue) {
-        let (_, _, auc, ap) = BinaryRanking.metrics(walk.rankingSums(weights: weights))
-        return (auc, ap)
+        ScoreOrder.metrics(weights.withUnsafeBufferPointer { weight in order.rankingSums { weight[$0] } })
     }
 
     /// AUC and AP with bootstrap counts as row weights.
     public func metrics(counts: [UInt8]) -> (rocAUC: MetricValue, averagePrecision: MetricValue) {
-        let (_, _, auc, ap) = BinaryRanking.metrics(walk.rankingSums(counts: counts))
-        return (auc, ap)
+        ScoreOrder.metrics(counts.withUnsafeBufferPointer { count in order.rankingSums { Double(count[$0]) } })
+    }
+}
+
+/// One resample's ranking metrics for one model.
+public struct RankingDraw: Sendable, Hashable {
+    /// ROC AUC under the resample's weights.
+    public var rocAUC: MetricValue
+    /// Average precision under the resample's weights (undefined when not asked for).
+    public var averagePrecision: MetricValue
+}
+
+extension PoissonBootstrap {
+    /// Resamples per walk: one SIMD lane each.
+    static let lanes = 8
+
+    /// AUC (and AP when asked) of every model for every resample, `result[model][resample]`, from the
+    /// models' fixed orders: per block of 8 resamples the weights of every row are drawn into one 8-byte
+    /// word (the same draws as `draw(_:into:)`), then each order is walked once with 8-lane accumulators.
+    /// Each lane's arithmetic is the scalar walk's (`ScoreOrder.rankingSums(weight:)`), so results are the
+    /// same bits whatever the thread split. Blocks go to both cores; the orders' sample weights, if any,
+    /// multiply the counts. Every order must be of this bootstrap's `rows` rows.
+    public func rankingMetrics(_ orders: [ScoreOrder], averagePrecision: Bool = true) -> [[RankingDraw]] {
+        let blocks = (resamples + Self.lanes - 1) / Self.lanes
+        let undefined = RankingDraw(rocAUC: .undefined("not computed"), averagePrecision: .undefined("not computed"))
+        let results = UnsafeMutablePointer<RankingDraw>.allocate(capacity: max(1, orders.count * resamples))
+        results.initialize(repeating: undefined, count: orders.count * resamples)
+        defer { results.deinitialize(count: orders.count * resamples); results.deallocate() }
+        guard orders.allSatisfy({ $0.count == rows }), rows > 0 else {
+            return orders.map { _ in [RankingDraw](repeating: undefined, count: resamples) }
+        }
+        let threads = min(2, blocks)
+        Parallel.forEach(threads) { thread in
+            let weights = allocateLarge(UInt64.self, count: rows)
+            defer { deallocateLarge(weights) }
+            var block = thread
+            while block < blocks {
+                let first = block * Self.lanes
+                drawBlock(first: first, into: weights)
+                for (model, order) in orders.enumerated() {
+                    let sums = order.predictions.weights.map { base in
+                        base.withUnsafeBufferPointer { base in Self.walk(order, weights, precision: averagePrecision) { base[$0] } }
+                    } ?? Self.walk(order, weights, precision: averagePrecision) { _ in 1 }
+                    for lane in 0..<min(Self.lanes, resamples - first) {
+                        let (auc, ap) = ScoreOrder.metrics((sums.twoU[lane], sums.positive[lane], sums.negative[lane], sums.precision[lane]))
+                        (results + model * resamples + first + lane).pointee = RankingDraw(
+                            rocAUC: auc, averagePrecision: averagePrecision ? ap : .undefined("not computed"))
+                    }
+                }
+                block += threads
+            }
+        }
+        return (0..<orders.count).map { model in Array(UnsafeBufferPointer(start: results + model * resamples, count: resamples)) }
+    }
+
+    /// Draws resamples `first ..< first + 8` into one byte per lane of each row's word (lanes past the last
+    /// resample get 0), with each resample's own stream, as `draw(_:into:)` does.
+    private func drawBlock(first: Int, into weights: UnsafeMutablePointer<UInt64>) {
+        let bytes = UnsafeMutableRawPointer(weights).assumingMemoryBound(to: UInt8.self)
+        let rows = rows
+        Self.table.withUnsafeBufferPointer { table in
+            for lane in 0..<Self.lanes {
+                let index = first + lane
+                guard index < resamples else {
+                    var row = 0
+                    while row < rows { bytes[row &* 8 &+ lane] = 0; row &+= 1 }
+                    continue
+                }
+                var generator = Xoshiro256(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+                var row = 0
+                while row &+ 4 <= rows {
+                    let random = generator.next()
+                    bytes[row &* 8 &+ lane] = table[Int(random & 0xFFFF)]
+                    bytes[(row &+ 1) &* 8 &+ lane] = table[Int((random >> 16) & 0xFFFF)]
+                    bytes[(row &+ 2) &* 8 &+ lane] = table[Int((random >> 32) & 0xFFFF)]
+                    bytes[(row &+ 3) &* 8 &+ lane] = table[Int(random >> 48)]
+                    row &+= 4
+                }
+                var random = generator.next()
+                while row < rows {
+                    bytes[row &* 8 &+ lane] = table[Int(random & 0xFFFF)]
+                    random >>= 16
+                    row &+= 1
+                }
+            }
+        }
+    }
+
+    /// The 8-lane walk: `ScoreOrder.rankingSums(weight:)` with a vector of weights per row.
+    @inline(__always)
+    private static func walk(_ order: ScoreOrder, _ weights: UnsafeMutablePointer<UInt64>, precision withPrecision: Bool, base: (Int) -> Double)
+        -> (twoU: SIMD8<Double>, positive: SIMD8<Double>, negative: SIMD8<Double>, precision: SIMD8<Double>) {
+        typealias Lanes = SIMD8<Double>
+        let magic = SIMD8<UInt64>(repeating: 0x4330_0000_0000_0000)
+        let offset = Lanes(repeating: 4_503_599_627_370_496)  // 2^52: k | magic as a double is 2^52 + k
+        var groupPositive = Lanes(), groupNegative = Lanes()
+        var positiveAbove = Lanes(), negativeAbove = Lanes(), twoU = Lanes(), precision = Lanes()
+        order.entries.withUnsafeBufferPointer { entry in
+            for position in 0..<entry.count {
+                let value = entry[position]
+                let row = Int(value >> 2)
+                let word = weights[row]
+                let wide = SIMD8<UInt64>(truncatingIfNeeded: unsafeBitCast(word, to: SIMD8<UInt8>.self))
+                let counts = unsafeBitCast(wide | magic, to: Lanes.self) - offset
+                let weight = counts * base(row)
+                // Branch-free: w·1 and w − w·1 are exact, so each lane adds what the scalar walk adds.
+                let positive = weight * Double((value >> 1) & 1)
+                groupPositive += positive
+                groupNegative += weight - positive
+                if value & 1 != 0 {
+                    twoU += groupNegative * (2 * positiveAbove + groupPositive)
+                    positiveAbove += groupPositive
+                    negativeAbove += groupNegative
+                    if withPrecision {
+                        let step = groupPositive * (positiveAbove / (positiveAbove + negativeAbove))
+                        precision += step.replacing(with: 0, where: groupPositive .== 0)
+                    }
+                    groupPositive = Lanes()
+                    groupNegative = Lanes()
+                }
+            }
+        }
+        return (twoU, positiveAbove, negativeAbove, precision)
     }
 }

@@ -45,6 +45,10 @@ public enum EvalError: Error, Hashable, Sendable, CustomStringConvertible {
     case badLevel(Double)
     /// A paired test needs at least two rows of each class.
     case tooFewPerClass(positives: Int, negatives: Int)
+    /// Two models compared on rows whose labels differ.
+    case differentLabels
+    /// More rows than the kernel's row ids hold (2³⁰).
+    case tooManyRows(Int)
 
     public var description: String {
         switch self {
@@ -58,6 +62,8 @@ public enum EvalError: Error, Hashable, Sendable, CustomStringConvertible {
         case .badLevel(let level): "confidence level \(level) must be between 0 and 1 (e.g. 0.95)"
         case .tooFewPerClass(let positives, let negatives):
             "the test needs at least two rows of each class (there are \(positives) positive and \(negatives) negative)"
+        case .differentLabels: "the two models' rows have different labels; both must be scored on the same rows"
+        case .tooManyRows(let rows): "\(rows) rows are more than the 1,073,741,824 (2^30) the kernel evaluates at once; split the file"
         }
     }
 }

@@ -10,27 +10,11 @@ func orderKey(_ score: Double) -> UInt64 {
     return bits >> 63 != 0 ? ~bits : bits | (1 << 63)
 }
 
-/// The score a key stands for (the inverse of `orderKey`).
-@inline(__always)
-func score(fromKey key: UInt64) -> Double {
-    Double(bitPattern: key >> 63 != 0 ? key & ~(1 << 63) : ~key)
-}
-
-/// Something an LSD radix sort can order: an unsigned 64-bit key.
-protocol RadixSortable {
-    var radixKey: UInt64 { get }
-}
-
-extension UInt64: RadixSortable {
-    @inline(__always) var radixKey: UInt64 { self }
-}
-
-/// A key with the row it came from, for sorts whose result must point back at rows (weights, DeLong).
-struct KeyedRow: RadixSortable {
+/// A key with its payload (row << 1 | label), the element the argsort moves: 16 bytes.
+struct KeyedRow {
     var key: UInt64
-    var row: Int
-
-    @inline(__always) var radixKey: UInt64 { key }
+    var payload: UInt32
+    var spare: UInt32 = 0
 }
 
 /// Memory for large work buffers, advised to use huge pages: fresh 4 KB pages cost more than the
@@ -53,59 +37,235 @@ public func deallocateLarge<Element>(_ pointer: UnsafeMutablePointer<Element>) {
     free(pointer)
 }
 
-/// Sorts `count` elements ascending by key: LSD radix with 8-bit digits, all eight histograms from one
-/// counting pass, and passes skipped where every element has the same digit (the top bytes of
-/// probabilities never vary). Not stable-sensitive: equal keys form one tie group anyway.
-/// `scratch`, when given, must hold `count` elements; otherwise one is allocated.
-func radixSort<Element: RadixSortable>(_ data: UnsafeMutablePointer<Element>, count: Int, scratch given: UnsafeMutablePointer<Element>? = nil) {
-    guard count > 1 else { return }
-    let scratch = given ?? allocateLarge(Element.self, count: count)
-    defer { if given == nil { deallocateLarge(scratch) } }
-    let counts = UnsafeMutablePointer<Int>.allocate(capacity: 8 * 256)
-    defer { counts.deallocate() }
-    counts.initialize(repeating: 0, count: 8 * 256)
-    var index = 0
-    while index < count {
-        let key = data[index].radixKey
-        var digit = 0
-        while digit < 8 {
-            counts[digit &* 256 &+ Int(truncatingIfNeeded: (key &>> UInt64(digit &* 8)) & 0xFF)] &+= 1
-            digit &+= 1
+/// The argsort behind `ScoreOrder`: rows in descending score order, each entry `row << 2 | label << 1 |
+/// groupEnd` (group end: the next entry has a lower score, or there is none).
+///
+/// One MSD pass on the top 12 varying key bits splits the rows into buckets (both cores, each half of the
+/// rows scattered to its own offsets), then each bucket is sorted where it sits in cache (LSD radix on the
+/// remaining bits, insertion sort when small, another MSD pass when a bucket is still large) and written out
+/// reversed. The DRAM traffic is one scatter instead of seven LSD passes. Equal keys need no stable order:
+/// they form one tie group.
+enum ScoreSort {
+    static let topBits = 12
+
+    /// The entries for `scores` and 0/1 `labels` (at most 2³⁰ rows).
+    static func descendingEntries(labels: [UInt8], scores: [Double]) -> [UInt32] {
+        let count = scores.count
+        guard count > 0 else { return [] }
+        return [UInt32](unsafeUninitializedCapacity: count) { output, initialized in
+            labels.withUnsafeBufferPointer { label in
+                scores.withUnsafeBufferPointer { score in
+                    guard let label = label.baseAddress, let score = score.baseAddress, let out = output.baseAddress else { return }
+                    sort(score, label, count, into: out)
+                }
+            }
+            initialized = count
         }
-        index &+= 1
     }
-    var source = data
-    var target = scratch
-    for digit in 0..<8 {
-        let bucket = counts + digit * 256
-        let shift = UInt64(digit * 8)
-        if bucket[Int(truncatingIfNeeded: (source[0].radixKey &>> shift) & 0xFF)] == count { continue }
-        var offset = 0
-        for value in 0..<256 {
-            let size = bucket[value]
-            bucket[value] = offset
-            offset &+= size
+
+    private static func sort(_ score: UnsafePointer<Double>, _ label: UnsafePointer<UInt8>, _ count: Int, into out: UnsafeMutablePointer<UInt32>) {
+        let threads = count >= 1 << 16 ? 2 : 1
+        let halves = (0..<threads).map { (count * $0 / threads, count * ($0 + 1) / threads) }
+        // 1. The range of keys, to find the bits that vary.
+        let ranges = UnsafeMutablePointer<(UInt64, UInt64)>.allocate(capacity: threads)
+        defer { ranges.deallocate() }
+        Parallel.forEach(threads) { thread in
+            let (from, to) = halves[thread]
+            var low = UInt64.max, high = UInt64.min
+            var index = from
+            while index < to {
+                let key = orderKey(score[index])
+                low = min(low, key)
+                high = max(high, key)
+                index &+= 1
+            }
+            (ranges + thread).initialize(to: (low, high))
         }
-        index = 0
-        while index < count {
-            let element = source[index]
-            let slot = Int(truncatingIfNeeded: (element.radixKey &>> shift) & 0xFF)
-            (target + bucket[slot]).initialize(to: element)
-            bucket[slot] &+= 1
+        var low = UInt64.max, high = UInt64.min
+        for thread in 0..<threads { low = min(low, ranges[thread].0); high = max(high, ranges[thread].1) }
+        if low == high {
+            // One tie group.
+            var index = 0
+            while index < count {
+                out[index] = UInt32(truncatingIfNeeded: index) << 2 | UInt32(label[index]) << 1
+                index &+= 1
+            }
+            out[count - 1] |= 1
+            return
+        }
+        let varying = 64 - (low ^ high).leadingZeroBitCount
+        let digits = min(topBits, varying)
+        let shift = UInt64(varying - digits)
+        let mask = UInt64((1 << digits) - 1)
+        let buckets = 1 << digits
+        // 2. Histograms, one per half.
+        let histograms = UnsafeMutablePointer<Int>.allocate(capacity: threads * buckets)
+        defer { histograms.deallocate() }
+        histograms.initialize(repeating: 0, count: threads * buckets)
+        Parallel.forEach(threads) { thread in
+            let (from, to) = halves[thread]
+            let histogram = histograms + thread * buckets
+            var index = from
+            while index < to {
+                histogram[Int(truncatingIfNeeded: (orderKey(score[index]) &>> shift) & mask)] &+= 1
+                index &+= 1
+            }
+        }
+        // Offsets: bucket by bucket, each half's rows after the previous half's.
+        let starts = UnsafeMutablePointer<Int>.allocate(capacity: buckets + 1)
+        defer { starts.deallocate() }
+        var offset = 0
+        for bucket in 0..<buckets {
+            starts[bucket] = offset
+            for thread in 0..<threads {
+                let size = histograms[thread * buckets + bucket]
+                histograms[thread * buckets + bucket] = offset
+                offset &+= size
+            }
+        }
+        starts[buckets] = count
+        // 3. Scatter.
+        let elements = allocateLarge(KeyedRow.self, count: count)
+        defer { deallocateLarge(elements) }
+        Parallel.forEach(threads) { thread in
+            let (from, to) = halves[thread]
+            let cursor = histograms + thread * buckets
+            var index = from
+            while index < to {
+                let key = orderKey(score[index])
+                let bucket = Int(truncatingIfNeeded: (key &>> shift) & mask)
+                (elements + cursor[bucket]).initialize(to: KeyedRow(key: key, payload: UInt32(truncatingIfNeeded: index) << 1 | UInt32(label[index])))
+                cursor[bucket] &+= 1
+                index &+= 1
+            }
+        }
+        // 4. Buckets, split between the threads at the middle row; each sorted in cache and written reversed.
+        var cut = 0
+        while cut < buckets, starts[cut + 1] <= count / 2 { cut += 1 }
+        let bucketRanges = threads == 1 ? [(0, buckets)] : [(0, cut), (cut, buckets)]
+        Parallel.forEach(threads) { thread in
+            let (first, last) = bucketRanges[thread]
+            var largest = 0
+            for bucket in first..<last { largest = max(largest, starts[bucket + 1] - starts[bucket]) }
+            let scratch = allocateLarge(KeyedRow.self, count: largest)
+            defer { deallocateLarge(scratch) }
+            for bucket in first..<last {
+                let start = starts[bucket], size = starts[bucket + 1] - start
+                guard size > 0 else { continue }
+                sortRange(elements + start, size, bits: Int(shift), scratch: scratch)
+                emit(elements + start, size, into: out + (count - start - size))
+            }
+        }
+    }
+
+    /// Writes an ascending run as descending entries, with group ends (the run's lowest element always ends
+    /// its group: the element after it, if any, lies in a lower bucket).
+    @inline(__always)
+    private static func emit(_ run: UnsafeMutablePointer<KeyedRow>, _ size: Int, into out: UnsafeMutablePointer<UInt32>) {
+        var index = 0
+        var previous = run[0].key &- 1
+        while index < size {
+            let element = run[index]
+            let end: UInt32 = index == 0 || element.key != previous ? 1 : 0
+            out[size &- 1 &- index] = element.payload << 1 | end
+            previous = element.key
             index &+= 1
         }
-        swap(&source, &target)
     }
-    if source != data { data.update(from: source, count: count) }
-}
 
-extension Array where Element: RadixSortable {
-    /// Sorts in place by `radixKey`, ascending.
-    mutating func radixSort() {
-        let count = self.count
-        withUnsafeMutableBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            MLGateEval.radixSort(base, count: count)
+    /// Sorts `count` elements ascending by their low `bits` key bits (the bits above are equal).
+    static func sortRange(_ data: UnsafeMutablePointer<KeyedRow>, _ count: Int, bits: Int, scratch: UnsafeMutablePointer<KeyedRow>) {
+        if count <= 40 || bits == 0 {
+            if bits > 0 { insertionSort(data, count) }
+            return
         }
+        if count <= 1 << 15 {
+            lsd(data, count, bits: bits, scratch: scratch)
+            return
+        }
+        // Still large: one more MSD pass on the top varying bits of the range.
+        var low = UInt64.max, high = UInt64.min
+        for index in 0..<count { low = min(low, data[index].key); high = max(high, data[index].key) }
+        if low == high { return }
+        let varying = 64 - (low ^ high).leadingZeroBitCount
+        let digits = min(11, varying)
+        let shift = UInt64(varying - digits)
+        let mask = UInt64((1 << digits) - 1)
+        let buckets = 1 << digits
+        let starts = UnsafeMutablePointer<Int>.allocate(capacity: buckets + 1)
+        defer { starts.deallocate() }
+        starts.initialize(repeating: 0, count: buckets + 1)
+        for index in 0..<count { starts[Int(truncatingIfNeeded: (data[index].key &>> shift) & mask) + 1] &+= 1 }
+        for bucket in 0..<buckets { starts[bucket + 1] &+= starts[bucket] }
+        let cursor = UnsafeMutablePointer<Int>.allocate(capacity: buckets)
+        defer { cursor.deallocate() }
+        cursor.initialize(from: starts, count: buckets)
+        for index in 0..<count {
+            let element = data[index]
+            let bucket = Int(truncatingIfNeeded: (element.key &>> shift) & mask)
+            (scratch + cursor[bucket]).initialize(to: element)
+            cursor[bucket] &+= 1
+        }
+        data.update(from: scratch, count: count)
+        for bucket in 0..<buckets {
+            let start = starts[bucket], size = starts[bucket + 1] - start
+            if size > 1 { sortRange(data + start, size, bits: Int(shift), scratch: scratch + start) }
+        }
+    }
+
+    @inline(__always)
+    private static func insertionSort(_ data: UnsafeMutablePointer<KeyedRow>, _ count: Int) {
+        var index = 1
+        while index < count {
+            let element = data[index]
+            var hole = index
+            while hole > 0, data[hole &- 1].key > element.key {
+                data[hole] = data[hole &- 1]
+                hole &-= 1
+            }
+            data[hole] = element
+            index &+= 1
+        }
+    }
+
+    /// LSD radix with 8-bit digits over the low `bits` bits; digits on which every element agrees are skipped.
+    private static func lsd(_ data: UnsafeMutablePointer<KeyedRow>, _ count: Int, bits: Int, scratch: UnsafeMutablePointer<KeyedRow>) {
+        let passes = (bits + 7) / 8
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: passes * 256)
+        defer { counts.deallocate() }
+        counts.initialize(repeating: 0, count: passes * 256)
+        var index = 0
+        while index < count {
+            let key = data[index].key
+            var digit = 0
+            while digit < passes {
+                counts[digit &* 256 &+ Int(truncatingIfNeeded: (key &>> UInt64(digit &* 8)) & 0xFF)] &+= 1
+                digit &+= 1
+            }
+            index &+= 1
+        }
+        var source = data
+        var target = scratch
+        for digit in 0..<passes {
+            let bucket = counts + digit * 256
+            let shift = UInt64(digit * 8)
+            if bucket[Int(truncatingIfNeeded: (source[0].key &>> shift) & 0xFF)] == count { continue }
+            var offset = 0
+            for value in 0..<256 {
+                let size = bucket[value]
+                bucket[value] = offset
+                offset &+= size
+            }
+            index = 0
+            while index < count {
+                let element = source[index]
+                let slot = Int(truncatingIfNeeded: (element.key &>> shift) & 0xFF)
+                (target + bucket[slot]).initialize(to: element)
+                bucket[slot] &+= 1
+                index &+= 1
+            }
+            swap(&source, &target)
+        }
+        if source != data { data.update(from: source, count: count) }
     }
 }

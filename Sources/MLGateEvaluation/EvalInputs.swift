@@ -1,7 +1,7 @@
 package import MLGateCore
 import MLGateWorkspace
 package import MLGateData
-import MLGateEval
+package import MLGateEval
 
 /// A refusal of `mlgate eval`'s input: exit 2, with the file, line and column where there is one.
 package struct EvalInputError: MLGateError {
@@ -31,6 +31,15 @@ package enum EvalTask: String, CaseIterable, Sendable {
 package struct ModelScores {
     /// One column for binary and regression, one per class for multiclass.
     package var columns: [[Double]]
+    /// Binary: the column's one sorted view (with the inputs' weights), shared by AUC, AP, curves, DeLong and
+    /// the bootstrap on all rows.
+    package var order: ScoreOrder?
+
+    /// Columns, without an order yet.
+    package init(columns: [[Double]], order: ScoreOrder? = nil) {
+        self.columns = columns
+        self.order = order
+    }
 }
 
 /// The predictions file(s) read and checked for `mlgate eval`: labels (or targets), the candidate's
@@ -42,8 +51,8 @@ package struct EvalInputs {
     package let labels: [Int]
     /// Regression targets; empty otherwise.
     package let targets: [Double]
-    package let candidate: ModelScores
-    package let baseline: ModelScores?
+    package private(set) var candidate: ModelScores
+    package private(set) var baseline: ModelScores?
     package let weights: [Double]?
     package let slices: [String]?
 
@@ -157,6 +166,25 @@ package struct EvalInputs {
         } else {
             baseline = nil
         }
+        if task == .binary { try sortOnce() }
+    }
+
+    /// DeLong's test of the candidate against the baseline (binary), on the orders their AUCs came from.
+    package func delong(level: Double) throws -> DeLongTest {
+        guard let a = candidate.order, let b = baseline?.order else {
+            throw EvalInputError("DeLong's test needs a binary task with a baseline.")
+        }
+        return try DeLongTest(candidate: a, baseline: b, level: level)
+    }
+
+    /// Builds each binary model's order once, the two models on one core each.
+    private mutating func sortOnce() throws {
+        let labels = self.labels.map { UInt8($0) }
+        let first = try BinaryPredictions(labels: labels, scores: candidate.columns[0], weights: weights)
+        let second = try baseline.map { try BinaryPredictions(labels: labels, scores: $0.columns[0], weights: weights) }
+        let (a, b) = Parallel.pair({ ScoreOrder(first) }, { second.map(ScoreOrder.init) })
+        candidate.order = a
+        baseline?.order = b
     }
 
 

@@ -13,8 +13,11 @@ package struct ModelMetrics {
         let weights = override.map(pick) ?? inputs.weights.map(pick)
         switch task {
         case .binary:
-            let predictions = try BinaryPredictions(labels: pick(inputs.labels).map { UInt8($0) }, scores: pick(scores.columns[0]), weights: weights)
-            let ranking = BinaryRanking(predictions)
+            // All rows with the inputs' weights: the model's shared order; otherwise (slices, resamples) a new one.
+            let order = subset == nil && override == nil ? scores.order : nil
+            let predictions = try order?.predictions
+                ?? BinaryPredictions(labels: pick(inputs.labels).map { UInt8($0) }, scores: pick(scores.columns[0]), weights: weights)
+            let ranking = order.map { BinaryRanking($0) } ?? BinaryRanking(predictions)
             let point = ThresholdMetrics(predictions, threshold: threshold)
             return ModelMetrics(values: [
                 "roc_auc": ranking.rocAUC, "average_precision": ranking.averagePrecision, "accuracy": point.accuracy,
@@ -51,27 +54,23 @@ package struct BootstrapIntervals {
     package var difference: [String: ClosedRange<Double>] = [:]
 
     package init(task: EvalTask, inputs: EvalInputs, metrics: [String], threshold: Double, resamples: Int, seed: UInt64, level: Double) throws {
-        // AUC and AP are recomputed from one sort per model; the rest from a weighted pass.
+        // AUC and AP: 8-lane weighted walks over each model's shared order; the rest from a weighted pass.
         let rankingOnly = task == .binary && Set(metrics).isSubset(of: ["roc_auc", "average_precision"])
-        let labels = inputs.labels.map { UInt8($0) }
-        let candidateRanking = rankingOnly ? ResamplableRanking(labels: labels, scores: inputs.candidate.columns[0]) : nil
-        let baselineRanking = rankingOnly ? inputs.baseline.map { ResamplableRanking(labels: labels, scores: $0.columns[0]) } : nil
         typealias Draw = Result<(first: [String: MetricValue], second: [String: MetricValue]?), any Error>
-        let draws: [Draw] = PoissonBootstrap(rows: inputs.rowCount, resamples: resamples, seed: seed).map { counts in
-            Result {
-                if let candidateRanking, inputs.weights == nil {
-                    let (auc, ap) = candidateRanking.metrics(counts: counts)
-                    return (["roc_auc": auc, "average_precision": ap],
-                            baselineRanking.map { let (auc, ap) = $0.metrics(counts: counts); return ["roc_auc": auc, "average_precision": ap] })
+        let bootstrap = PoissonBootstrap(rows: inputs.rowCount, resamples: resamples, seed: seed)
+        let draws: [Draw]
+        if rankingOnly, let candidateOrder = inputs.candidate.order {
+            let orders = [candidateOrder] + (inputs.baseline?.order.map { [$0] } ?? [])
+            let ranked = bootstrap.rankingMetrics(orders, averagePrecision: metrics.contains("average_precision"))
+            func values(_ draw: RankingDraw) -> [String: MetricValue] { ["roc_auc": draw.rocAUC, "average_precision": draw.averagePrecision] }
+            draws = (0..<resamples).map { index in .success((values(ranked[0][index]), ranked.count > 1 ? values(ranked[1][index]) : nil)) }
+        } else {
+            draws = bootstrap.map { counts in
+                Result {
+                    let weights = inputs.weights.map { zip($0, counts).map { $0 * Double($1) } } ?? counts.map(Double.init)
+                    return (try ModelMetrics.compute(task: task, inputs: inputs, scores: inputs.candidate, threshold: threshold, weights: weights, names: metrics).values,
+                            try inputs.baseline.map { try ModelMetrics.compute(task: task, inputs: inputs, scores: $0, threshold: threshold, weights: weights, names: metrics).values })
                 }
-                let weights = inputs.weights.map { zip($0, counts).map { $0 * Double($1) } } ?? counts.map(Double.init)
-                if let candidateRanking {
-                    let (auc, ap) = candidateRanking.metrics(weights: weights)
-                    return (["roc_auc": auc, "average_precision": ap],
-                            baselineRanking.map { let (auc, ap) = $0.metrics(weights: weights); return ["roc_auc": auc, "average_precision": ap] })
-                }
-                return (try ModelMetrics.compute(task: task, inputs: inputs, scores: inputs.candidate, threshold: threshold, weights: weights, names: metrics).values,
-                        try inputs.baseline.map { try ModelMetrics.compute(task: task, inputs: inputs, scores: $0, threshold: threshold, weights: weights, names: metrics).values })
             }
         }
         var candidateDraws: [String: [Double]] = [:], baselineDraws: [String: [Double]] = [:], differenceDraws: [String: [Double]] = [:]

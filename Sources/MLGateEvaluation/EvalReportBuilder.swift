@@ -78,7 +78,7 @@ package struct EvalReportBuilder {
         let labels = inputs.labels.map { UInt8($0) }
         let candidateScores = inputs.candidate.columns[0], baselineScores = baseline.columns[0]
         let delong: EvalReport.DeLong? = try? {
-            let test = try DeLongTest(labels: labels, candidate: candidateScores, baseline: baselineScores, level: options.level)
+            let test = try inputs.delong(level: options.level)
             return EvalReport.DeLong(
                 estimate: test.estimate, ci: .init(test.confidenceInterval), level: test.level, p_value: test.pValue,
                 z: JSONNullable(test.z), n: test.count, candidate_auc: test.candidateAUC, baseline_auc: test.baselineAUC)

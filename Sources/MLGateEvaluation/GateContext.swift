@@ -168,8 +168,7 @@ package struct GateContext {
         let shift = test.kind == .nonInferiority ? test.margin : 0
         switch test.name {
         case "delong":
-            guard let result = try? DeLongTest(labels: inputs.labels.map { UInt8($0) }, candidate: inputs.candidate.columns[0],
-                                               baseline: baseline.columns[0], level: level) else { return nil }
+            guard let result = try? inputs.delong(level: level) else { return nil }
             var p: Double?
             if let z = result.z, z != 0 {
                 let standardError = result.estimate / z
