@@ -13,11 +13,13 @@ struct EndpointCommand: ParsableCommand {
         abstract: "Show the online endpoints of mlgate.yaml, or export one to KServe, Azure ML or docker compose.",
         discussion: """
             An endpoint (endpoints: in mlgate.yaml, docs/config.md#endpoints) splits live requests between \
-            deployments of registered versions by weight, and may mirror a share to one more. mlgate's own router \
-            ('mlgate serve') is not built yet; 'export' writes the same endpoint for an engine that runs models \
-            already (docs/serving.md).
+            deployments of registered versions by weight, and may mirror a share to one more. Its traffic is \
+            mlgate.yaml's until 'traffic', 'mirror', 'promote' or 'rollback' change it; each change is checked, \
+            audited with --reason and recorded as an event. mlgate's own router ('mlgate serve') is not built yet; \
+            'export' writes the endpoint, with the traffic in force, for an engine that runs models already \
+            (docs/serving.md).
             """,
-        subcommands: [Status.self, Export.self],
+        subcommands: [Status.self, Traffic.self, Mirror.self, Promote.self, Rollback.self, Export.self],
         defaultSubcommand: Status.self
     )
 
@@ -31,7 +33,13 @@ struct EndpointCommand: ParsableCommand {
         func run() throws {
             let registry = try RegistryContext.current()
             let endpoints = try registry.workspace.configuration().endpoints
-            let states = endpoints.map { EndpointStateJSON($0, store: registry) }
+            let states = try endpoints.map { endpoint in
+                let inForce = try EndpointControl(endpoint: endpoint.name, registry: registry).current()
+                var current = endpoint
+                current.traffic = inForce.traffic
+                current.mirror = inForce.mirror
+                return EndpointStateJSON(current, store: registry, source: inForce.source)
+            }
             if json { return try Output.json(["endpoints": states]) }
             guard !endpoints.isEmpty else { return print("No endpoints: declare them under 'endpoints:' in mlgate.yaml (docs/config.md#endpoints).") }
             var rows = [["ENDPOINT", "DEPLOYMENT", "MODEL", "RESOLVES TO", "TRAFFIC", "MIRROR"]]
@@ -42,6 +50,59 @@ struct EndpointCommand: ParsableCommand {
                 }
             }
             Output.table(rows)
+        }
+    }
+
+    struct Traffic: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "traffic", abstract: "Set the live shares of an endpoint's deployments (blue=90 green=10).",
+            discussion: "Shares are whole percent summing to 100 (or 0); deployments left out get 0. The mirror stays. Azure's grammar: NAME=PERCENT.")
+        @Argument(help: "The endpoint.") var endpoint: String
+        @Argument(help: "NAME=PERCENT for each deployment that takes traffic.") var shares: [String]
+        @Option(help: "Why (recorded in the audit log).") var reason: String?
+
+        func run() throws {
+            let record = try EndpointControl(endpoint: endpoint, registry: try RegistryContext.current()).setTraffic(shares.joined(separator: " "), reason: reason)
+            print("endpoint \(endpoint): traffic \(record.traffic.description)\(record.mirror.map { ", mirror \($0.deployment)=\($0.percent)" } ?? "").")
+        }
+    }
+
+    struct Mirror: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "mirror", abstract: "Mirror a share of unpinned requests to one deployment (green=10), or turn it off.",
+            discussion: "The mirror's answers are discarded. At most 50 %, to one deployment that takes no live traffic, as in Azure ML.")
+        @Argument(help: "The endpoint.") var endpoint: String
+        @Argument(help: "DEPLOYMENT=PERCENT, or off.") var setting: String
+        @Option(help: "Why (recorded in the audit log).") var reason: String?
+
+        func run() throws {
+            let record = try EndpointControl(endpoint: endpoint, registry: try RegistryContext.current()).setMirror(setting, reason: reason)
+            print("endpoint \(endpoint): " + (record.mirror.map { "mirror \($0.deployment)=\($0.percent)" } ?? "no mirror") + ", traffic \(record.traffic.description).")
+        }
+    }
+
+    struct Promote: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "promote", abstract: "Send all live traffic to one deployment (the canary takes over).")
+        @Argument(help: "The endpoint.") var endpoint: String
+        @Argument(help: "The deployment that takes 100 %.") var deployment: String
+        @Option(help: "Why (recorded in the audit log).") var reason: String?
+
+        func run() throws {
+            let record = try EndpointControl(endpoint: endpoint, registry: try RegistryContext.current()).promote(deployment, reason: reason)
+            print("endpoint \(endpoint): traffic \(record.traffic.description).")
+        }
+    }
+
+    struct Rollback: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rollback", abstract: "Put back the traffic and mirror in force before the last change, in one step.")
+        @Argument(help: "The endpoint.") var endpoint: String
+        @Option(help: "Why (recorded in the audit log).") var reason: String?
+
+        func run() throws {
+            let record = try EndpointControl(endpoint: endpoint, registry: try RegistryContext.current()).rollback(reason: reason)
+            print("endpoint \(endpoint): back to traffic \(record.traffic.description)\(record.mirror.map { ", mirror \($0.deployment)=\($0.percent)" } ?? "").")
         }
     }
 
@@ -115,12 +176,29 @@ struct EndpointStateJSON: Encodable {
             try container.encode(mirror, forKey: .mirror)
         }
     }
+    enum CodingKeys: String, CodingKey { case name, bind, port, deployments, source, changedBy = "changed_by", changedAtMs = "changed_at_ms", reason }
     let name: String
     let bind: String
     let port: Int
     let deployments: [Deployment]
+    /// `mlgate.yaml`, or `recorded` once a rollout command changed the traffic.
+    let source: String
+    let changedBy: String?
+    let changedAtMs: Int64?
+    let reason: String?
 
-    init(_ endpoint: EndpointSpec, store registry: RegistryContext) {
+    init(_ endpoint: EndpointSpec, store registry: RegistryContext, source: EndpointControl.Source) {
+        if case .recorded(let record) = source {
+            self.source = "recorded"
+            changedBy = record.actor
+            changedAtMs = record.setAt
+            reason = record.reason
+        } else {
+            self.source = "mlgate.yaml"
+            changedBy = nil
+            changedAtMs = nil
+            reason = nil
+        }
         name = endpoint.name
         bind = endpoint.bind
         port = endpoint.port
@@ -130,5 +208,17 @@ struct EndpointStateJSON: Encodable {
                        instances: deployment.instances, traffic: endpoint.traffic.weights[deployment.name] ?? 0,
                        mirror: endpoint.mirror?.deployment == deployment.name ? endpoint.mirror?.percent : nil)
         }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(bind, forKey: .bind)
+        try container.encode(port, forKey: .port)
+        try container.encode(deployments, forKey: .deployments)
+        try container.encode(source, forKey: .source)
+        try container.encode(changedBy, forKey: .changedBy)
+        try container.encode(changedAtMs, forKey: .changedAtMs)
+        try container.encode(reason, forKey: .reason)
     }
 }

@@ -32,10 +32,15 @@ package struct EndpointExport {
     /// nothing, to a version that is not active, or to one whose model declares no `serve`.
     package init(endpoint name: String, registry: RegistryContext) throws {
         let configuration = try registry.workspace.configuration()
-        guard let endpoint = configuration.endpoints.first(where: { $0.name == name }) else {
+        guard let declared = configuration.endpoints.first(where: { $0.name == name }) else {
             throw UsageError("there is no endpoint '\(name)' in mlgate.yaml; the endpoints are \(configuration.endpoints.isEmpty ? "(none)" : configuration.endpoints.map(\.name).joined(separator: ", ")).")
         }
         self.registry = registry
+        // The traffic in force: mlgate.yaml's until a rollout command changed it.
+        var endpoint = declared
+        let inForce = try EndpointControl(endpoint: name, registry: registry).current()
+        endpoint.traffic = inForce.traffic
+        endpoint.mirror = inForce.mirror
         self.endpoint = endpoint
         deployments = try endpoint.deployments.map { deployment in
             let version: ModelVersion

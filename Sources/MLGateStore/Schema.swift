@@ -219,6 +219,22 @@ enum Schema {
             // one stat per folder and file instead of a listing, a per-file row and a manifest.
             try db.execute(sql: "CREATE TABLE folder_state (path TEXT PRIMARY KEY NOT NULL, snapshot BLOB NOT NULL) WITHOUT ROWID")
         }
+        migrator.registerMigration("v6-endpoint-traffic") { db in
+            // Every traffic setting of an endpoint (shares and mirror), newest last: the one in force, and the one a
+            // rollback goes back to. Audited like registry changes.
+            try db.execute(sql: """
+                CREATE TABLE endpoint_traffic (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    endpoint TEXT NOT NULL,
+                    traffic TEXT NOT NULL,
+                    mirror TEXT,
+                    set_at INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    reason TEXT
+                );
+                CREATE INDEX endpoint_traffic_by_endpoint ON endpoint_traffic (endpoint, id);
+                """)
+        }
         return migrator
     }()
 }

@@ -148,7 +148,7 @@ package struct GitCommandLine: RefTransport {
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.environment = environment
         let errors = FileManager.default.temporaryDirectory.appendingPathComponent("mlgate-git-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errors) }
         let output = Pipe()
         process.standardOutput = output

@@ -1,0 +1,102 @@
+package import MLGateCore
+package import MLGateRegistry
+package import MLGateStore
+import MLGateWorkspace
+
+/// The traffic of an endpoint: what mlgate.yaml declares until a rollout command changes it, then the latest
+/// recorded setting. Every change is checked against the endpoint's deployments (shares summing to 100 or 0, the
+/// mirror on one deployment at 0 % live, at most 50 %), audited with its actor and reason, and recorded as an event;
+/// a refused change leaves the setting, the audit log and the events as they were.
+package struct EndpointControl {
+    /// Where the traffic in force comes from.
+    package enum Source: Equatable, Sendable {
+        /// mlgate.yaml: no rollout command has changed it.
+        case configuration
+        /// A recorded setting.
+        case recorded(EndpointTrafficRecord)
+    }
+
+    package let registry: RegistryContext
+    package let endpoint: EndpointSpec
+
+    /// The endpoint `name` of `registry`'s mlgate.yaml; a name it does not declare is refused.
+    package init(endpoint name: String, registry: RegistryContext) throws {
+        let endpoints = try registry.workspace.configuration().endpoints
+        guard let endpoint = endpoints.first(where: { $0.name == name }) else {
+            throw UsageError("there is no endpoint '\(name)' in mlgate.yaml; the endpoints are \(endpoints.isEmpty ? "(none)" : endpoints.map(\.name).joined(separator: ", ")).")
+        }
+        self.registry = registry
+        self.endpoint = endpoint
+    }
+
+    /// The shares and mirror in force, and where they come from.
+    package func current() throws -> (traffic: TrafficMap, mirror: TrafficMirror?, source: Source) {
+        guard let latest = try registry.store.endpointTrafficHistory(endpoint: endpoint.name).last else {
+            return (endpoint.traffic, endpoint.mirror, .configuration)
+        }
+        return (latest.traffic, latest.mirror, .recorded(latest))
+    }
+
+    /// Sets the live shares (Azure's `blue=90 green=10`); the mirror stays.
+    package func setTraffic(_ text: String, reason: String?) throws -> EndpointTrafficRecord {
+        let traffic: TrafficMap
+        switch TrafficMap.parse(text) {
+        case .success(let parsed): traffic = parsed
+        case .failure(let problem): throw UsageError("endpoint '\(endpoint.name)': \(problem)")
+        }
+        return try apply(traffic: traffic, mirror: nil, keepMirror: true, reason: reason)
+    }
+
+    /// Sets the mirror (`green=10`), or turns it off (`off`, or Azure's `green=0`).
+    package func setMirror(_ text: String, reason: String?) throws -> EndpointTrafficRecord {
+        var mirror: TrafficMirror?
+        if text != "off" {
+            guard case .success(let parsed) = TrafficMap.parse(text), parsed.weights.count == 1, let pair = parsed.weights.first else {
+                throw UsageError("endpoint '\(endpoint.name)': give the mirror as one DEPLOYMENT=PERCENT (such as green=10), or off.")
+            }
+            mirror = pair.value == 0 ? nil : TrafficMirror(deployment: pair.key, percent: pair.value)
+        }
+        return try apply(traffic: nil, mirror: mirror, keepMirror: false, reason: reason)
+    }
+
+    /// Sends all live traffic to `deployment` (the canary becomes the only live one); a mirror on it is turned off.
+    package func promote(_ deployment: String, reason: String?) throws -> EndpointTrafficRecord {
+        guard endpoint.deployments.contains(where: { $0.name == deployment }) else {
+            throw UsageError("'\(deployment)' is not a deployment of endpoint '\(endpoint.name)'; its deployments are \(endpoint.deployments.map(\.name).joined(separator: ", ")).")
+        }
+        let traffic = TrafficMap(Dictionary(uniqueKeysWithValues: endpoint.deployments.map { ($0.name, $0.name == deployment ? 100 : 0) }))
+        let mirror = try current().mirror
+        return try apply(traffic: traffic, mirror: mirror?.deployment == deployment ? nil : mirror, keepMirror: false, reason: reason)
+    }
+
+    /// Puts back the setting before the one in force, in one step (mlgate.yaml's, when only one was recorded).
+    package func rollback(reason: String?) throws -> EndpointTrafficRecord {
+        let history = try registry.store.endpointTrafficHistory(endpoint: endpoint.name)
+        guard let latest = history.last else {
+            throw RegistryError(.refused, "endpoint '\(endpoint.name)' still has the traffic of mlgate.yaml; there is nothing to roll back to.")
+        }
+        let previous = history.dropLast().last.map { ($0.traffic, $0.mirror) } ?? (endpoint.traffic, endpoint.mirror)
+        return try registry.store.setEndpointTraffic(endpoint: endpoint.name, traffic: previous.0, mirror: previous.1, by: registry.actor(reason: reason)) { current in
+            guard current?.id == latest.id else { throw RegistryError(.refused, "endpoint '\(endpoint.name)' changed while rolling back; run it again.") }
+        }
+    }
+
+    /// Records `traffic` (nil: keep the shares in force) with `mirror` (or the mirror in force, with `keepMirror`),
+    /// checked inside the transaction against the setting in force then.
+    private func apply(traffic: TrafficMap?, mirror: TrafficMirror?, keepMirror: Bool, reason: String?) throws -> EndpointTrafficRecord {
+        let names = endpoint.deployments.map(\.name)
+        let inForce = try current()
+        let newTraffic = traffic.map { map in
+            // Deployments the command leaves out take no live traffic.
+            TrafficMap(Dictionary(uniqueKeysWithValues: names.map { ($0, map.weights[$0] ?? 0) }).merging(map.weights) { $1 })
+        } ?? inForce.traffic
+        let newMirror = keepMirror ? inForce.mirror : mirror
+        if let problem = newTraffic.problem(deployments: names, mirror: newMirror) {
+            throw UsageError("endpoint '\(endpoint.name)': \(problem)")
+        }
+        let expected: Int? = if case .recorded(let record) = inForce.source { record.id } else { nil }
+        return try registry.store.setEndpointTraffic(endpoint: endpoint.name, traffic: newTraffic, mirror: newMirror, by: registry.actor(reason: reason)) { current in
+            guard current?.id == expected else { throw RegistryError(.refused, "endpoint '\(endpoint.name)' changed meanwhile; look at 'mlgate endpoint status' and run it again.") }
+        }
+    }
+}

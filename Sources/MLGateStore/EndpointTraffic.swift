@@ -1,0 +1,97 @@
+import GRDB
+public import MLGateCore
+
+/// One traffic setting of an endpoint: the live shares and the mirror from a moment on, who set them and why.
+public struct EndpointTrafficRecord: Sendable, Hashable {
+    /// The row's id, in the order settings were made.
+    public var id: Int
+    /// The endpoint.
+    public var endpoint: String
+    /// The live shares.
+    public var traffic: TrafficMap
+    /// The mirror, if any.
+    public var mirror: TrafficMirror?
+    /// When, in milliseconds since 1970.
+    public var setAt: Int64
+    /// Who.
+    public var actor: String
+    /// Why.
+    public var reason: String?
+}
+
+extension Store {
+    /// The endpoint's traffic settings, oldest first.
+    public func endpointTrafficHistory(endpoint: String) throws -> [EndpointTrafficRecord] {
+        try readingRegistry { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM endpoint_traffic WHERE endpoint = ? ORDER BY id", arguments: [endpoint]).map(Self.trafficRecord)
+        }
+    }
+
+    /// Records a traffic setting of `endpoint`, audited (`endpoint-traffic`, subject `endpoints:/NAME`) with an event,
+    /// in one transaction. `check` sees the setting in force (nil: none recorded yet) and may refuse by throwing,
+    /// which changes nothing.
+    @discardableResult
+    public func setEndpointTraffic(endpoint: String, traffic: TrafficMap, mirror: TrafficMirror?, by actor: RegistryActor,
+                                   check: (EndpointTrafficRecord?) throws -> Void) throws -> EndpointTrafficRecord {
+        try mutate { db in
+            let current = try Row.fetchOne(db, sql: "SELECT * FROM endpoint_traffic WHERE endpoint = ? ORDER BY id DESC LIMIT 1", arguments: [endpoint])
+                .map(Self.trafficRecord)
+            try check(current)
+            let now = Store.nowMilliseconds
+            try db.execute(sql: "INSERT INTO endpoint_traffic (endpoint, traffic, mirror, set_at, actor, reason) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [endpoint, Self.json(traffic), mirror.map(Self.json), now, actor.name, actor.reason])
+            let id = Int(db.lastInsertedRowID)
+            let before = current.map { Self.settingJSON($0.traffic, $0.mirror) } ?? "null"
+            let after = Self.settingJSON(traffic, mirror)
+            try Self.recordEndpoint(db, endpoint: endpoint, before: before, after: after, actor: actor, at: now)
+            return EndpointTrafficRecord(id: id, endpoint: endpoint, traffic: traffic, mirror: mirror, setAt: now, actor: actor.name, reason: actor.reason)
+        }
+    }
+
+    /// Appends the audit row of an endpoint change and its event (born mirrored: endpoints have no git tags).
+    private static func recordEndpoint(_ db: Database, endpoint: String, before: String, after: String, actor: RegistryActor, at now: Int64) throws {
+        let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit_head WHERE id = 1")
+        var entry = AuditEntry(sequence: (head?["sequence"] as Int? ?? 0) + 1, at: now, actor: actor.name, action: "endpoint-traffic",
+                               subject: "endpoints:/\(endpoint)", before: before, after: after, reason: actor.reason, verdictDigest: nil,
+                               previousHash: head?["hash"] ?? AuditEntry.genesis, hash: "")
+        entry.hash = ContentHash.of(Array(entry.canonicalText.utf8))
+        try db.execute(sql: """
+            INSERT INTO audit (sequence, at, actor, action, subject, before, after, reason, verdict_digest, previous_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [entry.sequence, entry.at, entry.actor, entry.action, entry.subject, entry.before, entry.after, entry.reason,
+                             entry.verdictDigest, entry.previousHash, entry.hash])
+        try db.execute(sql: "INSERT OR REPLACE INTO audit_head (id, sequence, hash) VALUES (1, ?, ?)", arguments: [entry.sequence, entry.hash])
+        let payload = #"{"action":"endpoint-traffic","actor":\#(JSONText.quoted(actor.name)),"after":\#(after),"before":\#(before),"endpoint":\#(JSONText.quoted(endpoint)),"reason":\#(actor.reason.map(JSONText.quoted) ?? "null")}"#
+        try db.execute(sql: "INSERT INTO events (kind, model, version, payload, counter, created_at, mirrored_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       arguments: ["endpoint.traffic", endpoint, nil, payload, nil, now, now])
+    }
+
+    /// `{"blue":90,"green":10}`, keys sorted.
+    static func json(_ traffic: TrafficMap) -> String {
+        "{" + traffic.weights.sorted { $0.key < $1.key }.map { "\(JSONText.quoted($0.key)):\($0.value)" }.joined(separator: ",") + "}"
+    }
+
+    /// `{"green":10}`.
+    static func json(_ mirror: TrafficMirror) -> String { "{\(JSONText.quoted(mirror.deployment)):\(mirror.percent)}" }
+
+    static func settingJSON(_ traffic: TrafficMap, _ mirror: TrafficMirror?) -> String {
+        #"{"mirror":\#(mirror.map(json) ?? "null"),"traffic":\#(json(traffic))}"#
+    }
+
+    /// Reads `{"name":percent,…}` back.
+    static func weights(_ text: String) -> [String: Int] {
+        var weights: [String: Int] = [:]
+        for pair in text.dropFirst().dropLast().split(separator: ",") {
+            let parts = pair.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, let value = Int(parts[1]) else { continue }
+            weights[String(parts[0].dropFirst().dropLast())] = value
+        }
+        return weights
+    }
+
+    static func trafficRecord(_ row: Row) -> EndpointTrafficRecord {
+        let mirror = (row["mirror"] as String?).flatMap { weights($0).first }.map { TrafficMirror(deployment: $0.key, percent: $0.value) }
+        return EndpointTrafficRecord(id: row["id"], endpoint: row["endpoint"], traffic: TrafficMap(weights(row["traffic"])), mirror: mirror,
+                                     setAt: row["set_at"], actor: row["actor"], reason: row["reason"])
+    }
+}
