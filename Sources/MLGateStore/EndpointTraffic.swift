@@ -50,17 +50,8 @@ extension Store {
 
     /// Appends the audit row of an endpoint change and its event (born mirrored: endpoints have no git tags).
     private static func recordEndpoint(_ db: Database, endpoint: String, before: String, after: String, actor: RegistryActor, at now: Int64) throws {
-        let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit_head WHERE id = 1")
-        var entry = AuditEntry(sequence: (head?["sequence"] as Int? ?? 0) + 1, at: now, actor: actor.name, action: "endpoint-traffic",
-                               subject: "endpoints:/\(endpoint)", before: before, after: after, reason: actor.reason, verdictDigest: nil,
-                               previousHash: head?["hash"] ?? AuditEntry.genesis, hash: "")
-        entry.hash = ContentHash.of(Array(entry.canonicalText.utf8))
-        try db.execute(sql: """
-            INSERT INTO audit (sequence, at, actor, action, subject, before, after, reason, verdict_digest, previous_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [entry.sequence, entry.at, entry.actor, entry.action, entry.subject, entry.before, entry.after, entry.reason,
-                             entry.verdictDigest, entry.previousHash, entry.hash])
-        try db.execute(sql: "INSERT OR REPLACE INTO audit_head (id, sequence, hash) VALUES (1, ?, ?)", arguments: [entry.sequence, entry.hash])
+        try appendAudit(db, action: "endpoint-traffic", subject: "endpoints:/\(endpoint)", before: before, after: after, actor: actor,
+                        verdictDigest: nil, at: now)
         let payload = #"{"action":"endpoint-traffic","actor":\#(JSONText.quoted(actor.name)),"after":\#(after),"before":\#(before),"endpoint":\#(JSONText.quoted(endpoint)),"reason":\#(actor.reason.map(JSONText.quoted) ?? "null")}"#
         try db.execute(sql: "INSERT INTO events (kind, model, version, payload, counter, created_at, mirrored_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        arguments: ["endpoint.traffic", endpoint, nil, payload, nil, now, now])

@@ -524,19 +524,9 @@ extension Store {
     /// Appends the audit row (chained to the previous one) and the outbox event of a mutation.
     static func record(_ db: Database, action: String, model: String, version: Int?, before: String, after: String,
                        actor: RegistryActor, verdictDigest: String? = nil, at: Int64? = nil) throws {
-        let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit_head WHERE id = 1")
-        let sequence = (head?["sequence"] as Int? ?? 0) + 1
         let now = at ?? Store.nowMilliseconds
-        var entry = AuditEntry(sequence: sequence, at: now, actor: actor.name, action: action,
-                               subject: "models:/\(model)/\(version.map(String.init) ?? "")", before: before, after: after,
-                               reason: actor.reason, verdictDigest: verdictDigest, previousHash: head?["hash"] ?? AuditEntry.genesis, hash: "")
-        entry.hash = ContentHash.of(Array(entry.canonicalText.utf8))
-        try db.execute(sql: """
-            INSERT INTO audit (sequence, at, actor, action, subject, before, after, reason, verdict_digest, previous_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [entry.sequence, entry.at, entry.actor, entry.action, entry.subject, entry.before, entry.after, entry.reason,
-                             entry.verdictDigest, entry.previousHash, entry.hash])
-        try db.execute(sql: "INSERT OR REPLACE INTO audit_head (id, sequence, hash) VALUES (1, ?, ?)", arguments: [entry.sequence, entry.hash])
+        try appendAudit(db, action: action, subject: "models:/\(model)/\(version.map(String.init) ?? "")", before: before, after: after,
+                        actor: actor, verdictDigest: verdictDigest, at: now)
         let payload = #"{"action":\#(JSONText.quoted(action)),"actor":\#(JSONText.quoted(actor.name)),"after":\#(after),"before":\#(before),"reason":\#(actor.reason.map(JSONText.quoted) ?? "null")}"#
         // Stage moves get the model's next event number: GTO's stage tags are `name#stage#N`.
         var counter: Int?
@@ -549,6 +539,22 @@ extension Store {
         // A sync only copies what git already holds: its event is born mirrored.
         try db.execute(sql: "INSERT INTO events (kind, model, version, payload, counter, created_at, mirrored_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        arguments: ["model.\(action)", model, version, payload, counter, now, action == "sync" ? now : nil])
+    }
+
+    /// Appends the next row of the hash chain (`previous` = the head's hash) and moves the head, in `db`'s transaction.
+    static func appendAudit(_ db: Database, action: String, subject: String, before: String, after: String, actor: RegistryActor,
+                            verdictDigest: String?, at now: Int64) throws {
+        let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit_head WHERE id = 1")
+        var entry = AuditEntry(sequence: (head?["sequence"] as Int? ?? 0) + 1, at: now, actor: actor.name, action: action, subject: subject,
+                               before: before, after: after, reason: actor.reason, verdictDigest: verdictDigest,
+                               previousHash: head?["hash"] ?? AuditEntry.genesis, hash: "")
+        entry.hash = ContentHash.of(Array(entry.canonicalText.utf8))
+        try db.execute(sql: """
+            INSERT INTO audit (sequence, at, actor, action, subject, before, after, reason, verdict_digest, previous_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [entry.sequence, entry.at, entry.actor, entry.action, entry.subject, entry.before, entry.after, entry.reason,
+                             entry.verdictDigest, entry.previousHash, entry.hash])
+        try db.execute(sql: "INSERT OR REPLACE INTO audit_head (id, sequence, hash) VALUES (1, ?, ?)", arguments: [entry.sequence, entry.hash])
     }
 
     static func auditEntry(_ row: Row) -> AuditEntry {
