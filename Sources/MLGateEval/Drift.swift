@@ -1,0 +1,240 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Distribution drift between a reference sample (what a model was trained on) and a current one (what production
+/// sends): the statistics Evidently and Azure ML monitoring use, computed as scipy and numpy compute them, with the
+/// binning, log base, smoothing and standard deviation that make each tool's number named explicitly.
+public enum Drift {
+    /// Whose conventions a drift number follows.
+    public enum Convention: Sendable, Hashable {
+        /// Evidently 0.7: Sturges bins over reference and current together, natural-log JS distance, PSI with zero
+        /// shares replaced by a small value, W1 normalised by the reference's population standard deviation.
+        case evidently
+        /// Azure ML monitoring: Sturges bins for the smaller sample, base-2 JS distance, PSI with Laplace smoothing
+        /// (each count + 1), W1 normalised by the reference's sample standard deviation.
+        case azure
+    }
+
+    // MARK: - Wasserstein
+
+    /// The first Wasserstein distance between the two samples' empirical distributions, ∫ |F_u − F_v|
+    /// (`scipy.stats.wasserstein_distance(u, v)`). Nil when either is empty or holds a NaN.
+    public static func wasserstein1(_ u: [Double], _ v: [Double]) -> Double? {
+        guard !u.isEmpty, !v.isEmpty, !u.contains(where: \.isNaN), !v.contains(where: \.isNaN) else { return nil }
+        let su = u.sorted(), sv = v.sorted()
+        let all = (u + v).sorted()
+        var total = CompensatedSum()
+        var iu = 0, iv = 0
+        for index in 0..<(all.count - 1) {
+            let value = all[index]
+            // searchsorted(…, 'right'): how many of each sample are ≤ value.
+            while iu < su.count, su[iu] <= value { iu += 1 }
+            while iv < sv.count, sv[iv] <= value { iv += 1 }
+            let delta = all[index + 1] - value
+            guard delta != 0 else { continue }
+            total.add(abs(Double(iu) / Double(su.count) - Double(iv) / Double(sv.count)) * delta)
+        }
+        return total.value
+    }
+
+    /// W1 divided by the reference's standard deviation (at least 0.001): Evidently's `wasserstein_distance_norm`
+    /// (population deviation, ddof 0) or Azure's normalised Wasserstein (sample deviation, ddof 1).
+    public static func normalizedWasserstein(reference: [Double], current: [Double], convention: Convention) -> Double? {
+        guard let distance = wasserstein1(reference, current) else { return nil }
+        let deviation = standardDeviation(reference, ddof: convention == .evidently ? 0 : 1) ?? 0
+        return distance / max(deviation, 0.001)
+    }
+
+    /// The standard deviation with `ddof` degrees of freedom removed (`np.std(x, ddof=…)`); nil when too short.
+    public static func standardDeviation(_ values: [Double], ddof: Int) -> Double? {
+        guard values.count > ddof else { return nil }
+        var sum = CompensatedSum()
+        for value in values { sum.add(value) }
+        let mean = sum.value / Double(values.count)
+        var squares = CompensatedSum()
+        for value in values { squares.add((value - mean) * (value - mean)) }
+        return (squares.value / Double(values.count - ddof)).squareRoot()
+    }
+
+    // MARK: - Bins
+
+    /// Equal-width bin edges over [min, max] of `values` for `count` observations by Sturges' rule, as
+    /// `np.histogram_bin_edges(values, bins="sturges")` computes them when `count` is the size of `values`
+    /// (Azure passes the smaller sample's size). Nil when `values` is empty or not finite.
+    public static func sturgesEdges(_ values: [Double], observations count: Int) -> [Double]? {
+        guard let low = values.min(), let high = values.max(), low.isFinite, high.isFinite, count > 0 else { return nil }
+        var first = low, last = high
+        if first == last {
+            first -= 0.5
+            last += 0.5
+        }
+        let bins: Int
+        if high > low {
+            let width = (high - low) / (log2(Double(count)) + 1)
+            bins = max(1, Int(((last - first) / width).rounded(.up)))
+        } else {
+            bins = 1
+        }
+        // np.linspace: i·step + start, the last edge exactly `last`.
+        let step = (last - first) / Double(bins)
+        var edges = (0...bins).map { Double($0) * step + first }
+        edges[bins] = last
+        return edges
+    }
+
+    /// How many of `values` fall in each bin (`np.histogram(values, edges)` for equal-width edges: half-open bins,
+    /// the last one closed; values outside are not counted).
+    public static func histogram(_ values: [Double], edges: [Double]) -> [Int] {
+        guard edges.count >= 2, let first = edges.first, let last = edges.last else { return [] }
+        let bins = edges.count - 1
+        var counts = [Int](repeating: 0, count: bins)
+        let norm = Double(bins) / (last - first)
+        for value in values where value >= first && value <= last {
+            var index = Int((value - first) * norm)
+            if index == bins { index -= 1 }
+            if value < edges[index] { index -= 1 }
+            if index != bins - 1, value >= edges[index + 1] { index += 1 }
+            counts[index] += 1
+        }
+        return counts
+    }
+
+    /// The shares of each sample per bin, by `convention`'s binning: numbers with more than 20 distinct reference
+    /// values in Sturges bins; anything else one bin per distinct value of reference and current together.
+    public static func binnedShares(reference: [Double], current: [Double], convention: Convention) -> (reference: [Double], current: [Double])? {
+        guard !reference.isEmpty, !current.isEmpty else { return nil }
+        let distinct = Set(reference).count
+        if distinct > 20 || convention == .azure {
+            let observations = convention == .evidently ? reference.count + current.count : min(reference.count, current.count)
+            guard let edges = sturgesEdges(reference + current, observations: observations) else { return nil }
+            let r = histogram(reference, edges: edges), c = histogram(current, edges: edges)
+            return (r.map { Double($0) / Double(reference.count) }, c.map { Double($0) / Double(current.count) })
+        }
+        let keys = Set(reference + current).sorted()
+        var r = [String: Int](), c = [String: Int]()
+        for value in reference { r[String(value.bitPattern), default: 0] += 1 }
+        for value in current { c[String(value.bitPattern), default: 0] += 1 }
+        return (keys.map { Double(r[String($0.bitPattern)] ?? 0) / Double(reference.count) },
+                keys.map { Double(c[String($0.bitPattern)] ?? 0) / Double(current.count) })
+    }
+
+    // MARK: - PSI and Jensen–Shannon
+
+    /// The population stability index Σ (r − c)·ln(r / c) over bins, from bin counts, with `convention`'s handling
+    /// of empty bins: Evidently replaces a zero share by the smallest non-zero share / 10⁶ (or 10⁻⁴ when that share
+    /// is above 10⁻⁴), per sample; Azure adds one to every count (shares (n + 1) / (N + bins)).
+    public static func psi(reference: [Int], current: [Int], convention: Convention) -> Double? {
+        guard reference.count == current.count, !reference.isEmpty else { return nil }
+        let r: [Double], c: [Double]
+        switch convention {
+        case .azure:
+            let nr = Double(reference.reduce(0, +) + reference.count), nc = Double(current.reduce(0, +) + current.count)
+            r = reference.map { Double($0 + 1) / nr }
+            c = current.map { Double($0 + 1) / nc }
+        case .evidently:
+            let nr = Double(reference.reduce(0, +)), nc = Double(current.reduce(0, +))
+            guard nr > 0, nc > 0 else { return nil }
+            r = fillZeroes(reference.map { Double($0) / nr })
+            c = fillZeroes(current.map { Double($0) / nc })
+        }
+        var total = CompensatedSum()
+        for index in r.indices { total.add((r[index] - c[index]) * log(r[index] / c[index])) }
+        return total.value
+    }
+
+    /// Evidently's zero fill: each zero share becomes the smallest non-zero share / 10⁶, or 10⁻⁴ when that is above 10⁻⁴.
+    static func fillZeroes(_ shares: [Double]) -> [Double] {
+        guard let smallest = shares.filter({ $0 != 0 }).min() else { return shares }
+        let fill = smallest <= 0.0001 ? smallest / 1_000_000 : 0.0001
+        return shares.map { $0 == 0 ? fill : $0 }
+    }
+
+    /// The Jensen–Shannon distance √(JSD / 2)·… between two distributions given as weights per bin
+    /// (`scipy.spatial.distance.jensenshannon(p, q, base)`): natural log without `base` (Evidently), base 2 (Azure).
+    public static func jensenShannon(_ p: [Double], _ q: [Double], base: Double? = nil) -> Double? {
+        guard p.count == q.count, !p.isEmpty else { return nil }
+        let sp = p.reduce(0, +), sq = q.reduce(0, +)
+        guard sp > 0, sq > 0 else { return nil }
+        var left = CompensatedSum(), right = CompensatedSum()
+        for index in p.indices {
+            let a = p[index] / sp, b = q[index] / sq
+            let m = (a + b) / 2
+            left.add(relativeEntropy(a, m))
+            right.add(relativeEntropy(b, m))
+        }
+        var divergence = left.value + right.value
+        if let base { divergence /= log(base) }
+        return (divergence / 2).squareRoot()
+    }
+
+    /// `scipy.special.rel_entr(x, y)`: x·ln(x / y), 0 at x = 0.
+    static func relativeEntropy(_ x: Double, _ y: Double) -> Double {
+        if x > 0, y > 0 { return x * log(x / y) }
+        if x == 0, y >= 0 { return 0 }
+        return .infinity
+    }
+
+    // MARK: - χ²
+
+    /// Pearson's χ² goodness of fit of `observed` counts against `expected` ones (`scipy.stats.chisquare`): the
+    /// statistic Σ (o − e)² / e, its degrees of freedom (bins − 1) and the p-value P(χ² ≥ statistic). Nil when the
+    /// lengths differ, fewer than two bins, or an expected count is not positive.
+    public static func chiSquare(observed: [Double], expected: [Double]) -> (statistic: Double, degreesOfFreedom: Int, pValue: Double)? {
+        guard observed.count == expected.count, observed.count >= 2, expected.allSatisfy({ $0 > 0 }) else { return nil }
+        var statistic = CompensatedSum()
+        for index in observed.indices {
+            let difference = observed[index] - expected[index]
+            statistic.add(difference * difference / expected[index])
+        }
+        let degrees = observed.count - 1
+        return (statistic.value, degrees, regularizedUpperGamma(Double(degrees) / 2, statistic.value / 2))
+    }
+
+    /// Evidently's χ² drift test of a categorical column: current counts against reference counts scaled to the
+    /// current sample's size, over the categories of both.
+    public static func chiSquare(reference: [Double], current: [Double]) -> (statistic: Double, degreesOfFreedom: Int, pValue: Double)? {
+        let keys = Set(reference + current).sorted()
+        guard !reference.isEmpty, !current.isEmpty else { return nil }
+        var r = [UInt64: Double](), c = [UInt64: Double]()
+        for value in reference { r[value.bitPattern, default: 0] += 1 }
+        for value in current { c[value.bitPattern, default: 0] += 1 }
+        let scale = Double(current.count) / Double(reference.count)
+        return chiSquare(observed: keys.map { c[$0.bitPattern] ?? 0 }, expected: keys.map { (r[$0.bitPattern] ?? 0) * scale })
+    }
+
+    /// Q(a, x) = Γ(a, x) / Γ(a), the χ² survival function's core (Cephes `igamc`): a series below a + 1, Lentz's
+    /// continued fraction above.
+    public static func regularizedUpperGamma(_ a: Double, _ x: Double) -> Double {
+        guard a > 0, x >= 0 else { return .nan }
+        if x == 0 { return 1 }
+        if x.isInfinite { return 0 }
+        let logPrefix = a * log(x) - x - lgamma(a)
+        if x < a + 1 {
+            // P(a, x) by its series; Q = 1 − P.
+            var term = 1 / a, sum = term, n = a
+            for _ in 0..<10_000 {
+                n += 1
+                term *= x / n
+                sum += term
+                if abs(term) < abs(sum) * 1e-17 { break }
+            }
+            return 1 - sum * exp(logPrefix)
+        }
+        let tiny = 1e-300
+        var b = x + 1 - a, c = 1 / tiny, d = 1 / b, h = d
+        for i in 1...10_000 {
+            let an = -Double(i) * (Double(i) - a)
+            b += 2
+            d = an * d + b
+            if abs(d) < tiny { d = tiny }
+            c = b + an / c
+            if abs(c) < tiny { c = tiny }
+            d = 1 / d
+            let delta = d * c
+            h *= delta
+            if abs(delta - 1) < 1e-17 { break }
+        }
+        return exp(logPrefix) * h
+    }
+}

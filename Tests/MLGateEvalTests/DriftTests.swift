@@ -1,0 +1,63 @@
+import Foundation
+import MLGateEval
+import Testing
+
+/// Relative closeness, for numbers whose size varies over orders of magnitude (p-values, PSI).
+private func near(_ a: Double?, _ b: Double?, relative: Double = 1e-12) -> Bool {
+    guard let a, let b else { return a == nil && b == nil }
+    return abs(a - b) <= relative * max(abs(a), abs(b), 1e-300) || abs(a - b) <= 1e-15
+}
+
+@Suite("drift statistics equal scipy's and numpy's, in Evidently's and Azure's conventions (Fixtures/drift.json)")
+struct DriftTests {
+    @Test("Wasserstein-1 and its two normalisations, Sturges edges and histograms, PSI, JS distance and χ²")
+    func fixtures() throws {
+        for fixture in try Fixtures.cases("drift") {
+            let name = fixture["name"] as? String ?? "?"
+            let reference = Fixtures.doubles(fixture["reference"]) ?? [], current = Fixtures.doubles(fixture["current"]) ?? []
+            #expect(near(Drift.wasserstein1(reference, current), Fixtures.double(fixture["wasserstein"])), "\(name)")
+            #expect(near(Drift.normalizedWasserstein(reference: reference, current: current, convention: .evidently),
+                         Fixtures.double(fixture["wasserstein_norm_evidently"])), "\(name)")
+            #expect(near(Drift.normalizedWasserstein(reference: reference, current: current, convention: .azure),
+                         Fixtures.double(fixture["wasserstein_norm_azure"])), "\(name)")
+            let referenceCounts = fixture["reference_counts"] as? [Int] ?? [], currentCounts = fixture["current_counts"] as? [Int] ?? []
+            if let edges = Fixtures.doubles(fixture["edges"]) {
+                let computed = try #require(Drift.sturgesEdges(reference + current, observations: reference.count + current.count))
+                #expect(computed == edges, "\(name): edges")
+                #expect(Drift.histogram(reference, edges: edges) == referenceCounts, "\(name): reference histogram")
+                #expect(Drift.histogram(current, edges: edges) == currentCounts, "\(name): current histogram")
+            }
+            let shares = try #require(Drift.binnedShares(reference: reference, current: current, convention: .evidently))
+            #expect(shares.reference == referenceCounts.map { Double($0) / Double(reference.count) }, "\(name): shares")
+            #expect(near(Drift.psi(reference: referenceCounts, current: currentCounts, convention: .evidently), Fixtures.double(fixture["psi_evidently"])), "\(name): psi")
+            #expect(near(Drift.psi(reference: referenceCounts, current: currentCounts, convention: .azure), Fixtures.double(fixture["psi_azure"])), "\(name): psi azure")
+            #expect(near(Drift.jensenShannon(shares.reference, shares.current), Fixtures.double(fixture["js_e"])), "\(name): js")
+            #expect(near(Drift.jensenShannon(shares.reference, shares.current, base: 2), Fixtures.double(fixture["js_2"])), "\(name): js2")
+            if let p = Fixtures.double(fixture["chi2_p"]) {
+                let chi = try #require(Drift.chiSquare(reference: reference, current: current))
+                #expect(near(chi.statistic, Fixtures.double(fixture["chi2_statistic"])), "\(name): chi2")
+                #expect(near(chi.pValue, p, relative: 1e-10), "\(name): chi2 p")
+            }
+        }
+    }
+
+    @Test("the χ² survival function agrees with scipy's from the bulk to the far tail")
+    func chiSquareTail() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/drift.json")
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
+        for row in object?["chi2_sf"] as? [[String: Any]] ?? [] {
+            let x = try #require(Fixtures.double(row["x"])), k = try #require(row["k"] as? Int)
+            #expect(near(Drift.regularizedUpperGamma(Double(k) / 2, x / 2), Fixtures.double(row["p"]), relative: 1e-11), "x=\(x) k=\(k)")
+        }
+    }
+
+    @Test("empty, NaN and mismatched inputs give nil, never a number")
+    func refusals() {
+        #expect(Drift.wasserstein1([], [1]) == nil)
+        #expect(Drift.wasserstein1([.nan], [1]) == nil)
+        #expect(Drift.psi(reference: [1, 2], current: [1], convention: .evidently) == nil)
+        #expect(Drift.jensenShannon([0, 0], [1, 1]) == nil)
+        #expect(Drift.chiSquare(observed: [1, 2], expected: [0, 3]) == nil)
+        #expect(Drift.wasserstein1([1, 2, 3], [1, 2, 3]) == 0)
+    }
+}
