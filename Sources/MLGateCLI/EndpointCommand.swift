@@ -10,7 +10,7 @@ import MLGateStore
 struct EndpointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "endpoint",
-        abstract: "Show the online endpoints of mlgate.yaml, or export one to KServe, Azure ML or docker compose.",
+        abstract: "Show the online endpoints of mlgate.yaml, change their traffic (audited), or export one to KServe, Azure ML or compose.",
         discussion: """
             An endpoint (endpoints: in mlgate.yaml, docs/config.md#endpoints) splits live requests between \
             deployments of registered versions by weight, and may mirror a share to one more. Its traffic is \
