@@ -33,6 +33,13 @@ struct DriftTests {
             #expect(near(Drift.psi(reference: referenceCounts, current: currentCounts, convention: .azure), Fixtures.double(fixture["psi_azure"])), "\(name): psi azure")
             #expect(near(Drift.jensenShannon(shares.reference, shares.current), Fixtures.double(fixture["js_e"])), "\(name): js")
             #expect(near(Drift.jensenShannon(shares.reference, shares.current, base: 2), Fixtures.double(fixture["js_2"])), "\(name): js2")
+            let ks = try #require(KolmogorovSmirnovTest(reference: reference, current: current))
+            let exact = fixture["ks_exact"] as? Bool ?? false
+            #expect(ks.method == (exact ? .exact : .asymptotic), "\(name): ks method")
+            #expect(near(ks.statistic, Fixtures.double(fixture["ks_statistic"])), "\(name): ks statistic")
+            // Exact p-values equal scipy's; the asymptotic one is Kolmogorov's limit with Stephens' correction where
+            // scipy uses the exact one-sample distribution at n = round(mn/(m+n)): 2 % apart at this size.
+            #expect(near(ks.pValue, Fixtures.double(fixture["ks_p"]), relative: exact ? 1e-10 : 5e-2), "\(name): ks p \(ks.pValue)")
             if let p = Fixtures.double(fixture["chi2_p"]) {
                 let chi = try #require(Drift.chiSquare(reference: reference, current: current))
                 #expect(near(chi.statistic, Fixtures.double(fixture["chi2_statistic"])), "\(name): chi2")

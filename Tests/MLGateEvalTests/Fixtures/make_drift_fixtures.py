@@ -60,6 +60,10 @@ def case(name, ref, cur):
         "js_e": num(jensenshannon(rp, cp)),
         "js_2": num(jensenshannon(rp, cp, base=2)),
     }
+    ks = stats.ks_2samp(ref, cur, method="auto")
+    out["ks_statistic"] = num(ks.statistic)
+    out["ks_p"] = num(ks.pvalue)
+    out["ks_exact"] = max(len(ref), len(cur)) <= 10000
     if edges is None:
         expected = rc * len(cur) / len(ref)
         if (expected > 0).all():
@@ -79,10 +83,14 @@ cases = [
     case("categories, same", rng.choice([1.0, 2.0, 3.0, 5.0], 1000), rng.choice([1.0, 2.0, 3.0, 5.0], 1000)),
     case("small samples", rng.normal(0, 1, 30), rng.normal(1, 1, 25)),
     case("constant reference", np.full(50, 2.0), rng.normal(2, 0.1, 40)),
+    case("equal sizes", rng.normal(0, 1, 60), rng.normal(0.4, 1, 60)),
+    case("equal sizes, far apart", rng.normal(0, 1, 200), rng.normal(1.5, 1, 200)),
+    case("coprime sizes", rng.normal(0, 1, 997), rng.normal(0.05, 1, 1009)),
+    case("large: asymptotic", rng.normal(0, 1, 10001), rng.normal(0.1, 1, 300)),
 ]
 chi_tail = [stats.chi2.sf(x, k) for x, k in [(0.5, 1), (3.0, 2), (25.0, 4), (120.0, 10), (700.0, 30), (5.0, 40)]]
 with open(os.path.join(HERE, "drift.json"), "w") as fh:
     json.dump({"cases": cases, "chi2_sf": [{"x": num(x), "k": k, "p": num(p)} for (x, k), p in
                                              zip([(0.5, 1), (3.0, 2), (25.0, 4), (120.0, 10), (700.0, 30), (5.0, 40)], chi_tail)]},
-              fh, indent=1, sort_keys=True)
+              fh, sort_keys=True)
     fh.write("\n")
