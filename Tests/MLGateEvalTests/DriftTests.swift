@@ -58,6 +58,30 @@ struct DriftTests {
         }
     }
 
+    @Test("Pearson's r and Spearman's rho with scipy's p-values")
+    func correlations() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/drift.json")
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
+        let rows = object?["correlations"] as? [[String: Any]] ?? []
+        #expect(rows.count == 4)
+        for row in rows {
+            let name = row["name"] as? String ?? "?"
+            let x = Fixtures.doubles(row["x"]) ?? [], y = Fixtures.doubles(row["y"]) ?? []
+            let pearson = try #require(Correlation.pearson(x, y)), spearman = try #require(Correlation.spearman(x, y))
+            #expect(near(pearson.coefficient, Fixtures.double(row["pearson"])), "\(name): r")
+            #expect(near(pearson.pValue, Fixtures.double(row["pearson_p"]), relative: 1e-10), "\(name): r p \(pearson.pValue)")
+            #expect(near(spearman.coefficient, Fixtures.double(row["spearman"])), "\(name): rho")
+            #expect(near(spearman.pValue, Fixtures.double(row["spearman_p"]), relative: 1e-10), "\(name): rho p \(spearman.pValue)")
+        }
+    }
+
+    @Test("data quality: missing values, values outside the reference's range, categories it never had")
+    func dataQuality() throws {
+        let quality = try #require(DataQuality(reference: [1, 2, 3, .nan], current: [2, .nan, 5, 0, 3, 7, .nan, 2]))
+        #expect(quality.nullRate == 2.0 / 8 && quality.outOfRangeRate == 3.0 / 6 && quality.newCategoryRate == 3.0 / 6)
+        #expect(DataQuality(reference: [], current: [1]) == nil)
+    }
+
     @Test("empty, NaN and mismatched inputs give nil, never a number")
     func refusals() {
         #expect(Drift.wasserstein1([], [1]) == nil)
@@ -66,5 +90,8 @@ struct DriftTests {
         #expect(Drift.jensenShannon([0, 0], [1, 1]) == nil)
         #expect(Drift.chiSquare(observed: [1, 2], expected: [0, 3]) == nil)
         #expect(Drift.wasserstein1([1, 2, 3], [1, 2, 3]) == 0)
+        #expect(KolmogorovSmirnovTest(reference: [], current: [1]) == nil)
+        #expect(Correlation.pearson([1, 1, 1], [1, 2, 3]) == nil)
+        #expect(Correlation.spearman([1, 2], [1]) == nil)
     }
 }

@@ -88,9 +88,25 @@ cases = [
     case("coprime sizes", rng.normal(0, 1, 997), rng.normal(0.05, 1, 1009)),
     case("large: asymptotic", rng.normal(0, 1, 10001), rng.normal(0.1, 1, 300)),
 ]
+def correlation(name, x, y):
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    p = stats.pearsonr(x, y)
+    s = stats.spearmanr(x, y)
+    return {"name": name, "x": hexes(x), "y": hexes(y), "pearson": num(p.statistic), "pearson_p": num(p.pvalue),
+            "spearman": num(s.statistic), "spearman_p": num(s.pvalue)}
+
+
+base = rng.normal(0, 1, 500)
+correlations = [
+    correlation("strong", base, base * 0.8 + rng.normal(0, 0.5, 500)),
+    correlation("weak", base, rng.normal(0, 1, 500) + 0.05 * base),
+    correlation("ties", rng.integers(0, 5, 300).astype(float), rng.integers(0, 5, 300).astype(float)),
+    correlation("negative, small n", np.arange(12.0), -np.arange(12.0) + rng.normal(0, 3, 12)),
+]
 chi_tail = [stats.chi2.sf(x, k) for x, k in [(0.5, 1), (3.0, 2), (25.0, 4), (120.0, 10), (700.0, 30), (5.0, 40)]]
 with open(os.path.join(HERE, "drift.json"), "w") as fh:
-    json.dump({"cases": cases, "chi2_sf": [{"x": num(x), "k": k, "p": num(p)} for (x, k), p in
+    json.dump({"cases": cases, "correlations": correlations, "chi2_sf": [{"x": num(x), "k": k, "p": num(p)} for (x, k), p in
                                              zip([(0.5, 1), (3.0, 2), (25.0, 4), (120.0, 10), (700.0, 30), (5.0, 40)], chi_tail)]},
               fh, sort_keys=True)
     fh.write("\n")
