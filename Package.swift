@@ -107,6 +107,12 @@ let package = Package(
         ),
 
         .target(
+            name: "MLGateMonitor",
+            dependencies: ["MLGateCore", "MLGateData", "MLGateEval", "MLGateStore", "MLGateWorkspace", "MLGateRegistry"],
+            swiftSettings: swiftSettings
+        ),
+
+        .target(
             name: "MLGateCI",
             dependencies: ["MLGateCore", "MLGateSystem", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig", "MLGateNotify", "MLGateWorkspace",
                            "MLGatePipeline", "MLGateRegistry", "MLGateDeploy", "MLGateEvaluation"],
@@ -118,7 +124,7 @@ let package = Package(
             name: "MLGateCLI",
             dependencies: [
                 "MLGateCore", "MLGateSystem", "MLGateEval", "MLGateData", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig", "MLGateNotify",
-                "MLGateWorkspace", "MLGatePipeline", "MLGateRegistry", "MLGateLineage", "MLGateDeploy", "MLGateEvaluation", "MLGateCI", "MLGateBatch",
+                "MLGateWorkspace", "MLGatePipeline", "MLGateRegistry", "MLGateLineage", "MLGateDeploy", "MLGateEvaluation", "MLGateCI", "MLGateBatch", "MLGateMonitor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

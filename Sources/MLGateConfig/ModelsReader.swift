@@ -3,7 +3,7 @@ import Yams
 
 /// Reads the `models:` section: each model's artifact, evaluation, promotion criteria, lifecycle and serving.
 extension ConfigReader {
-    static let modelKeys = ["artifact", "evaluate", "promotion", "lifecycle", "serve", "score", "description"]
+    static let modelKeys = ["artifact", "evaluate", "promotion", "lifecycle", "serve", "score", "monitor", "description"]
 
     func models(_ node: Node) throws(ConfigError) -> [ModelSpec] {
         var models: [ModelSpec] = []
@@ -20,6 +20,7 @@ extension ConfigReader {
                 case "promotion": model.promotion = try promotion(field, model: name, task: nil)
                 case "serve": model.serve = try serve(field, model: name)
                 case "score": model.scoring = try scoring(field, model: name)
+                case "monitor": model.monitor = try monitor(field, model: name)
                 case "description": break
                 default:
                     throw error(at: fieldNode, "unknown key '\(fieldName)' in model '\(name)'\(suggestion(fieldName, among: Self.modelKeys)); a model has \(Self.modelKeys.joined(separator: ", ")).")
@@ -83,6 +84,40 @@ extension ConfigReader {
 
     static let serveKeys = ["cmd", "wdir", "files", "port", "health", "image"]
     static let scoreKeys = ["cmd", "wdir"]
+    static let monitorKeys = ["reference", "current", "preset", "columns", "drift_share"]
+
+    private func monitor(_ node: Node, model: String) throws(ConfigError) -> MonitorSpec {
+        let fields = try mapping(node, context: "the monitor section of model '\(model)'")
+        for (key, _) in fields where !Self.monitorKeys.contains(key.string ?? "") {
+            throw error(at: key, "unknown key '\(key.string ?? "?")' in 'monitor'\(suggestion(key.string ?? "", among: Self.monitorKeys)); it has \(Self.monitorKeys.joined(separator: ", ")).")
+        }
+        guard let referenceNode = fields["reference"] else {
+            throw error(at: node, "'monitor' of model '\(model)' needs a 'reference': the data the model was trained on, such as reference: data/train.csv.")
+        }
+        var spec = MonitorSpec(reference: try repositoryPath(referenceNode, base: "", what: "the monitor reference of model '\(model)'").path)
+        if let currentNode = fields["current"] { spec.current = try repositoryPath(currentNode, base: "", what: "the monitor's current data of model '\(model)'").path }
+        if let presetNode = fields["preset"] {
+            guard let preset = presetNode.string.flatMap(MonitorSpec.Preset.init(rawValue:)) else {
+                throw error(at: presetNode, "'preset' of the monitor of model '\(model)' is evidently or azure.")
+            }
+            spec.preset = preset
+        }
+        if let columnsNode = fields["columns"] {
+            for (key, value) in try mapping(columnsNode, context: "the monitor columns of model '\(model)'") {
+                guard let kind = value.string.flatMap(MonitorSpec.ColumnKind.init(rawValue:)) else {
+                    throw error(at: value, "a monitored column is numeric, categorical or ignore.")
+                }
+                spec.columns[try name(of: key)] = kind
+            }
+        }
+        if let shareNode = fields["drift_share"] {
+            guard let share = shareNode.float ?? shareNode.int.map(Double.init), share > 0, share <= 1 else {
+                throw error(at: shareNode, "'drift_share' of the monitor of model '\(model)' is the share of drifted columns that makes the dataset drifted: more than 0, at most 1.")
+            }
+            spec.driftShare = share
+        }
+        return spec
+    }
 
     private func scoring(_ node: Node, model: String) throws(ConfigError) -> ScoringSpec {
         let fields = try mapping(node, context: "the score section of model '\(model)'")

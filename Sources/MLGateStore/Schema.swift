@@ -235,6 +235,22 @@ enum Schema {
                 CREATE INDEX endpoint_traffic_by_endpoint ON endpoint_traffic (endpoint, id);
                 """)
         }
+        migrator.registerMigration("v7-monitor-checks") { db in
+            // Every drift check of a model: what was checked, the verdict and the whole report, for the trend.
+            try db.execute(sql: """
+                CREATE TABLE monitor_checks (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    model TEXT NOT NULL,
+                    version TEXT,
+                    current TEXT NOT NULL,
+                    drifted INTEGER NOT NULL,
+                    share REAL NOT NULL,
+                    report TEXT NOT NULL,
+                    checked_at INTEGER NOT NULL
+                );
+                CREATE INDEX monitor_checks_by_model ON monitor_checks (model, id);
+                """)
+        }
         return migrator
     }()
 }

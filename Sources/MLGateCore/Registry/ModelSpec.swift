@@ -15,6 +15,8 @@ public struct ModelSpec: Hashable, Sendable {
     public var serve: ServeSpec?
     /// How a version scores a batch of rows, for `mlgate score`; nil when undeclared.
     public var scoring: ScoringSpec?
+    /// How its production data is watched for drift, for `mlgate monitor`; nil when undeclared.
+    public var monitor: MonitorSpec?
 
     /// Creates a model specification.
     public init(name: String, artifact: PathSpec? = nil, evaluation: EvaluationSpec? = nil,

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import MLGateMonitor
+import MLGateRegistry
+import MLGateStore
+
+/// `mlgate monitor`: drift of production data against what the model was trained on.
+struct MonitorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "monitor",
+        abstract: "Check a model's production data for drift against its training data, and show the trend.",
+        discussion: """
+            A model's 'monitor' in mlgate.yaml names its reference (the training data) and its current data (a file \
+            or a folder of files with the same columns), and a preset: evidently (KS or chi-square at p 0.05 for a \
+            reference of at most 1,000 rows, else normalised Wasserstein 0.1 or Jensen-Shannon 0.1) or azure \
+            (normalised Wasserstein 0.1 for numbers, Jensen-Shannon base 2 0.1 for categories). The dataset \
+            drifted when at least 'drift_share' (0.5) of its columns did. Every check is recorded.
+            """,
+        subcommands: [Check.self, History.self],
+        defaultSubcommand: Check.self
+    )
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "check", abstract: "Judge each column's drift and the dataset's; exit 0 no drift, 1 drift, 2 bad input.")
+
+        @Argument(help: "The model, as declared under 'models:' in mlgate.yaml.")
+        var model: String
+
+        @Option(help: "The current data (default: the monitor's 'current').")
+        var current: String?
+
+        @Flag(help: "Print the report as JSON (shape in docs/json.md).")
+        var json = false
+
+        func run() throws {
+            let report = try MonitorService(registry: try RegistryContext.current()).check(model, current: current)
+            if json {
+                try Output.json(report)
+            } else {
+                print("\(model): \(report.drifted ? "DRIFT" : "no drift") in \(report.driftedColumns.count) of \(report.columns.count) columns "
+                      + "(dataset drift from \(Int((report.driftShare * 100).rounded()))%; \(report.preset), \(report.referenceRows) reference and \(report.currentRows) current rows)")
+                var rows = [["COLUMN", "KIND", "METHOD", "SCORE", "THRESHOLD", "DRIFT", "NULLS", "OUT OF RANGE / NEW"]]
+                for column in report.columns.sorted(by: { ($0.drifted ? 0 : 1, $0.name) < ($1.drifted ? 0 : 1, $1.name) }) {
+                    rows.append([column.name, column.kind, column.method, Self.format(column.score),
+                                 (column.scoreKind == "p_value" ? "p ≤ " : "≥ ") + Self.format(column.threshold), column.drifted ? "yes" : "no",
+                                 Self.percent(column.nullRate), Self.percent(column.kind == "numeric" ? column.outOfRangeRate : column.newCategoryRate)])
+                }
+                Output.table(rows)
+            }
+            if report.drifted { throw ExitCode(1) }
+        }
+
+        static func format(_ value: Double) -> String {
+            value != 0 && abs(value) < 1e-4 ? String(format: "%.3g", value) : String(format: "%.4f", value)
+        }
+
+        static func percent(_ value: Double) -> String { String(format: "%.1f%%", value * 100) }
+    }
+
+    struct History: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "history", abstract: "The recorded drift checks of a model, newest first.")
+
+        @Argument(help: "The model.")
+        var model: String
+
+        @Option(help: "Show at most this many checks.")
+        var limit = 20
+
+        @Flag(help: "Print JSON (shape in docs/json.md).")
+        var json = false
+
+        func run() throws {
+            let checks = try MonitorService(registry: try RegistryContext.current()).history(model, limit: limit)
+            if json {
+                let items = checks.map { check in
+                    "{\"checked_at_ms\":\(check.checkedAt),\"current\":\(JSONString(check.current)),\"drifted\":\(check.drifted),\"id\":\(check.id),"
+                        + "\"report\":\(check.json),\"share\":\(check.share),\"version\":\(check.version.map(JSONString) ?? "null")}"
+                }
+                return print("{\"checks\":[" + items.joined(separator: ",") + "]}")
+            }
+            guard !checks.isEmpty else { return print("No drift checks of \(model) yet: run 'mlgate monitor check \(model)'.") }
+            var rows = [["#", "WHEN", "VERSION", "DRIFT", "SHARE", "CURRENT"]]
+            for check in checks {
+                rows.append([String(check.id), Output.shortDate(check.checkedAt / 1000, offsetMinutes: 0), check.version ?? "-",
+                             check.drifted ? "yes" : "no", Check.percent(check.share), check.current])
+            }
+            Output.table(rows)
+        }
+    }
+}
+
+/// A JSON string literal.
+private func JSONString(_ text: String) -> String {
+    (try? String(data: JSONEncoder().encode(text), encoding: .utf8)) ?? "\"\""
+}

@@ -1,0 +1,219 @@
+import Foundation
+package import MLGateCore
+import MLGateData
+import MLGateEval
+
+/// One drift check of a model's current data against its reference: each column's method, statistic, threshold and
+/// verdict under the monitor's preset, its data quality, and whether the dataset drifted (a share of columns).
+package struct DriftReport: Encodable, Sendable {
+    /// One column's result.
+    package struct Column: Encodable, Sendable {
+        enum CodingKeys: String, CodingKey {
+            case name, kind, method, score, scoreKind = "score_kind", threshold, drifted, referenceRows = "reference_rows", currentRows = "current_rows"
+            case nullRate = "null_rate", outOfRangeRate = "out_of_range_rate", newCategoryRate = "new_category_rate"
+        }
+        package let name: String
+        package let kind: String
+        /// `ks`, `chisquare`, `z`, `wasserstein_norm` or `jensenshannon`.
+        package let method: String
+        /// The statistic the verdict reads: a p-value for tests, a distance otherwise.
+        package let score: Double
+        /// `p_value` (drift when at or below the threshold) or `distance` (drift when at or above it).
+        package let scoreKind: String
+        package let threshold: Double
+        package let drifted: Bool
+        package let referenceRows: Int
+        package let currentRows: Int
+        package let nullRate: Double
+        package let outOfRangeRate: Double
+        package let newCategoryRate: Double
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case model, preset, reference, current, referenceRows = "reference_rows", currentRows = "current_rows", columns
+        case driftedColumns = "drifted_columns", share, driftShare = "drift_share", drifted
+    }
+    package let model: String
+    package let preset: String
+    package let reference: String
+    package let current: String
+    package let referenceRows: Int
+    package let currentRows: Int
+    package let columns: [Column]
+    package let driftShare: Double
+
+    /// The names of the drifted columns.
+    package var driftedColumns: [String] { columns.filter(\.drifted).map(\.name) }
+    /// The share of columns that drifted.
+    package var share: Double { columns.isEmpty ? 0 : Double(driftedColumns.count) / Double(columns.count) }
+    /// Whether the dataset drifted: at least `driftShare` of its columns.
+    package var drifted: Bool { !columns.isEmpty && share >= driftShare }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(model, forKey: .model)
+        try container.encode(preset, forKey: .preset)
+        try container.encode(reference, forKey: .reference)
+        try container.encode(current, forKey: .current)
+        try container.encode(referenceRows, forKey: .referenceRows)
+        try container.encode(currentRows, forKey: .currentRows)
+        try container.encode(columns, forKey: .columns)
+        try container.encode(driftedColumns, forKey: .driftedColumns)
+        try container.encode(share, forKey: .share)
+        try container.encode(driftShare, forKey: .driftShare)
+        try container.encode(drifted, forKey: .drifted)
+    }
+}
+
+/// Runs a model's drift check: reads the reference and the current data (a file, or every data file of a folder),
+/// infers each shared column's kind (numeric when every present value is a number) unless the monitor says, and
+/// judges each column by the preset's method and threshold.
+package enum DriftCheck {
+    /// The check of `current` (absolute) against `spec`'s reference under `root`, for `model`.
+    package static func run(model: String, spec: MonitorSpec, root: String, current: String) throws -> DriftReport {
+        let referencePath = root + "/" + spec.reference
+        let reference = try read(referencePath)
+        let currentTable = try readAll(current)
+        var columns: [DriftReport.Column] = []
+        for name in reference.names where spec.columns[name] != .ignore {
+            guard let currentValues = currentTable.values[name] else {
+                throw UsageError("\(current) has no column '\(name)', which the reference \(spec.reference) has; give the same columns, or set columns: {\(name): ignore} in the monitor of model '\(model)'.")
+            }
+            let referenceValues = reference.values[name] ?? []
+            let kind = spec.columns[name] ?? (isNumeric(referenceValues) && isNumeric(currentValues) ? .numeric : .categorical)
+            columns.append(try judge(name, kind: kind, reference: referenceValues, current: currentValues, preset: spec.preset, file: current))
+        }
+        return DriftReport(model: model, preset: spec.preset.rawValue, reference: spec.reference, current: current, referenceRows: reference.rows,
+                           currentRows: currentTable.rows, columns: columns, driftShare: spec.driftShare)
+    }
+
+    /// Text cells that mean a missing value.
+    static let missing: Set<String> = ["", "NA", "N/A", "NaN", "nan", "null", "None"]
+
+    static func isNumeric(_ values: [String]) -> Bool {
+        values.allSatisfy { missing.contains($0) || Double($0) != nil }
+    }
+
+    /// One column's verdict by `preset`'s rules (research anchors-eval §8).
+    static func judge(_ name: String, kind: MonitorSpec.ColumnKind, reference: [String], current: [String], preset: MonitorSpec.Preset,
+                      file: String) throws -> DriftReport.Column {
+        let numeric = kind == .numeric
+        // Categories become codes in the sorted order of every value seen; numbers stay numbers.
+        let categories = numeric ? [] : Array(Set((reference + current).filter { !missing.contains($0) })).sorted()
+        let codes = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, Double($0)) })
+        func values(_ cells: [String]) throws -> [Double] {
+            try cells.compactMap { cell in
+                if missing.contains(cell) { return nil }
+                if numeric {
+                    guard let number = Double(cell), number.isFinite else {
+                        throw UsageError("\(file): column '\(name)' is read as numeric but holds '\(cell)'; set columns: {\(name): categorical} in the monitor.")
+                    }
+                    return number
+                }
+                return codes[cell]
+            }
+        }
+        let r = try values(reference), c = try values(current)
+        let quality = DataQuality(reference: reference.map { missing.contains($0) ? .nan : (numeric ? Double($0) ?? .nan : codes[$0] ?? .nan) },
+                                  current: current.map { missing.contains($0) ? .nan : (numeric ? Double($0) ?? .nan : codes[$0] ?? .nan) })
+        guard !r.isEmpty, !c.isEmpty else {
+            throw UsageError("\(file): column '\(name)' has no values in the \(r.isEmpty ? "reference" : "current data"); drop it with columns: {\(name): ignore}.")
+        }
+        let unique = Set(r + c).count
+        var method: String, score: Double, scoreKind = "distance", threshold: Double
+        switch preset {
+        case .azure:
+            if numeric {
+                method = "wasserstein_norm"
+                score = Drift.normalizedWasserstein(reference: r, current: c, convention: .azure) ?? 0
+            } else {
+                method = "jensenshannon"
+                let (p, q) = categoryShares(r, c)
+                score = Drift.jensenShannon(p, q, base: 2) ?? 0
+            }
+            threshold = 0.1
+        case .evidently:
+            if r.count <= 1000 {
+                threshold = 0.05
+                scoreKind = "p_value"
+                if numeric, unique > 5 {
+                    method = "ks"
+                    score = KolmogorovSmirnovTest(reference: r, current: c)?.pValue ?? 1
+                } else if unique <= 2 {
+                    method = "z"
+                    score = twoProportionZ(r, c)
+                } else {
+                    method = "chisquare"
+                    score = Drift.chiSquare(reference: r, current: c)?.pValue ?? 0
+                }
+            } else {
+                threshold = 0.1
+                if numeric, unique > 5 {
+                    method = "wasserstein_norm"
+                    score = Drift.normalizedWasserstein(reference: r, current: c, convention: .evidently) ?? 0
+                } else {
+                    method = "jensenshannon"
+                    let (p, q) = categoryShares(r, c)
+                    score = Drift.jensenShannon(p, q) ?? 0
+                }
+            }
+        }
+        let drifted = scoreKind == "p_value" ? score <= threshold : score >= threshold
+        return DriftReport.Column(name: name, kind: numeric ? "numeric" : "categorical", method: method, score: score, scoreKind: scoreKind,
+                                  threshold: threshold, drifted: drifted, referenceRows: r.count, currentRows: c.count,
+                                  nullRate: quality?.nullRate ?? 0, outOfRangeRate: numeric ? quality?.outOfRangeRate ?? 0 : 0,
+                                  newCategoryRate: numeric ? 0 : quality?.newCategoryRate ?? 0)
+    }
+
+    /// Each sample's share per distinct value of both.
+    static func categoryShares(_ r: [Double], _ c: [Double]) -> ([Double], [Double]) {
+        let keys = Set(r + c).sorted()
+        var rc = [Double: Int](), cc = [Double: Int]()
+        for value in r { rc[value, default: 0] += 1 }
+        for value in c { cc[value, default: 0] += 1 }
+        return (keys.map { Double(rc[$0] ?? 0) / Double(r.count) }, keys.map { Double(cc[$0] ?? 0) / Double(c.count) })
+    }
+
+    /// Evidently's pooled two-proportion z-test on the first value (in sorted order), two-sided p.
+    static func twoProportionZ(_ r: [Double], _ c: [Double]) -> Double {
+        guard let first = Set(r + c).min() else { return 1 }
+        let x1 = Double(r.filter { $0 == first }.count), x2 = Double(c.filter { $0 == first }.count)
+        let n1 = Double(r.count), n2 = Double(c.count)
+        let pooled = (x1 + x2) / (n1 + n2)
+        let spread = (pooled * (1 - pooled) * (1 / n1 + 1 / n2)).squareRoot()
+        guard spread > 0 else { return 1 }
+        return Normal.twoSidedPValue((x1 / n1 - x2 / n2) / spread)
+    }
+
+    /// A data file's columns as text, with its row count.
+    static func read(_ path: String) throws -> (names: [String], values: [String: [String]], rows: Int) {
+        do {
+            let names = try DataReader.read(path, columns: []).columnNames
+            let table = try DataReader.read(path, columns: names.map { ColumnRequest($0, .text) })
+            return (names, table.texts, table.rowCount)
+        } catch {
+            throw UsageError("\(error)")
+        }
+    }
+
+    /// A file, or every data file of a folder (by name) with the same columns, concatenated.
+    static func readAll(_ path: String) throws -> (values: [String: [String]], rows: Int) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw UsageError("the current data \(path) does not exist; give a file or a folder of files with the reference's columns.")
+        }
+        let files = isDirectory.boolValue
+            ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { name in
+                [".csv", ".tsv", ".jsonl", ".ndjson", ".feather", ".arrow"].contains { name.lowercased().hasSuffix($0) } && !name.hasPrefix(".")
+            }.sorted().map { path + "/" + $0 }
+            : [path]
+        guard !files.isEmpty else { throw UsageError("the folder \(path) holds no CSV, TSV, JSON Lines or Feather files.") }
+        var values: [String: [String]] = [:], rows = 0
+        for file in files {
+            let table = try read(file)
+            for (name, column) in table.values { values[name, default: []] += column }
+            rows += table.rows
+        }
+        return (values, rows)
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import MLGateTestSupport
+import Testing
+
+/// Rows of `amount` (a number around `center`), `region` (mostly north, or mostly `region`) and `id` (ignored).
+private func rows(_ count: Int, center: Double, region: String = "north", seed: UInt64) -> String {
+    var random = SeededRandom(seed: seed)
+    var text = "id,amount,region\n"
+    for row in 0..<count {
+        let amount = center + Double.random(in: -1...1, using: &random) + Double.random(in: -1...1, using: &random)
+        let place = Double.random(in: 0...1, using: &random) < 0.7 ? region : (row % 2 == 0 ? "south" : "east")
+        text += "r\(row),\(amount),\(place)\n"
+    }
+    return text
+}
+
+private func monitorRepository(preset: String, referenceRows: Int) throws -> GitFixture {
+    try pipelineRepository("""
+        version: 1
+        models:
+          m:
+            monitor:
+              reference: reference.csv
+              current: today.csv
+              preset: \(preset)
+              columns: {id: ignore}
+        """, files: ["reference.csv": rows(referenceRows, center: 10, seed: 1), "today.csv": rows(400, center: 10, seed: 2)])
+}
+
+@Suite("monitoring production data for drift: mlgate monitor")
+struct MonitorTests {
+    @Test("evidently (small reference): KS and chi-square at p 0.05; no drift exits 0, drift exits 1; every check is recorded")
+    func evidently() throws {
+        let fixture = try monitorRepository(preset: "evidently", referenceRows: 500)
+        defer { fixture.remove() }
+        let calm = try fixture.mlgate(["monitor", "check", "m", "--json"])
+        #expect(calm.status == 0, "\(calm)")
+        let report = try jsonObject(calm.stdout)
+        let columns = report["columns"] as? [[String: Any]] ?? []
+        #expect(columns.map { $0["name"] as? String } == ["amount", "region"])
+        #expect(columns.map { $0["method"] as? String } == ["ks", "chisquare"])
+        #expect(report["drifted"] as? Bool == false)
+        try fixture.write("shifted.csv", rows(400, center: 11, region: "south", seed: 3))
+        let drift = try fixture.mlgate(["monitor", "check", "m", "--current", "shifted.csv"])
+        #expect(drift.status == 1 && drift.stdout.contains("DRIFT in 2 of 2 columns"), "\(drift)")
+        let history = try jsonObject(try fixture.mlgate(["monitor", "history", "m", "--json"]).stdout)["checks"] as? [[String: Any]] ?? []
+        #expect(history.map { $0["drifted"] as? Bool } == [true, false])
+    }
+
+    @Test("azure: normalised Wasserstein and base-2 Jensen-Shannon at 0.1; a new category and out-of-range values are counted")
+    func azure() throws {
+        let fixture = try monitorRepository(preset: "azure", referenceRows: 2000)
+        defer { fixture.remove() }
+        try fixture.write("shifted.csv", rows(400, center: 13, region: "west", seed: 4))
+        let result = try fixture.mlgate(["monitor", "check", "m", "--current", "shifted.csv", "--json"])
+        #expect(result.status == 1, "\(result)")
+        let columns = try jsonObject(result.stdout)["columns"] as? [[String: Any]] ?? []
+        let amount = try #require(columns.first { $0["name"] as? String == "amount" })
+        let region = try #require(columns.first { $0["name"] as? String == "region" })
+        #expect(amount["method"] as? String == "wasserstein_norm" && (amount["score"] as? Double ?? 0) > 1 && (amount["out_of_range_rate"] as? Double ?? 0) > 0.2)
+        #expect(region["method"] as? String == "jensenshannon" && (region["new_category_rate"] as? Double ?? 0) > 0.5)
+    }
+
+    @Test("bad input exits 2 and records nothing: no monitor, a missing column, missing current data")
+    func refusals() throws {
+        let fixture = try monitorRepository(preset: "evidently", referenceRows: 100)
+        defer { fixture.remove() }
+        try fixture.write("narrow.csv", "id,amount\nr1,3\n")
+        let narrow = try fixture.mlgate(["monitor", "check", "m", "--current", "narrow.csv"])
+        #expect(narrow.status == 2 && narrow.stderr.contains("has no column 'region'"), "\(narrow)")
+        let missing = try fixture.mlgate(["monitor", "check", "m", "--current", "nothing.csv"])
+        #expect(missing.status == 2 && missing.stderr.contains("does not exist"), "\(missing)")
+        let unknown = try fixture.mlgate(["monitor", "check", "other"])
+        #expect(unknown.status == 2, "\(unknown)")
+        #expect(try fixture.mlgate(["monitor", "history", "m"]).stdout.contains("No drift checks"))
+    }
+}
