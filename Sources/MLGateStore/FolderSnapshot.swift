@@ -1,4 +1,4 @@
-import Dispatch
+import Foundation  // DispatchQueue.concurrentPerform only
 import MLGateCore
 import MLGateSystem
 #if canImport(Glibc)
