@@ -50,8 +50,7 @@ let package = Package(
         .target(
             name: "MLGateStore",
             dependencies: [
-                "MLGateCore", "MLGateSystem", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                "MLGateCore", "MLGateSystem", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -178,8 +178,8 @@ public struct FolderSnapshot: Sendable, Equatable {
     /// stat'ed gets an empty mode. A big folder is split over the machine's cores: the stats are the whole cost
     /// of an unchanged folder, and each is a system call on its own.
     static func statFiles(_ files: [File], in fd: Int32) -> [stat] {
-        let cores = files.count >= 512 ? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) : 1  // sysconf reads /sys: only when needed
         var results = Array(repeating: stat(), count: files.count)
+        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         let lanes = files.count >= 512 ? min(4, max(1, cores)) : 1
         results.withUnsafeMutableBufferPointer { buffer in
             // Each lane writes only its own slice of the buffer.

@@ -2,7 +2,6 @@ public import MLGateCore
 import MLGateSystem
 import Foundation
 import GRDB
-import GRDBSQLite
 
 /// mlgate's SQLite store (`.mlgate/store.sqlite`), the only user of GRDB.
 ///
@@ -36,14 +35,6 @@ public final class Store {
                 throw StoreError.newerSchema(path: path, unknownMigrations: unknown.sorted())
             }
             try migrator.migrate(queue)
-            // Keep store.sqlite-wal and -shm between processes (emptied on close): creating two files on every
-            // open cost about 3 ms per command here, most of it ext4 looking for free inodes. Only a store this
-            // binary may use gets it, so a refused store is left as it was.
-            try queue.inDatabase { db in
-                try db.execute(sql: "PRAGMA journal_size_limit = 0")
-                var persist: Int32 = 1
-                _ = sqlite3_file_control(db.sqliteConnection, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
-            }
         } catch let error as StoreError {
             throw error
         } catch {

@@ -16,7 +16,7 @@ struct ArchitectureTests {
             "MLGateSystem": posix.union(["MLGateCore"]),
             "MLGateHooks": posix.union(["MLGateCore", "MLGateSystem"]),
             "MLGateGit": ["CGit2", "MLGateCore", "Foundation"],
-            "MLGateStore": posix.union(["MLGateCore", "MLGateSystem", "GRDB", "GRDBSQLite", "Crypto", "Foundation"]),
+            "MLGateStore": posix.union(["MLGateCore", "MLGateSystem", "GRDB", "Crypto", "Foundation"]),
             "MLGateConfig": posix.union(["MLGateCore", "MLGateSystem", "Yams", "Foundation"]),
             "MLGateNotify": posix.union(["CCurlShim", "MLGateCore", "Foundation"]),
             "MLGateWorkspace": adapters.union(posix),
