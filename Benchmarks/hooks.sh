@@ -69,7 +69,7 @@ if command -v hyperfine >/dev/null; then
     timer="hyperfine $(hyperfine --version | awk '{print $2}') -N"
     hyperfine -N --warmup 20 --runs "$runs" --export-json "$work/startup.json" "${commands[@]}" >/dev/null 2>&1
     mapfile -t means < <(python3 -c 'import json, sys
-for r in json.load(open(sys.argv[1]))["results"]: print(f"{r[\"mean\"] * 1e3:.2f}")' "$work/startup.json")
+for r in json.load(open(sys.argv[1]))["results"]: print("%.2f" % (r["mean"] * 1e3))' "$work/startup.json")
 else
     timer="date +%s%N, interleaved rounds"
     declare -a totals=(0 0 0 0)

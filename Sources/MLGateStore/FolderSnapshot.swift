@@ -1,4 +1,4 @@
-import Dispatch
+import Foundation  // DispatchQueue.concurrentPerform only
 import MLGateCore
 import MLGateSystem
 #if canImport(Glibc)
@@ -179,7 +179,7 @@ public struct FolderSnapshot: Sendable, Equatable {
     /// of an unchanged folder, and each is a system call on its own.
     static func statFiles(_ files: [File], in fd: Int32) -> [stat] {
         var results = Array(repeating: stat(), count: files.count)
-        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        let cores = files.count >= 512 ? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) : 1  // sysconf reads /sys: only when needed
         let lanes = files.count >= 512 ? min(4, max(1, cores)) : 1
         results.withUnsafeMutableBufferPointer { buffer in
             // Each lane writes only its own slice of the buffer.
