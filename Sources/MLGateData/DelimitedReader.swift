@@ -236,6 +236,16 @@ enum DelimitedReader {
         return (records, columns)
     }
 
+    /// Asks for huge pages on the 2 MB-aligned inside of a fresh buffer: 10⁷-row columns fault in 2 MB at a
+    /// time instead of 4 KB.
+    private static func adviseHugePages(_ base: UnsafeMutableRawPointer, bytes: Int) {
+        let huge = 1 << 21
+        let start = (Int(bitPattern: base) + huge - 1) & ~(huge - 1)
+        let end = (Int(bitPattern: base) + bytes) & ~(huge - 1)
+        guard end > start, let pointer = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(pointer, end - start, MADV_HUGEPAGE)
+    }
+
     /// Runs `body` with `count` column buffers of `capacity` doubles and returns them as arrays holding the
     /// number of rows `body` returns. The arrays' own storage is filled in place: 10⁷-row columns are
     /// neither copied nor faulted in twice.
@@ -251,6 +261,7 @@ enum DelimitedReader {
             var rest: [[Double]] = []
             let column = try [Double](unsafeUninitializedCapacity: capacity) { buffer, initialized in
                 guard let base = buffer.baseAddress else { return }
+                adviseHugePages(base, bytes: capacity * MemoryLayout<Double>.stride)
                 pointers.append(base)
                 rest = try level(remaining - 1)
                 initialized = rows
@@ -260,14 +271,22 @@ enum DelimitedReader {
         return try level(count)
     }
 
-    /// Counts line feeds, an upper bound on the number of records (so output buffers never grow).
+    /// Counts line feeds, an upper bound on the number of records (so output buffers never grow): eight
+    /// bytes at a time, exact per byte (no memchr call per line).
     private static func lineFeeds(_ base: UnsafePointer<UInt8>, _ count: Int) -> Int {
-        var total = 0
-        var position = UnsafeRawPointer(base)
-        let end = UnsafeRawPointer(base + count)
-        while position < end, let found = memchr(position, 0x0A, end - position) {
-            total += 1
-            position = UnsafeRawPointer(found) + 1
+        let raw = UnsafeRawPointer(base)
+        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F, feeds: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
+        var total = 0, index = 0
+        while index &+ 8 <= count {
+            let x = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) ^ feeds
+            // High bit set exactly in the bytes of x that are 0 (the line feeds).
+            let zero = ~(((x & low) &+ low) | x | low)
+            total &+= zero.nonzeroBitCount
+            index &+= 8
+        }
+        while index < count {
+            if base[index] == 0x0A { total &+= 1 }
+            index &+= 1
         }
         return total
     }
@@ -279,6 +298,7 @@ enum DelimitedReader {
         var line: Int
         let delimiter: UInt8
         let path: String
+        let tables = DecimalParser.Tables.shared
 
         var atEnd: Bool { position >= end }
 
@@ -300,7 +320,7 @@ enum DelimitedReader {
         /// nothing consumed) otherwise, for the general path to handle.
         @inline(__always)
         mutating func plainNumber() -> Double? {
-            guard position < end, position.pointee != 0x22, let (value, stop) = DecimalParser.prefix(position, end) else { return nil }
+            guard position < end, position.pointee != 0x22, let (value, stop) = DecimalParser.prefix(position, end, tables: tables) else { return nil }
             if stop == end || stop.pointee == delimiter || stop.pointee == 0x0A {
                 position = stop
                 return value
