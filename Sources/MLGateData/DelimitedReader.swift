@@ -236,16 +236,6 @@ enum DelimitedReader {
         return (records, columns)
     }
 
-    /// Asks for huge pages on the 2 MB-aligned inside of a fresh buffer: 10⁷-row columns fault in 2 MB at a
-    /// time instead of 4 KB.
-    private static func adviseHugePages(_ base: UnsafeMutableRawPointer, bytes: Int) {
-        let huge = 1 << 21
-        let start = (Int(bitPattern: base) + huge - 1) & ~(huge - 1)
-        let end = (Int(bitPattern: base) + bytes) & ~(huge - 1)
-        guard end > start, let pointer = UnsafeMutableRawPointer(bitPattern: start) else { return }
-        _ = madvise(pointer, end - start, MADV_HUGEPAGE)
-    }
-
     /// Runs `body` with `count` column buffers of `capacity` doubles and returns them as arrays holding the
     /// number of rows `body` returns. The arrays' own storage is filled in place: 10⁷-row columns are
     /// neither copied nor faulted in twice.
@@ -261,7 +251,6 @@ enum DelimitedReader {
             var rest: [[Double]] = []
             let column = try [Double](unsafeUninitializedCapacity: capacity) { buffer, initialized in
                 guard let base = buffer.baseAddress else { return }
-                adviseHugePages(base, bytes: capacity * MemoryLayout<Double>.stride)
                 pointers.append(base)
                 rest = try level(remaining - 1)
                 initialized = rows
