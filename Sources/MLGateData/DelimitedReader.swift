@@ -309,6 +309,14 @@ enum DelimitedReader {
         /// nothing consumed) otherwise, for the general path to handle.
         @inline(__always)
         mutating func plainNumber() -> Double? {
+            // A single digit followed by a delimiter or a line feed (0/1 labels): no parser call.
+            if end - position >= 2 {
+                let digit = position.pointee &- 48, next = position[1]
+                if digit < 10, next == delimiter || next == 0x0A {
+                    position += 1
+                    return Double(digit)
+                }
+            }
             guard position < end, position.pointee != 0x22, let (value, stop) = DecimalParser.prefix(position, end, tables: tables) else { return nil }
             if stop == end || stop.pointee == delimiter || stop.pointee == 0x0A {
                 position = stop
