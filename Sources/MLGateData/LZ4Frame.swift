@@ -67,8 +67,10 @@ enum LZ4Frame {
                     if extra != 255 { break }
                 }
             }
-            guard p + literals <= count, o + literals <= limit else { throw Failure(reason: "an LZ4 literal run is out of bounds") }
-            for index in 0..<literals { output[o + index] = input[p + index] }
+            guard p + literals <= count, o + literals <= limit, let base = input.baseAddress else {
+                throw Failure(reason: "an LZ4 literal run is out of bounds")
+            }
+            UnsafeMutableRawPointer(output + o).copyMemory(from: base + p, byteCount: literals)
             p += literals
             o += literals
             if p == count { break }  // the last sequence has literals only
@@ -87,11 +89,16 @@ enum LZ4Frame {
             }
             match += 4
             guard offset > 0, offset <= o, o + match <= limit else { throw Failure(reason: "an LZ4 match is out of bounds") }
-            var from = o - offset
-            for _ in 0..<match {
-                output[o] = output[from]
-                o += 1
-                from += 1
+            if offset >= match {
+                (output + o).update(from: output + (o - offset), count: match)  // no overlap
+                o += match
+            } else {
+                var from = o - offset
+                for _ in 0..<match {
+                    output[o] = output[from]
+                    o += 1
+                    from += 1
+                }
             }
         }
         return o

@@ -112,7 +112,21 @@ enum NpyReader {
             throw DataError(path: path, message: "the file holds fewer values than its shape \(shapeText) says.")
         }
         let raw = UnsafeRawPointer(base + dataStart)
-        let values = (0..<count).map { kind.read(raw, $0) }
+        let values: [Double]
+        if case .float64 = kind {
+            values = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+                if let out = buffer.baseAddress { UnsafeMutableRawPointer(out).copyMemory(from: raw, byteCount: count * 8) }
+                initialized = count
+            }
+        } else {
+            values = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+                switch kind {
+                case .uint8: for index in 0..<count { buffer[index] = Double(raw.load(fromByteOffset: index, as: UInt8.self)) }
+                default: for index in 0..<count { buffer[index] = kind.read(raw, index) }
+                }
+                initialized = count
+            }
+        }
         let name = String((path.split(separator: "/").last ?? "").dropLast(4))
         return Array2D(name: name, rows: shape[0], columns: shape.count == 2 ? shape[1] : nil, values: values)
     }

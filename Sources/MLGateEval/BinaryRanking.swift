@@ -10,16 +10,22 @@ public struct CurvePoint: Hashable, Sendable {
 
 /// The ROC curve as scikit-learn's `roc_curve` returns it: (0, 0) at threshold +∞ first.
 public struct ROCCurve: Hashable, Sendable {
+    /// False positive rate at each point.
     public var falsePositiveRate: [Double]
+    /// True positive rate at each point.
     public var truePositiveRate: [Double]
+    /// The score threshold of each point (+∞ first).
     public var thresholds: [Double]
 }
 
 /// The precision–recall curve as scikit-learn's `precision_recall_curve` returns it: thresholds
 /// ascending, and a final point (precision 1, recall 0) without a threshold.
 public struct PrecisionRecallCurve: Hashable, Sendable {
+    /// Precision at each point (a final 1).
     public var precision: [Double]
+    /// Recall at each point (a final 0).
     public var recall: [Double]
+    /// The score threshold of each point but the last, ascending.
     public var thresholds: [Double]
 }
 

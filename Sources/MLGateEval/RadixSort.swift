@@ -17,10 +17,49 @@ struct KeyedRow {
     var spare: UInt32 = 0
 }
 
+/// Large work buffers freed by one computation and taken by the next (the second model's sort, DeLong's
+/// components, a benchmark's next repetition): zeroing fresh pages cost as much as the sort at 10⁷ rows.
+/// At most four buffers are kept; the pool is guarded by a mutex.
+private enum BufferPool {
+    nonisolated(unsafe) static var free: [(pointer: UnsafeMutableRawPointer, bytes: Int)] = []
+    nonisolated(unsafe) static var lock = pthread_mutex_t()
+    static let minimum = 8 << 20
+
+    /// Runs `body` with the pool locked.
+    static func locked<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        return body()
+    }
+
+    /// A kept buffer of at least `bytes` (and at most twice that), if any.
+    static func take(_ bytes: Int) -> UnsafeMutableRawPointer? {
+        guard bytes >= minimum else { return nil }
+        return locked {
+            guard let index = free.firstIndex(where: { $0.bytes >= bytes && $0.bytes <= 2 * bytes }) else { return nil }
+            return free.remove(at: index).pointer
+        }
+    }
+
+    /// Keeps a buffer for reuse; false when the pool is full (the caller frees it).
+    static func keep(_ pointer: UnsafeMutableRawPointer) -> Bool {
+        locked {
+            guard let bytes = sizes[pointer], free.count < 4 else { return false }
+            free.append((pointer, bytes))
+            return true
+        }
+    }
+
+    /// The size of every pooled-size buffer handed out, by address.
+    nonisolated(unsafe) static var sizes: [UnsafeMutableRawPointer: Int] = [:]
+}
+
 /// Memory for large work buffers, advised to use huge pages: fresh 4 KB pages cost more than the
-/// sort itself at 10⁷ keys (anchors-eval, swift-kernel-notes #7).
+/// sort itself at 10⁷ keys (anchors-eval, swift-kernel-notes #7). Buffers of 8 MB and more come from and go
+/// back to a small pool. The contents are uninitialised.
 public func allocateLarge<Element>(_ type: Element.Type, count: Int) -> UnsafeMutablePointer<Element> {
     let bytes = max(1, count * MemoryLayout<Element>.stride)
+    if let reused = BufferPool.take(bytes) { return reused.bindMemory(to: Element.self, capacity: count) }
     let huge = bytes >= 1 << 21
     var raw: UnsafeMutableRawPointer?
     guard posix_memalign(&raw, huge ? 1 << 21 : 64, bytes) == 0, let raw else {
@@ -29,11 +68,15 @@ public func allocateLarge<Element>(_ type: Element.Type, count: Int) -> UnsafeMu
         return pointer
     }
     if huge { _ = madvise(raw, bytes, MADV_HUGEPAGE) }
+    if bytes >= BufferPool.minimum { BufferPool.locked { BufferPool.sizes[raw] = bytes } }
     return raw.bindMemory(to: Element.self, capacity: count)
 }
 
-/// Frees memory from `allocateLarge`.
+/// Frees memory from `allocateLarge` (or keeps it in the pool for the next large buffer).
 public func deallocateLarge<Element>(_ pointer: UnsafeMutablePointer<Element>) {
+    let raw = UnsafeMutableRawPointer(pointer)
+    if BufferPool.keep(raw) { return }
+    BufferPool.locked { _ = BufferPool.sizes.removeValue(forKey: raw) }
     free(pointer)
 }
 
@@ -173,32 +216,28 @@ enum ScoreSort {
         }
     }
 
-    /// Sorts `count` elements ascending by their low `bits` key bits (the bits above are equal).
+    /// Sorts `count` elements ascending by their low `bits` key bits (the bits above are equal): MSD passes
+    /// sized so buckets hold about eight elements (in cache after the first level), insertion sort below 40.
     static func sortRange(_ data: UnsafeMutablePointer<KeyedRow>, _ count: Int, bits: Int, scratch: UnsafeMutablePointer<KeyedRow>) {
         if count <= 40 || bits == 0 {
             if bits > 0 { insertionSort(data, count) }
             return
         }
-        if count <= 1 << 15 {
-            lsd(data, count, bits: bits, scratch: scratch)
-            return
-        }
-        // Still large: one more MSD pass on the top varying bits of the range.
         var low = UInt64.max, high = UInt64.min
         for index in 0..<count { low = min(low, data[index].key); high = max(high, data[index].key) }
         if low == high { return }
         let varying = 64 - (low ^ high).leadingZeroBitCount
-        let digits = min(11, varying)
+        let wanted = max(4, min(11, (Int.bitWidth - count.leadingZeroBitCount) - 3))
+        let digits = min(wanted, varying)
         let shift = UInt64(varying - digits)
         let mask = UInt64((1 << digits) - 1)
         let buckets = 1 << digits
-        let starts = UnsafeMutablePointer<Int>.allocate(capacity: buckets + 1)
+        let starts = UnsafeMutablePointer<Int>.allocate(capacity: 2 * buckets + 1)
         defer { starts.deallocate() }
         starts.initialize(repeating: 0, count: buckets + 1)
-        for index in 0..<count { starts[Int(truncatingIfNeeded: (data[index].key &>> shift) & mask) + 1] &+= 1 }
+        for index in 0..<count { starts[Int(truncatingIfNeeded: (data[index].key &>> shift) & mask) &+ 1] &+= 1 }
         for bucket in 0..<buckets { starts[bucket + 1] &+= starts[bucket] }
-        let cursor = UnsafeMutablePointer<Int>.allocate(capacity: buckets)
-        defer { cursor.deallocate() }
+        let cursor = starts + buckets + 1
         cursor.initialize(from: starts, count: buckets)
         for index in 0..<count {
             let element = data[index]
@@ -226,46 +265,5 @@ enum ScoreSort {
             data[hole] = element
             index &+= 1
         }
-    }
-
-    /// LSD radix with 8-bit digits over the low `bits` bits; digits on which every element agrees are skipped.
-    private static func lsd(_ data: UnsafeMutablePointer<KeyedRow>, _ count: Int, bits: Int, scratch: UnsafeMutablePointer<KeyedRow>) {
-        let passes = (bits + 7) / 8
-        let counts = UnsafeMutablePointer<Int>.allocate(capacity: passes * 256)
-        defer { counts.deallocate() }
-        counts.initialize(repeating: 0, count: passes * 256)
-        var index = 0
-        while index < count {
-            let key = data[index].key
-            var digit = 0
-            while digit < passes {
-                counts[digit &* 256 &+ Int(truncatingIfNeeded: (key &>> UInt64(digit &* 8)) & 0xFF)] &+= 1
-                digit &+= 1
-            }
-            index &+= 1
-        }
-        var source = data
-        var target = scratch
-        for digit in 0..<passes {
-            let bucket = counts + digit * 256
-            let shift = UInt64(digit * 8)
-            if bucket[Int(truncatingIfNeeded: (source[0].key &>> shift) & 0xFF)] == count { continue }
-            var offset = 0
-            for value in 0..<256 {
-                let size = bucket[value]
-                bucket[value] = offset
-                offset &+= size
-            }
-            index = 0
-            while index < count {
-                let element = source[index]
-                let slot = Int(truncatingIfNeeded: (element.key &>> shift) & 0xFF)
-                (target + bucket[slot]).initialize(to: element)
-                bucket[slot] &+= 1
-                index &+= 1
-            }
-            swap(&source, &target)
-        }
-        if source != data { data.update(from: source, count: count) }
     }
 }

@@ -75,7 +75,7 @@ package struct EvalReportBuilder {
     /// DeLong and McNemar for a binary baseline.
     private func comparison() throws -> EvalReport.Comparison? {
         guard task == .binary, let baseline = inputs.baseline else { return nil }
-        let labels = inputs.labels.map { UInt8($0) }
+        let labels = inputs.candidate.order?.predictions.labels ?? inputs.labels.map { UInt8($0) }  // the order's, already bytes
         let candidateScores = inputs.candidate.columns[0], baselineScores = baseline.columns[0]
         let delong: EvalReport.DeLong? = try? {
             let test = try inputs.delong(level: options.level)

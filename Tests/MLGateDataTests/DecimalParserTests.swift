@@ -61,7 +61,7 @@ struct DecimalParserTests {
         for (text, value, length) in cases {
             let bytes = Array(text.utf8)
             let result = bytes.withUnsafeBufferPointer { buffer in
-                DecimalParser.prefix(buffer.baseAddress!, buffer.baseAddress! + buffer.count).map { ($0.0, $0.1 - buffer.baseAddress!) }
+                DecimalParser.prefix(buffer.baseAddress!, buffer.baseAddress! + buffer.count, tables: .shared).map { ($0.0, $0.1 - buffer.baseAddress!) }
             }
             if text == "1e+," {
                 #expect(result == nil, "an exponent marker without digits is not a number")

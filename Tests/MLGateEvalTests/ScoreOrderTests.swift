@@ -101,7 +101,7 @@ struct ScoreOrderTests {
         #expect(BinaryRanking(orderA).rocAUC.number == test.candidateAUC)
     }
 
-    @Test("the 8-lane bootstrap gives the scalar walk's bits per resample, whatever the blocks and threads")
+    @Test("the lane-parallel bootstrap gives the scalar walk's bits per resample, whatever the blocks and threads")
     func bootstrapLanes() throws {
         let (labels, a) = Self.sample(5_003, levels: 50, seed: 5)
         let b = Self.sample(5_003, levels: 9, seed: 6).scores
