@@ -168,7 +168,7 @@ let package = Package(
         .testTarget(name: "MLGateCITests", dependencies: ["MLGateCI", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MLGateCLITests",
-            dependencies: ["MLGateCLI", "MLGateHooks", "MLGateTestSupport", .product(name: "Yams", package: "Yams")],
+            dependencies: ["MLGateCLI", "MLGateHooks", "MLGatePipeline", "MLGateTestSupport", .product(name: "Yams", package: "Yams")],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),

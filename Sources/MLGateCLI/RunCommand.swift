@@ -49,11 +49,17 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        try Self.run(RunOptions(targets: stages, force: force, dryRun: dryRun, downstream: downstream, wait: !noWait), json: json)
+    }
+
+    /// Runs the pipeline of the current worktree with `options` and prints the summary (as JSON with `json`); the
+    /// start-up fast path calls it without building the command's argument-parser properties.
+    static func run(_ options: RunOptions, json: Bool) throws {
         let workspace = try Workspace.current()
         let pipeline = try workspace.pipeline()
         let interruption = Interruption()
         let runner = PipelineRunner(workspace: workspace, store: try workspace.openStore(), interruption: interruption)
-        var options = RunOptions(targets: stages, force: force, dryRun: dryRun, downstream: downstream, wait: !noWait)
+        var options = options
         if ContinuousIntegration.isActive { options.trigger = "ci" }
         let summary = try runner.run(pipeline, options: options)
         if json { try Output.json(summary) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MLGateCore
+import MLGatePipeline
 import MLGateSystem
 
 /// Argument lists whose meaning is certain without swift-argument-parser, answered without it.
@@ -17,15 +18,15 @@ enum StartupFastPath {
         case version
         /// Print the root's help (`--help`, `-h`).
         case rootHelp
-        /// Run `mlgate run` with these options.
-        case run(RunCommand)
+        /// Run `mlgate run` with these options (and `--json` or not).
+        case run(RunOptions, json: Bool)
     }
 
     /// The request `arguments` (without the program name) make, when they are one of the certain shapes.
     static func request(_ arguments: [String]) -> Request? {
         if arguments == ["--version"] { return .version }
         if arguments == ["--help"] || arguments == ["-h"] { return .rootHelp }
-        if arguments.first == "run", let command = RunCommand.fastParse(arguments.dropFirst()) { return .run(command) }
+        if arguments.first == "run", let (options, json) = RunCommand.fastParse(arguments.dropFirst()) { return .run(options, json: json) }
         return nil
     }
 
@@ -40,9 +41,9 @@ enum StartupFastPath {
             // generator without the parse.
             write(MLGateCommand.helpMessage() + "\n")
             return 0
-        case .run(var command):
+        case .run(let options, let json):
             do {
-                try command.run()
+                try RunCommand.run(options, json: json)
                 return 0
             } catch {
                 return MLGateCommand.report(error)
@@ -60,10 +61,10 @@ extension RunCommand {
     /// The long flags `mlgate run` takes, each setting one property; `fastParse` knows no others.
     private static let fastFlags: Set<String> = ["--force", "--dry-run", "--downstream", "--no-wait", "--json"]
 
-    /// The command the parser would build from `arguments` (after `run`), when each is one of `run`'s long flags (at
+    /// What the parser's `RunCommand` would run for `arguments` (after `run`), when each is one of `run`'s long flags (at
     /// most once) or a stage name (not starting with `-`, not `help`, not empty) and the result passes `validate()`;
     /// nil otherwise, and the parser then handles them (with its messages for every mistake).
-    static func fastParse(_ arguments: ArraySlice<String>) -> RunCommand? {
+    static func fastParse(_ arguments: ArraySlice<String>) -> (RunOptions, json: Bool)? {
         var seen: Set<String> = []
         var stages: [String] = []
         for argument in arguments {
@@ -75,13 +76,10 @@ extension RunCommand {
             }
         }
         if seen.contains("--downstream"), stages.isEmpty { return nil }  // validate() refuses it, in the parser's words
-        var command = RunCommand()
-        command.stages = stages
-        command.force = seen.contains("--force")
-        command.dryRun = seen.contains("--dry-run")
-        command.downstream = seen.contains("--downstream")
-        command.noWait = seen.contains("--no-wait")
-        command.json = seen.contains("--json")
-        return command
+        // The options the parser's RunCommand would give, without building its property wrappers (the first one
+        // costs a scan of the whole protocol-conformance table).
+        let options = RunOptions(targets: stages, force: seen.contains("--force"), dryRun: seen.contains("--dry-run"),
+                                 downstream: seen.contains("--downstream"), wait: !seen.contains("--no-wait"))
+        return (options, seen.contains("--json"))
     }
 }

@@ -19,15 +19,15 @@ package struct RunOptions {
     }
 
     /// Stages to run with what they need (empty: all).
-    var targets: [String] = []
+    package var targets: [String] = []
     /// Run even when nothing changed (and skip the run cache).
-    var force = false
+    package var force = false
     /// Only say what would happen.
-    var dryRun = false
+    package var dryRun = false
     /// Run the targets and every stage downstream of them, instead of upstream.
-    var downstream = false
+    package var downstream = false
     /// Wait for another run in the same worktree instead of failing.
-    var wait = true
+    package var wait = true
     /// What started the run: `cli`, `worker` or `ci`.
     package var trigger = "cli"
     /// The queued job, for worker runs.

@@ -1,5 +1,6 @@
 import ArgumentParser
 @testable import MLGateCLI
+import MLGatePipeline
 import MLGateTestSupport
 import Testing
 
@@ -18,6 +19,14 @@ struct StartupFastPathTests {
             noWait = command.noWait
             json = command.json
         }
+        init(_ fast: (options: RunOptions, json: Bool)) {
+            stages = fast.options.targets
+            force = fast.options.force
+            dryRun = fast.options.dryRun
+            downstream = fast.options.downstream
+            noWait = !fast.options.wait
+            json = fast.json
+        }
     }
 
     @Test("run's fast parse builds what the parser builds", arguments: [
@@ -27,7 +36,7 @@ struct StartupFastPathTests {
     func runMatchesParser(_ arguments: [String]) throws {
         let fast = try #require(RunCommand.fastParse(arguments[...]))
         let parsed = try #require(try MLGateCommand.parseAsRoot(["run"] + arguments) as? RunCommand)
-        #expect(RunFields(fast) == RunFields(parsed))
+        #expect(RunFields((fast.0, fast.json)) == RunFields(parsed))
     }
 
     @Test("anything else is left to the parser", arguments: [
