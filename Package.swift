@@ -102,13 +102,13 @@ let package = Package(
 
         .target(
             name: "MLGateBatch",
-            dependencies: ["MLGateCore", "MLGateStore", "MLGateWorkspace", "MLGatePipeline", "MLGateRegistry"],
+            dependencies: ["MLGateCore", "MLGateSystem", "MLGateStore", "MLGateWorkspace", "MLGatePipeline", "MLGateRegistry"],
             swiftSettings: swiftSettings
         ),
 
         .target(
             name: "MLGateMonitor",
-            dependencies: ["MLGateCore", "MLGateData", "MLGateEval", "MLGateStore", "MLGateWorkspace", "MLGateRegistry"],
+            dependencies: ["MLGateCore", "MLGateSystem", "MLGateData", "MLGateEval", "MLGateStore", "MLGateWorkspace", "MLGateRegistry"],
             swiftSettings: swiftSettings
         ),
 

@@ -1,4 +1,5 @@
 import Foundation
+import MLGateSystem
 package import MLGateCore
 package import MLGatePipeline
 package import MLGateRegistry
@@ -47,7 +48,7 @@ package struct BatchScoring {
         guard let spec = try registry.workspace.configuration().models.first(where: { $0.name == version.model })?.scoring else {
             throw UsageError("model '\(version.model)' has no 'score' section in mlgate.yaml saying how a version scores a file: add score: {cmd: [python3, predict.py, --model, '{model}', --data, '{input}', --out, '{output}']} (docs/serving.md#batch-scoring).")
         }
-        let input = Self.absolute(options.input), output = Self.absolute(options.output)
+        let input = Files.absolute(options.input), output = Files.absolute(options.output)
         let files = try ScorePartitioner.inputFiles(input)
         let partitions = try ScorePartitioner.partitions(of: files, rows: options.rowsPerPartition)
         let job = try ScoreJob(version: version, spec: spec, files: files, input: input, output: output, rowsPerPartition: options.rowsPerPartition)
@@ -142,9 +143,6 @@ package struct BatchScoring {
         return result(.failed, attempts: 1 + retries, seconds: 0, reason: "\(partition.file) rows from line \(partition.firstLine): \(reason)")
     }
 
-    private static func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-    }
 }
 
 /// A value several threads read and change under a lock.

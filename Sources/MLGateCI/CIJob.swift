@@ -147,7 +147,7 @@ package final class CIJob {
         let directory = gitDirectory.output.hasPrefix("/") ? gitDirectory.output : workspace.root + "/" + gitDirectory.output
         let path = directory + "/info/exclude"
         let existing = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-        let reports = CIReportWriter.absolute(options.reports ?? "mlgate-reports")
+        let reports = Files.absolute(options.reports ?? "mlgate-reports")
         var wanted = ["/.mlgate/"]
         if reports.hasPrefix(workspace.root + "/") { wanted.append("/" + reports.dropFirst(workspace.root.count + 1) + "/") }
         let missing = wanted.filter { !existing.split(separator: "\n").contains(Substring($0)) }

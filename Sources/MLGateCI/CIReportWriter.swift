@@ -1,6 +1,7 @@
 import MLGateRegistry
 import MLGatePipeline
 import Foundation
+import MLGateSystem
 package import MLGateCore
 import MLGateEvaluation
 import MLGateWorkspace
@@ -16,12 +17,12 @@ package struct CIReportWriter {
     private var result: CIResult { job.result }
 
     /// The folder for reports, relative to the current directory unless absolute.
-    package var folder: String { Self.absolute(job.options.reports ?? ((try? job.workspace.configuration().ci.reports) ?? nil) ?? "mlgate-reports") }
-    package var markdownPath: String { job.options.markdown.map(Self.absolute) ?? folder + "/gate.md" }
+    package var folder: String { Files.absolute(job.options.reports ?? ((try? job.workspace.configuration().ci.reports) ?? nil) ?? "mlgate-reports") }
+    package var markdownPath: String { job.options.markdown.map(Files.absolute) ?? folder + "/gate.md" }
     package var junitPath: String {
-        job.options.junit.map(Self.absolute) ?? (context.provider == .bitbucket ? Self.absolute("test-results/mlgate/junit.xml") : folder + "/junit.xml")
+        job.options.junit.map(Files.absolute) ?? (context.provider == .bitbucket ? Files.absolute("test-results/mlgate/junit.xml") : folder + "/junit.xml")
     }
-    package var jsonPath: String { job.options.json.map(Self.absolute) ?? folder + "/gate.json" }
+    package var jsonPath: String { job.options.json.map(Files.absolute) ?? folder + "/gate.json" }
     package var dotenvPath: String { folder + "/mlgate.env" }
 
     /// Writes every file and provider channel; each failure is a warning.
@@ -211,7 +212,7 @@ package struct CIReportWriter {
         let environment = ProcessInfo.processInfo.environment
         let text = CISecrets(environment: environment).redact(String(describing: error))
         let provider = options.provider ?? CIContext.provider(in: environment).rawValue
-        let path = options.json.map(absolute) ?? absolute(options.reports ?? "mlgate-reports") + "/gate.json"
+        let path = options.json.map(Files.absolute) ?? Files.absolute(options.reports ?? "mlgate-reports") + "/gate.json"
         let json = #"{"error":\#(JSONText.quoted(text)),"mode":\#(JSONText.quoted(options.release ? "release" : "gate")),"passed":false,"provider":\#(JSONText.quoted(provider))}"# + "\n"
         try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try? AtomicFile.write(json, to: path)
@@ -237,9 +238,6 @@ package struct CIReportWriter {
         try? handle.write(contentsOf: Data(text.utf8))
     }
 
-    package static func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-    }
 
     /// GitHub workflow-command data: %, CR and LF escaped.
     package static func escapeAnnotation(_ text: String) -> String {

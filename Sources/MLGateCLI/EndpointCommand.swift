@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MLGateSystem
 import MLGateCore
 import MLGateDeploy
 import MLGateRegistry
@@ -34,11 +35,8 @@ struct EndpointCommand: ParsableCommand {
             let registry = try RegistryContext.current()
             let endpoints = try registry.workspace.configuration().endpoints
             let states = try endpoints.map { endpoint in
-                let inForce = try EndpointControl(endpoint: endpoint.name, registry: registry).current()
-                var current = endpoint
-                current.traffic = inForce.traffic
-                current.mirror = inForce.mirror
-                return EndpointStateJSON(current, store: registry, source: inForce.source)
+                let control = try EndpointControl(endpoint: endpoint.name, registry: registry)
+                return EndpointStateJSON(try control.inForce(), store: registry, source: try control.current().source)
             }
             if json { return try Output.json(["endpoints": states]) }
             guard !endpoints.isEmpty else { return print("No endpoints: declare them under 'endpoints:' in mlgate.yaml (docs/config.md#endpoints).") }
@@ -141,7 +139,7 @@ struct EndpointCommand: ParsableCommand {
             let registry = try RegistryContext.current()
             let export = try EndpointExport(endpoint: endpoint, registry: registry)
             let (files, notes) = try export.files(format, imagePrefix: imagePrefix)
-            let folder = out.hasPrefix("/") ? out : FileManager.default.currentDirectoryPath + "/" + out
+            let folder = Files.absolute(out)
             try ProtectedLocations.refuse(folder, workspace: registry.workspace, what: "the export")
             try FileAccess.createDirectory(folder)
             if format == .compose { try export.writePackages(into: folder) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MLGateCore
 import MLGateMonitor
 import MLGateRegistry
 import MLGateStore
@@ -74,8 +75,8 @@ struct MonitorCommand: ParsableCommand {
             let checks = try MonitorService(registry: try RegistryContext.current()).history(model, limit: limit)
             if json {
                 let items = checks.map { check in
-                    "{\"checked_at_ms\":\(check.checkedAt),\"current\":\(JSONString(check.current)),\"drifted\":\(check.drifted),\"id\":\(check.id),"
-                        + "\"report\":\(check.json),\"share\":\(check.share),\"version\":\(check.version.map(JSONString) ?? "null")}"
+                    "{\"checked_at_ms\":\(check.checkedAt),\"current\":\(JSONText.quoted(check.current)),\"drifted\":\(check.drifted),\"id\":\(check.id),"
+                        + "\"report\":\(check.json),\"share\":\(check.share),\"version\":\(check.version.map(JSONText.quoted) ?? "null")}"
                 }
                 return print("{\"checks\":[" + items.joined(separator: ",") + "]}")
             }
@@ -88,9 +89,4 @@ struct MonitorCommand: ParsableCommand {
             Output.table(rows)
         }
     }
-}
-
-/// A JSON string literal.
-private func JSONString(_ text: String) -> String {
-    (try? String(data: JSONEncoder().encode(text), encoding: .utf8)) ?? "\"\""
 }

@@ -57,7 +57,7 @@ struct PackageCommand: ParsableCommand {
         let registry = try RegistryContext.current()
         let version = try registry.store.resolve(try ModelURI(parsing: model))
         guard version.status != "deleted" else { throw RegistryError(.refused, "\(version.uri) is deleted; its artifact may be gone. Package another version.") }
-        let destination = ((out.hasPrefix("/") ? out : FileManager.default.currentDirectoryPath + "/" + out) as NSString).standardizingPath
+        let destination = (Files.absolute(out) as NSString).standardizingPath
         try PackageFolder.checkCanWrite(destination, force: force, workspace: registry.workspace)
         let packager = try ModelPackager(registry: registry, version: version)
         let plan = try packager.plan()

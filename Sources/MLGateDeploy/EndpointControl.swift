@@ -37,6 +37,15 @@ package struct EndpointControl {
         return (latest.traffic, latest.mirror, .recorded(latest))
     }
 
+    /// The endpoint as it serves now: mlgate.yaml's declaration with the shares and mirror in force.
+    package func inForce() throws -> EndpointSpec {
+        var spec = endpoint
+        let state = try current()
+        spec.traffic = state.traffic
+        spec.mirror = state.mirror
+        return spec
+    }
+
     /// Sets the live shares (Azure's `blue=90 green=10`); the mirror stays.
     package func setTraffic(_ text: String, reason: String?) throws -> EndpointTrafficRecord {
         let traffic: TrafficMap

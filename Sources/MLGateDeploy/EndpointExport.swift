@@ -37,10 +37,7 @@ package struct EndpointExport {
         }
         self.registry = registry
         // The traffic in force: mlgate.yaml's until a rollout command changed it.
-        var endpoint = declared
-        let inForce = try EndpointControl(endpoint: name, registry: registry).current()
-        endpoint.traffic = inForce.traffic
-        endpoint.mirror = inForce.mirror
+        let endpoint = try EndpointControl(endpoint: declared.name, registry: registry).inForce()
         self.endpoint = endpoint
         deployments = try endpoint.deployments.map { deployment in
             let version: ModelVersion
@@ -135,7 +132,7 @@ package struct EndpointExport {
             "\(indent)    readinessProbe:",
             "\(indent)      httpGet: {path: \(Self.quoted(resolved.serve.health)), port: \(resolved.serve.port)}",
         ]
-        let environment = resolved.deployment.environment.merging(["MLGATE_MODEL_URI": resolved.version.uri]) { current, _ in current }
+        let environment = Self.environment(resolved)
         lines.append("\(indent)    env:")
         for (name, value) in environment.sorted(by: { $0.key < $1.key }) {
             lines.append("\(indent)      - {name: \(Self.quoted(name)), value: \(Self.quoted(value))}")
@@ -178,7 +175,7 @@ package struct EndpointExport {
                 "instance_count: \(resolved.deployment.instances)",
                 "environment_variables:",
             ]
-            let environment = resolved.deployment.environment.merging(["MLGATE_MODEL_URI": resolved.version.uri]) { current, _ in current }
+            let environment = Self.environment(resolved)
             for (name, value) in environment.sorted(by: { $0.key < $1.key }) { lines.append("  \(name): \(Self.quoted(value))") }
             lines += ["request_settings:", "  request_timeout_ms: 5000", "  max_concurrent_requests_per_instance: 1"]
             files.append((path: "\(resolved.deployment.name).yml", text: lines.joined(separator: "\n") + "\n"))
@@ -206,7 +203,7 @@ package struct EndpointExport {
                 "    deploy: {replicas: \(resolved.deployment.instances)}",
                 "    environment:",
             ]
-            let environment = resolved.deployment.environment.merging(["MLGATE_MODEL_URI": resolved.version.uri]) { current, _ in current }
+            let environment = Self.environment(resolved)
             for (name, value) in environment.sorted(by: { $0.key < $1.key }) { services.append("      \(name): \(Self.quoted(value))") }
             services += ["    healthcheck:",
                          "      test: [\"CMD\", \"python3\", \"-c\", \(Self.quoted("import urllib.request; urllib.request.urlopen('http://127.0.0.1:\(resolved.serve.port)\(resolved.serve.health)')"))]"]
@@ -246,6 +243,11 @@ package struct EndpointExport {
         }
         nginx += ["    }", "}"]
         return [(path: "docker-compose.yml", text: services.joined(separator: "\n") + "\n"), (path: "nginx.conf", text: nginx.joined(separator: "\n") + "\n")]
+    }
+
+    /// A deployment's environment in every export: its `env`, and the version it serves as `MLGATE_MODEL_URI`.
+    private static func environment(_ resolved: Resolved) -> [String: String] {
+        resolved.deployment.environment.merging(["MLGATE_MODEL_URI": resolved.version.uri]) { declared, _ in declared }
     }
 
     /// A YAML scalar that reads back as exactly this string (a JSON string is a YAML double-quoted scalar).

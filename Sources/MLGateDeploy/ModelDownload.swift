@@ -1,4 +1,5 @@
 import Foundation
+import MLGateSystem
 package import MLGateCore
 import MLGateRegistry
 import MLGateStore
@@ -10,7 +11,7 @@ extension RegistryContext {
     /// artifact would not write, so mlgate never deletes files it did not write.
     package func download(_ version: ModelVersion, into directory: String, force: Bool) throws -> String {
         let name = version.sourcePath.map { ($0 as NSString).lastPathComponent } ?? "\(version.model)-\(version.version)"
-        let folder = directory.hasPrefix("/") ? directory : FileManager.default.currentDirectoryPath + "/" + directory
+        let folder = Files.absolute(directory)
         let target = folder + "/" + name
         try ProtectedLocations.refuse(target, workspace: workspace, what: "the download")
         var isDirectory: ObjCBool = false

@@ -23,17 +23,17 @@ public enum Drift {
     public static func wasserstein1(_ u: [Double], _ v: [Double]) -> Double? {
         guard !u.isEmpty, !v.isEmpty, !u.contains(where: \.isNaN), !v.contains(where: \.isNaN) else { return nil }
         let su = u.sorted(), sv = v.sorted()
-        let all = (u + v).sorted()
+        // One merge walk over the pooled values in order (no third sort): at each distinct value, how many of
+        // each sample are ≤ it (searchsorted 'right'), times the gap to the next pooled value.
         var total = CompensatedSum()
         var iu = 0, iv = 0
-        for index in 0..<(all.count - 1) {
-            let value = all[index]
-            // searchsorted(…, 'right'): how many of each sample are ≤ value.
+        while iu < su.count || iv < sv.count {
+            let value = iv >= sv.count || (iu < su.count && su[iu] <= sv[iv]) ? su[iu] : sv[iv]
             while iu < su.count, su[iu] <= value { iu += 1 }
             while iv < sv.count, sv[iv] <= value { iv += 1 }
-            let delta = all[index + 1] - value
-            guard delta != 0 else { continue }
-            total.add(abs(Double(iu) / Double(su.count) - Double(iv) / Double(sv.count)) * delta)
+            guard iu < su.count || iv < sv.count else { break }
+            let next = iv >= sv.count || (iu < su.count && su[iu] <= sv[iv]) ? su[iu] : sv[iv]
+            total.add(abs(Double(iu) / Double(su.count) - Double(iv) / Double(sv.count)) * (next - value))
         }
         return total.value
     }
@@ -111,12 +111,19 @@ public enum Drift {
             let r = histogram(reference, edges: edges), c = histogram(current, edges: edges)
             return (r.map { Double($0) / Double(reference.count) }, c.map { Double($0) / Double(current.count) })
         }
-        let keys = Set(reference + current).sorted()
-        var r = [String: Int](), c = [String: Int]()
-        for value in reference { r[String(value.bitPattern), default: 0] += 1 }
-        for value in current { c[String(value.bitPattern), default: 0] += 1 }
-        return (keys.map { Double(r[String($0.bitPattern)] ?? 0) / Double(reference.count) },
-                keys.map { Double(c[String($0.bitPattern)] ?? 0) / Double(current.count) })
+        let counts = categoryCounts(reference: reference, current: current)
+        return (counts.reference.map { Double($0) / Double(reference.count) }, counts.current.map { Double($0) / Double(current.count) })
+    }
+
+    /// Each sample's count per distinct value of both, the values in ascending order (one bin per category).
+    public static func categoryCounts(reference: [Double], current: [Double]) -> (values: [Double], reference: [Int], current: [Int]) {
+        let values = Set(reference + current).sorted()
+        // −0 and +0 are one value, as in the set.
+        func key(_ value: Double) -> UInt64 { (value == 0 ? 0 : value).bitPattern }
+        var r = [UInt64: Int](), c = [UInt64: Int]()
+        for value in reference { r[key(value), default: 0] += 1 }
+        for value in current { c[key(value), default: 0] += 1 }
+        return (values, values.map { r[key($0)] ?? 0 }, values.map { c[key($0)] ?? 0 })
     }
 
     // MARK: - PSI and Jensen–Shannon
@@ -194,13 +201,10 @@ public enum Drift {
     /// Evidently's χ² drift test of a categorical column: current counts against reference counts scaled to the
     /// current sample's size, over the categories of both.
     public static func chiSquare(reference: [Double], current: [Double]) -> (statistic: Double, degreesOfFreedom: Int, pValue: Double)? {
-        let keys = Set(reference + current).sorted()
         guard !reference.isEmpty, !current.isEmpty else { return nil }
-        var r = [UInt64: Double](), c = [UInt64: Double]()
-        for value in reference { r[value.bitPattern, default: 0] += 1 }
-        for value in current { c[value.bitPattern, default: 0] += 1 }
+        let counts = categoryCounts(reference: reference, current: current)
         let scale = Double(current.count) / Double(reference.count)
-        return chiSquare(observed: keys.map { c[$0.bitPattern] ?? 0 }, expected: keys.map { (r[$0.bitPattern] ?? 0) * scale })
+        return chiSquare(observed: counts.current.map(Double.init), expected: counts.reference.map { Double($0) * scale })
     }
 
     /// Q(a, x) = Γ(a, x) / Γ(a), the χ² survival function's core (Cephes `igamc`): a series below a + 1, Lentz's

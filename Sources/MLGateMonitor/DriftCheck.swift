@@ -101,21 +101,20 @@ package enum DriftCheck {
         // Categories become codes in the sorted order of every value seen; numbers stay numbers.
         let categories = numeric ? [] : Array(Set((reference + current).filter { !missing.contains($0) })).sorted()
         let codes = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, Double($0)) })
-        func values(_ cells: [String]) throws -> [Double] {
-            try cells.compactMap { cell in
-                if missing.contains(cell) { return nil }
-                if numeric {
-                    guard let number = Double(cell), number.isFinite else {
-                        throw UsageError("\(file): column '\(name)' is read as numeric but holds '\(cell)'; set columns: {\(name): categorical} in the monitor.")
-                    }
-                    return number
+        // Each cell once: its number (or category code), NaN when missing.
+        func encoded(_ cells: [String]) throws -> [Double] {
+            try cells.map { cell in
+                if missing.contains(cell) { return .nan }
+                guard numeric else { return codes[cell] ?? .nan }
+                guard let number = Double(cell), number.isFinite else {
+                    throw UsageError("\(file): column '\(name)' is read as numeric but holds '\(cell)'; set columns: {\(name): categorical} in the monitor.")
                 }
-                return codes[cell]
+                return number
             }
         }
-        let r = try values(reference), c = try values(current)
-        let quality = DataQuality(reference: reference.map { missing.contains($0) ? .nan : (numeric ? Double($0) ?? .nan : codes[$0] ?? .nan) },
-                                  current: current.map { missing.contains($0) ? .nan : (numeric ? Double($0) ?? .nan : codes[$0] ?? .nan) })
+        let referenceCells = try encoded(reference), currentCells = try encoded(current)
+        let r = referenceCells.filter { !$0.isNaN }, c = currentCells.filter { !$0.isNaN }
+        let quality = DataQuality(reference: referenceCells, current: currentCells)
         guard !r.isEmpty, !c.isEmpty else {
             throw UsageError("\(file): column '\(name)' has no values in the \(r.isEmpty ? "reference" : "current data"); drop it with columns: {\(name): ignore}.")
         }
@@ -167,11 +166,8 @@ package enum DriftCheck {
 
     /// Each sample's share per distinct value of both.
     static func categoryShares(_ r: [Double], _ c: [Double]) -> ([Double], [Double]) {
-        let keys = Set(r + c).sorted()
-        var rc = [Double: Int](), cc = [Double: Int]()
-        for value in r { rc[value, default: 0] += 1 }
-        for value in c { cc[value, default: 0] += 1 }
-        return (keys.map { Double(rc[$0] ?? 0) / Double(r.count) }, keys.map { Double(cc[$0] ?? 0) / Double(c.count) })
+        let counts = Drift.categoryCounts(reference: r, current: c)
+        return (counts.reference.map { Double($0) / Double(r.count) }, counts.current.map { Double($0) / Double(c.count) })
     }
 
     /// Evidently's pooled two-proportion z-test on the first value (in sorted order), two-sided p.

@@ -1,4 +1,5 @@
 import Foundation
+import MLGateSystem
 package import MLGateCore
 package import MLGateRegistry
 package import MLGateStore
@@ -24,7 +25,7 @@ package struct MonitorService {
         guard let given = current ?? monitor.current.map({ registry.workspace.root + "/" + $0 }) else {
             throw UsageError("say which data to check with --current PATH, or set monitor.current for model '\(model)' in mlgate.yaml.")
         }
-        let path = given.hasPrefix("/") ? given : FileManager.default.currentDirectoryPath + "/" + given
+        let path = Files.absolute(given)
         let report = try DriftCheck.run(model: model, spec: monitor, root: registry.workspace.root, current: path)
         let version = try? registry.store.version(model: model, inStage: spec.promotion.champion)?.uri
         try registry.store.recordMonitorCheck(model: model, version: version ?? nil, current: path, drifted: report.drifted, share: report.share,

@@ -107,7 +107,7 @@ package struct RegistryContext {
     /// A new version from a file or folder, under the rules of a model's `artifact`: inside the repository (links
     /// resolved), not the repository itself, nothing of `.git` or `.mlgate` in it, and no link inside it that leads out.
     package func versionFromPath(_ path: String) throws -> NewModelVersion {
-        let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        let full = Files.absolute(path)
         var isDirectory: ObjCBool = false
         guard !path.isEmpty, FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory) else {
             throw UsageError("--path '\(path)' does not exist; give the model's file or folder.")

@@ -81,6 +81,11 @@ public enum Files {
         guard isDirectory(path) else { throw FileError("create the folder", path, reason: "something that is not a folder is in the way") }
     }
 
+    /// `path` as an absolute path: as it is when it starts with `/`, else under the current directory.
+    public static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : currentDirectory() + "/" + path
+    }
+
     /// The current directory.
     public static func currentDirectory() -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
