@@ -15,12 +15,15 @@ let package = Package(
     products: [
         .executable(name: "mlgate", targets: ["mlgate"]),
         .executable(name: "mlgate-hook", targets: ["mlgate-hook"]),
+        .executable(name: "mlgate-server", targets: ["mlgate-server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        // Only the router (MLGateServer, mlgate-server) links SwiftNIO; mlgate and mlgate-hook never do.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         // MARK: C shims — one module per C library, imported by exactly one Swift module.
@@ -131,6 +134,19 @@ let package = Package(
         ),
         .executableTarget(name: "mlgate", dependencies: ["MLGateCLI"], swiftSettings: swiftSettings),
 
+        // MARK: Server — the endpoint router on SwiftNIO, its own executable product (`mlgate serve` execs it), so
+        // neither `mlgate` nor `mlgate-hook` loads NIO.
+        .target(
+            name: "MLGateServer",
+            dependencies: [
+                "MLGateCore", "MLGateSystem", "MLGateStore", "MLGateWorkspace", "MLGatePipeline", "MLGateRegistry", "MLGateDeploy",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "mlgate-server", dependencies: ["MLGateServer"], swiftSettings: swiftSettings),
+
         // MARK: Benchmarks — executables that time the kernel beside anchors (Benchmarks/eval.sh).
         .executableTarget(name: "mlgate-evalbench", dependencies: ["MLGateEval", "MLGateData"], path: "Benchmarks/EvalBench",
                           swiftSettings: swiftSettings),
@@ -165,6 +181,8 @@ let package = Package(
         .testTarget(name: "MLGateDeployTests", dependencies: ["MLGateDeploy", "MLGateRegistry", "MLGateCore", "MLGateStore", "MLGateServiceTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateEvaluationTests", dependencies: ["MLGateEvaluation", "MLGateRegistry", "MLGateCore", "MLGateEval", "MLGateWorkspace", "MLGateServiceTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateBatchTests", dependencies: ["MLGateBatch", "MLGateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MLGateServerTests", dependencies: ["MLGateServer", "MLGateDeploy", "MLGateCore", "MLGateTestSupport"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "MLGateCITests", dependencies: ["MLGateCI", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MLGateCLITests",

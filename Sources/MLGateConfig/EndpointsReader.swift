@@ -4,9 +4,18 @@ import Yams
 /// Reads the `endpoints:` section: each endpoint's port, bind address, deployments, traffic, mirror and collection,
 /// refusing at its line anything the router could not serve as written.
 extension ConfigReader {
-    static let endpointKeys = ["port", "bind", "deployments", "traffic", "mirror", "collect"]
+    static let endpointKeys = ["port", "bind", "deployments", "traffic", "mirror", "collect", "limits"]
     static let deploymentKeys = ["model", "instances", "env", "resources"]
     static let collectKeys = ["inputs", "outputs", "sample", "path"]
+    /// The keys of `limits`, each a whole number in its range.
+    static var limitKeys: [(key: String, range: ClosedRange<Int>, field: WritableKeyPath<ServeLimits, Int>)] { [
+        ("request_timeout_ms", 1...180_000, \.requestTimeoutMilliseconds),
+        ("max_request_bytes", 1...(1 << 30), \.maxRequestBytes),
+        ("max_concurrent_requests_per_instance", 1...10_000, \.maxConcurrentRequestsPerInstance),
+        ("header_timeout_ms", 100...600_000, \.headerTimeoutMilliseconds),
+        ("startup_timeout_ms", 100...3_600_000, \.startupTimeoutMilliseconds),
+        ("mirror_in_flight", 1...10_000, \.mirrorInFlight),
+    ] }
 
     func endpoints(_ node: Node) throws(ConfigError) -> [EndpointSpec] {
         var endpoints: [EndpointSpec] = []
@@ -53,7 +62,8 @@ extension ConfigReader {
             throw error(at: fields["mirror"] ?? node, "endpoint '\(name)': \(problem)")
         }
         let collect = try fields["collect"].map { node throws(ConfigError) in try self.collect(node, endpoint: name) }
-        return EndpointSpec(name: name, port: port, bind: bind, deployments: deployments, traffic: traffic, mirror: mirror, collect: collect)
+        let limits = try fields["limits"].map { node throws(ConfigError) in try self.limits(node, endpoint: name) } ?? ServeLimits()
+        return EndpointSpec(name: name, port: port, bind: bind, deployments: deployments, traffic: traffic, mirror: mirror, collect: collect, limits: limits)
     }
 
     private func deployment(_ node: Node, name: String, endpoint: String) throws(ConfigError) -> EndpointDeployment {
@@ -126,6 +136,23 @@ extension ConfigReader {
             }
         }
         return settings
+    }
+
+    /// The router's limits: whole numbers, each in its range.
+    private func limits(_ node: Node, endpoint: String) throws(ConfigError) -> ServeLimits {
+        var limits = ServeLimits()
+        let names = Self.limitKeys.map(\.key)
+        for (key, value) in try mapping(node, context: "'limits' of endpoint '\(endpoint)'") {
+            let name = try self.name(of: key)
+            guard let limit = Self.limitKeys.first(where: { $0.key == name }) else {
+                throw error(at: key, "unknown key '\(name)' in 'limits' of endpoint '\(endpoint)'\(suggestion(name, among: names)); it has \(names.joined(separator: ", ")).")
+            }
+            guard let number = value.int, limit.range.contains(number) else {
+                throw error(at: value, "'limits.\(name)' of endpoint '\(endpoint)' must be a whole number from \(limit.range.lowerBound) to \(limit.range.upperBound).")
+            }
+            limits[keyPath: limit.field] = number
+        }
+        return limits
     }
 
     /// A mapping of names to plain values, as strings.

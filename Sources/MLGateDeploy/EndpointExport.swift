@@ -18,11 +18,7 @@ package enum EndpointExportFormat: String, CaseIterable, Sendable {
 /// already runs models: the same deployments, shares and mirror, in that engine's own files.
 package struct EndpointExport {
     /// A deployment and what it serves.
-    package struct Resolved {
-        package let deployment: EndpointDeployment
-        package let version: ModelVersion
-        package let serve: ServeSpec
-    }
+    package typealias Resolved = ResolvedDeployment
 
     package let registry: RegistryContext
     package let endpoint: EndpointSpec
@@ -39,19 +35,7 @@ package struct EndpointExport {
         // The traffic in force: mlgate.yaml's until a rollout command changed it.
         let endpoint = try EndpointControl(endpoint: declared.name, registry: registry).inForce()
         self.endpoint = endpoint
-        deployments = try endpoint.deployments.map { deployment in
-            let version: ModelVersion
-            do { version = try registry.store.resolve(try ModelURI(parsing: deployment.model)) } catch {
-                throw UsageError("deployment '\(deployment.name)' of endpoint '\(name)' serves \(deployment.model), which the registry cannot resolve (\(error)); register or promote a version, or fix mlgate.yaml.")
-            }
-            guard version.status == "active" else {
-                throw RegistryError(.refused, "deployment '\(deployment.name)' of endpoint '\(name)' serves \(version.uri), which is \(version.status); point it at an active version.")
-            }
-            guard let serve = configuration.models.first(where: { $0.name == version.model })?.serve else {
-                throw UsageError("model '\(version.model)' declares no 'serve' in mlgate.yaml, so deployment '\(deployment.name)' has no server to export; add models.\(version.model).serve (docs/deploy.md#packaging).")
-            }
-            return Resolved(deployment: deployment, version: version, serve: serve)
-        }
+        deployments = try ResolvedDeployment.resolve(endpoint, registry: registry, configuration: configuration)
     }
 
     /// The files of the export, by path relative to the output folder, and notes for the person (what an engine

@@ -64,8 +64,7 @@ package struct ModelPackager {
                 let relative = spec.path.split(separator: "/").dropFirst(layout.base.count).joined(separator: "/")
                 appFiles += try appEntries(spec.path, into: "app/" + relative)
             }
-            let modelFromWorkdir = String(repeating: "../", count: layout.workdir.split(separator: "/").count) + artifactPath
-            let command = serve.command.substituting(["model": modelFromWorkdir, "port": String(serve.port)])
+            let command = Self.serveCommand(serve, version: version, port: String(serve.port))
             serveManifest = PackageManifest.Serve(argv: command.argv, command: command.display, workdir: layout.workdir, port: serve.port,
                                                   health: serve.health, image: serve.baseImage(recordedPython: environment.manifest.python.value),
                                                   files: appFiles.map(\.file),
@@ -108,6 +107,14 @@ package struct ModelPackager {
 
     /// Where the serve files go: `base` is the deepest folder holding the serve wdir and every file's folder
     /// (its contents become `app/`), `workdir` is the wdir's place in the package.
+    /// The serve command as it runs inside a package (from its working folder `app/...`), with `port` for `{port}`
+    /// and the packaged artifact for `{model}`.
+    static func serveCommand(_ serve: ServeSpec, version: ModelVersion, port: String) -> StageCommand {
+        let workdir = appLayout(serve).workdir
+        let modelFromWorkdir = String(repeating: "../", count: workdir.split(separator: "/").count) + "model/" + version.artifactName
+        return serve.command.substituting(["model": modelFromWorkdir, "port": port])
+    }
+
     static func appLayout(_ serve: ServeSpec) -> (base: [Substring], workdir: String) {
         let wdir = serve.workingDirectory.split(separator: "/")
         var base = wdir

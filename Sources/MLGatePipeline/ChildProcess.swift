@@ -68,7 +68,7 @@ package final class ChildProcess {
 /// ignores back to their defaults, in a new process group or session.
 package enum Spawner {
     /// Where standard output and error go.
-    enum Output {
+    package enum Output {
         /// Both to this pipe's write end.
         case pipe(Int32)
         /// Both appended to this file.
@@ -76,7 +76,7 @@ package enum Spawner {
     }
 
     /// How far the child is detached from mlgate.
-    enum Detachment {
+    package enum Detachment {
         /// Its own process group (so it and its children can be signalled together).
         case processGroup
         /// Its own session, with no controlling terminal (a background worker).
@@ -84,7 +84,7 @@ package enum Spawner {
     }
 
     /// Starts `argv` (looked up on PATH) in `directory`; returns its pid.
-    static func spawn(argv: [String], directory: String, environment: [String], output: Output, detach: Detachment) throws -> pid_t {
+    package static func spawn(argv: [String], directory: String, environment: [String], output: Output, detach: Detachment) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         var attributes = posix_spawnattr_t()
         posix_spawn_file_actions_init(&actions)

@@ -15,10 +15,12 @@ public struct EndpointSpec: Hashable, Sendable {
     public var mirror: TrafficMirror?
     /// What is recorded of requests and responses, if anything.
     public var collect: CollectSettings?
+    /// What the router allows each request.
+    public var limits: ServeLimits
 
     /// An endpoint on `port` with `deployments` and `traffic`; loopback, no mirror and no collection by default.
     public init(name: String, port: Int, bind: String = "127.0.0.1", deployments: [EndpointDeployment], traffic: TrafficMap,
-                mirror: TrafficMirror? = nil, collect: CollectSettings? = nil) {
+                mirror: TrafficMirror? = nil, collect: CollectSettings? = nil, limits: ServeLimits = ServeLimits()) {
         self.name = name
         self.port = port
         self.bind = bind
@@ -26,6 +28,7 @@ public struct EndpointSpec: Hashable, Sendable {
         self.traffic = traffic
         self.mirror = mirror
         self.collect = collect
+        self.limits = limits
     }
 }
 
