@@ -33,6 +33,8 @@ let package = Package(
         // libcurl is dlopen'ed on the first request, never linked, so start-up and the hook path don't load it;
         // <curl/curl.h> (libcurl4-openssl-dev) is needed at build time for constants only.
         .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
+        // glibc's posix_spawn_file_actions_addclosefrom_np, which Swift's Glibc module does not show.
+        .target(name: "CSpawnShim"),
 
         // MARK: Core — pure Swift, no C, no I/O; the evaluation kernel uses the standard library and libm only.
         .target(name: "MLGateCore", swiftSettings: swiftSettings),
@@ -73,7 +75,7 @@ let package = Package(
 
         .target(
             name: "MLGatePipeline",
-            dependencies: ["MLGateCore", "MLGateSystem", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig", "MLGateWorkspace"],
+            dependencies: ["CSpawnShim", "MLGateCore", "MLGateSystem", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig", "MLGateWorkspace"],
             swiftSettings: swiftSettings
         ),
 

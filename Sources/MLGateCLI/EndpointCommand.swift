@@ -16,13 +16,23 @@ struct EndpointCommand: ParsableCommand {
             An endpoint (endpoints: in mlgate.yaml, docs/config.md#endpoints) splits live requests between \
             deployments of registered versions by weight, and may mirror a share to one more. Its traffic is \
             mlgate.yaml's until 'traffic', 'mirror', 'promote' or 'rollback' change it; each change is checked, \
-            audited with --reason and recorded as an event. mlgate's own router ('mlgate serve') is not built yet; \
-            'export' writes the endpoint, with the traffic in force, for an engine that runs models already \
+            audited with --reason and recorded as an event. 'mlgate serve' runs the endpoint's router, which picks each change up \
+            at once; 'export' writes the endpoint, with the traffic in force, for an engine that runs models already \
             (docs/serving.md).
             """,
         subcommands: [Status.self, Traffic.self, Mirror.self, Promote.self, Rollback.self, Export.self],
         defaultSubcommand: Status.self
     )
+
+    /// Has a running router pick up `record` at once and says whether it did.
+    static func announce(_ record: EndpointTrafficRecord, endpoint: String, registry: RegistryContext) {
+        switch ServeFolders(registry.workspace.layout).pickUp(endpoint, record: record.id) {
+        case .noServer: break
+        case .applied(let pid): print("The running router (pid \(pid)) routes by it now.")
+        case .pending(let pid, let error):
+            registry.reporter.warning("the running router (pid \(pid)) has not applied it yet\(error.map { ": \($0)" } ?? "; see its output").")
+        }
+    }
 
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -60,8 +70,10 @@ struct EndpointCommand: ParsableCommand {
         @Option(help: "Why (recorded in the audit log).") var reason: String?
 
         func run() throws {
-            let record = try EndpointControl(endpoint: endpoint, registry: try RegistryContext.current()).setTraffic(shares.joined(separator: " "), reason: reason)
+            let registry = try RegistryContext.current()
+            let record = try EndpointControl(endpoint: endpoint, registry: registry).setTraffic(shares.joined(separator: " "), reason: reason)
             print("endpoint \(endpoint): traffic \(record.traffic.description)\(record.mirror.map { ", mirror \($0.deployment)=\($0.percent)" } ?? "").")
+            EndpointCommand.announce(record, endpoint: endpoint, registry: registry)
         }
     }
 
@@ -74,8 +86,10 @@ struct EndpointCommand: ParsableCommand {
         @Option(help: "Why (recorded in the audit log).") var reason: String?
 
         func run() throws {
-            let record = try EndpointControl(endpoint: endpoint, registry: try RegistryContext.current()).setMirror(setting, reason: reason)
+            let registry = try RegistryContext.current()
+            let record = try EndpointControl(endpoint: endpoint, registry: registry).setMirror(setting, reason: reason)
             print("endpoint \(endpoint): " + (record.mirror.map { "mirror \($0.deployment)=\($0.percent)" } ?? "no mirror") + ", traffic \(record.traffic.description).")
+            EndpointCommand.announce(record, endpoint: endpoint, registry: registry)
         }
     }
 
@@ -87,8 +101,10 @@ struct EndpointCommand: ParsableCommand {
         @Option(help: "Why (recorded in the audit log).") var reason: String?
 
         func run() throws {
-            let record = try EndpointControl(endpoint: endpoint, registry: try RegistryContext.current()).promote(deployment, reason: reason)
+            let registry = try RegistryContext.current()
+            let record = try EndpointControl(endpoint: endpoint, registry: registry).promote(deployment, reason: reason)
             print("endpoint \(endpoint): traffic \(record.traffic.description).")
+            EndpointCommand.announce(record, endpoint: endpoint, registry: registry)
         }
     }
 
@@ -99,8 +115,10 @@ struct EndpointCommand: ParsableCommand {
         @Option(help: "Why (recorded in the audit log).") var reason: String?
 
         func run() throws {
-            let record = try EndpointControl(endpoint: endpoint, registry: try RegistryContext.current()).rollback(reason: reason)
+            let registry = try RegistryContext.current()
+            let record = try EndpointControl(endpoint: endpoint, registry: registry).rollback(reason: reason)
             print("endpoint \(endpoint): back to traffic \(record.traffic.description)\(record.mirror.map { ", mirror \($0.deployment)=\($0.percent)" } ?? "").")
+            EndpointCommand.announce(record, endpoint: endpoint, registry: registry)
         }
     }
 

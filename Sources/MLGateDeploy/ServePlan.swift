@@ -125,4 +125,32 @@ package struct ServeFolders: Sendable {
         if (try? FileLock(path: path, operation: LOCK_EX | LOCK_NB)) != nil { return nil }
         return Files.read(path).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
+
+    /// What a running router did with a recorded traffic setting.
+    package enum Pickup: Equatable, Sendable {
+        /// No router serves the endpoint; the setting takes effect when one starts.
+        case noServer
+        /// The router with this pid routes by the setting now.
+        case applied(pid: Int32)
+        /// The router with this pid has not applied it within the wait (with the error it reported, if any).
+        case pending(pid: Int32, error: String?)
+    }
+
+    /// Tells the router serving `name`, if any, to re-read its plan now (SIGHUP) and waits up to `seconds` for it to
+    /// apply the traffic setting `record`.
+    package func pickUp(_ name: String, record: Int, seconds: Double = 10) -> Pickup {
+        guard let pid = runningServer(name) else { return .noServer }
+        kill(pid, SIGHUP)
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        var error: String?
+        repeat {
+            if let data = FileManager.default.contents(atPath: status(name)),
+               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+                if (object["traffic_record"] as? Int) == record { return .applied(pid: pid) }
+                error = object["last_error"] as? String
+            }
+            usleep(20_000)
+        } while Date() < deadline
+        return .pending(pid: pid, error: error)
+    }
 }

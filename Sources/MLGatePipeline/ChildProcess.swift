@@ -1,3 +1,4 @@
+import CSpawnShim
 import MLGateCore
 import MLGateWorkspace
 import Dispatch
@@ -101,6 +102,8 @@ package enum Spawner {
             posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         }
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing of mlgate's beyond standard input, output and error: no store, lock or socket descriptor.
+        _ = mlgate_spawn_close_from(&actions, 3)
         let detachFlag = detach == .processGroup ? Int32(POSIX_SPAWN_SETPGROUP) : 0x80  // POSIX_SPAWN_SETSID
         posix_spawnattr_setflags(&attributes, Int16(detachFlag | Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)))
         posix_spawnattr_setpgroup(&attributes, 0)

@@ -131,12 +131,20 @@ final class RouterHandler: ChannelInboundHandler {
             case .failure(let error):
                 let kind = (error as? UpstreamError) ?? .closed
                 self.router.metrics.count("mlgate_upstream_errors_total", ["deployment": route.name, "kind": "\(kind)"])
-                let status: HTTPResponseStatus = kind == .timeout ? .gatewayTimeout : .badGateway
+                // Nothing was sent to an instance that refused the connection (it just died): the request can be retried.
+                let status: HTTPResponseStatus = switch kind {
+                case .timeout: .gatewayTimeout
+                case .connect: .serviceUnavailable
+                case .closed: .badGateway
+                }
                 self.router.metrics.answered(deployment: route.name, code: status.code, seconds: seconds)
-                let message = kind == .timeout
-                    ? "deployment '\(route.name)' did not answer within \(self.router.limits.requestTimeoutMilliseconds) ms"
-                    : "deployment '\(route.name)' closed the connection without an answer"
-                self.answerError(context: context, head: head, status: status, requestID: requestID, deployment: route, message: message)
+                let message = switch kind {
+                case .timeout: "deployment '\(route.name)' did not answer within \(self.router.limits.requestTimeoutMilliseconds) ms"
+                case .connect: "an instance of deployment '\(route.name)' is not reachable; retry shortly"
+                case .closed: "deployment '\(route.name)' closed the connection without an answer"
+                }
+                self.answerError(context: context, head: head, status: status, requestID: requestID, deployment: route, message: message,
+                                 retryAfter: kind == .connect)
             }
         }
     }

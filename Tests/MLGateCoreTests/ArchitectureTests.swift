@@ -21,7 +21,7 @@ struct ArchitectureTests {
             "MLGateConfig": posix.union(["MLGateCore", "MLGateSystem", "Yams", "Foundation"]),
             "MLGateNotify": posix.union(["CCurlShim", "MLGateCore", "Foundation"]),
             "MLGateWorkspace": adapters.union(posix),
-            "MLGatePipeline": services,
+            "MLGatePipeline": services.union(["CSpawnShim"]),
             "MLGateRegistry": services,
             "MLGateLineage": services,
             "MLGateDeploy": services.union(["MLGatePipeline", "MLGateRegistry"]),

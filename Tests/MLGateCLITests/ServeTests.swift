@@ -1,0 +1,298 @@
+import Foundation
+import MLGateTestSupport
+import Testing
+
+/// The test backend: answers GET /health (503 for HEALTH_DELAY seconds after it starts, noting any request that
+/// arrives before then in early.log) and POST /predict with the deployment and version it serves, after SLEEP seconds.
+private let backend = #"""
+import json, os, sys, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+started = time.time()
+delay = float(os.environ.get("HEALTH_DELAY", "0"))
+if os.environ.get("EXIT_AT_ONCE"): sys.exit(7)
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+    def reply(self, code, body):
+        data = json.dumps(body).encode()
+        self.send_response(code); self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data))); self.end_headers(); self.wfile.write(data)
+    def do_GET(self):
+        self.reply(200 if time.time() - started >= delay else 503, {"status": "ok"})
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if time.time() - started < delay:
+            open(os.environ["EARLY_LOG"], "a").write("early\n")
+        time.sleep(float(os.environ.get("SLEEP", "0")))
+        self.reply(200, {"deployment": os.environ["MLGATE_DEPLOYMENT"], "version": os.environ["MLGATE_MODEL_URI"], "echo": json.loads(body or b"null")})
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"""#
+
+/// An HTTP answer as the test sees it.
+private struct Answer {
+    var status = 0
+    var headers: [String: String] = [:]
+    var body = ""
+}
+
+/// One request on its own connection (`Connection: close`), read to the end; status 0 when nothing answered.
+private func request(_ port: Int, _ method: String = "POST", _ path: String = "/predict", headers: [String: String] = [:], body: String = "{\"rows\": [1]}") -> Answer {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = UInt16(port).bigEndian
+    let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 } }
+    guard connected else { return Answer() }
+    var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n"
+    for (name, value) in headers { text += "\(name): \(value)\r\n" }
+    text += "\r\n" + body
+    _ = text.withCString { send(fd, $0, strlen($0), 0) }
+    var received: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let count = recv(fd, &buffer, buffer.count, 0)
+        guard count > 0 else { break }
+        received += buffer[0..<count]
+    }
+    let response = String(decoding: received, as: UTF8.self)
+    guard let split = response.range(of: "\r\n\r\n") else { return Answer() }
+    var answer = Answer(body: String(response[split.upperBound...]))
+    let lines = response[..<split.lowerBound].components(separatedBy: "\r\n")
+    answer.status = Int(lines.first?.split(separator: " ").dropFirst().first ?? "") ?? 0
+    for line in lines.dropFirst() {
+        guard let colon = line.firstIndex(of: ":") else { continue }
+        answer.headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
+    return answer
+}
+
+/// A repository with versions m/1 and m/2 of a model served by the test backend, and endpoint `shop` on a free port.
+private func servingRepository(endpoint: String) throws -> (GitFixture, Int) {
+    let port = try freePort()
+    let fixture = try pipelineRepository("""
+        version: 1
+        models:
+          m:
+            artifact: model.txt
+            serve:
+              cmd: [python3, backend.py, "{port}", "{model}"]
+              files: [backend.py]
+              health: /health
+        endpoints:
+          shop:
+            port: \(port)
+        \(endpoint)
+        """, files: ["model.txt": "weights 1\n", "backend.py": backend])
+    for weights in ["weights 1\n", "weights 2\n"] {
+        try fixture.write("model.txt", weights)
+        let result = try fixture.mlgate(["models", "register", "m", "--path", "model.txt"])
+        guard result.status == 0 else { throw TestSupportError("register failed: \(result)") }
+    }
+    return (fixture, port)
+}
+
+/// `mlgate serve` started in the background, and waited for until `/-/ready` answers 200.
+private func serve(_ fixture: GitFixture, port: Int, environment: [String: String] = [:]) throws -> BackgroundProcess {
+    let server = try fixture.startMlgate(["serve", "shop"], extraEnvironment: environment.merging(["EARLY_LOG": fixture.root + "/early.log"]) { $1 })
+    let ready = server.waitUntil(seconds: 30) { request(port, "GET", "/-/ready").status == 200 }
+    if !ready { server.send(SIGTERM); throw TestSupportError("the router did not become ready: \(server.wait().stderr)") }
+    return server
+}
+
+/// The pids of the router's instances, from its status file.
+private func instancePids(_ fixture: GitFixture) throws -> [Int32] {
+    let data = try Data(contentsOf: URL(fileURLWithPath: fixture.root + "/.mlgate/serve/endpoints/shop/status.json"))
+    let deployments = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["deployments"] as? [[String: Any]] ?? []
+    return deployments.flatMap { ($0["pids"] as? [Int] ?? []).map(Int32.init) }
+}
+
+private func alive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
+
+/// An answer fetched on another thread.
+private final class PendingAnswer: @unchecked Sendable {
+    private let done = NSCondition()
+    private var answer: Answer?
+    func set(_ value: Answer) { done.lock(); answer = value; done.signal(); done.unlock() }
+    func wait() -> Answer {
+        done.lock()
+        defer { done.unlock() }
+        while answer == nil { done.wait() }
+        return answer ?? Answer()
+    }
+}
+
+extension Thread {
+    /// Runs `work` on a new thread; the answer arrives through the result.
+    fileprivate static func detachedAnswer(_ work: @escaping @Sendable () -> Answer) -> PendingAnswer {
+        let pending = PendingAnswer()
+        Thread.detachNewThread { pending.set(work()) }
+        return pending
+    }
+}
+
+@Suite("mlgate serve: the endpoint router, over real HTTP to real child processes", .serialized)
+struct ServeTests {
+    @Test("requests split 90/10 exactly, a pin header wins, answers say who answered, collected records join by request id, SIGTERM leaves no child")
+    func splitPinCollectStop() throws {
+        let (fixture, port) = try servingRepository(endpoint: """
+                deployments:
+                  blue: {model: m/1}
+                  green: {model: m/2}
+                traffic: {blue: 90, green: 10}
+                collect: {sample: 1.0}
+            """)
+        defer { fixture.remove() }
+        let server = try serve(fixture, port: port)
+        var seen: [String: Int] = [:]
+        for _ in 0..<20 {
+            let answer = request(port)
+            #expect(answer.status == 200)
+            seen[answer.headers["mlgate-deployment"] ?? "?", default: 0] += 1
+            #expect(answer.body.contains("\"deployment\": \"\(answer.headers["mlgate-deployment"] ?? "?")\""))
+        }
+        #expect(seen == ["blue": 18, "green": 2])
+        let pinned = request(port, headers: ["azureml-model-deployment": "green", "x-request-id": "req-42"])
+        #expect(pinned.status == 200 && pinned.headers["mlgate-deployment"] == "green" && pinned.headers["x-request-id"] == "req-42")
+        #expect(pinned.headers["mlgate-model-version"] == "models:/m/2")
+        let unknown = request(port, headers: ["mlgate-deployment": "purple"])
+        #expect(unknown.status == 404 && unknown.body.contains("blue, green"))
+        #expect(request(port, "GET", "/-/metrics").body.contains("mlgate_requests_total{endpoint=\"shop\",deployment=\"blue\",code=\"200\"} 18"))
+        let pids = try instancePids(fixture)
+        #expect(pids.count == 2 && pids.allSatisfy(alive))
+        server.send(SIGTERM)
+        let result = server.wait()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(pids.allSatisfy { !alive($0) }, "an instance outlived the router")
+        let inputs = try FileManager.default.subpathsOfDirectory(atPath: fixture.root + "/.mlgate/collected/shop/green/model_inputs").filter { $0.hasSuffix(".jsonl") }
+        let lines = try inputs.flatMap { try String(contentsOfFile: fixture.root + "/.mlgate/collected/shop/green/model_inputs/" + $0, encoding: .utf8).split(separator: "\n") }
+        #expect(lines.count == 3)
+        #expect(lines.contains { $0.contains("\"correlationid\":\"req-42\"") && $0.contains("\"data\":[1]") && $0.contains("\"type\":\"azureml.inference.model_inputs\"") })
+    }
+
+    @Test("a killed instance is restarted and gets no request before its health check is green")
+    func killedInstance() throws {
+        let (fixture, port) = try servingRepository(endpoint: """
+                deployments:
+                  blue: {model: m/1}
+            """)
+        defer { fixture.remove() }
+        let server = try serve(fixture, port: port, environment: ["HEALTH_DELAY": "1.5"])
+        defer { server.send(SIGTERM); _ = server.wait() }
+        let pids = try instancePids(fixture)
+        #expect(request(port).status == 200)
+        let pid = try #require(pids.first)
+        kill(-pid, SIGKILL)
+        var statuses: Set<Int> = []
+        let recovered = server.waitUntil(seconds: 20) {
+            let status = request(port).status
+            statuses.insert(status)
+            return status == 200
+        }
+        #expect(recovered)
+        // 503 while no instance is ready (502 at most for a request caught by the kill itself), never a hang.
+        #expect(statuses.isSubset(of: [200, 502, 503]), "requests while the instance was down: \(statuses)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.root + "/early.log"), "a request reached the instance before /health was green")
+        #expect(request(port, "GET", "/-/metrics").body.contains("mlgate_instance_restarts_total{endpoint=\"shop\",deployment=\"blue\"} 1"))
+    }
+
+    @Test("a traffic switch and a rollback under steady load from another process fail no request; the CLI says the router applied them")
+    func switchUnderLoad() throws {
+        let (fixture, port) = try servingRepository(endpoint: """
+                deployments:
+                  blue: {model: m/1}
+                  green: {model: m/2}
+                traffic: {blue: 100, green: 0}
+            """)
+        defer { fixture.remove() }
+        let server = try serve(fixture, port: port)
+        defer { server.send(SIGTERM); _ = server.wait() }
+        let load = try BackgroundProcess("/usr/bin/env", ["python3", "-c", """
+            import http.client, sys, threading, time
+            ok, bad, seen = [0], [], set()
+            def worker():
+                c = http.client.HTTPConnection("127.0.0.1", \(port))
+                end = time.time() + 4
+                while time.time() < end:
+                    try:
+                        c.request("POST", "/predict", body="{}", headers={"Content-Type": "application/json"})
+                        r = c.getresponse(); r.read()
+                        if r.status == 200: ok[0] += 1; seen.add(r.getheader("mlgate-deployment"))
+                        else: bad.append(r.status)
+                    except Exception as e:
+                        bad.append(repr(e)); c = http.client.HTTPConnection("127.0.0.1", \(port))
+            ts = [threading.Thread(target=worker) for _ in range(4)]
+            [t.start() for t in ts]; [t.join() for t in ts]
+            print(ok[0], len(bad), sorted(seen), bad[:5])
+            """], in: fixture.root, environment: ProcessInfo.processInfo.environment)
+        usleep(800_000)
+        let switched = try fixture.mlgate(["endpoint", "traffic", "shop", "blue=0", "green=100", "--reason", "switch"])
+        #expect(switched.status == 0 && switched.stdout.contains("routes by it now"), "\(switched)")
+        usleep(800_000)
+        #expect(try fixture.mlgate(["endpoint", "rollback", "shop", "--reason", "back"]).stdout.contains("routes by it now"))
+        let result = load.wait()
+        let fields = result.stdout.split(separator: " ")
+        #expect(fields.count >= 2 && fields[1] == "0", "failed requests under the switch: \(result.stdout) \(result.stderr)")
+        #expect(result.stdout.contains("'blue', 'green'"), "\(result.stdout)")
+        #expect((Int(fields.first ?? "") ?? 0) > 100)
+    }
+
+    @Test("a mirror to a deployment that takes 5 s adds no latency to live requests; copies over its limit are dropped and counted")
+    func slowMirror() throws {
+        let (fixture, port) = try servingRepository(endpoint: """
+                deployments:
+                  blue: {model: m/1}
+                  shadow: {model: m/2, env: {SLEEP: "5"}}
+                traffic: {blue: 100}
+                mirror: {shadow: 50}
+                limits: {mirror_in_flight: 2, request_timeout_ms: 8000}
+            """)
+        defer { fixture.remove() }
+        let server = try serve(fixture, port: port)
+        defer { server.send(SIGTERM); _ = server.wait() }
+        var slowest = 0.0
+        for _ in 0..<10 {
+            let start = Date()
+            #expect(request(port).headers["mlgate-deployment"] == "blue")
+            slowest = max(slowest, Date().timeIntervalSince(start))
+        }
+        #expect(slowest < 1, "a live request took \(slowest) s beside a 5 s mirror")
+        let metrics = request(port, "GET", "/-/metrics").body
+        #expect(metrics.contains("mlgate_mirror_requests_total{endpoint=\"shop\",deployment=\"shadow\",result=\"sent\"} 2"))
+        #expect(metrics.contains("mlgate_mirror_requests_total{endpoint=\"shop\",deployment=\"shadow\",result=\"dropped\"} 3"))
+    }
+
+    @Test("limits: a body over the limit is 413, a slow answer 504, a full deployment 503 with Retry-After")
+    func limits() throws {
+        let (fixture, port) = try servingRepository(endpoint: """
+                deployments:
+                  blue: {model: m/1, env: {SLEEP: "1"}}
+                limits: {max_request_bytes: 100, request_timeout_ms: 400, max_concurrent_requests_per_instance: 1}
+            """)
+        defer { fixture.remove() }
+        let server = try serve(fixture, port: port)
+        defer { server.send(SIGTERM); _ = server.wait() }
+        #expect(request(port, body: String(repeating: "x", count: 101)).status == 413)
+        let first = Thread.detachedAnswer { request(port) }
+        usleep(100_000)
+        let seen = [request(port), first.wait()]
+        #expect(Set(seen.map(\.status)) == [504, 503], "\(seen.map(\.status))")
+        #expect(seen.first { $0.status == 503 }?.headers["retry-after"] == "1")
+        #expect(seen.first { $0.status == 504 }?.headers["mlgate-deployment"] == "blue")
+    }
+
+    @Test("an instance that never becomes healthy: exit 3 naming its log, nothing left running, the port free")
+    func failingInstance() throws {
+        let (fixture, port) = try servingRepository(endpoint: """
+                deployments:
+                  blue: {model: m/1, env: {EXIT_AT_ONCE: "1"}}
+            """)
+        defer { fixture.remove() }
+        let result = try fixture.mlgate(["serve", "shop"])
+        #expect(result.status == 3, "\(result)")
+        #expect(result.stderr.contains("exited 3 times before it answered its health check") && result.stderr.contains("/logs/blue-"), "\(result.stderr)")
+        #expect(request(port, "GET", "/-/health").status == 0)
+        #expect(try fixture.mlgate(["serve", "nowhere"]).status == 2)
+    }
+}
