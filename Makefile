@@ -7,7 +7,7 @@ RELEASE    := .build/release/mlgate
 DEBUG      := .build/debug/mlgate
 PACKAGES   := git pkg-config python3 libgit2-dev libcurl4-openssl-dev libsqlite3-dev
 
-.PHONY: all deps build debug test demo install bench bench-hooks bench-eval bench-pipeline bench-store bench-registry bench-gate bench-ci clean
+.PHONY: all deps build debug test demo install bench bench-hooks bench-eval bench-pipeline bench-store bench-registry bench-gate bench-ci bench-serve clean
 
 all: build
 
@@ -32,13 +32,13 @@ test: debug
 demo: debug
 	scripts/demo.sh $(DEBUG)
 
-## install: copy mlgate and its hook companion mlgate-hook to $(PREFIX)/bin
+## install: copy mlgate, its hook companion mlgate-hook and the router mlgate-server to $(PREFIX)/bin
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(RELEASE) $(RELEASE)-hook $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(RELEASE) $(RELEASE)-hook $(RELEASE)-server $(DESTDIR)$(PREFIX)/bin/
 
 ## bench: every benchmark, each printing its anchor beside mlgate from the same run
-bench: bench-hooks bench-eval bench-pipeline bench-store bench-registry bench-gate bench-ci
+bench: bench-hooks bench-eval bench-pipeline bench-store bench-registry bench-gate bench-ci bench-serve
 
 ## bench-eval: the evaluation kernel, CSV reading and a whole `mlgate eval` beside scikit-learn, pandas and C floors
 bench-eval: build
@@ -69,6 +69,11 @@ bench-gate: build
 ## bench-ci: what `mlgate ci` costs beyond the gate (detection, registry fetch and sync, reports) beside git ls-remote
 bench-ci: build
 	Benchmarks/ci.sh $(RELEASE)
+
+## bench-serve: the endpoint router under wrk beside nginx as a reverse proxy and a direct call (MLGATE_BENCH_SECONDS per run)
+bench-serve: build
+	@scripts/ensure-packages.sh wrk nginx curl
+	Benchmarks/serve.sh $(RELEASE)
 
 clean:
 	rm -rf .build .build-bench

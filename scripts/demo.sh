@@ -142,6 +142,47 @@ step "mlgate score: the production version scores a batch in resumable partition
 "$mlgate" score churn@production --input models/churn/data/test.csv --output "$work/scored" --rows 200
 head -3 "$work/scored/part-00001.csv"
 
+step "mlgate serve: an endpoint with the champion (blue) and a canary of version 1 (green), split, pinned, rolled back, collected"
+serve_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf 'endpoints:\n  shop:\n    port: %s\n    deployments:\n      blue: {model: churn@production}\n      green: {model: churn/1}\n    traffic: {blue: 100, green: 0}\n    collect: {sample: 1.0}\n' "$serve_port" >> mlgate.yaml
+git commit -q -am "Serve the churn model behind endpoint shop"
+"$mlgate" serve shop 2> "$work/serve.log" &
+serve_pid=$!
+python3 - "$serve_port" <<'PY'
+import sys, time, urllib.request
+for _ in range(300):
+    try:
+        if urllib.request.urlopen("http://127.0.0.1:%s/-/ready" % sys.argv[1]).status == 200: break
+    except OSError:
+        time.sleep(0.1)
+else:
+    sys.exit("the router did not become ready")
+PY
+send() {  # send N requests [header], print who answered
+  python3 - "$serve_port" "$@" models/churn/data/test.csv <<'PY'
+import collections, csv, json, sys, urllib.request
+port, n, pin, data = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+row = {k: v for k, v in next(csv.DictReader(open(data))).items() if k not in ("id", "label")}
+seen = collections.Counter()
+for _ in range(n):
+    request = urllib.request.Request("http://127.0.0.1:%s/predict" % port, data=json.dumps({"rows": [row]}).encode())
+    if pin != "-": request.add_header("mlgate-deployment", pin)
+    answer = urllib.request.urlopen(request)
+    seen["%s (%s)" % (answer.headers["mlgate-deployment"], answer.headers["mlgate-model-version"])] += 1
+print("   %d requests%s -> %s" % (n, "" if pin == "-" else " pinned to " + pin, dict(seen)))
+PY
+}
+send 10 -
+send 2 green
+"$mlgate" endpoint traffic shop blue=90 green=10 --reason "demo: canary of version 1"
+send 20 -
+"$mlgate" endpoint rollback shop --reason "demo: the canary is not better"
+send 10 -
+"$mlgate" endpoint status
+kill -TERM "$serve_pid"; wait "$serve_pid" || true
+echo "   collected: $(find .mlgate/collected -name '*.jsonl' | sort | sed "s|.mlgate/collected/||" | tr '\n' ' ')"
+head -c 300 "$(find .mlgate/collected/shop/blue/model_inputs -name '*.jsonl' | head -1)"; echo " ..."
+
 step "a rollback: the directory target serves version 1 again, in one rename"
 "$mlgate" rollback production-dir --reason "demo: roll back"
 "$mlgate" deploy status

@@ -19,6 +19,7 @@ struct EndpointsConfigTests {
                 traffic: {blue: 90, green: 10}
                 mirror: {shadow: 10}
                 collect: {inputs: true, outputs: false, sample: 0.25, path: collected/churn}
+                limits: {request_timeout_ms: 2000, max_request_bytes: 1024, max_concurrent_requests_per_instance: 4, header_timeout_ms: 500, startup_timeout_ms: 9000, mirror_in_flight: 8}
               fraud:
                 port: 8701
                 deployments:
@@ -38,7 +39,10 @@ struct EndpointsConfigTests {
         #expect(churn.traffic == TrafficMap(["blue": 90, "green": 10]))
         #expect(churn.mirror == TrafficMirror(deployment: "shadow", percent: 10))
         #expect(churn.collect == CollectSettings(inputs: true, outputs: false, sample: 0.25, path: "collected/churn"))
+        #expect(churn.limits == ServeLimits(requestTimeoutMilliseconds: 2000, maxRequestBytes: 1024, maxConcurrentRequestsPerInstance: 4,
+                                            headerTimeoutMilliseconds: 500, startupTimeoutMilliseconds: 9000, mirrorInFlight: 8))
         let fraud = try #require(configuration.endpoints.first { $0.name == "fraud" })
+        #expect(fraud.limits == ServeLimits() && fraud.limits.requestTimeoutMilliseconds == 5000)
         #expect(fraud.bind == "127.0.0.1" && fraud.deployments[0].instances == 1 && fraud.traffic == TrafficMap(["only": 100]) && fraud.mirror == nil && fraud.collect == nil)
         #expect(configuration.endpoints.first { $0.name == "azure" }?.traffic == TrafficMap(["blue": 0, "green": 100]))
     }
@@ -59,6 +63,8 @@ struct EndpointsConfigTests {
         ("endpoints:\n  e:\n    port: 1\n    deployments: {a: {model: m/1, instances: 0}}\n", "4:46", "'instances' of deployment 'a' of endpoint 'e' must be a number from 1 to 64"),
         ("endpoints:\n  e:\n    port: 1\n    deployments: {a: {model: m/1}}\n    collect: {sample: 0}\n", "5:23", "more than 0, at most 1"),
         ("endpoints:\n  e:\n    port: 1\n    deployments: {a: {model: m/1}}\n    collect: {path: .git/x}\n", "5:21", "is inside .git"),
+        ("endpoints:\n  e:\n    port: 1\n    deployments: {a: {model: m/1}}\n    limits: {request_timeout: 5}\n", "5:14", "unknown key 'request_timeout' in 'limits' of endpoint 'e' (did you mean 'request_timeout_ms'?)"),
+        ("endpoints:\n  e:\n    port: 1\n    deployments: {a: {model: m/1}}\n    limits: {request_timeout_ms: 0}\n", "5:34", "'limits.request_timeout_ms' of endpoint 'e' must be a whole number from 1 to 180000"),
         ("endpoints:\n  e:\n    port: 8700\n    deployments: {a: {model: m/1}}\n  f:\n    port: 8700\n    deployments: {a: {model: m/1}}\n", "6:11", "endpoints 'e' and 'f' both listen on port 8700"),
     ])
     func refusals(text: String, location: String, message: String) {
