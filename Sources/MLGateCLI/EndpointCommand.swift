@@ -31,6 +31,8 @@ struct EndpointCommand: ParsableCommand {
         case .applied(let pid): print("The running router (pid \(pid)) routes by it now.")
         case .pending(let pid, let error):
             registry.reporter.warning("the running router (pid \(pid)) has not applied it yet\(error.map { ": \($0)" } ?? "; see its output").")
+        case .refused(let pid, let error):
+            registry.reporter.warning("the running router (pid \(pid)) keeps the traffic before: \(error)")
         }
     }
 

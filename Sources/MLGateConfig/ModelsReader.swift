@@ -396,8 +396,8 @@ extension ConfigReader {
             let name = try self.name(of: key)
             guard isName(name) else { throw error(at: key, "target name '\(name)' may only use letters, digits, '.', '_' and '-'.") }
             let fields = try mapping(value, context: "deploy target '\(name)'")
-            for (field, _) in fields where !["type", "path", "cmd", "model"].contains(field.string ?? "") {
-                throw error(at: field, "unknown key '\(field.string ?? "?")' in deploy target '\(name)'; a target has type, path (directory), cmd (command) and model.")
+            for (field, _) in fields where !["type", "path", "cmd", "model", "endpoint", "deployment", "canary"].contains(field.string ?? "") {
+                throw error(at: field, "unknown key '\(field.string ?? "?")' in deploy target '\(name)'; a target has type, path (directory), cmd (command), endpoint, deployment and canary (endpoint) and model.")
             }
             var model: String?
             if let modelNode: Node = fields["model"] {
@@ -418,8 +418,23 @@ extension ConfigReader {
                 guard let commandNode = fields["cmd"] else { throw error(at: value, "deploy target '\(name)' of type command needs a 'cmd'.") }
                 let command = try self.command(commandNode, what: "the cmd of deploy target '\(name)'")
                 targets.append(DeploymentTarget(name: name, kind: .command(command), model: model))
+            case "endpoint":
+                guard let endpointNode = fields["endpoint"], let endpoint = endpointNode.string, isName(endpoint) else {
+                    throw error(at: fields["endpoint"] ?? value, "deploy target '\(name)' of type endpoint needs 'endpoint': the name of an endpoint under 'endpoints:'.")
+                }
+                guard let deploymentNode = fields["deployment"], let deployment = deploymentNode.string, isName(deployment) else {
+                    throw error(at: fields["deployment"] ?? value, "deploy target '\(name)' of type endpoint needs 'deployment': the deployment of endpoint '\(endpoint)' the version goes into, such as green.")
+                }
+                var canary = 100
+                if let canaryNode = fields["canary"] {
+                    guard let share = canaryNode.int, (0...100).contains(share) else {
+                        throw error(at: canaryNode, "'canary' of deploy target '\(name)' is the new version's share of live traffic: a whole percent from 0 to 100, such as canary: 10.")
+                    }
+                    canary = share
+                }
+                targets.append(DeploymentTarget(name: name, kind: .endpoint(name: endpoint, deployment: deployment, canary: canary), model: model))
             default:
-                throw error(at: fields["type"] ?? value, "deploy target '\(name)' needs 'type: directory' or 'type: command'.")
+                throw error(at: fields["type"] ?? value, "deploy target '\(name)' needs 'type: directory', 'type: command' or 'type: endpoint'.")
             }
         }
         return targets

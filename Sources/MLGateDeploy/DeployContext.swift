@@ -61,6 +61,8 @@ package struct DeployContext {
                 if let folder { try publish(version, package: folder.package, keep: folder.keep, under: folder.root) }
             case .command(let command):
                 try runCommand(command, version: version)
+            case .endpoint(let name, let deployment, let canary):
+                try deployToEndpoint(version, endpoint: name, deployment: deployment, canary: canary, reason: reason)
             }
         } catch {
             try registry.store.recordDeployment(target: target.name, model: version.model, version: version.version, failed: true, rollback: rollback, by: actor)
@@ -69,6 +71,31 @@ package struct DeployContext {
         try registry.store.recordDeployment(target: target.name, model: version.model, version: version.version, failed: false, rollback: rollback,
                                             forced: forced, by: actor)
         registry.publish()
+    }
+
+    /// Puts `version` into `deployment` of endpoint `name` at `canary` percent, and has a running router serve it: when
+    /// the router's new instances fail their health check, the setting before is put back (audited) and the
+    /// deployment fails, naming the instance's log.
+    private func deployToEndpoint(_ version: ModelVersion, endpoint name: String, deployment: String, canary: Int, reason: String?) throws {
+        let control = try EndpointControl(endpoint: name, registry: registry)
+        // The version must be servable before anything is recorded.
+        var check = try control.inForce()
+        if let index = check.deployments.firstIndex(where: { $0.name == deployment }) { check.deployments[index].model = "\(version.model)/\(version.version)" }
+        _ = try ResolvedDeployment.resolve(check, registry: registry, configuration: try registry.workspace.configuration())
+        let record = try control.deploy(version, into: deployment, canary: canary, reason: reason)
+        registry.reporter.progress("endpoint \(name): \(deployment) serves \(version.uri) at \(record.traffic.weights[deployment] ?? 0)%; traffic \(record.traffic.description).")
+        let wait = Double(control.endpoint.limits.startupTimeoutMilliseconds) / 1000 + 5
+        switch ServeFolders(registry.workspace.layout).pickUp(name, record: record.id, seconds: wait) {
+        case .noServer:
+            registry.reporter.progress("no router serves endpoint \(name) now; 'mlgate serve \(name)' will serve it.")
+        case .applied(let pid):
+            registry.reporter.progress("the running router (pid \(pid)) serves it now.")
+        case .pending(let pid, _):
+            registry.reporter.warning("the running router (pid \(pid)) has not started \(version.uri) within \(Int(wait)) s; see its output.")
+        case .refused(_, let error):
+            _ = try control.rollback(reason: "automatic: \(version.uri) did not become healthy")
+            throw EnvironmentError("the running router could not start \(version.uri) in deployment '\(deployment)' of endpoint '\(name)', so the traffic before was put back: \(error)")
+        }
     }
 
     /// Where a directory target under `root` keeps `version`.

@@ -29,21 +29,52 @@ package struct EndpointControl {
         self.endpoint = endpoint
     }
 
-    /// The shares and mirror in force, and where they come from.
-    package func current() throws -> (traffic: TrafficMap, mirror: TrafficMirror?, source: Source) {
+    /// The shares, mirror and deployed models in force, and where they come from.
+    package func current() throws -> (traffic: TrafficMap, mirror: TrafficMirror?, models: [String: String], source: Source) {
         guard let latest = try registry.store.endpointTrafficHistory(endpoint: endpoint.name).last else {
-            return (endpoint.traffic, endpoint.mirror, .configuration)
+            return (endpoint.traffic, endpoint.mirror, [:], .configuration)
         }
-        return (latest.traffic, latest.mirror, .recorded(latest))
+        return (latest.traffic, latest.mirror, latest.models, .recorded(latest))
     }
 
-    /// The endpoint as it serves now: mlgate.yaml's declaration with the shares and mirror in force.
+    /// The endpoint as it serves now: mlgate.yaml's declaration with the shares, mirror and deployed models in force.
     package func inForce() throws -> EndpointSpec {
         var spec = endpoint
         let state = try current()
         spec.traffic = state.traffic
         spec.mirror = state.mirror
+        for index in spec.deployments.indices {
+            if let model = state.models[spec.deployments[index].name] { spec.deployments[index].model = model }
+        }
         return spec
+    }
+
+    /// Puts `version` into `deployment` with `canary` percent of live traffic: the other live deployments share the
+    /// rest in their current proportions (all of it to `deployment` when none other is live), a mirror on
+    /// `deployment` is turned off when it takes live traffic, and the version is recorded as what it serves.
+    package func deploy(_ version: ModelVersion, into deployment: String, canary: Int, reason: String?) throws -> EndpointTrafficRecord {
+        guard endpoint.deployments.contains(where: { $0.name == deployment }) else {
+            throw UsageError("endpoint '\(endpoint.name)' has no deployment '\(deployment)' to deploy into; its deployments are \(endpoint.deployments.map(\.name).joined(separator: ", ")).")
+        }
+        let state = try current()
+        let others = state.traffic.weights.filter { $0.key != deployment && $0.value > 0 }
+        let share = others.isEmpty ? 100 : canary
+        var weights = Self.scaled(others, to: 100 - share)
+        weights[deployment] = share
+        let mirror = share > 0 && state.mirror?.deployment == deployment ? nil : state.mirror
+        var models = state.models
+        models[deployment] = "\(version.model)/\(version.version)"
+        return try apply(traffic: TrafficMap(weights), mirror: mirror, keepMirror: false, models: models, reason: reason)
+    }
+
+    /// `weights` scaled to sum to `total` by largest remainders (ties by name), so shares stay whole percent.
+    static func scaled(_ weights: [String: Int], to total: Int) -> [String: Int] {
+        let sum = weights.values.reduce(0, +)
+        guard sum > 0 else { return weights.mapValues { _ in 0 } }
+        var result = weights.mapValues { $0 * total / sum }
+        let remainders = weights.map { (name: $0.key, rest: $0.value * total % sum) }.sorted { ($0.rest, $1.name) > ($1.rest, $0.name) }
+        for item in remainders.prefix(total - result.values.reduce(0, +)) { result[item.name, default: 0] += 1 }
+        return result
     }
 
     /// Sets the live shares (Azure's `blue=90 green=10`); the mirror stays.
@@ -84,15 +115,16 @@ package struct EndpointControl {
         guard let latest = history.last else {
             throw RegistryError(.refused, "endpoint '\(endpoint.name)' still has the traffic of mlgate.yaml; there is nothing to roll back to.")
         }
-        let previous = history.dropLast().last.map { ($0.traffic, $0.mirror) } ?? (endpoint.traffic, endpoint.mirror)
-        return try registry.store.setEndpointTraffic(endpoint: endpoint.name, traffic: previous.0, mirror: previous.1, by: registry.actor(reason: reason)) { current in
+        let previous = history.dropLast().last.map { ($0.traffic, $0.mirror, $0.models) } ?? (endpoint.traffic, endpoint.mirror, [:])
+        return try registry.store.setEndpointTraffic(endpoint: endpoint.name, traffic: previous.0, mirror: previous.1, models: previous.2,
+                                                     by: registry.actor(reason: reason)) { current in
             guard current?.id == latest.id else { throw RegistryError(.refused, "endpoint '\(endpoint.name)' changed while rolling back; run it again.") }
         }
     }
 
     /// Records `traffic` (nil: keep the shares in force) with `mirror` (or the mirror in force, with `keepMirror`),
     /// checked inside the transaction against the setting in force then.
-    private func apply(traffic: TrafficMap?, mirror: TrafficMirror?, keepMirror: Bool, reason: String?) throws -> EndpointTrafficRecord {
+    private func apply(traffic: TrafficMap?, mirror: TrafficMirror?, keepMirror: Bool, models: [String: String]? = nil, reason: String?) throws -> EndpointTrafficRecord {
         let names = endpoint.deployments.map(\.name)
         let inForce = try current()
         let newTraffic = traffic.map { map in
@@ -104,7 +136,8 @@ package struct EndpointControl {
             throw UsageError("endpoint '\(endpoint.name)': \(problem)")
         }
         let expected: Int? = if case .recorded(let record) = inForce.source { record.id } else { nil }
-        return try registry.store.setEndpointTraffic(endpoint: endpoint.name, traffic: newTraffic, mirror: newMirror, by: registry.actor(reason: reason)) { current in
+        return try registry.store.setEndpointTraffic(endpoint: endpoint.name, traffic: newTraffic, mirror: newMirror, models: models ?? inForce.models,
+                                                     by: registry.actor(reason: reason)) { current in
             guard current?.id == expected else { throw RegistryError(.refused, "endpoint '\(endpoint.name)' changed meanwhile; look at 'mlgate endpoint status' and run it again.") }
         }
     }

@@ -66,9 +66,7 @@ package struct ServePlanner {
     package func plan() throws -> ServePlan {
         let control = try EndpointControl(endpoint: endpoint, registry: registry)
         let state = try control.current()
-        var spec = control.endpoint
-        spec.traffic = state.traffic
-        spec.mirror = state.mirror
+        let spec = try control.inForce()
         let resolved = try ResolvedDeployment.resolve(spec, registry: registry, configuration: try registry.workspace.configuration())
         let deployments = try resolved.map { resolved in
             let folder = try packageFolder(resolved.version)
@@ -134,10 +132,13 @@ package struct ServeFolders: Sendable {
         case applied(pid: Int32)
         /// The router with this pid has not applied it within the wait (with the error it reported, if any).
         case pending(pid: Int32, error: String?)
+        /// The router with this pid refused the plan with this setting (an instance failed its health check) and
+        /// keeps the one before.
+        case refused(pid: Int32, error: String)
     }
 
     /// Tells the router serving `name`, if any, to re-read its plan now (SIGHUP) and waits up to `seconds` for it to
-    /// apply the traffic setting `record`.
+    /// apply the traffic setting `record` (or to refuse it).
     package func pickUp(_ name: String, record: Int, seconds: Double = 10) -> Pickup {
         guard let pid = runningServer(name) else { return .noServer }
         kill(pid, SIGHUP)
@@ -148,6 +149,7 @@ package struct ServeFolders: Sendable {
                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
                 if (object["traffic_record"] as? Int) == record { return .applied(pid: pid) }
                 error = object["last_error"] as? String
+                if (object["refused_record"] as? Int) == record, let error { return .refused(pid: pid, error: error) }
             }
             usleep(20_000)
         } while Date() < deadline

@@ -38,6 +38,8 @@ public final class EndpointServer: @unchecked Sendable {
     private var applying = false
     private var rejected: ServePlan?
     private var lastError: String?
+    /// The traffic record of the plan last refused, for the rollout command waiting on it.
+    private var refusedRecord: Int?
     private let done = ConditionLock(value: 0)
     private var signalSources: [any DispatchSourceSignal] = []
     private let replan = DispatchSemaphore(value: 0)
@@ -178,6 +180,7 @@ public final class EndpointServer: @unchecked Sendable {
                             case .failure(let error):
                                 self.rejected = plan
                                 self.lastError = "\(error)"
+                                self.refusedRecord = plan.trafficRecord
                                 Self.say("endpoint '\(self.endpointName)' keeps serving \(self.describe(current)); the new plan failed: \(error)")
                                 self.writeStatus(current)
                             }
@@ -290,7 +293,7 @@ public final class EndpointServer: @unchecked Sendable {
             ("url", JSONText.quoted("http://\(plan.endpoint.bind):\(plan.endpoint.port)")),
             ("generation", String(generation)), ("traffic_record", plan.trafficRecord.map(String.init) ?? "null"),
             ("mirror", mirror), ("deployments", "[" + deployments.joined(separator: ",") + "]"),
-            ("last_error", JSONText.quoted(orNull: lastError)),
+            ("last_error", JSONText.quoted(orNull: lastError)), ("refused_record", refusedRecord.map(String.init) ?? "null"),
         ]) + "\n"
         try? AtomicFile.write(text, to: folders.status(endpointName), createFolders: true)
     }

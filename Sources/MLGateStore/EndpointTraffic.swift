@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 public import MLGateCore
 
@@ -11,6 +12,8 @@ public struct EndpointTrafficRecord: Sendable, Hashable {
     public var traffic: TrafficMap
     /// The mirror, if any.
     public var mirror: TrafficMirror?
+    /// The model URI each deployment serves where `mlgate deploy` changed it (others serve mlgate.yaml's).
+    public var models: [String: String] = [:]
     /// When, in milliseconds since 1970.
     public var setAt: Int64
     /// Who.
@@ -31,20 +34,21 @@ extension Store {
     /// in one transaction. `check` sees the setting in force (nil: none recorded yet) and may refuse by throwing,
     /// which changes nothing.
     @discardableResult
-    public func setEndpointTraffic(endpoint: String, traffic: TrafficMap, mirror: TrafficMirror?, by actor: RegistryActor,
+    public func setEndpointTraffic(endpoint: String, traffic: TrafficMap, mirror: TrafficMirror?, models: [String: String] = [:], by actor: RegistryActor,
                                    check: (EndpointTrafficRecord?) throws -> Void) throws -> EndpointTrafficRecord {
         try mutate { db in
             let current = try Row.fetchOne(db, sql: "SELECT * FROM endpoint_traffic WHERE endpoint = ? ORDER BY id DESC LIMIT 1", arguments: [endpoint])
                 .map(Self.trafficRecord)
             try check(current)
             let now = Store.nowMilliseconds
-            try db.execute(sql: "INSERT INTO endpoint_traffic (endpoint, traffic, mirror, set_at, actor, reason) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [endpoint, Self.json(traffic), mirror.map(Self.json), now, actor.name, actor.reason])
+            try db.execute(sql: "INSERT INTO endpoint_traffic (endpoint, traffic, mirror, models, set_at, actor, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           arguments: [endpoint, Self.json(traffic), mirror.map(Self.json), models.isEmpty ? nil : Self.json(models), now, actor.name, actor.reason])
             let id = Int(db.lastInsertedRowID)
-            let before = current.map { Self.settingJSON($0.traffic, $0.mirror) } ?? "null"
-            let after = Self.settingJSON(traffic, mirror)
+            let before = current.map { Self.settingJSON($0.traffic, $0.mirror, $0.models) } ?? "null"
+            let after = Self.settingJSON(traffic, mirror, models)
             try Self.recordEndpoint(db, endpoint: endpoint, before: before, after: after, actor: actor, at: now)
-            return EndpointTrafficRecord(id: id, endpoint: endpoint, traffic: traffic, mirror: mirror, setAt: now, actor: actor.name, reason: actor.reason)
+            return EndpointTrafficRecord(id: id, endpoint: endpoint, traffic: traffic, mirror: mirror, models: models, setAt: now, actor: actor.name,
+                                         reason: actor.reason)
         }
     }
 
@@ -65,8 +69,15 @@ extension Store {
     /// `{"green":10}`.
     static func json(_ mirror: TrafficMirror) -> String { "{\(JSONText.quoted(mirror.deployment)):\(mirror.percent)}" }
 
-    static func settingJSON(_ traffic: TrafficMap, _ mirror: TrafficMirror?) -> String {
-        #"{"mirror":\#(mirror.map(json) ?? "null"),"traffic":\#(json(traffic))}"#
+    /// `{"green":"churn/3"}`, keys sorted.
+    static func json(_ models: [String: String]) -> String {
+        "{" + models.sorted { $0.key < $1.key }.map { "\(JSONText.quoted($0.key)):\(JSONText.quoted($0.value))" }.joined(separator: ",") + "}"
+    }
+
+    /// The setting as the audit log records it; `models` only when a deploy changed one (older rows read the same).
+    static func settingJSON(_ traffic: TrafficMap, _ mirror: TrafficMirror?, _ models: [String: String] = [:]) -> String {
+        let models = models.isEmpty ? "" : #","models":\#(json(models))"#
+        return #"{"mirror":\#(mirror.map(json) ?? "null")\#(models),"traffic":\#(json(traffic))}"#
     }
 
     /// Reads `{"name":percent,…}` back.
@@ -82,7 +93,8 @@ extension Store {
 
     static func trafficRecord(_ row: Row) -> EndpointTrafficRecord {
         let mirror = (row["mirror"] as String?).flatMap { weights($0).first }.map { TrafficMirror(deployment: $0.key, percent: $0.value) }
+        let models = (row["models"] as String?).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] } ?? [:]
         return EndpointTrafficRecord(id: row["id"], endpoint: row["endpoint"], traffic: TrafficMap(weights(row["traffic"])), mirror: mirror,
-                                     setAt: row["set_at"], actor: row["actor"], reason: row["reason"])
+                                     models: models, setAt: row["set_at"], actor: row["actor"], reason: row["reason"])
     }
 }

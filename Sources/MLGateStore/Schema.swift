@@ -251,6 +251,11 @@ enum Schema {
                 CREATE INDEX monitor_checks_by_model ON monitor_checks (model, id);
                 """)
         }
+        migrator.registerMigration("v8-endpoint-models") { db in
+            // The version a deployment serves when `mlgate deploy` to an endpoint target put one in (JSON object of
+            // deployment → model URI; NULL: mlgate.yaml's models), journaled with the traffic so a rollback restores both.
+            try db.execute(sql: "ALTER TABLE endpoint_traffic ADD COLUMN models TEXT")
+        }
         return migrator
     }()
 }

@@ -69,7 +69,7 @@ private func request(_ port: Int, _ method: String = "POST", _ path: String = "/
 }
 
 /// A repository with versions m/1 and m/2 of a model served by the test backend, and endpoint `shop` on a free port.
-private func servingRepository(endpoint: String) throws -> (GitFixture, Int) {
+private func servingRepository(endpoint: String, extra: String = "") throws -> (GitFixture, Int) {
     let port = try freePort()
     let fixture = try pipelineRepository("""
         version: 1
@@ -84,6 +84,7 @@ private func servingRepository(endpoint: String) throws -> (GitFixture, Int) {
           shop:
             port: \(port)
         \(endpoint)
+        \(extra)
         """, files: ["model.txt": "weights 1\n", "backend.py": backend])
     for weights in ["weights 1\n", "weights 2\n"] {
         try fixture.write("model.txt", weights)
@@ -294,5 +295,61 @@ struct ServeTests {
         #expect(result.stderr.contains("exited 3 times before it answered its health check") && result.stderr.contains("/logs/blue-"), "\(result.stderr)")
         #expect(request(port, "GET", "/-/health").status == 0)
         #expect(try fixture.mlgate(["serve", "nowhere"]).status == 2)
+    }
+
+    @Test("mlgate deploy to an endpoint target puts the version in as a 10 % canary the running router serves; promote takes it to 100 %")
+    func canaryDeploy() throws {
+        let (fixture, port) = try servingRepository(endpoint: """
+                deployments:
+                  blue: {model: m/1}
+                  green: {model: m/1}
+                traffic: {blue: 100, green: 0}
+            """, extra: """
+            deploy:
+              canary: {type: endpoint, endpoint: shop, deployment: green, canary: 10}
+            """)
+        defer { fixture.remove() }
+        let server = try serve(fixture, port: port)
+        defer { server.send(SIGTERM); _ = server.wait() }
+        let deployed = try fixture.mlgate(["deploy", "m/2", "--target", "canary", "--reason", "challenger"])
+        #expect(deployed.status == 0, "\(deployed)")
+        #expect(deployed.stderr.contains("green serves models:/m/2 at 10%") && deployed.stderr.contains("serves it now"), "\(deployed.stderr)")
+        var versions: [String: Int] = [:]
+        for _ in 0..<20 { versions[request(port).headers["mlgate-model-version"] ?? "?", default: 0] += 1 }
+        #expect(versions == ["models:/m/1": 18, "models:/m/2": 2])
+        let status = try jsonObject(try fixture.mlgate(["endpoint", "status", "--json"]).stdout)
+        let green = ((status["endpoints"] as? [[String: Any]])?.first?["deployments"] as? [[String: Any]])?.first { $0["name"] as? String == "green" }
+        #expect(green?["model"] as? String == "m/2" && green?["traffic"] as? Int == 10)
+        #expect(try fixture.mlgate(["endpoint", "promote", "shop", "green", "--reason", "healthy"]).status == 0)
+        #expect(request(port).headers["mlgate-model-version"] == "models:/m/2")
+        #expect(try fixture.mlgate(["audit", "verify"]).status == 0)
+    }
+
+    @Test("a canary whose instances fail their health check: exit 3 naming the log, the traffic before put back, the router unchanged")
+    func failingCanary() throws {
+        let (fixture, port) = try servingRepository(endpoint: """
+                deployments:
+                  blue: {model: m/1}
+                  green: {model: m/1, env: {EXIT_AT_ONCE: "1"}}
+                traffic: {blue: 100, green: 0}
+                limits: {startup_timeout_ms: 4000}
+            """, extra: """
+            deploy:
+              canary: {type: endpoint, endpoint: shop, deployment: green, canary: 10}
+            """)
+        defer { fixture.remove() }
+        // The green instance of m/1 cannot start either, so the router starts with blue only: take green out of the way.
+        try fixture.write("mlgate.yaml", try #require(fixture.read("mlgate.yaml")).replacingOccurrences(of: "green: {model: m/1, env: {EXIT_AT_ONCE: \"1\"}}", with: "green: {model: m/1}"))
+        let server = try serve(fixture, port: port)
+        defer { server.send(SIGTERM); _ = server.wait() }
+        try fixture.write("mlgate.yaml", try #require(fixture.read("mlgate.yaml")).replacingOccurrences(of: "green: {model: m/1}", with: "green: {model: m/1, env: {EXIT_AT_ONCE: \"1\"}}"))
+        let before = try fixture.mlgate(["endpoint", "status", "--json"]).stdout
+        let deployed = try fixture.mlgate(["deploy", "m/2", "--target", "canary", "--reason", "broken challenger"])
+        #expect(deployed.status == 3, "\(deployed)")
+        #expect(deployed.stderr.contains("the traffic before was put back") && deployed.stderr.contains("/logs/green-"), "\(deployed.stderr)")
+        let after = try jsonObject(try fixture.mlgate(["endpoint", "status", "--json"]).stdout)
+        let traffic = ((after["endpoints"] as? [[String: Any]])?.first?["deployments"] as? [[String: Any]])?.map { $0["traffic"] as? Int ?? -1 }
+        #expect(traffic == [100, 0], "before: \(before)")
+        for _ in 0..<5 { #expect(request(port).headers["mlgate-model-version"] == "models:/m/1") }
     }
 }

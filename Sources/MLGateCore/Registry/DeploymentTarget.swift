@@ -6,6 +6,9 @@ public struct DeploymentTarget: Hashable, Sendable {
         case directory(path: String)
         /// Run the team's own command with the version's URI, path, number and hash in its environment.
         case command(StageCommand)
+        /// Put the version into `deployment` of endpoint `endpoint` with `canary` percent of live traffic (the other live
+        /// deployments keep the rest in their proportions); `mlgate endpoint promote` moves it to 100 %.
+        case endpoint(name: String, deployment: String, canary: Int)
     }
 
     /// The target's name (`mlgate deploy --target NAME`).
