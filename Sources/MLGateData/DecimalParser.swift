@@ -22,6 +22,8 @@ enum DecimalParser {
         let powersOfFive: UnsafePointer<UInt64>
         /// 10^0 … 10^22, exact as doubles.
         let powersOfTen: UnsafePointer<Double>
+        /// 10^0 … 10^8 as integers.
+        let integerPowersOfTen: UnsafePointer<UInt64>
 
         /// Written once, then only read, so sharing them across threads is safe.
         static let shared: Tables = {
@@ -33,7 +35,13 @@ enum DecimalParser {
                 ten[exponent] = value
                 value *= 10
             }
-            return Tables(powersOfFive: UnsafePointer(five), powersOfTen: UnsafePointer(ten))
+            let integers = UnsafeMutablePointer<UInt64>.allocate(capacity: 9)
+            var power: UInt64 = 1
+            for exponent in 0...8 {
+                integers[exponent] = power
+                power *= 10
+            }
+            return Tables(powersOfFive: UnsafePointer(five), powersOfTen: UnsafePointer(ten), integerPowersOfTen: UnsafePointer(integers))
         }()
     }
 
@@ -58,10 +66,51 @@ enum DecimalParser {
     /// Parses the decimal number that starts exactly at `start` (no spaces, no `inf`/`nan`) and returns
     /// it with the position just after it, or nil when no number starts there. The delimited reader calls
     /// this on a field and checks that a delimiter or line end follows, so each byte is read once.
+    ///
+    /// Digits accumulate into a wrapping `UInt64` (eight at a time in the fraction); only when more than 19
+    /// digits were read are they counted again without leading zeros, and beyond 19 significant digits
+    /// `longPrefix` takes over (as in fast_float).
     @inline(__always)
     static func prefix(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, tables: Tables) -> (Double, UnsafePointer<UInt8>)? {
         var p = start
         guard p < end else { return nil }
+        let negative = p.pointee == UInt8(ascii: "-")
+        if negative || p.pointee == UInt8(ascii: "+") { p += 1 }
+        let digitsStart = p
+        var mantissa: UInt64 = 0
+        while p < end, isDigit(p.pointee) {
+            mantissa = mantissa &* 10 &+ UInt64(p.pointee &- 48)
+            p += 1
+        }
+        var digits = p - digitsStart
+        var exponent: Int64 = 0
+        if p < end, p.pointee == UInt8(ascii: ".") {
+            p += 1
+            let fractionStart = p
+            digitRun(&p, end, &mantissa, tables.integerPowersOfTen)
+            let fractionDigits = p - fractionStart
+            digits &+= fractionDigits
+            exponent = Int64(-fractionDigits)
+        }
+        guard digits > 0 else { return nil }
+        guard exponentSuffix(&p, end, &exponent) else { return nil }
+        if digits > 19 {
+            // Leading zeros (and the point among them) add nothing to the mantissa: count without them.
+            var q = digitsStart
+            while q < p, q.pointee == UInt8(ascii: "0") || q.pointee == UInt8(ascii: ".") {
+                if q.pointee == UInt8(ascii: "0") { digits -= 1 }
+                q += 1
+            }
+            if digits > 19 { return longPrefix(start, end, tables: tables) }
+        }
+        let magnitude = value(mantissa: mantissa, exponent: exponent, tables: tables)
+        return (negative ? -magnitude : magnitude, p)
+    }
+
+    /// `prefix` for more than 19 significant digits: the first 19 make the mantissa, and `strtod` decides
+    /// when any later digit is not zero.
+    private static func longPrefix(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, tables: Tables) -> (Double, UnsafePointer<UInt8>)? {
+        var p = start
         var negative = false
         if p.pointee == UInt8(ascii: "-") || p.pointee == UInt8(ascii: "+") {
             negative = p.pointee == UInt8(ascii: "-")
@@ -69,74 +118,92 @@ enum DecimalParser {
         }
         var mantissa: UInt64 = 0
         var significantDigits = 0
-        var digitsSeen = 0
         var exponent: Int64 = 0
         var tooManyDigits = false
-        // Integer part.
-        while p < end, isDigit(p.pointee) {
-            let digit = UInt64(p.pointee &- 48)
-            digitsSeen += 1
-            if mantissa != 0 || digit != 0 {
-                if significantDigits < 19 { mantissa = mantissa &* 10 &+ digit } else { exponent += 1; tooManyDigits = tooManyDigits || digit != 0 }
-                significantDigits += 1
-            }
-            p += 1
-        }
-        // Fraction: leading zeros, then eight digits at a time while they fit in the 19 the mantissa holds.
-        if p < end, p.pointee == UInt8(ascii: ".") {
-            p += 1
-            if mantissa == 0 {
-                while p < end, p.pointee == UInt8(ascii: "0") {
-                    exponent &-= 1
-                    digitsSeen &+= 1
-                    p += 1
-                }
-            }
-            while significantDigits <= 11, end - p >= 8 {
-                let chunk = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)
-                guard ((chunk &+ 0x4646_4646_4646_4646) | (chunk &- 0x3030_3030_3030_3030)) & 0x8080_8080_8080_8080 == 0 else { break }
-                mantissa = mantissa &* 100_000_000 &+ eightDigits(chunk)
-                significantDigits &+= 8
-                digitsSeen &+= 8
-                exponent &-= 8
-                p += 8
-            }
-            while p < end, isDigit(p.pointee) {
-                let digit = UInt64(p.pointee &- 48)
-                digitsSeen &+= 1
-                if mantissa != 0 || digit != 0 {
-                    if significantDigits < 19 { mantissa = mantissa &* 10 &+ digit; exponent &-= 1 } else { tooManyDigits = tooManyDigits || digit != 0 }
-                    significantDigits &+= 1
-                } else {
-                    exponent &-= 1
-                }
+        var fraction = false
+        while p < end {
+            if !fraction, p.pointee == UInt8(ascii: ".") {
+                fraction = true
                 p += 1
+                continue
             }
+            guard isDigit(p.pointee) else { break }
+            let digit = UInt64(p.pointee &- 48)
+            if mantissa != 0 || digit != 0 {
+                if significantDigits < 19 {
+                    mantissa = mantissa &* 10 &+ digit
+                    if fraction { exponent -= 1 }
+                } else {
+                    if !fraction { exponent += 1 }
+                    tooManyDigits = tooManyDigits || digit != 0
+                }
+                significantDigits += 1
+            } else if fraction {
+                exponent -= 1
+            }
+            p += 1
         }
-        guard digitsSeen > 0 else { return nil }
-        // Exponent.
-        if p < end, p.pointee | 0x20 == UInt8(ascii: "e") {
-            var q = p + 1
-            var exponentNegative = false
-            if q < end, q.pointee == UInt8(ascii: "-") || q.pointee == UInt8(ascii: "+") {
-                exponentNegative = q.pointee == UInt8(ascii: "-")
-                q += 1
-            }
-            guard q < end, isDigit(q.pointee) else { return nil }
-            var value: Int64 = 0
-            while q < end, isDigit(q.pointee) {
-                if value < 100_000_000 { value = value * 10 + Int64(q.pointee &- 48) }
-                q += 1
-            }
-            exponent += exponentNegative ? -value : value
-            p = q
-        }
+        guard exponentSuffix(&p, end, &exponent) else { return nil }
         if tooManyDigits {
             guard case .number(let value) = strtodFallback(start, count: p - start) else { return nil }
             return (value, p)
         }
         let magnitude = value(mantissa: mantissa, exponent: exponent, tables: tables)
         return (negative ? -magnitude : magnitude, p)
+    }
+
+    /// Adds the exponent `(e|E)[+-]digits` at `p`, if one starts there, to `exponent` and moves `p` past it;
+    /// false when an `e` has no digits after it.
+    @inline(__always)
+    private static func exponentSuffix(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, _ exponent: inout Int64) -> Bool {
+        guard p < end, p.pointee | 0x20 == UInt8(ascii: "e") else { return true }
+        var q = p + 1
+        var negative = false
+        if q < end, q.pointee == UInt8(ascii: "-") || q.pointee == UInt8(ascii: "+") {
+            negative = q.pointee == UInt8(ascii: "-")
+            q += 1
+        }
+        guard q < end, isDigit(q.pointee) else { return false }
+        var value: Int64 = 0
+        while q < end, isDigit(q.pointee) {
+            if value < 100_000_000 { value = value * 10 + Int64(q.pointee &- 48) }
+            q += 1
+        }
+        exponent += negative ? -value : value
+        p = q
+        return true
+    }
+
+    /// Reads the digits at `p` into `mantissa` (wrapping past 19 digits) and moves `p` past them: eight
+    /// bytes at a time, and the digits at the start of the last eight without a loop over them.
+    @inline(__always)
+    private static func digitRun(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, _ mantissa: inout UInt64,
+                                 _ powers: UnsafePointer<UInt64>) {
+        while end - p >= 8 {
+            let chunk = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)
+            let nonDigits = ((chunk &+ 0x4646_4646_4646_4646) | (chunk &- 0x3030_3030_3030_3030)) & 0x8080_8080_8080_8080
+            if nonDigits == 0 {
+                mantissa = mantissa &* 100_000_000 &+ eightDigits(chunk)
+                p += 8
+                continue
+            }
+            // The first n < 8 bytes are digits: keep them at the top, '0's below (n = 0 keeps none).
+            let n = nonDigits.trailingZeroBitCount &>> 3
+            let kept = (chunk &<< UInt64(56 &- 8 &* n)) &<< 8
+            mantissa = mantissa &* powers[n] &+ eightDigits(kept | (0x3030_3030_3030_3030 &>> UInt64(8 &* n)))
+            p += n
+            return
+        }
+        while p < end, isDigit(p.pointee) {
+            mantissa = mantissa &* 10 &+ UInt64(p.pointee &- 48)
+            p += 1
+        }
+    }
+
+    /// Whether all eight bytes of `chunk` are ASCII digits.
+    @inline(__always)
+    private static func isEightDigits(_ chunk: UInt64) -> Bool {
+        ((chunk &+ 0x4646_4646_4646_4646) | (chunk &- 0x3030_3030_3030_3030)) & 0x8080_8080_8080_8080 == 0
     }
 
     @inline(__always)
@@ -178,6 +245,7 @@ enum DecimalParser {
     }
 
     /// The Eisel–Lemire step, following fast_float's `compute_float<binary64>`.
+    @inline(__always)
     private static func eiselLemire(mantissa w: UInt64, exponent q: Int64, table: UnsafePointer<UInt64>) -> Double {
         if q < -342 { return 0 }
         if q > 308 { return .infinity }
