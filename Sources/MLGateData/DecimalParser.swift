@@ -71,9 +71,15 @@ enum DecimalParser {
         if negative || p.pointee == UInt8(ascii: "+") { p += 1 }
         let digitsStart = p
         var mantissa: UInt64 = 0
-        while p < end, isDigit(p.pointee) {
-            mantissa = mantissa &* 10 &+ UInt64(p.pointee &- 48)
+        if end - p >= 2, isDigit(p.pointee), p[1] == UInt8(ascii: ".") {
+            // One digit before the point (pandas' probabilities): no loop.
+            mantissa = UInt64(p.pointee &- 48)
             p += 1
+        } else {
+            while p < end, isDigit(p.pointee) {
+                mantissa = mantissa &* 10 &+ UInt64(p.pointee &- 48)
+                p += 1
+            }
         }
         var digits = p - digitsStart
         var exponent: Int64 = 0
@@ -87,7 +93,7 @@ enum DecimalParser {
         }
         guard digits > 0 else { return nil }
         guard exponentSuffix(&p, end, &exponent) else { return nil }
-        if digits > 19 {
+        if _slowPath(digits > 19) {
             // Leading zeros (and the point among them) add nothing to the mantissa: count without them.
             var q = digitsStart
             while q < p, q.pointee == UInt8(ascii: "0") || q.pointee == UInt8(ascii: ".") {
@@ -238,41 +244,43 @@ enum DecimalParser {
     private static func eiselLemire(mantissa w: UInt64, exponent q: Int64, table: UnsafePointer<UInt64>) -> Double {
         if q < -342 { return 0 }
         if q > 308 { return .infinity }
+        // From here q is in -342...308 and w is not 0, so nothing below can overflow: wrapping arithmetic and
+        // masking shifts, without Swift's checks.
         let leadingZeros = w.leadingZeroBitCount
-        let shifted = w << UInt64(leadingZeros)
-        let index = 2 * Int(q + 342)
+        let shifted = w &<< UInt64(truncatingIfNeeded: leadingZeros)
+        let index = Int(truncatingIfNeeded: q &+ 342) &<< 1
         var product = shifted.multipliedFullWidth(by: table[index])
         let precisionMask: UInt64 = 0xFFFF_FFFF_FFFF_FFFF >> 55
-        if product.high & precisionMask == precisionMask {
-            let second = shifted.multipliedFullWidth(by: table[index + 1])
+        if _slowPath(product.high & precisionMask == precisionMask) {
+            let second = shifted.multipliedFullWidth(by: table[index &+ 1])
             let (low, overflow) = product.low.addingReportingOverflow(second.high)
             product.low = low
             if overflow { product.high &+= 1 }
         }
-        let upperBit = Int(product.high >> 63)
-        let shift = UInt64(upperBit + 64 - 52 - 3)
-        var bitsMantissa = product.high >> shift
-        var power2 = Int(((152_170 + 65_536) * q) >> 16) + 63 + upperBit - leadingZeros + 1023
-        if power2 <= 0 {
-            if -power2 + 1 >= 64 { return 0 }
-            bitsMantissa >>= UInt64(-power2 + 1)
-            bitsMantissa += bitsMantissa & 1
-            bitsMantissa >>= 1
+        let upperBit = Int(truncatingIfNeeded: product.high &>> 63)
+        let shift = UInt64(truncatingIfNeeded: upperBit &+ 64 &- 52 &- 3)
+        var bitsMantissa = product.high &>> shift
+        var power2 = Int(truncatingIfNeeded: ((152_170 &+ 65_536) &* q) &>> 16) &+ 63 &+ upperBit &- leadingZeros &+ 1023
+        if _slowPath(power2 <= 0) {
+            if 1 &- power2 >= 64 { return 0 }
+            bitsMantissa &>>= UInt64(truncatingIfNeeded: 1 &- power2)
+            bitsMantissa &+= bitsMantissa & 1
+            bitsMantissa &>>= 1
             power2 = bitsMantissa < 1 << 52 ? 0 : 1
-            return Double(bitPattern: UInt64(power2) << 52 | (bitsMantissa & ((1 << 52) - 1)))
+            return Double(bitPattern: UInt64(truncatingIfNeeded: power2) &<< 52 | (bitsMantissa & ((1 << 52) - 1)))
         }
-        if product.low <= 1, q >= -4, q <= 23, bitsMantissa & 3 == 1, bitsMantissa << shift == product.high {
-            bitsMantissa &= ~1
+        if _slowPath(product.low <= 1) {
+            if q >= -4, q <= 23, bitsMantissa & 3 == 1, bitsMantissa &<< shift == product.high { bitsMantissa &= ~1 }
         }
-        bitsMantissa += bitsMantissa & 1
-        bitsMantissa >>= 1
+        bitsMantissa &+= bitsMantissa & 1
+        bitsMantissa &>>= 1
         if bitsMantissa >= 2 << 52 {
             bitsMantissa = 1 << 52
-            power2 += 1
+            power2 &+= 1
         }
         bitsMantissa &= ~(1 << 52)
         if power2 >= 0x7FF { return .infinity }
-        return Double(bitPattern: UInt64(power2) << 52 | bitsMantissa)
+        return Double(bitPattern: UInt64(truncatingIfNeeded: power2) &<< 52 | bitsMantissa)
     }
 
     private static func strtodFallback(_ start: UnsafePointer<UInt8>, count: Int) -> Result {
