@@ -347,9 +347,10 @@ enum DelimitedReader {
 
         var atEnd: Bool { position >= end }
 
+        /// Moves past empty lines (a line feed or CRLF alone) before a record.
         @inline(__always)
         mutating func skipEmptyLines() {
-            while position < end {
+            while position < end, position.pointee &- 0x0A < 4 {
                 if position.pointee == 0x0A {
                     position += 1
                     line += 1
