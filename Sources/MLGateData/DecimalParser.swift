@@ -14,8 +14,6 @@ enum DecimalParser {
         case notANumber
     }
 
-    /// The powers-of-five table in memory that never moves (read in the hot loop without Swift checks);
-    /// written once, then only read, so sharing it across threads is safe.
     /// The parser's tables as plain pointers, fetched once per field loop (a static's lazy-initialisation
     /// check on every field cost 3 % of a CSV read).
     struct Tables: @unchecked Sendable {
@@ -180,6 +178,7 @@ enum DecimalParser {
                                  _ powers: UnsafePointer<UInt64>) {
         while end - p >= 8 {
             let chunk = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)
+            // The top bit of each byte that is not a digit; exact up to the first such byte, all that is used.
             let nonDigits = ((chunk &+ 0x4646_4646_4646_4646) | (chunk &- 0x3030_3030_3030_3030)) & 0x8080_8080_8080_8080
             if nonDigits == 0 {
                 mantissa = mantissa &* 100_000_000 &+ eightDigits(chunk)
@@ -197,12 +196,6 @@ enum DecimalParser {
             mantissa = mantissa &* 10 &+ UInt64(p.pointee &- 48)
             p += 1
         }
-    }
-
-    /// Whether all eight bytes of `chunk` are ASCII digits.
-    @inline(__always)
-    private static func isEightDigits(_ chunk: UInt64) -> Bool {
-        ((chunk &+ 0x4646_4646_4646_4646) | (chunk &- 0x3030_3030_3030_3030)) & 0x8080_8080_8080_8080 == 0
     }
 
     @inline(__always)
