@@ -107,6 +107,42 @@ struct DecimalParserTests {
         }
     }
 
+    @Test("decimals of 1 to 19 digits, the point anywhere, at the end of the buffer or before any byte")
+    func shortDecimals() {
+        // The eight-digit chunks and the branch-free last chunk of the fraction, and the byte loop when fewer
+        // than eight bytes are left: every split of 1…19 digits against strtod, and the stop position.
+        var random = SeededRandom(seed: 2027)
+        let followers: [[UInt8]] = [[], [0x2C], [0x0A], [0x0D, 0x0A], [0x2F], [0x3A], [0x20], [0xFF], Array("e".utf8), Array(",0.5".utf8)]
+        for _ in 0..<Self.casesPerKind {
+            let digits = Int(random.next() % 19) + 1
+            let zeros = random.next() % 4 == 0 ? Int(random.next() % 6) : 0
+            var body = ""
+            for _ in 0..<digits { body.append(Character(Unicode.Scalar(UInt8(48 + Int(random.next() % 10))))) }
+            let point = Int(random.next() % UInt64(digits + 1))
+            var text = (random.next() & 1 == 0 ? "" : "-") + String(body.prefix(point))
+            if point < digits || random.next() & 1 == 0 { text += "." + String(repeating: "0", count: zeros) + String(body.dropFirst(point)) }
+            let expected = strtodBits(text)
+            let follower = followers[Int(random.next() % UInt64(followers.count))]
+            let bytes = Array(text.utf8) + follower
+            let result = bytes.withUnsafeBufferPointer { buffer -> (UInt64, Int)? in
+                guard let base = buffer.baseAddress else { return nil }
+                return DecimalParser.prefix(base, base + buffer.count, tables: .shared).map { ($0.0.bitPattern, $0.1 - base) }
+            }
+            // "1e" followed by nothing is not a number; every other case stops right after the digits.
+            if follower == Array("e".utf8) {
+                guard result == nil else {
+                    Issue.record("\(text)e: expected no number")
+                    return
+                }
+                continue
+            }
+            guard result?.0 == expected, result?.1 == text.utf8.count else {
+                Issue.record("mismatch for \(text) followed by \(follower): \(String(describing: result))")
+                return
+            }
+        }
+    }
+
     @Test("probabilities as pandas writes them")
     func probabilities() {
         var random = SeededRandom(seed: 77)

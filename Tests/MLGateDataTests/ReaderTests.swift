@@ -1,5 +1,6 @@
 import Foundation
 import MLGateData
+import MLGateTestSupport
 import Testing
 
 func temporaryFile(_ name: String, _ bytes: [UInt8]) throws -> String {
@@ -129,6 +130,61 @@ struct SplitReadTests {
         #expect(table.texts["region"]?.count == scores.count)
         #expect(table.texts["region"]?.last == ((scores.count - 1) % 3 == 0 ? "north" : "south"))
         #expect(table.lines?.last == scores.count + 2)  // header, the rows, and one empty line
+    }
+
+    /// A number-only CSV of about 20 MB in pandas' format (shortest round-trip floats), with `extra` lines
+    /// inserted before the rows they are keyed by; returns the path and the expected label and score columns.
+    private func numberCSV(extra: [Int: String] = [:], trailingLineFeed: Bool = true) throws -> (path: String, labels: [Double], scores: [Double]) {
+        var random = SeededRandom(seed: 99)
+        var text = "label,skipped,score\n"
+        var labels: [Double] = [], scores: [Double] = []
+        let rows = 500_000
+        text.reserveCapacity(rows * 45)
+        for row in 0..<rows {
+            if let line = extra[row] { text += line }
+            let score = Double(random.next() >> 11) * 0x1p-53
+            labels.append(Double(row % 2))
+            scores.append(score)
+            text += "\(row % 2),\(row),\(score)\n"
+        }
+        if !trailingLineFeed { text.removeLast() }
+        return (try temporaryFile("numbers.csv", text), labels, scores)
+    }
+
+    @Test("number-only rows read in one pass per row, with CRLF, empty and spaced rows among them")
+    func plainRows() throws {
+        // Rows the one-pass reader hands to the field-by-field one (CRLF, a padded number, a huge number), an
+        // empty line in the first half (the second half's rows move down) and none at the end of the file.
+        let extra = [10: "1,x,0.5\r\n", 20: "0,y, 0.25 \n", 30: "\n", 40: "1,z,123456789012345678901234567890\n"]
+        let (path, labels, scores) = try numberCSV(extra: extra, trailingLineFeed: false)
+        let table = try DataReader.read(path, columns: [.init("score", .number), .init("label", .number)])
+        let insertedLabels: [Double] = [1, 0, 1], insertedScores = [0.5, 0.25, 123456789012345678901234567890]
+        var expectedLabels = labels, expectedScores = scores
+        for (offset, row) in [40, 20, 10].enumerated() {
+            expectedLabels.insert(insertedLabels[2 - offset], at: row)
+            expectedScores.insert(insertedScores[2 - offset], at: row)
+        }
+        #expect(table.rowCount == expectedScores.count)
+        #expect(table.numbers["label"] == expectedLabels)
+        #expect(table.numbers["score"]?.map(\.bitPattern) == expectedScores.map(\.bitPattern))
+        #expect(table.lines?.last == expectedScores.count + 2)  // the header and the empty line
+    }
+
+    @Test("a quote anywhere sends the whole file through one pass; ragged rows are still refused by line")
+    func quotesAndRaggedRows() throws {
+        let (quoted, _, scores) = try numberCSV(extra: [400_000: "1,\"a\nb\",0.75\n"])
+        let table = try DataReader.read(quoted, columns: [.init("score", .number)])
+        #expect(table.rowCount == scores.count + 1)
+        #expect(table.numbers["score"]?[400_000] == 0.75)
+        #expect(table.numbers["score"]?.last == scores.last)
+        for (line, message) in [("1,2,0.5,9\n", "this row has 4 fields; the header has 3."), ("1,2\n", "this row has 2 fields; the header has 3.")] {
+            let (path, _, _) = try numberCSV(extra: [450_000: line])
+            #expect {
+                try DataReader.read(path, columns: [.init("score", .number)])
+            } throws: { error in
+                "\(error)".contains("numbers.csv:450002: \(message)")
+            }
+        }
     }
 
     @Test("an error in the second half names its own line")
