@@ -24,7 +24,7 @@ cd "$repo"
 mkdir -p models
 cp -R "$examples/churn" models/churn
 cp "$examples/mlgate.yaml" mlgate.yaml
-printf 'remote:\n  objects: %s\ndeploy:\n  production-dir: {type: directory, path: %s, model: churn@production}\n' "$work/objects" "$work/served" >> mlgate.yaml
+printf 'remote:\n  objects: %s\ndeploy:\n  production-dir: {type: directory, path: %s, model: churn@production}\n  shop-canary: {type: endpoint, endpoint: shop, deployment: green, canary: 10}\n' "$work/objects" "$work/served" >> mlgate.yaml
 git remote add origin "$work/origin.git"
 git add -A && git commit -q -m "Add the churn model and its pipeline"
 
@@ -142,9 +142,9 @@ step "mlgate score: the production version scores a batch in resumable partition
 "$mlgate" score churn@production --input models/churn/data/test.csv --output "$work/scored" --rows 200
 head -3 "$work/scored/part-00001.csv"
 
-step "mlgate serve: an endpoint with the champion (blue) and a canary of version 1 (green), split, pinned, rolled back, collected"
+step "mlgate serve: the champion behind endpoint shop; version 1 deployed into green as a 10 % canary, pinned, rolled back; what was collected"
 serve_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-printf 'endpoints:\n  shop:\n    port: %s\n    deployments:\n      blue: {model: churn@production}\n      green: {model: churn/1}\n    traffic: {blue: 100, green: 0}\n    collect: {sample: 1.0}\n' "$serve_port" >> mlgate.yaml
+printf 'endpoints:\n  shop:\n    port: %s\n    deployments:\n      blue: {model: churn@production}\n      green: {model: churn@production}\n    traffic: {blue: 100, green: 0}\n    collect: {sample: 1.0}\n' "$serve_port" >> mlgate.yaml
 git commit -q -am "Serve the churn model behind endpoint shop"
 "$mlgate" serve shop 2> "$work/serve.log" &
 serve_pid=$!
@@ -174,7 +174,7 @@ PY
 }
 send 10 -
 send 2 green
-"$mlgate" endpoint traffic shop blue=90 green=10 --reason "demo: canary of version 1"
+"$mlgate" deploy churn/1 --target shop-canary --reason "demo: version 1 as a 10 % canary"
 send 20 -
 "$mlgate" endpoint rollback shop --reason "demo: the canary is not better"
 send 10 -

@@ -57,33 +57,38 @@ final class Router: Sendable {
     /// Gives back a mirror slot.
     func releaseMirrorSlot() { mirrorInFlight.withLockedValue { $0 -= 1 } }
 
+    /// This router's part of the ids it makes: random, once per process.
+    private static let idPrefix: String = {
+        var generator = SystemRandomNumberGenerator()
+        return String((generator.next() as UInt64) | (1 << 63), radix: 16)
+    }()
+    private static let idCounter = NIOLockedValueBox<UInt64>(0)
+
     /// The request's id: the client's `x-request-id` when it is a sensible one (visible ASCII, at most 128
-    /// characters), else a new random one in UUID form.
+    /// characters), else a new one in UUID form (this process's random prefix and a counter, so unique without a
+    /// system call per request).
     static func requestID(_ headers: HTTPHeaders) -> String {
         if let given = headers.first(name: "x-request-id"), !given.isEmpty, given.utf8.count <= 128,
            given.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) {
             return given
         }
-        var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64
-        let low = generator.next() as UInt64
-        let hex = String(high, radix: 16).leftPadded(16) + String(low, radix: 16).leftPadded(16)
-        let characters = Array(hex)
-        return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(characters[$0]) }.joined(separator: "-")
+        let count = idCounter.withLockedValue { value -> UInt64 in
+            value &+= 1
+            return value
+        }
+        let hex = Array(idPrefix + String(count, radix: 16).leftPadded(16))
+        return String(hex[0..<8]) + "-" + String(hex[8..<12]) + "-" + String(hex[12..<16]) + "-" + String(hex[16..<20]) + "-" + String(hex[20..<32])
     }
 
     /// The headers hop-by-hop (RFC 9110 §7.6.1), never passed on by a proxy.
     static let hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]
 
-    /// `headers` without the hop-by-hop ones and those the `Connection` header names.
+    /// `headers` without the hop-by-hop ones, those the `Connection` header names, and `Content-Length` (set anew).
     static func endToEnd(_ headers: HTTPHeaders) -> HTTPHeaders {
-        let named = Set(headers[canonicalForm: "connection"].map { $0.lowercased() })
-        var kept = HTTPHeaders()
-        for (name, value) in headers {
-            let lower = name.lowercased()
-            if hopByHop.contains(lower) || named.contains(lower) || lower == "content-length" { continue }
-            kept.add(name: name, value: value)
-        }
+        var kept = headers
+        for name in headers[canonicalForm: "connection"] where !name.isEmpty { kept.remove(name: String(name)) }
+        for name in hopByHop where kept.contains(name: name) { kept.remove(name: name) }
+        kept.remove(name: "content-length")
         return kept
     }
 }

@@ -20,7 +20,15 @@ public final class ServeMetrics: Sendable {
         }
     }
 
+    /// One series of `mlgate_requests_total`, counted on the request path without building its label text.
+    struct Answered: Hashable {
+        let deployment: String
+        let code: UInt
+    }
+
     struct State {
+        /// Answered requests by deployment and status code.
+        var answered: [Answered: Int] = [:]
         /// Counters by metric name, then by their label text (`deployment="blue",code="200"`).
         var counters: [String: [String: Int]] = [:]
         /// Latency by deployment.
@@ -58,9 +66,8 @@ public final class ServeMetrics: Sendable {
 
     /// Records one answered request of `deployment`: its status code and latency.
     func answered(deployment: String, code: UInt, seconds: Double) {
-        let key = Self.labelText(["deployment": deployment, "code": String(code)])
         state.withLockedValue { state in
-            state.counters["mlgate_requests_total", default: [:]][key, default: 0] += 1
+            state.answered[Answered(deployment: deployment, code: code), default: 0] += 1
             state.latency[deployment, default: Histogram()].observe(seconds)
         }
     }
@@ -84,7 +91,10 @@ public final class ServeMetrics: Sendable {
 
     /// Every series in Prometheus' text exposition format (version 0.0.4).
     public func render() -> String {
-        let snapshot = state.withLockedValue { $0 }
+        var snapshot = state.withLockedValue { $0 }
+        for (key, count) in snapshot.answered {
+            snapshot.counters["mlgate_requests_total", default: [:]][Self.labelText(["deployment": key.deployment, "code": String(key.code)]), default: 0] += count
+        }
         var text = ""
         let endpointLabel = "endpoint=\"\(Self.escaped(endpoint))\""
         func header(_ name: String) {
@@ -124,7 +134,8 @@ public final class ServeMetrics: Sendable {
 
     /// A label value with backslash, quote and newline escaped.
     static func escaped(_ value: String) -> String {
-        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+        guard value.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") }) else { return value }
+        return value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
     }
 
     /// A gauge's value: whole numbers without a fraction.
