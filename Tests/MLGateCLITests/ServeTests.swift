@@ -97,7 +97,9 @@ private func servingRepository(endpoint: String, extra: String = "") throws -> (
 /// `mlgate serve` started in the background, and waited for until `/-/ready` answers 200.
 private func serve(_ fixture: GitFixture, port: Int, environment: [String: String] = [:]) throws -> BackgroundProcess {
     let server = try fixture.startMlgate(["serve", "shop"], extraEnvironment: environment.merging(["EARLY_LOG": fixture.root + "/early.log"]) { $1 })
-    let ready = server.waitUntil(seconds: 30) { request(port, "GET", "/-/ready").status == 200 }
+    // Ready, and its status file written (just after the routing table is installed).
+    let status = fixture.root + "/.mlgate/serve/endpoints/shop/status.json"
+    let ready = server.waitUntil(seconds: 30) { request(port, "GET", "/-/ready").status == 200 && FileManager.default.fileExists(atPath: status) }
     if !ready { server.send(SIGTERM); throw TestSupportError("the router did not become ready: \(server.wait().stderr)") }
     return server
 }
@@ -132,6 +134,12 @@ extension Thread {
         return pending
     }
 }
+
+/// A deploy target putting a version into deployment `green` of endpoint `shop` as a 10 % canary.
+private let canaryTarget = """
+    deploy:
+      canary: {type: endpoint, endpoint: shop, deployment: green, canary: 10}
+    """
 
 @Suite("mlgate serve: the endpoint router, over real HTTP to real child processes", .serialized)
 struct ServeTests {
@@ -304,10 +312,7 @@ struct ServeTests {
                   blue: {model: m/1}
                   green: {model: m/1}
                 traffic: {blue: 100, green: 0}
-            """, extra: """
-            deploy:
-              canary: {type: endpoint, endpoint: shop, deployment: green, canary: 10}
-            """)
+            """, extra: canaryTarget)
         defer { fixture.remove() }
         let server = try serve(fixture, port: port)
         defer { server.send(SIGTERM); _ = server.wait() }
@@ -333,10 +338,7 @@ struct ServeTests {
                   green: {model: m/1, env: {EXIT_AT_ONCE: "1"}}
                 traffic: {blue: 100, green: 0}
                 limits: {startup_timeout_ms: 4000}
-            """, extra: """
-            deploy:
-              canary: {type: endpoint, endpoint: shop, deployment: green, canary: 10}
-            """)
+            """, extra: canaryTarget)
         defer { fixture.remove() }
         // The green instance of m/1 cannot start either, so the router starts with blue only: take green out of the way.
         try fixture.write("mlgate.yaml", try #require(fixture.read("mlgate.yaml")).replacingOccurrences(of: "green: {model: m/1, env: {EXIT_AT_ONCE: \"1\"}}", with: "green: {model: m/1}"))
