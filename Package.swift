@@ -93,7 +93,7 @@ let package = Package(
 
         .target(
             name: "MLGateDeploy",
-            dependencies: ["MLGateCore", "MLGateSystem", "MLGateGit", "MLGateStore", "MLGateConfig", "MLGateWorkspace", "MLGatePipeline",
+            dependencies: ["MLGateData", "MLGateCore", "MLGateSystem", "MLGateGit", "MLGateStore", "MLGateConfig", "MLGateWorkspace", "MLGatePipeline",
                            "MLGateRegistry"],
             swiftSettings: swiftSettings
         ),

@@ -144,7 +144,7 @@ final class DataCollector: Sendable {
 
     /// Appends `line` to the current file of the exchange's hour, opening (and rotating) files as needed.
     private func append(_ line: String, kind: String, exchange: Exchange, files: inout [String: OpenFile]) -> Bool {
-        let hour = Self.hourFolder(exchange.time)
+        let hour = CollectedData.hourFolder(exchange.time)
         let folder = "\(root)/\(exchange.endpoint)/\(exchange.deployment)/\(kind)/\(hour)"
         let key = "\(exchange.deployment)/\(kind)"
         if let open = files[key], !open.path.hasPrefix(folder + "/") || open.size >= Self.rotateBytes {
@@ -173,15 +173,6 @@ final class DataCollector: Sendable {
         return true
     }
 
-    /// `YYYY/MM/DD/HH` of `time`, in UTC.
-    static func hourFolder(_ time: Date) -> String {
-        var seconds = time_t(time.timeIntervalSince1970)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(parts.tm_year + 1900)/\(two(parts.tm_mon + 1))/\(two(parts.tm_mday))/\(two(parts.tm_hour))"
-    }
-
     /// One record line in Azure's collector format; a JSON body goes in `data` as JSON (an object holding one list,
     /// such as `{"rows": [...]}`, as that list of rows), anything else as a string.
     static func record(_ exchange: Exchange, kind: String, body: ByteBuffer) -> String {
@@ -194,12 +185,11 @@ final class DataCollector: Sendable {
         } else {
             data = JSONText.quoted(String(decoding: bytes, as: UTF8.self))
         }
-        let formatter = ISO8601DateFormatter()
         let fields: [(String, String)] = [
             ("specversion", "\"1.0\""), ("id", JSONText.quoted(UUID().uuidString.lowercased())),
             ("source", JSONText.quoted("/endpoints/\(exchange.endpoint)/deployments/\(exchange.deployment)")),
             ("type", JSONText.quoted("azureml.inference.\(kind)")), ("datacontenttype", "\"application/json\""),
-            ("time", JSONText.quoted(formatter.string(from: exchange.time))), ("data", data),
+            ("time", JSONText.quoted(CollectedData.timestamp(exchange.time))), ("data", data),
             ("correlationid", JSONText.quoted(exchange.requestID)), ("xrequestid", JSONText.quoted(exchange.requestID)),
             ("modelversion", JSONText.quoted(exchange.version)), ("collectdatatype", "\"application/json\""),
             ("agent", JSONText.quoted("mlgate/\(MLGateVersion.current)")), ("contentrange", "\"bytes 0-\(max(bytes.count - 1, 0))/\(bytes.count)\""),

@@ -79,7 +79,7 @@ public final class EndpointServer: @unchecked Sendable {
         }
         let metrics = ServeMetrics(endpoint: endpointName)
         let collector = plan.endpoint.collect.map { settings in
-            DataCollector(settings: settings, root: Files.absolute(settings.path.map { $0.hasPrefix("/") ? $0 : root + "/" + $0 } ?? registry.workspace.layout.directory + "/collected"), metrics: metrics)
+            DataCollector(settings: settings, root: CollectedData.root(settings, workspace: registry.workspace), metrics: metrics)
         }
         let router = Router(endpoint: endpointName, limits: plan.endpoint.limits, metrics: metrics, collector: collector)
         self.router = router

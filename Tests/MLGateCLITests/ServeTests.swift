@@ -143,7 +143,7 @@ private let canaryTarget = """
 
 @Suite("mlgate serve: the endpoint router, over real HTTP to real child processes", .serialized)
 struct ServeTests {
-    @Test("requests split 90/10 exactly, a pin header wins, answers say who answered, collected records join by request id, SIGTERM leaves no child")
+    @Test("requests split 90/10 exactly, a pin header wins, answers say who answered, SIGTERM leaves no child; collected records and labels join by request id")
     func splitPinCollectStop() throws {
         let (fixture, port) = try servingRepository(endpoint: """
                 deployments:
@@ -178,6 +178,19 @@ struct ServeTests {
         let lines = try inputs.flatMap { try String(contentsOfFile: fixture.root + "/.mlgate/collected/shop/green/model_inputs/" + $0, encoding: .utf8).split(separator: "\n") }
         #expect(lines.count == 3)
         #expect(lines.contains { $0.contains("\"correlationid\":\"req-42\"") && $0.contains("\"data\":[1]") && $0.contains("\"type\":\"azureml.inference.model_inputs\"") })
+
+        // Ground truth joins the collected requests by request id; a bad file is refused at its line and writes nothing.
+        try fixture.write("bad.csv", "correlation_id,label\nreq-42,1\nreq-42,0\n")
+        let refused = try fixture.mlgate(["collect", "labels", "bad.csv"])
+        #expect(refused.status == 2 && refused.stderr.contains("bad.csv:3: request id 'req-42' is given twice (also at line 2)"), "\(refused)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.root + "/.mlgate/collected/shop/labels"))
+        try fixture.write("labels.csv", "correlation_id,label\nreq-42,1\nnot-served,0\n")
+        let labelled = try fixture.mlgate(["collect", "labels", "labels.csv", "--json"])
+        #expect(labelled.status == 0, "\(labelled)")
+        let summary = try jsonObject(labelled.stdout)
+        #expect(summary["labels"] as? Int == 2 && summary["joined"] as? Int == 1 && summary["unmatched_examples"] as? [String] == ["not-served"])
+        let written = try String(contentsOfFile: try #require(summary["written"] as? String), encoding: .utf8)
+        #expect(written.contains("\"correlationid\":\"req-42\"") && written.contains("\"data\":{\"label\":1}") && written.contains("\"type\":\"mlgate.ground_truth\""))
     }
 
     @Test("a killed instance is restarted and gets no request before its health check is green")

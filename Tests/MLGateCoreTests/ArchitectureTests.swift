@@ -24,7 +24,7 @@ struct ArchitectureTests {
             "MLGatePipeline": services.union(["CSpawnShim"]),
             "MLGateRegistry": services,
             "MLGateLineage": services,
-            "MLGateDeploy": services.union(["MLGatePipeline", "MLGateRegistry"]),
+            "MLGateDeploy": services.union(["MLGatePipeline", "MLGateRegistry", "MLGateData"]),
             "MLGateEvaluation": services.union(["MLGatePipeline", "MLGateRegistry", "MLGateData", "MLGateEval"]),
             "MLGateBatch": services.union(["MLGatePipeline", "MLGateRegistry", "Synchronization"]),
             "MLGateMonitor": services.union(["MLGateRegistry", "MLGateData", "MLGateEval"]),

@@ -59,7 +59,7 @@ struct ServerPartsTests {
         #expect(!line.contains("\n"))
         let text = DataCollector.record(exchange, kind: "model_outputs", body: ByteBuffer(string: "not json\n"))
         #expect(text.contains("\"data\":\"not json\\n\""))
-        #expect(DataCollector.hourFolder(Date(timeIntervalSince1970: 1_764_777_600)) == "2025/12/03/16")
+        #expect(CollectedData.hourFolder(Date(timeIntervalSince1970: 1_764_777_600)) == "2025/12/03/16")
         let collector = DataCollector(settings: CollectSettings(sample: 0.5), root: NSTemporaryDirectory() + "/mlgate-collect-\(getpid())", metrics: ServeMetrics(endpoint: "shop"))
         defer { collector.stop() }
         let ids = (0..<2000).map { "request-\($0)" }
