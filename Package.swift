@@ -113,7 +113,7 @@ let package = Package(
 
         .target(
             name: "MLGateMonitor",
-            dependencies: ["MLGateCore", "MLGateSystem", "MLGateData", "MLGateEval", "MLGateStore", "MLGateWorkspace", "MLGateRegistry"],
+            dependencies: ["MLGateCore", "MLGateSystem", "MLGateData", "MLGateEval", "MLGateStore", "MLGateWorkspace", "MLGateRegistry", "MLGateDeploy"],
             swiftSettings: swiftSettings
         ),
 

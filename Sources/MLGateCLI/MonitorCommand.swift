@@ -1,4 +1,5 @@
 import ArgumentParser
+import MLGateDeploy
 import Foundation
 import MLGateCore
 import MLGateMonitor
@@ -31,11 +32,35 @@ struct MonitorCommand: ParsableCommand {
         @Option(help: "The current data (default: the monitor's 'current').")
         var current: String?
 
+        @Option(help: "Check the request inputs this endpoint collected for the model instead of files (docs/serving.md).")
+        var endpoint: String?
+
+        @Option(help: "With --endpoint: only what was collected in this last span, such as 24h, 90m or 7d.")
+        var window: String?
+
+        @Option(help: "With --endpoint: only what was collected from this time on (ISO 8601, such as 2026-12-03T00:00:00Z).")
+        var since: String?
+
+        func validate() throws {
+            if endpoint == nil, window != nil || since != nil { throw ValidationError("--window and --since select collected data; give --endpoint NAME too.") }
+            if endpoint != nil, current != nil { throw ValidationError("give the current data as --current PATH or --endpoint NAME, not both.") }
+            if window != nil, since != nil { throw ValidationError("give --window or --since, not both.") }
+            if let window, CollectedData.window(window) == nil { throw ValidationError("--window '\(window)' is not a span such as 24h, 90m, 7d or 3600s.") }
+            if let since, ISO8601DateFormatter().date(from: since) == nil { throw ValidationError("--since '\(since)' is not an ISO 8601 time such as 2026-12-03T00:00:00Z.") }
+        }
+
+        /// Where the data to check comes from.
+        var source: MonitorService.Current {
+            guard let endpoint else { return .files(current) }
+            let start = since.flatMap { ISO8601DateFormatter().date(from: $0) } ?? window.flatMap(CollectedData.window).map { Date(timeIntervalSinceNow: -$0) }
+            return .collected(endpoint: endpoint, since: start)
+        }
+
         @Flag(help: "Print the report as JSON (shape in docs/json.md).")
         var json = false
 
         func run() throws {
-            let report = try MonitorService(registry: try RegistryContext.current()).check(model, current: current)
+            let report = try MonitorService(registry: try RegistryContext.current()).check(model, current: source)
             if json {
                 try Output.json(report)
             } else {

@@ -41,4 +41,66 @@ package enum CollectedData {
         }
         return ids
     }
+
+    /// The rows of the request inputs collected for `endpoint` under `root` that `model`'s versions answered, from
+    /// `since` on (every one when nil): each record's `data` rows (objects) as text cells by column, missing cells
+    /// empty. Also the number of records read.
+    package static func inputRows(root: String, endpoint: String, model: String, since: Date?) -> (values: [String: [String]], rows: Int, records: Int) {
+        let folder = root + "/" + endpoint
+        let earliest = since.map(timestamp)
+        let earliestHour = since.map(hourFolder)
+        var columns: [String: [String]] = [:]
+        var rows = 0, records = 0
+        let files = (FileManager.default.enumerator(atPath: folder)?.allObjects as? [String] ?? [])
+            .filter { $0.hasSuffix(".jsonl") && $0.contains("/model_inputs/") }.sorted()
+        for file in files {
+            // …/model_inputs/YYYY/MM/DD/HH/name.jsonl: hours before the window are not read.
+            if let earliestHour, let range = file.range(of: "/model_inputs/") {
+                let hour = file[range.upperBound...].split(separator: "/").prefix(4).joined(separator: "/")
+                if hour < earliestHour { continue }
+            }
+            guard let text = try? String(contentsOfFile: folder + "/" + file, encoding: .utf8) else { continue }
+            for line in text.split(separator: "\n") {
+                guard let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                      let version = record["modelversion"] as? String, (try? ModelURI(parsing: version))?.name == model else { continue }
+                if let earliest, let time = record["time"] as? String, time < earliest { continue }
+                let data = record["data"]
+                let objects = (data as? [[String: Any]]) ?? (data as? [String: Any]).map { [$0] } ?? []
+                guard !objects.isEmpty else { continue }
+                records += 1
+                for object in objects {
+                    for (key, value) in object where columns[key] == nil { columns[key] = Array(repeating: "", count: rows) }
+                    for key in columns.keys { columns[key, default: []].append(object[key].map(cell) ?? "") }
+                    rows += 1
+                }
+            }
+        }
+        return (columns, rows, records)
+    }
+
+    /// A JSON value as a text cell: numbers and strings as written, null empty, anything else as JSON.
+    static func cell(_ value: Any) -> String {
+        switch value {
+        case let string as String: return string
+        case let number as NSNumber:
+            // JSONSerialization gives true and false as NSNumbers of a boolean class.
+            if String(describing: type(of: number)).contains("Boolean") { return number.boolValue ? "true" : "false" }
+            return number.stringValue
+        case is NSNull: return ""
+        default:
+            return (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        }
+    }
+
+    /// A window such as `24h`, `90m`, `7d` or `3600s`, in seconds; nil when it is not one.
+    package static func window(_ text: String) -> TimeInterval? {
+        guard let unit = text.last, let count = Double(text.dropLast()), count > 0 else { return nil }
+        switch unit {
+        case "s": return count
+        case "m": return count * 60
+        case "h": return count * 3600
+        case "d": return count * 86_400
+        default: return nil
+        }
+    }
 }

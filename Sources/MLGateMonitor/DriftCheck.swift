@@ -71,9 +71,13 @@ package struct DriftReport: Encodable, Sendable {
 package enum DriftCheck {
     /// The check of `current` (absolute) against `spec`'s reference under `root`, for `model`.
     package static func run(model: String, spec: MonitorSpec, root: String, current: String) throws -> DriftReport {
+        try run(model: model, spec: spec, root: root, current: current, table: try readAll(current))
+    }
+
+    /// Checks `table` (the current data, named `current` in the report and messages) against `model`'s reference.
+    package static func run(model: String, spec: MonitorSpec, root: String, current: String, table currentTable: (values: [String: [String]], rows: Int)) throws -> DriftReport {
         let referencePath = root + "/" + spec.reference
         let reference = try read(referencePath)
-        let currentTable = try readAll(current)
         var columns: [DriftReport.Column] = []
         for name in reference.names where spec.columns[name] != .ignore {
             guard let currentValues = currentTable.values[name] else {

@@ -1,9 +1,10 @@
-import Foundation
+package import Foundation
 import MLGateSystem
 package import MLGateCore
 package import MLGateRegistry
 package import MLGateStore
 import MLGateWorkspace
+import MLGateDeploy
 
 /// Drift checks of the models a registry's mlgate.yaml monitors, recorded in the store for their trend.
 package struct MonitorService {
@@ -12,9 +13,17 @@ package struct MonitorService {
     /// The monitor of `registry`'s models.
     package init(registry: RegistryContext) { self.registry = registry }
 
-    /// Checks `model`'s current data (`current`, else the monitor's `current`) against its reference, and records
-    /// the report with the version then in the model's champion stage.
-    package func check(_ model: String, current: String?) throws -> DriftReport {
+    /// Where the current data of a check comes from.
+    package enum Current: Sendable {
+        /// A file or folder (nil: the monitor's `current`).
+        case files(String?)
+        /// The request inputs endpoint `endpoint` collected for the model, from `since` on (all when nil).
+        case collected(endpoint: String, since: Date?)
+    }
+
+    /// Checks `model`'s current data against its reference, and records the report with the version then in the
+    /// model's champion stage.
+    package func check(_ model: String, current: Current) throws -> DriftReport {
         let models = try registry.workspace.configuration().models
         guard let spec = models.first(where: { $0.name == model }) else {
             throw UsageError("model '\(model)' is not declared under 'models:' in mlgate.yaml.")
@@ -22,13 +31,31 @@ package struct MonitorService {
         guard let monitor = spec.monitor else {
             throw UsageError("model '\(model)' has no 'monitor' in mlgate.yaml: add monitor: {reference: data/train.csv, current: collected/\(model)/} (docs/monitoring.md).")
         }
-        guard let given = current ?? monitor.current.map({ registry.workspace.root + "/" + $0 }) else {
-            throw UsageError("say which data to check with --current PATH, or set monitor.current for model '\(model)' in mlgate.yaml.")
+        let report: DriftReport
+        let described: String
+        switch current {
+        case .files(let given):
+            guard let given = given ?? monitor.current.map({ registry.workspace.root + "/" + $0 }) else {
+                throw UsageError("say which data to check with --current PATH or --endpoint NAME, or set monitor.current for model '\(model)' in mlgate.yaml.")
+            }
+            described = Files.absolute(given)
+            report = try DriftCheck.run(model: model, spec: monitor, root: registry.workspace.root, current: described)
+        case .collected(let endpoint, let since):
+            let control = try EndpointControl(endpoint: endpoint, registry: registry)
+            guard let collect = control.endpoint.collect else {
+                throw UsageError("endpoint '\(endpoint)' collects nothing; add collect: {sample: 1.0} to endpoints.\(endpoint) in mlgate.yaml, serve it, then check.")
+            }
+            let root = CollectedData.root(collect, workspace: registry.workspace)
+            let collected = CollectedData.inputRows(root: root, endpoint: endpoint, model: model, since: since)
+            described = "endpoint \(endpoint)" + (since.map { " since \(CollectedData.timestamp($0))" } ?? "")
+            guard collected.rows > 0 else {
+                throw UsageError("endpoint '\(endpoint)' collected no request rows for model '\(model)'\(since.map { " since \(CollectedData.timestamp($0))" } ?? "") under \(root)/\(endpoint); serve traffic first, or widen --window.")
+            }
+            report = try DriftCheck.run(model: model, spec: monitor, root: registry.workspace.root, current: described,
+                                        table: (collected.values, collected.rows))
         }
-        let path = Files.absolute(given)
-        let report = try DriftCheck.run(model: model, spec: monitor, root: registry.workspace.root, current: path)
         let version = try? registry.store.version(model: model, inStage: spec.promotion.champion)?.uri
-        try registry.store.recordMonitorCheck(model: model, version: version ?? nil, current: path, drifted: report.drifted, share: report.share,
+        try registry.store.recordMonitorCheck(model: model, version: version ?? nil, current: described, drifted: report.drifted, share: report.share,
                                               json: try JSONDocument.text(report))
         return report
     }

@@ -367,4 +367,31 @@ struct ServeTests {
         #expect(traffic == [100, 0], "before: \(before)")
         for _ in 0..<5 { #expect(request(port).headers["mlgate-model-version"] == "models:/m/1") }
     }
+
+    @Test("mlgate monitor check --endpoint judges drift on the request rows the router collected, within a window")
+    func monitorCollected() throws {
+        let reference = "x,c\n" + (0..<200).map { "\($0 % 50),\($0 % 2 == 0 ? "a" : "b")" }.joined(separator: "\n") + "\n"
+        let (fixture, port) = try servingRepository(endpoint: """
+                deployments:
+                  blue: {model: m/1}
+                collect: {sample: 1.0}
+            """)
+        defer { fixture.remove() }
+        try fixture.write("ref.csv", reference)
+        let config = try #require(fixture.read("mlgate.yaml"))
+        try fixture.write("mlgate.yaml", config.replacingOccurrences(of: "      health: /health\n", with: "      health: /health\n    monitor: {reference: ref.csv}\n"))
+        let server = try serve(fixture, port: port)
+        for index in 0..<40 { #expect(request(port, body: "{\"rows\": [{\"x\": \(500 + index), \"c\": \"z\"}]}").status == 200) }
+        server.send(SIGTERM)
+        _ = server.wait()  // the collector is flushed on the way out
+        let drifted = try fixture.mlgate(["monitor", "check", "m", "--endpoint", "shop", "--window", "1h", "--json"])
+        #expect(drifted.status == 1, "\(drifted)")
+        let report = try jsonObject(drifted.stdout)
+        #expect(report["current_rows"] as? Int == 40 && (report["current"] as? String ?? "").hasPrefix("endpoint shop since "), "\(report)")
+        let columns = report["columns"] as? [[String: Any]] ?? []
+        #expect(Set(columns.compactMap { $0["drifted"] as? Bool == true ? $0["name"] as? String : nil }) == ["x", "c"])
+        let empty = try fixture.mlgate(["monitor", "check", "m", "--endpoint", "shop", "--since", "2999-01-01T00:00:00Z"])
+        #expect(empty.status == 2 && empty.stderr.contains("collected no request rows"), "\(empty)")
+        #expect(try fixture.mlgate(["monitor", "check", "m", "--window", "1h"]).status == 2)
+    }
 }
