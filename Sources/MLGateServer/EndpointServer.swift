@@ -29,7 +29,10 @@ public final class EndpointServer: @unchecked Sendable {
     private var endpointName: String
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
     private let control: any EventLoop
-    private var supervisor: InstanceSupervisor?
+    /// The instances' supervisor, which lives on the control loop.
+    private var supervisorBox: NIOLoopBound<InstanceSupervisor>?
+    /// The supervisor, read on the control loop only.
+    private var supervisor: InstanceSupervisor? { supervisorBox?.value }
     private var router: Router?
     private var serverChannel: (any Channel)?
     private var lock: FileLock?
@@ -83,10 +86,10 @@ public final class EndpointServer: @unchecked Sendable {
         }
         let router = Router(endpoint: endpointName, limits: plan.endpoint.limits, metrics: metrics, collector: collector)
         self.router = router
-        let supervisor = try control.submit {
-            InstanceSupervisor(eventLoop: self.control, endpoint: self.endpointName, logs: folders.logs(self.endpointName), metrics: metrics) { Self.say($0) }
+        supervisorBox = try control.submit {
+            NIOLoopBound(InstanceSupervisor(eventLoop: self.control, endpoint: self.endpointName, logs: folders.logs(self.endpointName), metrics: metrics) { Self.say($0) },
+                         eventLoop: self.control)
         }.wait()
-        self.supervisor = supervisor
         do {
             serverChannel = try bind(plan.endpoint, router: router)
         } catch {
@@ -207,7 +210,9 @@ public final class EndpointServer: @unchecked Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     guard let client = loopClients[ObjectIdentifier(channel.eventLoop)]?.value else { throw ChannelError.ioOnClosedChannel }
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    // One request at a time per connection is RouterHandler's own rule (it queues pipelined ones), so
+                    // NIO's pipelining helper, which stops and restarts reading around every request, is not needed.
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(RouterHandler(router: router, client: client))
                 }
             }
@@ -240,9 +245,9 @@ public final class EndpointServer: @unchecked Sendable {
         let routes = Array(router?.current?.routes.values ?? [:].values)
         let deadline = Date(timeIntervalSinceNow: 10)
         while routes.contains(where: { $0.inFlight > 0 }), Date() < deadline { usleep(20_000) }
-        if let supervisor {
-            _ = try? control.flatSubmit { EventLoopFuture.andAllComplete(routes.map { supervisor.stop($0) }, on: self.control) }.wait()
-        }
+        _ = try? control.flatSubmit {
+            EventLoopFuture.andAllComplete(routes.map { self.supervisor?.stop($0) ?? self.control.makeSucceededVoidFuture() }, on: self.control)
+        }.wait()
         router?.collector?.stop()
         if let folders { unlink(folders.status(endpointName)) }
         done.lock()

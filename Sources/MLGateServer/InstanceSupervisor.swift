@@ -209,7 +209,7 @@ final class InstanceSupervisor {
         var headers = HTTPHeaders()
         headers.add(name: "host", value: "127.0.0.1:\(instance.port)")
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: group.route.plan.health, headers: headers)
-        client.send(port: instance.port, head: head, body: nil, timeout: .seconds(2)).assumeIsolated().whenComplete { result in
+        client.send(port: instance.port, head: head, body: nil, timeout: .seconds(2)) { result in
             instance.probing = false
             guard instance.pid == pid, pid != nil, !group.stopping else { return }
             let healthy = if case .success(let response) = result { response.head.status == .ok } else { false }

@@ -27,6 +27,14 @@ final class RouterHandler: ChannelInboundHandler {
     private let client: UpstreamClient
     private var state = State.idle
     private var headerTimer: Scheduled<Void>?
+    /// Since when the connection has waited for a request head; nil while a request is read or answered.
+    private var idleSince: NIODeadline?
+    /// Parts of requests a client sent before the answer to its previous one (HTTP/1.1 pipelining), handled in order
+    /// once it is answered; a client that sends too many is disconnected.
+    private var pipelined: [HTTPServerRequestPart] = []
+    private var draining = false
+    /// The client's address, read once (it is on every request sent to an instance as x-forwarded-for).
+    private var remoteAddress: SocketAddress?
 
     /// The handler of a connection served by `router`, reaching instances through `client` (its event loop's).
     init(router: Router, client: UpstreamClient) {
@@ -35,7 +43,9 @@ final class RouterHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        armHeaderTimer(context: context)
+        remoteAddress = context.remoteAddress
+        idleSince = .now()
+        watchHeaderTimeout(context: context)
         context.fireChannelActive()
     }
 
@@ -45,9 +55,17 @@ final class RouterHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch (unwrapInboundIn(data), state) {
+        handle(context: context, unwrapInboundIn(data))
+    }
+
+    private func handle(context: ChannelHandlerContext, _ part: HTTPServerRequestPart) {
+        if case .waiting = state {
+            guard pipelined.count < 256 else { return context.close(promise: nil) }
+            return pipelined.append(part)
+        }
+        switch (part, state) {
         case (.head(let head), .idle):
-            headerTimer?.cancel()
+            idleSince = nil
             if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > router.limits.maxRequestBytes {
                 rejectTooLarge(context: context, head: head)
             } else {
@@ -114,10 +132,10 @@ final class RouterHandler: ChannelInboundHandler {
                                message: full ? "deployment '\(route.name)' is working on as many requests as it may; retry shortly"
                                              : "deployment '\(route.name)' has no instance ready", retryAfter: true)
         }
-        let upstreamHead = Self.upstreamHead(head, body: body, requestID: requestID, client: context.remoteAddress)
+        let upstreamHead = Self.upstreamHead(head, body: body, requestID: requestID, client: remoteAddress)
         let timeout = TimeAmount.milliseconds(Int64(router.limits.requestTimeoutMilliseconds))
         if let mirror { sendMirror(mirror, head: upstreamHead, body: body, timeout: timeout) }
-        client.send(port: port, head: upstreamHead, body: body, timeout: timeout).assumeIsolated().whenComplete { result in
+        client.send(port: port, head: upstreamHead, body: body, timeout: timeout) { result in
             route.release()
             let seconds = Double((NIODeadline.now() - started).nanoseconds) / 1e9
             switch result {
@@ -129,7 +147,7 @@ final class RouterHandler: ChannelInboundHandler {
                 Self.addIdentity(&headers, route: route, requestID: requestID)
                 self.answer(context: context, head: head, status: response.head.status, headers: headers, body: response.body)
             case .failure(let error):
-                let kind = (error as? UpstreamError) ?? .closed
+                let kind = error
                 self.router.metrics.count("mlgate_upstream_errors_total", ["deployment": route.name, "kind": "\(kind)"])
                 // Nothing was sent to an instance that refused the connection (it just died): the request can be retried.
                 let status: HTTPResponseStatus = switch kind {
@@ -165,7 +183,7 @@ final class RouterHandler: ChannelInboundHandler {
         var headers = head.headers
         headers.replaceOrAdd(name: "mlgate-mirror", value: "1")
         let copy = HTTPRequestHead(version: head.version, method: head.method, uri: head.uri, headers: headers)
-        client.send(port: port, head: copy, body: body, timeout: timeout).assumeIsolated().whenComplete { result in
+        client.send(port: port, head: copy, body: body, timeout: timeout) { result in
             route.release()
             self.router.releaseMirrorSlot()
             let answered = if case .success = result { "answered" } else { "failed" }
@@ -228,17 +246,32 @@ final class RouterHandler: ChannelInboundHandler {
         if case .discarding = state { return }  // closed once the rest of the request is read
         state = .idle
         if keepAlive {
-            armHeaderTimer(context: context)
+            idleSince = .now()
+            handlePipelined(context: context)
         } else {
             done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
     }
 
-    /// Closes the connection when the next request's head does not arrive in time (an idle keep-alive connection too).
-    private func armHeaderTimer(context: ChannelHandlerContext) {
-        headerTimer?.cancel()
-        headerTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(router.limits.headerTimeoutMilliseconds))) {
-            context.close(promise: nil)
+    /// Handles the parts of pipelined requests that arrived while the previous one was waiting, in order.
+    private func handlePipelined(context: ChannelHandlerContext) {
+        guard !draining else { return }
+        draining = true
+        defer { draining = false }
+        while !pipelined.isEmpty {
+            if case .waiting = state { return }
+            handle(context: context, pipelined.removeFirst())
+        }
+    }
+
+    /// Closes the connection when a request head does not arrive within the header timeout of the connection
+    /// opening or the last answer (an idle keep-alive connection too). One check every quarter of the timeout per
+    /// connection, instead of a timer set and cancelled for every request.
+    private func watchHeaderTimeout(context: ChannelHandlerContext) {
+        let timeout = TimeAmount.milliseconds(Int64(router.limits.headerTimeoutMilliseconds))
+        headerTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(max(timeout.nanoseconds / 4, 1_000_000))) {
+            if let since = self.idleSince, NIODeadline.now() - since >= timeout { return context.close(promise: nil) }
+            self.watchHeaderTimeout(context: context)
         }
     }
 

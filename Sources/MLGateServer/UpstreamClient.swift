@@ -20,20 +20,24 @@ enum UpstreamError: Error, Equatable {
     case closed
 }
 
-/// Reads one answer at a time from a keep-alive connection to an instance.
+/// What a request to an instance came to.
+typealias UpstreamResult = Result<UpstreamResponse, UpstreamError>
+
+/// Reads one answer at a time from a keep-alive connection to an instance, and hands it (or why there was none) to
+/// the callback waiting for it, exactly once.
 final class UpstreamHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
 
-    private var pending: EventLoopPromise<UpstreamResponse>?
+    private var pending: ((UpstreamResult) -> Void)?
     private var head: HTTPResponseHead?
     private var body: ByteBuffer?
     /// Whether any part of the current answer arrived (a request on a reused connection that closed before that may
     /// be sent again on a new one).
     private(set) var answerStarted = false
 
-    /// Expects the next answer, delivered to `promise`.
-    func expect(_ promise: EventLoopPromise<UpstreamResponse>) {
-        pending = promise
+    /// Expects the next answer, delivered to `done`.
+    func expect(_ done: @escaping (UpstreamResult) -> Void) {
+        pending = done
         head = nil
         body = nil
         answerStarted = false
@@ -49,9 +53,9 @@ final class UpstreamHandler: ChannelInboundHandler {
         case .body(var part):
             if body == nil { body = part } else { body?.writeBuffer(&part) }
         case .end:
-            guard let promise = pending, let head else { return }
+            guard let done = pending, let head else { return }
             pending = nil
-            promise.succeed(UpstreamResponse(head: head, body: body))
+            done(.success(UpstreamResponse(head: head, body: body)))
         }
     }
 
@@ -67,14 +71,15 @@ final class UpstreamHandler: ChannelInboundHandler {
 
     /// Fails the answer being waited for, if any.
     func fail(_ error: UpstreamError) {
-        guard let promise = pending else { return }
+        guard let done = pending else { return }
         pending = nil
-        promise.fail(error)
+        done(.failure(error))
     }
 }
 
 /// HTTP/1.1 to the instances of one event loop, over keep-alive connections kept per port. It lives on its event
-/// loop and is only used there (each loop has its own), so it takes no locks.
+/// loop and is only used there (each loop has its own), so it takes no locks; answers come back as callbacks on that
+/// loop, without a future per request.
 final class UpstreamClient {
     /// A connection and its reader.
     private struct Connection {
@@ -90,20 +95,21 @@ final class UpstreamClient {
     /// A client on `eventLoop`.
     init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
 
-    /// Sends `head` and `body` to the instance on 127.0.0.1:`port` and waits at most `timeout` for its answer. A
-    /// request that finds a reused connection closed before any answer arrives is sent once more on a new one.
-    func send(port: Int, head: HTTPRequestHead, body: ByteBuffer?, timeout: TimeAmount) -> EventLoopFuture<UpstreamResponse> {
+    /// Sends `head` and `body` to the instance on 127.0.0.1:`port` and calls `done` with its answer, or with why there
+    /// was none within `timeout`. A request that finds a reused connection closed before any answer arrives is sent
+    /// once more on a new one.
+    func send(port: Int, head: HTTPRequestHead, body: ByteBuffer?, timeout: TimeAmount, done: @escaping (UpstreamResult) -> Void) {
         let deadline = NIODeadline.now() + timeout
         while let connection = idle[port]?.popLast() {
             guard connection.channel.isActive else { continue }
-            return exchange(connection, port: port, head: head, body: body, deadline: deadline).assumeIsolated().flatMapError { error in
-                guard error as? UpstreamError == .closed, !connection.handler.answerStarted else {
-                    return self.eventLoop.makeFailedFuture(error)
+            return exchange(connection, port: port, head: head, body: body, deadline: deadline) { result in
+                if case .failure(.closed) = result, !connection.handler.answerStarted {
+                    return self.connectAndExchange(port: port, head: head, body: body, deadline: deadline, done: done)
                 }
-                return self.connectAndExchange(port: port, head: head, body: body, deadline: deadline)
-            }.nonisolated()
+                done(result)
+            }
         }
-        return connectAndExchange(port: port, head: head, body: body, deadline: deadline)
+        connectAndExchange(port: port, head: head, body: body, deadline: deadline, done: done)
     }
 
     /// Closes every idle connection to `port` (its instance is gone).
@@ -111,16 +117,10 @@ final class UpstreamClient {
         for connection in idle.removeValue(forKey: port) ?? [] { connection.channel.close(promise: nil) }
     }
 
-    private func connectAndExchange(port: Int, head: HTTPRequestHead, body: ByteBuffer?, deadline: NIODeadline) -> EventLoopFuture<UpstreamResponse> {
-        connect(port: port, deadline: deadline).assumeIsolated().flatMap { connection in
-            self.exchange(connection, port: port, head: head, body: body, deadline: deadline)
-        }.nonisolated()
-    }
-
-    private func connect(port: Int, deadline: NIODeadline) -> EventLoopFuture<Connection> {
+    private func connectAndExchange(port: Int, head: HTTPRequestHead, body: ByteBuffer?, deadline: NIODeadline, done: @escaping (UpstreamResult) -> Void) {
         let remaining = deadline - NIODeadline.now()
-        guard remaining > .zero else { return eventLoop.makeFailedFuture(UpstreamError.timeout) }
-        return ClientBootstrap(group: eventLoop)
+        guard remaining > .zero else { return done(.failure(.timeout)) }
+        ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(remaining)
             .channelInitializer { channel in
@@ -130,34 +130,34 @@ final class UpstreamClient {
                 }
             }
             .connect(host: "127.0.0.1", port: port)
-            .flatMapErrorThrowing { _ in throw UpstreamError.connect }
             .assumeIsolated()
-            .flatMapThrowing { channel in Connection(channel: channel, handler: try channel.pipeline.syncOperations.handler(type: UpstreamHandler.self)) }
-            .nonisolated()
+            .whenComplete { result in
+                guard case .success(let channel) = result, let handler = try? channel.pipeline.syncOperations.handler(type: UpstreamHandler.self) else {
+                    return done(.failure(.connect))
+                }
+                self.exchange(Connection(channel: channel, handler: handler), port: port, head: head, body: body, deadline: deadline, done: done)
+            }
     }
 
-    private func exchange(_ connection: Connection, port: Int, head: HTTPRequestHead, body: ByteBuffer?, deadline: NIODeadline) -> EventLoopFuture<UpstreamResponse> {
-        let promise = eventLoop.makePromise(of: UpstreamResponse.self)
-        connection.handler.expect(promise)
+    private func exchange(_ connection: Connection, port: Int, head: HTTPRequestHead, body: ByteBuffer?, deadline: NIODeadline,
+                          done: @escaping (UpstreamResult) -> Void) {
         let timer = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
             connection.handler.fail(.timeout)
             connection.channel.close(promise: nil)
+        }
+        connection.handler.expect { result in
+            timer.cancel()
+            if case .success(let response) = result, response.head.isKeepAlive, connection.channel.isActive,
+               self.idle[port, default: []].count < self.idleLimit {
+                self.idle[port, default: []].append(connection)
+            } else if case .success = result {
+                connection.channel.close(promise: nil)
+            }
+            done(result)
         }
         let pipeline = connection.channel.pipeline.syncOperations
         pipeline.write(NIOAny(HTTPClientRequestPart.head(head)), promise: nil)
         if let body, body.readableBytes > 0 { pipeline.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(body))), promise: nil) }
         pipeline.writeAndFlush(NIOAny(HTTPClientRequestPart.end(nil)), promise: nil)
-        return promise.futureResult.assumeIsolated().map { response in
-            timer.cancel()
-            if response.head.isKeepAlive, connection.channel.isActive, self.idle[port, default: []].count < self.idleLimit {
-                self.idle[port, default: []].append(connection)
-            } else {
-                connection.channel.close(promise: nil)
-            }
-            return response
-        }.flatMapErrorThrowing { error in
-            timer.cancel()
-            throw error
-        }.nonisolated()
     }
 }
