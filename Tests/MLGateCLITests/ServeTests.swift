@@ -104,6 +104,16 @@ private func serve(_ fixture: GitFixture, port: Int, environment: [String: Strin
     return server
 }
 
+/// Runs `body` with a repository serving endpoint `shop` (see `servingRepository`) and its router, both removed after.
+private func withRouter(endpoint: String, extra: String = "", environment: [String: String] = [:],
+                        _ body: (GitFixture, Int, BackgroundProcess) throws -> Void) throws {
+    let (fixture, port) = try servingRepository(endpoint: endpoint, extra: extra)
+    defer { fixture.remove() }
+    let server = try serve(fixture, port: port, environment: environment)
+    defer { server.send(SIGTERM); _ = server.wait() }
+    try body(fixture, port, server)
+}
+
 /// The pids of the router's instances, from its status file.
 private func instancePids(_ fixture: GitFixture) throws -> [Int32] {
     let data = try Data(contentsOf: URL(fileURLWithPath: fixture.root + "/.mlgate/serve/endpoints/shop/status.json"))
@@ -195,113 +205,105 @@ struct ServeTests {
 
     @Test("a killed instance is restarted and gets no request before its health check is green")
     func killedInstance() throws {
-        let (fixture, port) = try servingRepository(endpoint: """
+        try withRouter(endpoint: """
                 deployments:
                   blue: {model: m/1}
-            """)
-        defer { fixture.remove() }
-        let server = try serve(fixture, port: port, environment: ["HEALTH_DELAY": "1.5"])
-        defer { server.send(SIGTERM); _ = server.wait() }
-        let pids = try instancePids(fixture)
-        #expect(request(port).status == 200)
-        let pid = try #require(pids.first)
-        kill(-pid, SIGKILL)
-        var statuses: Set<Int> = []
-        let recovered = server.waitUntil(seconds: 20) {
-            let status = request(port).status
-            statuses.insert(status)
-            return status == 200
+            """, environment: ["HEALTH_DELAY": "1.5"]) { fixture, port, server in
+            let pids = try instancePids(fixture)
+            #expect(request(port).status == 200)
+            let pid = try #require(pids.first)
+            kill(-pid, SIGKILL)
+            var statuses: Set<Int> = []
+            let recovered = server.waitUntil(seconds: 20) {
+                let status = request(port).status
+                statuses.insert(status)
+                return status == 200
+            }
+            #expect(recovered)
+            // 503 while no instance is ready (502 at most for a request caught by the kill itself), never a hang.
+            #expect(statuses.isSubset(of: [200, 502, 503]), "requests while the instance was down: \(statuses)")
+            #expect(!FileManager.default.fileExists(atPath: fixture.root + "/early.log"), "a request reached the instance before /health was green")
+            #expect(request(port, "GET", "/-/metrics").body.contains("mlgate_instance_restarts_total{endpoint=\"shop\",deployment=\"blue\"} 1"))
         }
-        #expect(recovered)
-        // 503 while no instance is ready (502 at most for a request caught by the kill itself), never a hang.
-        #expect(statuses.isSubset(of: [200, 502, 503]), "requests while the instance was down: \(statuses)")
-        #expect(!FileManager.default.fileExists(atPath: fixture.root + "/early.log"), "a request reached the instance before /health was green")
-        #expect(request(port, "GET", "/-/metrics").body.contains("mlgate_instance_restarts_total{endpoint=\"shop\",deployment=\"blue\"} 1"))
     }
 
     @Test("a traffic switch and a rollback under steady load from another process fail no request; the CLI says the router applied them")
     func switchUnderLoad() throws {
-        let (fixture, port) = try servingRepository(endpoint: """
+        try withRouter(endpoint: """
                 deployments:
                   blue: {model: m/1}
                   green: {model: m/2}
                 traffic: {blue: 100, green: 0}
-            """)
-        defer { fixture.remove() }
-        let server = try serve(fixture, port: port)
-        defer { server.send(SIGTERM); _ = server.wait() }
-        let load = try BackgroundProcess("/usr/bin/env", ["python3", "-c", """
-            import http.client, sys, threading, time
-            ok, bad, seen = [0], [], set()
-            def worker():
-                c = http.client.HTTPConnection("127.0.0.1", \(port))
-                end = time.time() + 4
-                while time.time() < end:
-                    try:
-                        c.request("POST", "/predict", body="{}", headers={"Content-Type": "application/json"})
-                        r = c.getresponse(); r.read()
-                        if r.status == 200: ok[0] += 1; seen.add(r.getheader("mlgate-deployment"))
-                        else: bad.append(r.status)
-                    except Exception as e:
-                        bad.append(repr(e)); c = http.client.HTTPConnection("127.0.0.1", \(port))
-            ts = [threading.Thread(target=worker) for _ in range(4)]
-            [t.start() for t in ts]; [t.join() for t in ts]
-            print(ok[0], len(bad), sorted(seen), bad[:5])
-            """], in: fixture.root, environment: ProcessInfo.processInfo.environment)
-        usleep(800_000)
-        let switched = try fixture.mlgate(["endpoint", "traffic", "shop", "blue=0", "green=100", "--reason", "switch"])
-        #expect(switched.status == 0 && switched.stdout.contains("routes by it now"), "\(switched)")
-        usleep(800_000)
-        #expect(try fixture.mlgate(["endpoint", "rollback", "shop", "--reason", "back"]).stdout.contains("routes by it now"))
-        let result = load.wait()
-        let fields = result.stdout.split(separator: " ")
-        #expect(fields.count >= 2 && fields[1] == "0", "failed requests under the switch: \(result.stdout) \(result.stderr)")
-        #expect(result.stdout.contains("'blue', 'green'"), "\(result.stdout)")
-        #expect((Int(fields.first ?? "") ?? 0) > 100)
+            """) { fixture, port, server in
+            let load = try BackgroundProcess("/usr/bin/env", ["python3", "-c", """
+                import http.client, sys, threading, time
+                ok, bad, seen = [0], [], set()
+                def worker():
+                    c = http.client.HTTPConnection("127.0.0.1", \(port))
+                    end = time.time() + 4
+                    while time.time() < end:
+                        try:
+                            c.request("POST", "/predict", body="{}", headers={"Content-Type": "application/json"})
+                            r = c.getresponse(); r.read()
+                            if r.status == 200: ok[0] += 1; seen.add(r.getheader("mlgate-deployment"))
+                            else: bad.append(r.status)
+                        except Exception as e:
+                            bad.append(repr(e)); c = http.client.HTTPConnection("127.0.0.1", \(port))
+                ts = [threading.Thread(target=worker) for _ in range(4)]
+                [t.start() for t in ts]; [t.join() for t in ts]
+                print(ok[0], len(bad), sorted(seen), bad[:5])
+                """], in: fixture.root, environment: ProcessInfo.processInfo.environment)
+            usleep(800_000)
+            let switched = try fixture.mlgate(["endpoint", "traffic", "shop", "blue=0", "green=100", "--reason", "switch"])
+            #expect(switched.status == 0 && switched.stdout.contains("routes by it now"), "\(switched)")
+            usleep(800_000)
+            #expect(try fixture.mlgate(["endpoint", "rollback", "shop", "--reason", "back"]).stdout.contains("routes by it now"))
+            let result = load.wait()
+            let fields = result.stdout.split(separator: " ")
+            #expect(fields.count >= 2 && fields[1] == "0", "failed requests under the switch: \(result.stdout) \(result.stderr)")
+            #expect(result.stdout.contains("'blue', 'green'"), "\(result.stdout)")
+            #expect((Int(fields.first ?? "") ?? 0) > 100)
+        }
     }
 
     @Test("a mirror to a deployment that takes 5 s adds no latency to live requests; copies over its limit are dropped and counted")
     func slowMirror() throws {
-        let (fixture, port) = try servingRepository(endpoint: """
+        try withRouter(endpoint: """
                 deployments:
                   blue: {model: m/1}
                   shadow: {model: m/2, env: {SLEEP: "5"}}
                 traffic: {blue: 100}
                 mirror: {shadow: 50}
                 limits: {mirror_in_flight: 2, request_timeout_ms: 8000}
-            """)
-        defer { fixture.remove() }
-        let server = try serve(fixture, port: port)
-        defer { server.send(SIGTERM); _ = server.wait() }
-        var slowest = 0.0
-        for _ in 0..<10 {
-            let start = Date()
-            #expect(request(port).headers["mlgate-deployment"] == "blue")
-            slowest = max(slowest, Date().timeIntervalSince(start))
+            """) { fixture, port, server in
+            var slowest = 0.0
+            for _ in 0..<10 {
+                let start = Date()
+                #expect(request(port).headers["mlgate-deployment"] == "blue")
+                slowest = max(slowest, Date().timeIntervalSince(start))
+            }
+            #expect(slowest < 1, "a live request took \(slowest) s beside a 5 s mirror")
+            let metrics = request(port, "GET", "/-/metrics").body
+            #expect(metrics.contains("mlgate_mirror_requests_total{endpoint=\"shop\",deployment=\"shadow\",result=\"sent\"} 2"))
+            #expect(metrics.contains("mlgate_mirror_requests_total{endpoint=\"shop\",deployment=\"shadow\",result=\"dropped\"} 3"))
         }
-        #expect(slowest < 1, "a live request took \(slowest) s beside a 5 s mirror")
-        let metrics = request(port, "GET", "/-/metrics").body
-        #expect(metrics.contains("mlgate_mirror_requests_total{endpoint=\"shop\",deployment=\"shadow\",result=\"sent\"} 2"))
-        #expect(metrics.contains("mlgate_mirror_requests_total{endpoint=\"shop\",deployment=\"shadow\",result=\"dropped\"} 3"))
     }
 
     @Test("limits: a body over the limit is 413, a slow answer 504, a full deployment 503 with Retry-After")
     func limits() throws {
-        let (fixture, port) = try servingRepository(endpoint: """
+        try withRouter(endpoint: """
                 deployments:
                   blue: {model: m/1, env: {SLEEP: "1"}}
                 limits: {max_request_bytes: 100, request_timeout_ms: 400, max_concurrent_requests_per_instance: 1}
-            """)
-        defer { fixture.remove() }
-        let server = try serve(fixture, port: port)
-        defer { server.send(SIGTERM); _ = server.wait() }
-        #expect(request(port, body: String(repeating: "x", count: 101)).status == 413)
-        let first = Thread.detachedAnswer { request(port) }
-        usleep(100_000)
-        let seen = [request(port), first.wait()]
-        #expect(Set(seen.map(\.status)) == [504, 503], "\(seen.map(\.status))")
-        #expect(seen.first { $0.status == 503 }?.headers["retry-after"] == "1")
-        #expect(seen.first { $0.status == 504 }?.headers["mlgate-deployment"] == "blue")
+            """) { fixture, port, server in
+            #expect(request(port, body: String(repeating: "x", count: 101)).status == 413)
+            let first = Thread.detachedAnswer { request(port) }
+            usleep(100_000)
+            let seen = [request(port), first.wait()]
+            #expect(Set(seen.map(\.status)) == [504, 503], "\(seen.map(\.status))")
+            #expect(seen.first { $0.status == 503 }?.headers["retry-after"] == "1")
+            #expect(seen.first { $0.status == 504 }?.headers["mlgate-deployment"] == "blue")
+        }
     }
 
     @Test("an instance that never becomes healthy: exit 3 naming its log, nothing left running, the port free")
@@ -320,27 +322,25 @@ struct ServeTests {
 
     @Test("mlgate deploy to an endpoint target puts the version in as a 10 % canary the running router serves; promote takes it to 100 %")
     func canaryDeploy() throws {
-        let (fixture, port) = try servingRepository(endpoint: """
+        try withRouter(endpoint: """
                 deployments:
                   blue: {model: m/1}
                   green: {model: m/1}
                 traffic: {blue: 100, green: 0}
-            """, extra: canaryTarget)
-        defer { fixture.remove() }
-        let server = try serve(fixture, port: port)
-        defer { server.send(SIGTERM); _ = server.wait() }
-        let deployed = try fixture.mlgate(["deploy", "m/2", "--target", "canary", "--reason", "challenger"])
-        #expect(deployed.status == 0, "\(deployed)")
-        #expect(deployed.stderr.contains("green serves models:/m/2 at 10%") && deployed.stderr.contains("serves it now"), "\(deployed.stderr)")
-        var versions: [String: Int] = [:]
-        for _ in 0..<20 { versions[request(port).headers["mlgate-model-version"] ?? "?", default: 0] += 1 }
-        #expect(versions == ["models:/m/1": 18, "models:/m/2": 2])
-        let status = try jsonObject(try fixture.mlgate(["endpoint", "status", "--json"]).stdout)
-        let green = ((status["endpoints"] as? [[String: Any]])?.first?["deployments"] as? [[String: Any]])?.first { $0["name"] as? String == "green" }
-        #expect(green?["model"] as? String == "m/2" && green?["traffic"] as? Int == 10)
-        #expect(try fixture.mlgate(["endpoint", "promote", "shop", "green", "--reason", "healthy"]).status == 0)
-        #expect(request(port).headers["mlgate-model-version"] == "models:/m/2")
-        #expect(try fixture.mlgate(["audit", "verify"]).status == 0)
+            """, extra: canaryTarget) { fixture, port, server in
+            let deployed = try fixture.mlgate(["deploy", "m/2", "--target", "canary", "--reason", "challenger"])
+            #expect(deployed.status == 0, "\(deployed)")
+            #expect(deployed.stderr.contains("green serves models:/m/2 at 10%") && deployed.stderr.contains("serves it now"), "\(deployed.stderr)")
+            var versions: [String: Int] = [:]
+            for _ in 0..<20 { versions[request(port).headers["mlgate-model-version"] ?? "?", default: 0] += 1 }
+            #expect(versions == ["models:/m/1": 18, "models:/m/2": 2])
+            let status = try jsonObject(try fixture.mlgate(["endpoint", "status", "--json"]).stdout)
+            let green = ((status["endpoints"] as? [[String: Any]])?.first?["deployments"] as? [[String: Any]])?.first { $0["name"] as? String == "green" }
+            #expect(green?["model"] as? String == "m/2" && green?["traffic"] as? Int == 10)
+            #expect(try fixture.mlgate(["endpoint", "promote", "shop", "green", "--reason", "healthy"]).status == 0)
+            #expect(request(port).headers["mlgate-model-version"] == "models:/m/2")
+            #expect(try fixture.mlgate(["audit", "verify"]).status == 0)
+        }
     }
 
     @Test("a canary whose instances fail their health check: exit 3 naming the log, the traffic before put back, the router unchanged")
