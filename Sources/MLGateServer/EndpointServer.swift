@@ -76,6 +76,7 @@ public final class EndpointServer: @unchecked Sendable {
         }
         lock.record("\(getpid())\n")
         self.lock = lock
+        stopLeftoverInstances(folders)
         let plan: ServePlan
         do { plan = try ServePlanner(registry: registry, endpoint: endpointName).plan() } catch {
             throw Failure(code: 2, description: "\(error)")
@@ -252,6 +253,33 @@ public final class EndpointServer: @unchecked Sendable {
         if let folders { unlink(folders.status(endpointName)) }
         done.lock()
         done.unlock(withValue: 1)
+    }
+
+    /// Stops the instances a router of this endpoint left running when it was killed outright (`kill -9`): processes
+    /// working in one of the package folders with this endpoint in their environment. Holding the lock, this router is
+    /// the only one of the endpoint, so any such process is an orphan.
+    private func stopLeftoverInstances(_ folders: ServeFolders) {
+        let packages = ConfinedPath.realPath(folders.packages) ?? folders.packages
+        let marker = Array("MLGATE_ENDPOINT=\(endpointName)".utf8)
+        var leftovers: [Int32] = []
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(entry), pid != getpid(),
+                  let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(entry)/cwd"), cwd.hasPrefix(packages + "/"),
+                  let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ"),
+                  environ.split(separator: 0).contains(where: { Array($0) == marker }) else { continue }
+            leftovers.append(pid)
+        }
+        guard !leftovers.isEmpty else { return }
+        // Each instance leads its own process group; a pid that is already gone (getpgid -1) is skipped.
+        func signalGroup(_ pid: Int32, _ signal: Int32) {
+            let group = getpgid(pid)
+            if group > 1 { kill(-group, signal) }
+        }
+        for pid in leftovers { signalGroup(pid, SIGTERM) }
+        let deadline = Date(timeIntervalSinceNow: 5)
+        while leftovers.contains(where: { kill($0, 0) == 0 }), Date() < deadline { usleep(20_000) }
+        for pid in leftovers where kill(pid, 0) == 0 { signalGroup(pid, SIGKILL) }
+        Self.say("stopped \(leftovers.count) instance process\(leftovers.count == 1 ? "" : "es") a previous router of endpoint '\(endpointName)' left running (pids \(leftovers.map(String.init).joined(separator: ", "))).")
     }
 
     // MARK: - Reporting

@@ -121,7 +121,12 @@ private func instancePids(_ fixture: GitFixture) throws -> [Int32] {
     return deployments.flatMap { ($0["pids"] as? [Int] ?? []).map(Int32.init) }
 }
 
-private func alive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
+/// Whether `pid` runs (a zombie, exited but not yet reaped by whoever adopted it, does not).
+private func alive(_ pid: Int32) -> Bool {
+    guard kill(pid, 0) == 0 else { return false }
+    let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+    return !(stat.split(separator: ")").last?.trimmingCharacters(in: .whitespaces).hasPrefix("Z") ?? false)
+}
 
 /// An answer fetched on another thread.
 private final class PendingAnswer: @unchecked Sendable {
@@ -393,5 +398,25 @@ struct ServeTests {
         let empty = try fixture.mlgate(["monitor", "check", "m", "--endpoint", "shop", "--since", "2999-01-01T00:00:00Z"])
         #expect(empty.status == 2 && empty.stderr.contains("collected no request rows"), "\(empty)")
         #expect(try fixture.mlgate(["monitor", "check", "m", "--window", "1h"]).status == 2)
+    }
+
+    @Test("a router killed with kill -9 leaves its instances; the next one of the endpoint stops them before it starts")
+    func leftoversAfterKill() throws {
+        let (fixture, port) = try servingRepository(endpoint: """
+                deployments:
+                  blue: {model: m/1, instances: 2}
+            """)
+        defer { fixture.remove() }
+        let first = try serve(fixture, port: port)
+        let orphans = try instancePids(fixture)
+        #expect(orphans.count == 2)
+        first.send(SIGKILL)
+        _ = first.wait()
+        #expect(orphans.allSatisfy(alive), "the instances died with the router")
+        let second = try serve(fixture, port: port)
+        defer { second.send(SIGTERM); _ = second.wait() }
+        #expect(orphans.allSatisfy { !alive($0) }, "an instance of the killed router is still running")
+        #expect(second.stderr.contains("stopped 2 instance processes a previous router of endpoint 'shop' left running"), "\(second.stderr)")
+        #expect(request(port).status == 200)
     }
 }
