@@ -24,8 +24,13 @@ struct EndpointCommand: ParsableCommand {
         defaultSubcommand: Status.self
     )
 
-    /// Has a running router pick up `record` at once and says whether it did.
-    static func announce(_ record: EndpointTrafficRecord, endpoint: String, registry: RegistryContext) {
+    /// Makes one audited change of `endpoint`'s traffic, prints it, and has a running router pick it up at once,
+    /// saying whether it did.
+    static func change(_ endpoint: String, _ apply: (EndpointControl) throws -> EndpointTrafficRecord,
+                       describe: (EndpointTrafficRecord) -> String) throws {
+        let registry = try RegistryContext.current()
+        let record = try apply(try EndpointControl(endpoint: endpoint, registry: registry))
+        print("endpoint \(endpoint): " + describe(record))
         switch ServeFolders(registry.workspace.layout).pickUp(endpoint, record: record.id) {
         case .noServer: break
         case .applied(let pid): print("The running router (pid \(pid)) routes by it now.")
@@ -72,10 +77,9 @@ struct EndpointCommand: ParsableCommand {
         @Option(help: "Why (recorded in the audit log).") var reason: String?
 
         func run() throws {
-            let registry = try RegistryContext.current()
-            let record = try EndpointControl(endpoint: endpoint, registry: registry).setTraffic(shares.joined(separator: " "), reason: reason)
-            print("endpoint \(endpoint): traffic \(record.traffic.description)\(record.mirror.map { ", mirror \($0.deployment)=\($0.percent)" } ?? "").")
-            EndpointCommand.announce(record, endpoint: endpoint, registry: registry)
+            try EndpointCommand.change(endpoint) { try $0.setTraffic(shares.joined(separator: " "), reason: reason) } describe: { record in
+                "traffic \(record.traffic.description)\(record.mirror.map { ", mirror \($0.deployment)=\($0.percent)" } ?? "")."
+            }
         }
     }
 
@@ -88,10 +92,9 @@ struct EndpointCommand: ParsableCommand {
         @Option(help: "Why (recorded in the audit log).") var reason: String?
 
         func run() throws {
-            let registry = try RegistryContext.current()
-            let record = try EndpointControl(endpoint: endpoint, registry: registry).setMirror(setting, reason: reason)
-            print("endpoint \(endpoint): " + (record.mirror.map { "mirror \($0.deployment)=\($0.percent)" } ?? "no mirror") + ", traffic \(record.traffic.description).")
-            EndpointCommand.announce(record, endpoint: endpoint, registry: registry)
+            try EndpointCommand.change(endpoint) { try $0.setMirror(setting, reason: reason) } describe: { record in
+                (record.mirror.map { "mirror \($0.deployment)=\($0.percent)" } ?? "no mirror") + ", traffic \(record.traffic.description)."
+            }
         }
     }
 
@@ -103,10 +106,7 @@ struct EndpointCommand: ParsableCommand {
         @Option(help: "Why (recorded in the audit log).") var reason: String?
 
         func run() throws {
-            let registry = try RegistryContext.current()
-            let record = try EndpointControl(endpoint: endpoint, registry: registry).promote(deployment, reason: reason)
-            print("endpoint \(endpoint): traffic \(record.traffic.description).")
-            EndpointCommand.announce(record, endpoint: endpoint, registry: registry)
+            try EndpointCommand.change(endpoint) { try $0.promote(deployment, reason: reason) } describe: { "traffic \($0.traffic.description)." }
         }
     }
 
@@ -117,10 +117,9 @@ struct EndpointCommand: ParsableCommand {
         @Option(help: "Why (recorded in the audit log).") var reason: String?
 
         func run() throws {
-            let registry = try RegistryContext.current()
-            let record = try EndpointControl(endpoint: endpoint, registry: registry).rollback(reason: reason)
-            print("endpoint \(endpoint): back to traffic \(record.traffic.description)\(record.mirror.map { ", mirror \($0.deployment)=\($0.percent)" } ?? "").")
-            EndpointCommand.announce(record, endpoint: endpoint, registry: registry)
+            try EndpointCommand.change(endpoint) { try $0.rollback(reason: reason) } describe: { record in
+                "back to traffic \(record.traffic.description)\(record.mirror.map { ", mirror \($0.deployment)=\($0.percent)" } ?? "")."
+            }
         }
     }
 

@@ -29,9 +29,7 @@ package enum CollectedData {
     package static func correlationIDs(root: String, endpoint: String) -> Set<String> {
         let folder = root + "/" + endpoint
         var ids: Set<String> = []
-        let files = (FileManager.default.enumerator(atPath: folder)?.allObjects as? [String] ?? [])
-            .filter { $0.hasSuffix(".jsonl") && $0.contains("/model_inputs/") }
-        for file in files {
+        for file in inputFiles(folder) {
             guard let text = try? String(contentsOfFile: folder + "/" + file, encoding: .utf8) else { continue }
             for line in text.split(separator: "\n") {
                 guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
@@ -51,9 +49,7 @@ package enum CollectedData {
         let earliestHour = since.map(hourFolder)
         var columns: [String: [String]] = [:]
         var rows = 0, records = 0
-        let files = (FileManager.default.enumerator(atPath: folder)?.allObjects as? [String] ?? [])
-            .filter { $0.hasSuffix(".jsonl") && $0.contains("/model_inputs/") }.sorted()
-        for file in files {
+        for file in inputFiles(folder) {
             // …/model_inputs/YYYY/MM/DD/HH/name.jsonl: hours before the window are not read.
             if let earliestHour, let range = file.range(of: "/model_inputs/") {
                 let hour = file[range.upperBound...].split(separator: "/").prefix(4).joined(separator: "/")
@@ -69,13 +65,19 @@ package enum CollectedData {
                 guard !objects.isEmpty else { continue }
                 records += 1
                 for object in objects {
-                    for (key, value) in object where columns[key] == nil { columns[key] = Array(repeating: "", count: rows) }
+                    for key in object.keys where columns[key] == nil { columns[key] = Array(repeating: "", count: rows) }
                     for key in columns.keys { columns[key, default: []].append(object[key].map(cell) ?? "") }
                     rows += 1
                 }
             }
         }
         return (columns, rows, records)
+    }
+
+    /// The request-input files under an endpoint's `folder`, relative to it, in path (and so time) order.
+    static func inputFiles(_ folder: String) -> [String] {
+        (FileManager.default.enumerator(atPath: folder)?.allObjects as? [String] ?? [])
+            .filter { $0.hasSuffix(".jsonl") && $0.contains("/model_inputs/") }.sorted()
     }
 
     /// A JSON value as a text cell: numbers and strings as written, null empty, anything else as JSON.

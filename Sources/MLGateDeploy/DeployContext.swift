@@ -78,10 +78,6 @@ package struct DeployContext {
     /// deployment fails, naming the instance's log.
     private func deployToEndpoint(_ version: ModelVersion, endpoint name: String, deployment: String, canary: Int, reason: String?) throws {
         let control = try EndpointControl(endpoint: name, registry: registry)
-        // The version must be servable before anything is recorded.
-        var check = try control.inForce()
-        if let index = check.deployments.firstIndex(where: { $0.name == deployment }) { check.deployments[index].model = "\(version.model)/\(version.version)" }
-        _ = try ResolvedDeployment.resolve(check, registry: registry, configuration: try registry.workspace.configuration())
         let record = try control.deploy(version, into: deployment, canary: canary, reason: reason)
         registry.reporter.progress("endpoint \(name): \(deployment) serves \(version.uri) at \(record.traffic.weights[deployment] ?? 0)%; traffic \(record.traffic.description).")
         let wait = Double(control.endpoint.limits.startupTimeoutMilliseconds) / 1000 + 5

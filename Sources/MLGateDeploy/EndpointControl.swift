@@ -51,19 +51,24 @@ package struct EndpointControl {
 
     /// Puts `version` into `deployment` with `canary` percent of live traffic: the other live deployments share the
     /// rest in their current proportions (all of it to `deployment` when none other is live), a mirror on
-    /// `deployment` is turned off when it takes live traffic, and the version is recorded as what it serves.
+    /// `deployment` is turned off when it takes live traffic, and the version is recorded as what it serves. Refused,
+    /// recording nothing, when the endpoint could not serve it.
     package func deploy(_ version: ModelVersion, into deployment: String, canary: Int, reason: String?) throws -> EndpointTrafficRecord {
         guard endpoint.deployments.contains(where: { $0.name == deployment }) else {
             throw UsageError("endpoint '\(endpoint.name)' has no deployment '\(deployment)' to deploy into; its deployments are \(endpoint.deployments.map(\.name).joined(separator: ", ")).")
         }
         let state = try current()
+        var models = state.models
+        models[deployment] = "\(version.model)/\(version.version)"
+        // The endpoint must be servable with the version in place (active, its model declaring serve) before anything is recorded.
+        var planned = try inForce()
+        for index in planned.deployments.indices where planned.deployments[index].name == deployment { planned.deployments[index].model = models[deployment] ?? "" }
+        _ = try ResolvedDeployment.resolve(planned, registry: registry, configuration: try registry.workspace.configuration())
         let others = state.traffic.weights.filter { $0.key != deployment && $0.value > 0 }
         let share = others.isEmpty ? 100 : canary
         var weights = Self.scaled(others, to: 100 - share)
         weights[deployment] = share
         let mirror = share > 0 && state.mirror?.deployment == deployment ? nil : state.mirror
-        var models = state.models
-        models[deployment] = "\(version.model)/\(version.version)"
         return try apply(traffic: TrafficMap(weights), mirror: mirror, keepMirror: false, models: models, reason: reason)
     }
 

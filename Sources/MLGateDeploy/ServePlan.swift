@@ -121,7 +121,12 @@ package struct ServeFolders: Sendable {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         // A router holds the lock while it runs; taking it means none does (released again at once).
         if (try? FileLock(path: path, operation: LOCK_EX | LOCK_NB)) != nil { return nil }
-        return Files.read(path).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        return recordedServer(name)
+    }
+
+    /// The pid the router of `name` wrote into its lock (its last router's, when none runs now).
+    package func recordedServer(_ name: String) -> Int32? {
+        Files.read(lock(name)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 
     /// What a running router did with a recorded traffic setting.

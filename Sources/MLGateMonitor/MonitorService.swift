@@ -1,6 +1,6 @@
 package import Foundation
 import MLGateSystem
-package import MLGateCore
+import MLGateCore
 package import MLGateRegistry
 package import MLGateStore
 import MLGateWorkspace

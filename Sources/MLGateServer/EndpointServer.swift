@@ -71,7 +71,7 @@ public final class EndpointServer: @unchecked Sendable {
         self.folders = folders
         let lock: FileLock
         do { lock = try FileLock(path: folders.lock(endpointName), operation: LOCK_EX | LOCK_NB) } catch {
-            let pid = Files.read(folders.lock(endpointName))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+            let pid = folders.recordedServer(endpointName).map(String.init) ?? "?"
             throw Failure(code: 3, description: "endpoint '\(endpointName)' is already served by another mlgate-server (pid \(pid)); stop it first.")
         }
         lock.record("\(getpid())\n")
