@@ -124,12 +124,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "MLGateEvents",
+            dependencies: ["MLGateCore", "MLGateSystem", "MLGateStore", "MLGateConfig", "MLGateNotify", "MLGateWorkspace", "MLGatePipeline",
+                           "MLGateRegistry", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: CLI — commands, output, and the one place errors become exit codes.
         .target(
             name: "MLGateCLI",
             dependencies: [
                 "MLGateCore", "MLGateSystem", "MLGateEval", "MLGateData", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig", "MLGateNotify",
-                "MLGateWorkspace", "MLGatePipeline", "MLGateRegistry", "MLGateLineage", "MLGateDeploy", "MLGateEvaluation", "MLGateCI", "MLGateBatch", "MLGateMonitor",
+                "MLGateWorkspace", "MLGatePipeline", "MLGateRegistry", "MLGateLineage", "MLGateDeploy", "MLGateEvaluation", "MLGateCI", "MLGateBatch", "MLGateMonitor", "MLGateEvents",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -141,7 +148,7 @@ let package = Package(
         .target(
             name: "MLGateServer",
             dependencies: [
-                "MLGateCore", "MLGateSystem", "MLGateStore", "MLGateWorkspace", "MLGatePipeline", "MLGateRegistry", "MLGateDeploy",
+                "MLGateCore", "MLGateSystem", "MLGateStore", "MLGateWorkspace", "MLGatePipeline", "MLGateRegistry", "MLGateDeploy", "MLGateEvents",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
@@ -185,6 +192,7 @@ let package = Package(
         .testTarget(name: "MLGateBatchTests", dependencies: ["MLGateBatch", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateServerTests", dependencies: ["MLGateServer", "MLGateDeploy", "MLGateCore", "MLGateTestSupport"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "MLGateEventsTests", dependencies: ["MLGateEvents", "MLGateNotify", "MLGateStore", "MLGateCore"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateCITests", dependencies: ["MLGateCI", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MLGateCLITests",

@@ -10,7 +10,10 @@
 #include "CCurlShim.h"
 
 #include <curl/curl.h>
+#include <arpa/inet.h>
 #include <dlfcn.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -171,6 +174,137 @@ static const mlgate_curl_library *load_default(char *error, size_t error_capacit
     return loaded;
 }
 
+/* ---- The address guard ------------------------------------------------------------------------------ */
+
+/* An address as 16 bytes (IPv4 as ::ffff:a.b.c.d) and whether it came as IPv4. */
+struct address16 {
+    unsigned char bytes[16];
+};
+
+static void mapped_v4(const unsigned char v4[4], struct address16 *out) {
+    memset(out->bytes, 0, 10);
+    out->bytes[10] = 0xff;
+    out->bytes[11] = 0xff;
+    memcpy(out->bytes + 12, v4, 4);
+}
+
+/* Parses "a.b.c.d[/n]" or "x::y[/n]" into an address and a prefix length over 128 bits; 0 on failure. */
+static int parse_network(const char *text, struct address16 *address, int *prefix) {
+    if (text == NULL) return 0;
+    char copy[64];
+    size_t length = strlen(text);
+    if (length == 0 || length >= sizeof copy) return 0;
+    memcpy(copy, text, length + 1);
+    char *slash = strchr(copy, '/');
+    long bits = -1;
+    if (slash != NULL) {
+        *slash = '\0';
+        char *end = NULL;
+        bits = strtol(slash + 1, &end, 10);
+        if (slash[1] == '\0' || end == NULL || *end != '\0' || bits < 0) return 0;
+    }
+    unsigned char v4[4];
+    if (inet_pton(AF_INET, copy, v4) == 1) {
+        if (bits > 32) return 0;
+        mapped_v4(v4, address);
+        *prefix = bits < 0 ? 128 : (int)bits + 96;
+        return 1;
+    }
+    if (inet_pton(AF_INET6, copy, address->bytes) == 1) {
+        if (bits > 128) return 0;
+        *prefix = bits < 0 ? 128 : (int)bits;
+        return 1;
+    }
+    return 0;
+}
+
+static int in_network(const struct address16 *address, const struct address16 *network, int prefix) {
+    int whole = prefix / 8, rest = prefix % 8;
+    if (memcmp(address->bytes, network->bytes, (size_t)whole) != 0) return 0;
+    if (rest == 0) return 1;
+    unsigned char mask = (unsigned char)(0xff << (8 - rest));
+    return (address->bytes[whole] & mask) == (network->bytes[whole] & mask);
+}
+
+/* The networks no webhook may reach unless allowed (IPv4 ones in their ::ffff: form). */
+static const char *const internal_networks[] = {
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
+    "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
+    "224.0.0.0/4", "240.0.0.0/4", "::/128", "::1/128", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8", "2001:db8::/32",
+    "100::/64",
+};
+
+static int is_internal(const struct address16 *address) {
+    struct address16 candidate = *address;
+    static const unsigned char nat64[12] = {0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+    static const unsigned char compatible[12] = {0};
+    /* The IPv4 inside NAT64 (64:ff9b::/96) and IPv4-compatible (::a.b.c.d) forms is judged as IPv4. */
+    if (memcmp(candidate.bytes, nat64, 12) == 0
+        || (memcmp(candidate.bytes, compatible, 12) == 0 && (candidate.bytes[12] | candidate.bytes[13]) != 0)) {
+        unsigned char v4[4];
+        memcpy(v4, candidate.bytes + 12, 4);
+        mapped_v4(v4, &candidate);
+    }
+    for (size_t index = 0; index < sizeof internal_networks / sizeof internal_networks[0]; index++) {
+        struct address16 network;
+        int prefix = 0;
+        if (parse_network(internal_networks[index], &network, &prefix) && in_network(&candidate, &network, prefix)) return 1;
+    }
+    return 0;
+}
+
+int mlgate_http_valid_network(const char *text) {
+    struct address16 address;
+    int prefix = 0;
+    return parse_network(text, &address, &prefix);
+}
+
+int mlgate_http_address_is_internal(const char *text) {
+    struct address16 address;
+    int prefix = 0;
+    if (!parse_network(text, &address, &prefix) || prefix != 128 || strchr(text, '/') != NULL) return -1;
+    return is_internal(&address);
+}
+
+/* What the open-socket callback needs: the guard, and the first refusal for the error message. */
+struct guard_context {
+    const mlgate_http_guard *guard;
+    char refusal[160];
+};
+
+static curl_socket_t open_guarded_socket(void *context_pointer, curlsocktype purpose, struct curl_sockaddr *address) {
+    struct guard_context *context = context_pointer;
+    (void)purpose;
+    struct address16 candidate;
+    char text[INET6_ADDRSTRLEN] = "?";
+    if (address->family == AF_INET) {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)(const void *)&address->addr;
+        mapped_v4((const unsigned char *)&v4->sin_addr, &candidate);
+        inet_ntop(AF_INET, &v4->sin_addr, text, sizeof text);
+    } else if (address->family == AF_INET6) {
+        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)(const void *)&address->addr;
+        memcpy(candidate.bytes, &v6->sin6_addr, 16);
+        inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof text);
+    } else {
+        snprintf(context->refusal, sizeof context->refusal, "an address of family %d is not IPv4 or IPv6", address->family);
+        return CURL_SOCKET_BAD;
+    }
+    if (context->guard->refuse_internal && is_internal(&candidate)) {
+        for (size_t index = 0; index < context->guard->allowed_count; index++) {
+            struct address16 network;
+            int prefix = 0;
+            if (parse_network(context->guard->allowed[index], &network, &prefix) && in_network(&candidate, &network, prefix)) {
+                return socket(address->family, address->socktype, address->protocol);
+            }
+        }
+        if (context->refusal[0] == '\0') {
+            snprintf(context->refusal, sizeof context->refusal, "%s is an internal (loopback, private, link-local or reserved) address", text);
+        }
+        return CURL_SOCKET_BAD;
+    }
+    return socket(address->family, address->socktype, address->protocol);
+}
+
 /* The response body as it arrives. */
 struct buffer {
     unsigned char *data;
@@ -230,7 +364,8 @@ static int valid_header(const char *line) {
 
 int mlgate_http_perform(const mlgate_curl_library *library, const char *method, const char *url,
                         const char *const *headers, size_t header_count, const void *body,
-                        size_t body_length, long timeout_seconds, mlgate_http_result *result) {
+                        size_t body_length, long timeout_seconds, const mlgate_http_guard *guard,
+                        mlgate_http_result *result) {
     if (result == NULL) return MLGATE_HTTP_INVALID;
     memset(result, 0, sizeof *result);
     if (!valid_method(method) || url == NULL || (body == NULL && body_length > 0)) {
@@ -297,6 +432,15 @@ int mlgate_http_perform(const mlgate_curl_library *library, const char *method, 
     SETOPT(CURLOPT_HTTPHEADER, list);
     SETOPT(CURLOPT_WRITEFUNCTION, write_body);
     SETOPT(CURLOPT_WRITEDATA, &response);
+    struct guard_context guard_context;
+    memset(&guard_context, 0, sizeof guard_context);
+    if (guard != NULL) {
+        guard_context.guard = guard;
+        SETOPT(CURLOPT_OPENSOCKETFUNCTION, open_guarded_socket);
+        SETOPT(CURLOPT_OPENSOCKETDATA, &guard_context);
+        /* The address checked must be the one connected to: no proxy from the environment. */
+        SETOPT(CURLOPT_PROXY, "");
+    }
     if (setopt_code == CURLE_OK) {
         /* http and https only; CURLOPT_PROTOCOLS_STR is 7.85+, the bitmask works everywhere. */
         if (library->easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK) {
@@ -333,7 +477,10 @@ int mlgate_http_perform(const mlgate_curl_library *library, const char *method, 
         response.data = NULL;
     } else {
         status = MLGATE_HTTP_TRANSPORT;
-        if (response.too_large) {
+        if (guard_context.refusal[0] != '\0') {
+            status = MLGATE_HTTP_REFUSED;
+            result->error = copy_message("refused to connect: %s", guard_context.refusal);
+        } else if (response.too_large) {
             result->error = copy_message("the response is larger than %zu MiB", MLGATE_MAX_RESPONSE / (1024 * 1024));
         } else if (response.out_of_memory) {
             result->error = copy_message("out of memory reading the response");

@@ -65,30 +65,3 @@ struct AuditCommand: ParsableCommand {
         }
     }
 }
-
-/// `mlgate events`: the registry's event outbox.
-struct EventsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "events", abstract: "List registry events (the outbox webhooks will deliver).",
-                                                    subcommands: [List.self], defaultSubcommand: List.self)
-
-    struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List events, oldest first.")
-        @Option(help: "Only the last N events.") var limit: Int = 100
-        @Flag(help: "Print JSON (shape in docs/json.md).") var json = false
-
-        func run() throws {
-            let events = try RegistryContext.current().store.events(limit: limit)
-            if json {
-                return try Output.json(["events": events.map { EventJSON(id: $0.id, kind: $0.kind, model: $0.model, version: $0.version,
-                                                                         payload: $0.payload, createdAt: Output.timestamp($0.createdAt / 1000),
-                                                                         mirrorError: $0.mirrorError) }])
-            }
-            var rows = [["#", "WHEN", "KIND", "MODEL", "VERSION", "GIT"]]
-            for event in events {
-                rows.append([String(event.id), RunsCommand.date(event.createdAt), event.kind, event.model, event.version.map(String.init) ?? "-",
-                             event.mirrorError.map { "set aside: " + $0 } ?? ""])
-            }
-            Output.table(rows)
-        }
-    }
-}

@@ -3,6 +3,7 @@ import MLGateLineage
 import MLGateRegistry
 import MLGatePipeline
 import ArgumentParser
+import MLGateEvents
 import Foundation
 import MLGateCI
 import MLGateCore
@@ -115,6 +116,25 @@ struct CICommand: ParsableCommand {
             CIReportWriter.writeStartupFailure(error, options: options)
             throw error
         }
-        if try !job.execute() { throw ExitCode(1) }
+        let passed: Bool
+        do { passed = try job.execute() } catch {
+            Self.deliverEvents()
+            throw error
+        }
+        Self.deliverEvents()
+        if !passed { throw ExitCode(1) }
+    }
+
+    /// Delivers the job's events before the runner goes away (one pass; what fails waits in the store for the next
+    /// delivery). A delivery problem is a warning: it never changes the job's result.
+    static func deliverEvents() {
+        guard let workspace = try? Workspace.current(), let subscriptions = try? workspace.configuration().notify, !subscriptions.isEmpty else { return }
+        do {
+            let report = try EventDelivery(workspace: workspace, store: try workspace.openStore(), subscriptions: subscriptions).deliverDue()
+            printError("events: \(report.delivered) delivered, \(report.retrying) to retry, \(report.dead) dead-lettered")
+            for problem in report.problems { printError("warning: " + problem) }
+        } catch {
+            printError("warning: events were not delivered: \(error)")
+        }
     }
 }

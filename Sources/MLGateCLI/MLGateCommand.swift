@@ -6,6 +6,7 @@ public import ArgumentParser
 import Foundation
 import MLGateCore
 import MLGateWorkspace
+import MLGateEvents
 
 /// The `mlgate` command: git hooks and CI steps for machine-learning models.
 public struct MLGateCommand: ParsableCommand {
@@ -35,13 +36,27 @@ public struct MLGateCommand: ParsableCommand {
         }
         // So do `--version`, `--help` and a plain `mlgate run`: the same output, without the parser's start-up cost.
         if let request = StartupFastPath.request(arguments) { return StartupFastPath.answer(request) }
+        let code: Int32
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
-            return 0
+            code = 0
         } catch {
-            return report(error)
+            code = report(error)
         }
+        startDelivery(after: arguments)
+        return code
+    }
+
+    /// Commands that never write events, deliver them themselves, or must not start anything in the background.
+    static let commandsWithoutDelivery: Set<String> = ["events", "serve", "ci", "init", "hooks", "hook", "worker", "lineage", "runs", "audit", "--help", "-h", "help", "--version"]
+
+    /// After a command that may have written events, starts their delivery in the background when `notify:` has
+    /// subscriptions (docs/events.md); no command waits for a receiver.
+    static func startDelivery(after arguments: [String]) {
+        guard let command = arguments.first, !commandsWithoutDelivery.contains(command), !arguments.contains("--help"),
+              let workspace = try? Workspace.current() else { return }
+        DeliveryStarter.startIfWaiting(workspace)
     }
 
     static func report(_ error: any Error) -> Int32 {

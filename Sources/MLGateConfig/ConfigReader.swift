@@ -30,6 +30,8 @@ struct ConfigReader {
                 configuration.endpoints = try endpoints(value)
             case "ci":
                 configuration.ci = try ci(value)
+            case "notify":
+                configuration.notify = try notify(value)
             case "stages":
                 configuration.stages = try stages(value)
                 do {

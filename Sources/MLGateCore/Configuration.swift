@@ -18,6 +18,8 @@ public struct MLGateConfiguration: Hashable, Sendable {
     public var endpoints: [EndpointSpec] = []
     /// What `mlgate ci` does on the default branch, from `ci:`.
     public var ci = CISettings()
+    /// Event subscriptions (`notify:`): webhooks the outbox's events are delivered to.
+    public var notify: [NotifySubscription] = []
 
     /// Creates a configuration.
     public init(version: Int = 1, projects: [ProjectSpec] = [], hooks: HookSettings = HookSettings(),

@@ -42,7 +42,7 @@ struct CurlLibrary: @unchecked Sendable {
 
     /// Performs one request without following redirects. Transport failures and a missing library
     /// are thrown; any HTTP status is a response.
-    func perform(method: String, url: String, headerLines: [String], body: [UInt8]?, timeoutSeconds: Int)
+    func perform(method: String, url: String, headerLines: [String], body: [UInt8]?, timeoutSeconds: Int, addresses: AddressPolicy)
         throws(HTTPError) -> HTTPResponse
     {
         var result = mlgate_http_result()
@@ -50,9 +50,11 @@ struct CurlLibrary: @unchecked Sendable {
         let code: Int32 = withCStrings(headerLines) { headers in
             headers.withUnsafeBufferPointer { headerBuffer in
                 withBodyPointer(body) { bodyPointer, bodyLength in
-                    mlgate_http_perform(
-                        handle, method, url, headerBuffer.baseAddress, headerBuffer.count, bodyPointer, bodyLength,
-                        CLong(timeoutSeconds), &result)
+                    withGuard(addresses) { guardPointer in
+                        mlgate_http_perform(
+                            handle, method, url, headerBuffer.baseAddress, headerBuffer.count, bodyPointer, bodyLength,
+                            CLong(timeoutSeconds), guardPointer, &result)
+                    }
                 }
             }
         }
@@ -68,8 +70,21 @@ struct CurlLibrary: @unchecked Sendable {
             throw .libcurlMissing(message)
         case MLGATE_HTTP_TRANSPORT:
             throw .transport(message)
+        case MLGATE_HTTP_REFUSED:
+            throw .refusedAddress(message)
         default:
             throw .invalidRequest(message)
+        }
+    }
+}
+
+/// Calls `work` with the C guard for `policy` (`nil` when any address may be connected to).
+private func withGuard<R>(_ policy: AddressPolicy, _ work: (UnsafePointer<mlgate_http_guard>?) -> R) -> R {
+    guard case .publicOnly(let allowed) = policy else { return work(nil) }
+    return withCStrings(allowed) { networks in
+        networks.withUnsafeBufferPointer { buffer in
+            var guardValue = mlgate_http_guard(refuse_internal: 1, allowed: buffer.baseAddress, allowed_count: buffer.count)
+            return withUnsafePointer(to: &guardValue) { work($0) }
         }
     }
 }

@@ -1,3 +1,5 @@
+import CCurlShim
+
 /// One HTTP request: method, absolute URL, header fields and an optional body.
 ///
 /// Header values may hold credentials; nothing in this module ever prints them.
@@ -60,6 +62,8 @@ public enum HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
     case status(Int, String)
     /// The request itself is unusable (bad method, URL or header); nothing was sent.
     case invalidRequest(String)
+    /// The address policy refused every address the host resolved to; nothing was sent.
+    case refusedAddress(String)
 
     /// A one-line explanation for people.
     public var description: String {
@@ -68,6 +72,7 @@ public enum HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
         case .transport(let message): "HTTP request failed: \(message)"
         case .status(let status, let message): message.isEmpty ? "HTTP \(status)" : "HTTP \(status): \(message)"
         case .invalidRequest(let message): "invalid HTTP request: \(message)"
+        case .refusedAddress(let message): message
         }
     }
 
@@ -76,7 +81,30 @@ public enum HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .transport: true
         case .status(let status, _): status == 429 || status >= 500
-        case .libcurlMissing, .invalidRequest: false
+        case .libcurlMissing, .invalidRequest, .refusedAddress: false
+        }
+    }
+}
+
+/// Which addresses a request may connect to, checked by libcurl's open-socket callback on each resolved address
+/// right before connecting, so a name that resolves (or re-resolves) to an internal address is refused too.
+public enum AddressPolicy: Sendable, Hashable {
+    /// Any address (the forges' APIs, which the user names).
+    case any
+    /// Public addresses only: loopback, private, link-local (cloud metadata), CGNAT, multicast and reserved ranges
+    /// are refused unless one of these CIDR networks (`127.0.0.1/32`, `10.0.0.0/8`, `::1/128`) holds the address.
+    /// Proxies from the environment are not used, so the address checked is the one connected to.
+    case publicOnly(allowing: [String])
+
+    /// Whether `text` is an IPv4 or IPv6 network in CIDR form (a bare address is a /32 or /128).
+    public static func isNetwork(_ text: String) -> Bool { mlgate_http_valid_network(text) == 1 }
+
+    /// Whether the literal address `text` is internal (nil when `text` is not an address, such as a host name).
+    public static func isInternalAddress(_ text: String) -> Bool? {
+        switch mlgate_http_address_is_internal(text) {
+        case 1: true
+        case 0: false
+        default: nil
         }
     }
 }

@@ -16,6 +16,8 @@ public struct HTTPClient: Sendable {
     public let initialBackoff: Double
     /// The total time one attempt may take, in seconds.
     public let timeoutSeconds: Int
+    /// Which addresses requests may connect to.
+    public let addresses: AddressPolicy
     /// The longest single wait between attempts, in seconds.
     static let maximumBackoff = 30.0
     /// The most same-origin redirects a GET follows.
@@ -32,20 +34,22 @@ public struct HTTPClient: Sendable {
     ///     `MLGATE_HTTP_BACKOFF_MS` can only shorten it (tests use 10).
     ///   - timeoutSeconds: the limit for one attempt, connect included.
     ///   - sleep: waits the given seconds between attempts (tests pass a recorder).
+    ///   - addresses: which addresses may be connected to (webhooks pass `.publicOnly`).
     public init(
         attempts: Int = 4, initialBackoff: Double = 0.5, timeoutSeconds: Int = 30,
-        sleep: @escaping @Sendable (Double) -> Void = HTTPClient.systemSleep
+        sleep: @escaping @Sendable (Double) -> Void = HTTPClient.systemSleep, addresses: AddressPolicy = .any
     ) {
         self.init(
             attempts: attempts, initialBackoff: initialBackoff, timeoutSeconds: timeoutSeconds, sleep: sleep,
-            libraryNames: CurlLibrary.defaultNames)
+            libraryNames: CurlLibrary.defaultNames, addresses: addresses)
     }
 
     /// Creates a client that loads libcurl from `libraryNames` (tests use a name that does not exist).
     init(
         attempts: Int = 4, initialBackoff: Double = 0.5, timeoutSeconds: Int = 30,
-        sleep: @escaping @Sendable (Double) -> Void = HTTPClient.systemSleep, libraryNames: [String]
+        sleep: @escaping @Sendable (Double) -> Void = HTTPClient.systemSleep, libraryNames: [String], addresses: AddressPolicy = .any
     ) {
+        self.addresses = addresses
         self.attempts = max(1, attempts)
         self.initialBackoff = Self.effectiveBackoff(
             initialBackoff, environment: getenv("MLGATE_HTTP_BACKOFF_MS").map { String(cString: $0) })
@@ -116,7 +120,8 @@ public struct HTTPClient: Sendable {
         var redirects = 0
         while true {
             let response = try library.perform(
-                method: request.method, url: url, headerLines: lines, body: request.body, timeoutSeconds: timeoutSeconds)
+                method: request.method, url: url, headerLines: lines, body: request.body, timeoutSeconds: timeoutSeconds,
+                addresses: addresses)
             guard request.method == "GET" || request.method == "HEAD", [301, 302, 303, 307, 308].contains(response.status),
                 let target = response.redirectURL, redirects < Self.maximumRedirects,
                 let from = Self.origin(of: url), Self.origin(of: target) == from
@@ -173,6 +178,7 @@ public struct HTTPClient: Sendable {
         case .transport(let text): .transport(redacting(text, headers))
         case .status(let status, let text): .status(status, redacting(text, headers))
         case .invalidRequest(let text): .invalidRequest(redacting(text, headers))
+        case .refusedAddress(let text): .refusedAddress(redacting(text, headers))
         }
     }
 

@@ -165,16 +165,24 @@ package enum WorkerLauncher {
     /// Starts `mlgate worker` in a new session, its output appended to the worker log, detached from the terminal
     /// and from git (which would otherwise wait for the hook's inherited output to close).
     package static func start(layout: StoreLayout, arguments: [String] = []) throws -> pid_t {
+        try DetachedMLGate.start(["worker"] + arguments, layout: layout, log: logPath(layout))
+    }
+}
+
+/// Starts this mlgate binary again as a detached background command (the queue worker, event delivery).
+package enum DetachedMLGate {
+    /// Starts `mlgate ARGUMENTS` in `layout`'s repository, in a new session with no terminal, its output appended to
+    /// `log`, without git's variables (a hook's `GIT_DIR` would point it at the wrong repository); returns its pid.
+    package static func start(_ arguments: [String], layout: StoreLayout, log: String) throws -> pid_t {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard length > 0 else { throw EnvironmentError("cannot find the mlgate binary to start a worker") }
+        guard length > 0 else { throw EnvironmentError("cannot find the mlgate binary to start 'mlgate \(arguments.first ?? "")'") }
         let binary = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let log = logPath(layout)
         try FileAccess.createDirectory((log as NSString).deletingLastPathComponent)
         let root = String(layout.directory.dropLast("/.mlgate".count))
         var environment = ProcessInfo.processInfo.environment
         for key in environment.keys where key.hasPrefix("GIT_") { environment[key] = nil }
-        return try Spawner.spawn(argv: [binary, "worker"] + arguments, directory: root,
+        return try Spawner.spawn(argv: [binary] + arguments, directory: root,
                                  environment: environment.map { "\($0.key)=\($0.value)" }, output: .file(log), detach: .session)
     }
 }

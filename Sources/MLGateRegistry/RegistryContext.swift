@@ -50,7 +50,7 @@ package struct RegistryContext {
         RegistryActor(name: Self.identity(root: workspace.root), reason: reason)
     }
 
-    static func identity(root: String) -> String {
+    package static func identity(root: String) -> String {
         let environment = ProcessInfo.processInfo.environment
         for (variable, provider) in [("GITHUB_ACTOR", "github"), ("GITLAB_USER_LOGIN", "gitlab"), ("BUILD_REQUESTEDFOREMAIL", "azure"),
                                      ("BUILD_USER_ID", "jenkins"), ("CIRCLE_USERNAME", "circleci"), ("BUILDKITE_BUILD_CREATOR", "buildkite"),

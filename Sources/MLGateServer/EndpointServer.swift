@@ -5,6 +5,7 @@ import MLGateDeploy
 import MLGateRegistry
 import MLGateSystem
 import MLGateWorkspace
+import MLGateEvents
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
@@ -107,6 +108,9 @@ public final class EndpointServer: @unchecked Sendable {
         let watcher = Thread { [self] in watchPlan() }
         watcher.name = "mlgate-plan"
         watcher.start()
+        let deliverer = Thread { [self] in deliverEvents() }
+        deliverer.name = "mlgate-events"
+        deliverer.start()
         done.lock(whenValue: 1)
         done.unlock()
     }
@@ -191,6 +195,29 @@ public final class EndpointServer: @unchecked Sendable {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    // MARK: - Events
+
+    /// Delivers the outbox to the `notify:` subscriptions every two seconds while the router runs (docs/events.md),
+    /// re-reading mlgate.yaml each time; says what was delivered, and each new problem once.
+    private func deliverEvents() {
+        guard let registry = try? registryContext() else { return }
+        var lastProblems: [String] = []
+        while !((try? control.submit({ self.stopped }).wait()) ?? true) {
+            sleep(2)
+            guard let subscriptions = try? registry.workspace.configuration().notify, !subscriptions.isEmpty else { continue }
+            do {
+                let report = try EventDelivery(workspace: registry.workspace, store: registry.store, subscriptions: subscriptions).deliverDue()
+                if report.delivered + report.retrying + report.dead > 0 {
+                    Self.say("events: \(report.delivered) delivered, \(report.retrying) to retry, \(report.dead) dead-lettered")
+                }
+                if report.problems != lastProblems { report.problems.forEach { Self.say("events: " + $0) } }
+                lastProblems = report.problems
+            } catch {
+                Self.say("events: delivery failed: \(error)")
             }
         }
     }

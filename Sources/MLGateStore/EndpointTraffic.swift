@@ -57,8 +57,7 @@ extension Store {
         try appendAudit(db, action: "endpoint-traffic", subject: "endpoints:/\(endpoint)", before: before, after: after, actor: actor,
                         verdictDigest: nil, at: now)
         let payload = #"{"action":"endpoint-traffic","actor":\#(JSONText.quoted(actor.name)),"after":\#(after),"before":\#(before),"endpoint":\#(JSONText.quoted(endpoint)),"reason":\#(actor.reason.map(JSONText.quoted) ?? "null")}"#
-        try db.execute(sql: "INSERT INTO events (kind, model, version, payload, counter, created_at, mirrored_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       arguments: ["endpoint.traffic", endpoint, nil, payload, nil, now, now])
+        try appendEvent(db, kind: "endpoint.traffic", model: endpoint, payload: payload, at: now)
     }
 
     /// `{"blue":90,"green":10}`, keys sorted.

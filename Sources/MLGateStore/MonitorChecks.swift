@@ -1,4 +1,5 @@
 import GRDB
+import MLGateCore
 
 /// One recorded drift check of a model.
 public struct MonitorCheckRecord: Sendable, Hashable {
@@ -28,10 +29,26 @@ extension Store {
         let id = try transaction { db -> Int in
             try db.execute(sql: "INSERT INTO monitor_checks (model, version, current, drifted, share, report, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                            arguments: [model, version, current, drifted, share, json, now])
-            return Int(db.lastInsertedRowID)
+            let id = Int(db.lastInsertedRowID)
+            if drifted {
+                let payload = #"{"check":\#(id),"current":\#(JSONText.quoted(current)),"model":\#(JSONText.quoted(model)),"share":\#(share),"version":\#(version.map(JSONText.quoted) ?? "null")}"#
+                try Self.appendEvent(db, kind: "drift.detected", model: model, version: version.flatMap(Self.versionNumber), payload: payload, at: now)
+            }
+            return id
         }
         return MonitorCheckRecord(id: id, model: model, version: version, current: current, drifted: drifted, share: share, json: json, checkedAt: now)
     }
+
+    /// Records a monitor check that could not be made (no production rows, unreadable data), as a `monitor.failed` event.
+    public func recordMonitorFailure(model: String, reason: String) throws(StoreError) {
+        try transaction { db in
+            let payload = #"{"model":\#(JSONText.quoted(model)),"reason":\#(JSONText.quoted(reason))}"#
+            try Self.appendEvent(db, kind: "monitor.failed", model: model, payload: payload, at: Store.nowMilliseconds)
+        }
+    }
+
+    /// The number at the end of `models:/churn/3`.
+    static func versionNumber(_ uri: String) -> Int? { uri.split(separator: "/").last.flatMap { Int($0) } }
 
     /// A model's drift checks, newest first, at most `limit`.
     public func monitorChecks(model: String, limit: Int = 50) throws(StoreError) -> [MonitorCheckRecord] {

@@ -203,8 +203,11 @@ extension Store {
     public func recordVerdict(model: String, candidateArtifact: String, champion: String?, passed: Bool, json: String) throws(StoreError) -> String {
         let digest = ContentHash.of(Array(json.utf8))
         try transaction { db in
+            let now = Store.nowMilliseconds
             try db.execute(sql: "INSERT INTO verdicts (model, candidate_artifact, champion, passed, verdict, digest, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           arguments: [model, candidateArtifact, champion, passed, json, digest, Store.nowMilliseconds])
+                           arguments: [model, candidateArtifact, champion, passed, json, digest, now])
+            let payload = #"{"candidate_artifact":\#(JSONText.quoted(candidateArtifact)),"champion":\#(champion.map(JSONText.quoted) ?? "null"),"model":\#(JSONText.quoted(model)),"passed":\#(passed),"verdict_digest":\#(JSONText.quoted(digest))}"#
+            try Self.appendEvent(db, kind: passed ? "gate.passed" : "gate.failed", model: model, payload: payload, at: now)
         }
         return digest
     }

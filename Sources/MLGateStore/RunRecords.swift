@@ -49,6 +49,11 @@ extension Store {
         try transaction { db in
             try db.execute(sql: "UPDATE runs SET status = ?, finished_at = ?, log_object = ?, message = ? WHERE id = ?",
                            arguments: [status.rawValue, finishedAt, logObject, message, number])
+            if status != .running, let row = try Row.fetchOne(db, sql: "SELECT uuid, commit_id, branch, targets FROM runs WHERE id = ?", arguments: [number]) {
+                let branch: String? = row["branch"]
+                let payload = #"{"branch":\#(branch.map(JSONText.quoted) ?? "null"),"commit":\#(JSONText.quoted(row["commit_id"] as String? ?? "")),"message":\#(message.map(JSONText.quoted) ?? "null"),"run":\#(number),"status":\#(JSONText.quoted(status.rawValue)),"targets":\#(row["targets"] as String? ?? "[]"),"uuid":\#(JSONText.quoted(row["uuid"] as String? ?? ""))}"#
+                try Self.appendEvent(db, kind: status == .succeeded ? "run.completed" : "run.failed", model: "", payload: payload, at: finishedAt)
+            }
         }
     }
 

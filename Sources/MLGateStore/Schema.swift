@@ -256,6 +256,31 @@ enum Schema {
             // deployment → model URI; NULL: mlgate.yaml's models), journaled with the traffic so a rollback restores both.
             try db.execute(sql: "ALTER TABLE endpoint_traffic ADD COLUMN models TEXT")
         }
+        migrator.registerMigration("v9-event-delivery") { db in
+            // Delivery of the outbox to `notify:` subscriptions: how far each subscription's events are settled, and
+            // one row per event and subscription that was tried (retrying, delivered, or dead-lettered).
+            try db.execute(sql: """
+                CREATE TABLE event_subscriptions (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    cursor INTEGER NOT NULL,
+                    first_seen_at INTEGER NOT NULL,
+                    disabled_at INTEGER,
+                    disabled_reason TEXT
+                ) WITHOUT ROWID;
+                CREATE TABLE event_deliveries (
+                    event_id INTEGER NOT NULL,
+                    subscription TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('retrying', 'delivered', 'dead')),
+                    attempts INTEGER NOT NULL,
+                    next_attempt_at INTEGER,
+                    last_status INTEGER,
+                    last_error TEXT,
+                    updated_at INTEGER NOT NULL,
+                    PRIMARY KEY (event_id, subscription)
+                ) WITHOUT ROWID;
+                CREATE INDEX event_deliveries_waiting ON event_deliveries (subscription, state, next_attempt_at);
+                """)
+        }
         return migrator
     }()
 }

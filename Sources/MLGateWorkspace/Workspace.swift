@@ -49,7 +49,7 @@ package struct Workspace {
     nonisolated(unsafe) package static var configurationOverride: String?
 
     /// `mlgate.yaml` (or the override).
-    var configPath: String { Self.configurationOverride ?? root + "/" + ConfigLoader.fileName }
+    package var configPath: String { Self.configurationOverride ?? root + "/" + ConfigLoader.fileName }
     /// `mlgate.lock`.
     package var lockPath: String { root + "/" + LockFile.fileName }
     /// The local object store.

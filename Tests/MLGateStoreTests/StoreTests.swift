@@ -29,7 +29,7 @@ struct StoreTests {
         store.traceStatements { sql in statements.withLock { $0.append(sql) } }
         try store.write { try $0.record(someCommit(1)) }
         #expect(statements.withLock { $0.contains("BEGIN IMMEDIATE TRANSACTION") })
-        #expect(try store.appliedMigrations() == ["v1-lineage", "v2-pipeline", "v3-registry", "v4-registry-trust", "v5-folder-state", "v6-endpoint-traffic", "v7-monitor-checks", "v8-endpoint-models"])
+        #expect(try store.appliedMigrations() == ["v1-lineage", "v2-pipeline", "v3-registry", "v4-registry-trust", "v5-folder-state", "v6-endpoint-traffic", "v7-monitor-checks", "v8-endpoint-models", "v9-event-delivery"])
     }
 
     @Test("records round-trip, duplicates are ignored, queries filter and order")

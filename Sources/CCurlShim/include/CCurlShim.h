@@ -26,7 +26,29 @@ enum {
     MLGATE_HTTP_TRANSPORT = 2,
     /* The arguments were unusable (NULL method or URL, out of memory). */
     MLGATE_HTTP_INVALID = 3,
+    /* The guard refused every address the host resolved to (see mlgate_http_guard); nothing was sent. */
+    MLGATE_HTTP_REFUSED = 4,
 };
+
+/*
+ * Which addresses a request may connect to, checked on the resolved address right before each connect (so a
+ * name that resolves, or re-resolves, to an internal address is refused too). With a guard, proxies from the
+ * environment are not used: the address checked is the one connected to.
+ */
+typedef struct mlgate_http_guard {
+    /* Non-zero: refuse loopback, private, link-local (cloud metadata), carrier-grade NAT, multicast and
+       reserved addresses, IPv4-mapped and NAT64 forms included, unless one of `allowed` holds it. */
+    int refuse_internal;
+    /* Networks connected to even when internal, as CIDR text ("127.0.0.1/32", "10.0.0.0/8", "::1/128"). */
+    const char *const *allowed;
+    size_t allowed_count;
+} mlgate_http_guard;
+
+/* Whether `text` is an IPv4 or IPv6 network in CIDR form (a bare address counts as /32 or /128). */
+int mlgate_http_valid_network(const char *text);
+
+/* Whether the literal address `text` is internal in the guard's sense (1), public (0), or not an address (-1). */
+int mlgate_http_address_is_internal(const char *text);
 
 /* A loaded libcurl: its resolved functions. Opaque; lives until the process ends. */
 typedef struct mlgate_curl_library mlgate_curl_library;
@@ -56,13 +78,14 @@ const mlgate_curl_library *mlgate_curl_load(const char *const *names, size_t nam
  * Performs one whole request and waits for it. `library` NULL means "load the default names"
  * (libcurl.so.4, libcurl-gnutls.so.4, libcurl.so on Linux). `headers` are complete "Name: value"
  * lines. `body` may be NULL. Redirects are never followed here (the caller decides, from
- * `result->redirect_url`). Sets CURLOPT_NOSIGNAL, User-Agent "mlgate", a connect timeout of at
+ * `result->redirect_url`). `guard` may be NULL (connect anywhere). Sets CURLOPT_NOSIGNAL, User-Agent "mlgate", a connect timeout of at
  * most 10 s and a total timeout of `timeout_seconds`, and allows only http and https.
  * Returns one of the MLGATE_HTTP_* codes; fills `result` in every case.
  */
 int mlgate_http_perform(const mlgate_curl_library *library, const char *method, const char *url,
                         const char *const *headers, size_t header_count, const void *body,
-                        size_t body_length, long timeout_seconds, mlgate_http_result *result);
+                        size_t body_length, long timeout_seconds, const mlgate_http_guard *guard,
+                        mlgate_http_result *result);
 
 /* Frees what mlgate_http_perform allocated in `result` and zeroes it. NULL is allowed. */
 void mlgate_http_free(mlgate_http_result *result);
