@@ -25,6 +25,14 @@ mkdir -p models
 cp -R "$examples/churn" models/churn
 cp "$examples/mlgate.yaml" mlgate.yaml
 printf 'remote:\n  objects: %s\ndeploy:\n  production-dir: {type: directory, path: %s, model: churn@production}\n  shop-canary: {type: endpoint, endpoint: shop, deployment: green, canary: 10}\n' "$work/objects" "$work/served" >> mlgate.yaml
+# A local webhook receiver (it checks every signature itself) and the subscription that delivers to it.
+export MLGATE_DEMO_WEBHOOK_SECRET="whsec_$(head -c 32 /dev/urandom | base64)"
+python3 "$(dirname "$examples")/scripts/webhook_receiver.py" "$work/received.jsonl" --secret "$MLGATE_DEMO_WEBHOOK_SECRET" > "$work/receiver.port" &
+receiver_pid=$!
+trap 'kill "$receiver_pid" 2>/dev/null || true' EXIT
+[ "${MLGATE_DEMO_KEEP:-0}" = 1 ] || trap 'kill "$receiver_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 50); do [ -s "$work/receiver.port" ] && break; sleep 0.1; done
+printf 'notify:\n  demo-receiver:\n    url: http://127.0.0.1:%s/mlgate\n    secret_env: MLGATE_DEMO_WEBHOOK_SECRET\n    events: [model.*, gate.*, deployment.*, endpoint.*]\n    allow_addresses: [127.0.0.1/32]\n' "$(head -1 "$work/receiver.port")" >> mlgate.yaml
 git remote add origin "$work/origin.git"
 git add -A && git commit -q -m "Add the churn model and its pipeline"
 
@@ -189,6 +197,21 @@ step "a rollback: the directory target serves version 1 again, in one rename"
 "$mlgate" models list
 "$mlgate" models history churn
 "$mlgate" audit verify
+
+step "events: each registration, gate, promotion, deployment and traffic change was delivered to the local receiver, signed"
+"$mlgate" events deliver
+python3 - "$work/received.jsonl" <<'PY'
+import collections, json, sys
+received = [json.loads(line) for line in open(sys.argv[1])]
+types = collections.Counter(json.loads(r["body"])["type"].removeprefix("dev.mlgate.") for r in received)
+print(f"   the receiver got {len(received)} events, {sum(r['verified'] for r in received)} with a valid signature:")
+print("   " + ", ".join(f"{t} ×{n}" for t, n in sorted(types.items())))
+PY
+last=$(tail -1 "$work/received.jsonl")
+python3 -c 'import json, sys; print(json.loads(sys.argv[1])["body"], end="")' "$last" > "$work/last-event.json"
+header() { python3 -c 'import json, sys; print(json.loads(sys.argv[1])["headers"][sys.argv[2]])' "$last" "$1"; }
+"$mlgate" events verify "$work/last-event.json" --secret-env MLGATE_DEMO_WEBHOOK_SECRET \
+    --id "$(header webhook-id)" --timestamp "$(header webhook-timestamp)" --signature "$(header webhook-signature)"
 
 step "the registry in git: GTO-style tags and refs/notes/mlgate, pushed to the remote (fetch, merge, never forced)"
 git tag -l

@@ -33,13 +33,28 @@ package struct MonitorService {
         }
         let report: DriftReport
         let described: String
+        do {
+            (report, described) = try measure(model, monitor: monitor, current: current)
+        } catch {
+            // A monitor that cannot look at its data is an event too: someone should know the watch stopped.
+            try? registry.store.recordMonitorFailure(model: model, reason: "\(error)")
+            throw error
+        }
+        let version = try? registry.store.version(model: model, inStage: spec.promotion.champion)?.uri
+        try registry.store.recordMonitorCheck(model: model, version: version ?? nil, current: described, drifted: report.drifted, share: report.share,
+                                              json: try JSONDocument.text(report))
+        return report
+    }
+
+    /// Reads the current data and judges it against the reference.
+    private func measure(_ model: String, monitor: MonitorSpec, current: Current) throws -> (DriftReport, String) {
         switch current {
         case .files(let given):
             guard let given = given ?? monitor.current.map({ registry.workspace.root + "/" + $0 }) else {
                 throw UsageError("say which data to check with --current PATH or --endpoint NAME, or set monitor.current for model '\(model)' in mlgate.yaml.")
             }
-            described = Files.absolute(given)
-            report = try DriftCheck.run(model: model, spec: monitor, root: registry.workspace.root, current: described)
+            let described = Files.absolute(given)
+            return (try DriftCheck.run(model: model, spec: monitor, root: registry.workspace.root, current: described), described)
         case .collected(let endpoint, let since):
             let control = try EndpointControl(endpoint: endpoint, registry: registry)
             guard let collect = control.endpoint.collect else {
@@ -47,17 +62,14 @@ package struct MonitorService {
             }
             let root = CollectedData.root(collect, workspace: registry.workspace)
             let collected = CollectedData.inputRows(root: root, endpoint: endpoint, model: model, since: since)
-            described = "endpoint \(endpoint)" + (since.map { " since \(CollectedData.timestamp($0))" } ?? "")
+            let described = "endpoint \(endpoint)" + (since.map { " since \(CollectedData.timestamp($0))" } ?? "")
             guard collected.rows > 0 else {
                 throw UsageError("endpoint '\(endpoint)' collected no request rows for model '\(model)'\(since.map { " since \(CollectedData.timestamp($0))" } ?? "") under \(root)/\(endpoint); serve traffic first, or widen --window.")
             }
-            report = try DriftCheck.run(model: model, spec: monitor, root: registry.workspace.root, current: described,
-                                        table: (collected.values, collected.rows))
+            let report = try DriftCheck.run(model: model, spec: monitor, root: registry.workspace.root, current: described,
+                                            table: (collected.values, collected.rows))
+            return (report, described)
         }
-        let version = try? registry.store.version(model: model, inStage: spec.promotion.champion)?.uri
-        try registry.store.recordMonitorCheck(model: model, version: version ?? nil, current: described, drifted: report.drifted, share: report.share,
-                                              json: try JSONDocument.text(report))
-        return report
     }
 
     /// The recorded checks of `model`, newest first.
