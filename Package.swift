@@ -113,7 +113,8 @@ let package = Package(
 
         .target(
             name: "MLGateMonitor",
-            dependencies: ["MLGateCore", "MLGateSystem", "MLGateData", "MLGateEval", "MLGateStore", "MLGateWorkspace", "MLGateRegistry", "MLGateDeploy"],
+            dependencies: ["MLGateCore", "MLGateSystem", "MLGateData", "MLGateEval", "MLGateStore", "MLGateGit", "MLGateWorkspace", "MLGatePipeline",
+                           "MLGateRegistry", "MLGateDeploy"],
             swiftSettings: swiftSettings
         ),
 

@@ -84,7 +84,7 @@ extension ConfigReader {
 
     static let serveKeys = ["cmd", "wdir", "files", "port", "health", "image"]
     static let scoreKeys = ["cmd", "wdir"]
-    static let monitorKeys = ["reference", "current", "preset", "columns", "drift_share"]
+    static let monitorKeys = ["reference", "current", "preset", "columns", "drift_share", "on_drift", "retrain_cooldown_hours"]
 
     private func monitor(_ node: Node, model: String) throws(ConfigError) -> MonitorSpec {
         let fields = try mapping(node, context: "the monitor section of model '\(model)'")
@@ -115,6 +115,18 @@ extension ConfigReader {
                 throw error(at: shareNode, "'drift_share' of the monitor of model '\(model)' is the share of drifted columns that makes the dataset drifted: more than 0, at most 1.")
             }
             spec.driftShare = share
+        }
+        if let actionNode = fields["on_drift"] {
+            guard let action = actionNode.scalar.flatMap({ MonitorSpec.DriftAction(rawValue: $0.string) }) else {
+                throw error(at: actionNode, "'on_drift' of the monitor of model '\(model)' is report (the default) or retrain.")
+            }
+            spec.onDrift = action
+        }
+        if let cooldownNode = fields["retrain_cooldown_hours"] {
+            guard let hours = cooldownNode.int, (0...8_760).contains(hours) else {
+                throw error(at: cooldownNode, "'retrain_cooldown_hours' of the monitor of model '\(model)' is a whole number of hours from 0 to 8760 (default 24).")
+            }
+            spec.retrainCooldownHours = hours
         }
         return spec
     }

@@ -32,6 +32,13 @@ package struct EventDelivery {
 
     /// Deliveries taken from the store at a time.
     static let batch = 200
+    /// Acknowledged deliveries recorded together; a failure is recorded at once.
+    static let recordEvery = 20
+
+    static func isDelivered(_ outcome: DeliveryOutcome) -> Bool {
+        if case .delivered = outcome { return true }
+        return false
+    }
 
     let workspace: Workspace
     let store: Store
@@ -104,9 +111,17 @@ package struct EventDelivery {
             deliveries: while true {
                 let due = try store.dueDeliveries(for: subscription, now: Store.nowMilliseconds, limit: Self.batch)
                 if due.isEmpty { break }
+                // Outcomes are written every `Self.recordEvery` attempts (one transaction, one fsync): a deliverer killed
+                // in between sends those events again, under the same ids.
+                var unrecorded: [(event: Int, attempts: Int, outcome: DeliveryOutcome)] = []
+                defer { try? store.recordDeliveries(subscription: subscription.name, unrecorded) }
                 for (event, attempts) in due {
                     let outcome = send(event, to: subscription, client: client, signer: signer, attempt: attempts + 1)
-                    try store.recordDelivery(event: event.id, subscription: subscription.name, attempts: attempts + 1, outcome: outcome)
+                    unrecorded.append((event.id, attempts + 1, outcome))
+                    if unrecorded.count >= Self.recordEvery || !Self.isDelivered(outcome) {
+                        try store.recordDeliveries(subscription: subscription.name, unrecorded)
+                        unrecorded.removeAll()
+                    }
                     switch outcome {
                     case .delivered: report.delivered += 1
                     case .retry: report.retrying += 1
@@ -120,6 +135,8 @@ package struct EventDelivery {
                         }
                     }
                 }
+                try store.recordDeliveries(subscription: subscription.name, unrecorded)
+                unrecorded.removeAll()
                 // A batch with retries only waiting behind it: the next pass (or `run`'s wait) takes them.
                 if due.count < Self.batch { break }
             }

@@ -5,6 +5,8 @@ package import MLGateRegistry
 package import MLGateStore
 import MLGateWorkspace
 import MLGateDeploy
+import MLGateGit
+import MLGatePipeline
 
 /// Drift checks of the models a registry's mlgate.yaml monitors, recorded in the store for their trend.
 package struct MonitorService {
@@ -41,9 +43,40 @@ package struct MonitorService {
             throw error
         }
         let version = try? registry.store.version(model: model, inStage: spec.promotion.champion)?.uri
-        try registry.store.recordMonitorCheck(model: model, version: version ?? nil, current: described, drifted: report.drifted, share: report.share,
-                                              json: try JSONDocument.text(report))
+        let check = try registry.store.recordMonitorCheck(model: model, version: version ?? nil, current: described, drifted: report.drifted,
+                                                          share: report.share, json: try JSONDocument.text(report))
+        if report.drifted, monitor.onDrift == .retrain { queueRetraining(model, monitor: monitor, check: check) }
         return report
+    }
+
+    /// Queues a training job of the pipeline at HEAD with the drift verdict as its reason (unless one was queued within
+    /// the cool-down), and starts a worker. The new model then meets the same gate as any other candidate, so it
+    /// replaces the champion only when the promotion criteria say so. Problems are warnings: the check stands.
+    private func queueRetraining(_ model: String, monitor: MonitorSpec, check: MonitorCheckRecord) {
+        let reporter = registry.reporter
+        let prefix = "retrain \(model):"
+        do {
+            let now = Store.nowMilliseconds
+            if let last = try registry.store.newestJob(messagePrefix: prefix), now - last < Int64(monitor.retrainCooldownHours) * 3_600_000 {
+                return reporter.progress("drift: a retraining of '\(model)' was queued within the last \(monitor.retrainCooldownHours) h (retrain_cooldown_hours); not queuing another")
+            }
+            let stages = try registry.workspace.pipeline().stages
+            let head = try GitRepository.open(at: registry.workspace.root).head()
+            guard let commit = head.commit else { return reporter.warning("drift: no retraining queued: the repository has no commit") }
+            let hash = TrustStore.hash(stages)
+            let trusted = TrustStore().isTrusted(hash, repository: registry.workspace.layout.directory)
+            let reason = "\(prefix) drift in check \(check.id) (\(Int((check.share * 100).rounded())) % of columns drifted, \(check.current))"
+            let job = Job(ref: head.branchName.map { "refs/heads/" + $0 } ?? "HEAD", commit: commit.hex, remote: nil, stages: stages.map(\.name),
+                          status: trusted ? .queued : .untrusted, trustHash: hash, createdAt: now, updatedAt: now,
+                          message: trusted ? reason : reason + "; its stage commands are not approved: run 'mlgate trust' after reading them")
+            let (id, added) = try registry.store.enqueue(job)
+            guard trusted else { return reporter.warning("drift: retraining job \(id) waits: the stage commands are not approved (mlgate trust --show, then mlgate trust)") }
+            reporter.progress(added ? "drift: queued retraining job \(id) of '\(model)' at \(commit.short); its model meets the gate like any candidate (mlgate gate \(model) --candidate RUN)"
+                                    : "drift: training job \(id) at \(commit.short) is already queued")
+            if added { WorkerLauncher.startIfIdle(layout: registry.workspace.layout) }
+        } catch {
+            reporter.warning("drift: no retraining queued: \(error)")
+        }
     }
 
     /// Reads the current data and judges it against the reference.

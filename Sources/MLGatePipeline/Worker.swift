@@ -157,7 +157,7 @@ package enum WorkerLauncher {
 
     /// Starts a detached worker unless one is running; returns its pid, or nil.
     @discardableResult
-    static func startIfIdle(layout: StoreLayout) -> pid_t? {
+    package static func startIfIdle(layout: StoreLayout) -> pid_t? {
         guard !isRunning(layout) else { return nil }
         return try? start(layout: layout)
     }

@@ -127,19 +127,22 @@ extension Store {
         }
     }
 
-    /// Records one attempt to deliver event `eventID` to `subscription`.
-    public func recordDelivery(event eventID: Int, subscription: String, attempts: Int, outcome: DeliveryOutcome) throws(StoreError) {
+    /// Records attempts to deliver events to `subscription`, in one transaction.
+    public func recordDeliveries(subscription: String, _ attempts: [(event: Int, attempts: Int, outcome: DeliveryOutcome)]) throws(StoreError) {
+        guard !attempts.isEmpty else { return }
         let now = Store.nowMilliseconds
-        let (state, status, error, next): (DeliveryRecord.State, Int?, String?, Int64?) = switch outcome {
-        case .delivered(let status): (.delivered, status, nil, nil)
-        case .retry(let status, let error, let at): (.retrying, status, error, at)
-        case .dead(let status, let error): (.dead, status, error, nil)
-        }
         try transaction { db in
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO event_deliveries (event_id, subscription, state, attempts, next_attempt_at, last_status, last_error, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [eventID, subscription, state.rawValue, attempts, next, status, error, now])
+            for attempt in attempts {
+                let (state, status, error, next): (DeliveryRecord.State, Int?, String?, Int64?) = switch attempt.outcome {
+                case .delivered(let status): (.delivered, status, nil, nil)
+                case .retry(let status, let error, let at): (.retrying, status, error, at)
+                case .dead(let status, let error): (.dead, status, error, nil)
+                }
+                try db.execute(sql: """
+                    INSERT OR REPLACE INTO event_deliveries (event_id, subscription, state, attempts, next_attempt_at, last_status, last_error, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [attempt.event, subscription, state.rawValue, attempt.attempts, next, status, error, now])
+            }
         }
     }
 

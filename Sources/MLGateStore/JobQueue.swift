@@ -23,6 +23,13 @@ extension Store {
         }
     }
 
+    /// When the newest job whose message starts with `prefix` was queued (milliseconds since 1970), if any.
+    public func newestJob(messagePrefix prefix: String) throws(StoreError) -> Int64? {
+        try reading { db in
+            try Int64.fetchOne(db, sql: "SELECT MAX(created_at) FROM jobs WHERE substr(message, 1, ?) = ?", arguments: [prefix.utf8.count, prefix])
+        }
+    }
+
     /// Takes the oldest job that is queued, or running under a lease that lapsed or whose holder `isDead`,
     /// and leases it to `owner` until `now + leaseMilliseconds`.
     public func claimJob(owner: String, now: Int64, leaseMilliseconds: Int64, isDead: (String) -> Bool) throws(StoreError) -> Job? {

@@ -47,6 +47,45 @@ struct MonitorTests {
         #expect(history.map { $0["drifted"] as? Bool } == [true, false])
     }
 
+    @Test("on_drift: retrain queues one training job of HEAD with the verdict as its reason (untrusted until approved), honours the cool-down, and the event says drift")
+    func retrainOnDrift() throws {
+        let fixture = try pipelineRepository("""
+            version: 1
+            stages:
+              train: {cmd: 'printf "weights" > model.bin', deps: [reference.csv], outs: [model.bin]}
+            models:
+              m:
+                artifact: model.bin
+                monitor:
+                  reference: reference.csv
+                  current: shifted.csv
+                  columns: {id: ignore}
+                  on_drift: retrain
+            """, files: ["reference.csv": rows(500, center: 10, seed: 1), "shifted.csv": rows(400, center: 11, region: "south", seed: 3)])
+        defer { fixture.remove() }
+        let environment = ["MLGATE_EVENTS_BACKGROUND": "off"]
+        let untrusted = try fixture.mlgate(["monitor", "check", "m"], extraEnvironment: environment)
+        #expect(untrusted.status == 1 && untrusted.stderr.contains("retraining job 1 waits: the stage commands are not approved"), "\(untrusted)")
+        var jobs = try jsonObject(try fixture.mlgate(["queue", "--all", "--json"]).stdout)["jobs"] as? [[String: Any]] ?? []
+        #expect(jobs.count == 1 && jobs.first?["status"] as? String == "untrusted")
+        #expect((jobs.first?["message"] as? String ?? "").hasPrefix("retrain m: drift in check 1"), "\(jobs)")
+        #expect(jobs.first?["stages"] as? [String] == ["train"])
+
+        // Within the cool-down (24 h by default) no second job, whatever the drift.
+        let again = try fixture.mlgate(["monitor", "check", "m"], extraEnvironment: environment)
+        #expect(again.status == 1 && again.stderr.contains("within the last 24 h"), "\(again)")
+        jobs = try jsonObject(try fixture.mlgate(["queue", "--all", "--json"]).stdout)["jobs"] as? [[String: Any]] ?? []
+        #expect(jobs.count == 1)
+        let events = try fixture.mlgate(["events", "list", "--json"]).stdout
+        #expect(events.components(separatedBy: "drift.detected").count - 1 == 2, "\(events)")
+
+        // A typo in on_drift is refused at its line.
+        let yaml = try #require(fixture.read("mlgate.yaml"))
+        try fixture.write("mlgate.yaml", yaml.replacingOccurrences(of: "on_drift: retrain", with: "on_drift: retrian"))
+        let refused = try fixture.mlgate(["monitor", "check", "m"], extraEnvironment: environment)
+        #expect(refused.status == 2 && refused.stderr.contains("mlgate.yaml:") && refused.stderr.contains("report (the default) or retrain"), "\(refused)")
+    }
+
     @Test("azure: normalised Wasserstein and base-2 Jensen-Shannon at 0.1; a new category and out-of-range values are counted")
     func azure() throws {
         let fixture = try monitorRepository(preset: "azure", referenceRows: 2000)

@@ -26,6 +26,18 @@ public struct MonitorSpec: Hashable, Sendable {
     public var columns: [String: ColumnKind]
     /// The share of drifted columns from which the dataset counts as drifted.
     public var driftShare: Double
+    /// What a check that finds drift does besides reporting it.
+    public var onDrift: DriftAction = .report
+    /// The fewest hours between two retraining jobs queued by drift of this model.
+    public var retrainCooldownHours: Int = 24
+
+    /// What drift sets off (`on_drift`).
+    public enum DriftAction: String, Sendable, Hashable, CaseIterable {
+        /// Report it (exit 1, a `drift.detected` event); nothing more.
+        case report
+        /// Also queue a training job of the pipeline at HEAD, with the verdict as its reason.
+        case retrain
+    }
 
     /// A monitor of `reference` with `preset`'s defaults.
     public init(reference: String, current: String? = nil, preset: Preset = .evidently, columns: [String: ColumnKind] = [:], driftShare: Double = 0.5) {
