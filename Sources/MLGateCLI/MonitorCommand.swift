@@ -3,6 +3,7 @@ import MLGateDeploy
 import Foundation
 import MLGateCore
 import MLGateMonitor
+import MLGateWorkspace
 import MLGateRegistry
 import MLGateStore
 
@@ -59,8 +60,15 @@ struct MonitorCommand: ParsableCommand {
         @Flag(help: "Print the report as JSON (shape in docs/json.md).")
         var json = false
 
+        @Option(help: "Also write the report as one self-contained HTML page to this file: each column's reference and current distributions, the drifted first.")
+        var html: String?
+
         func run() throws {
             let report = try MonitorService(registry: try RegistryContext.current()).check(model, current: source)
+            if let html {
+                try AtomicFile.write(DriftPage.html(report), to: html)
+                printError("wrote \(html)")
+            }
             if json {
                 try Output.json(report)
             } else {

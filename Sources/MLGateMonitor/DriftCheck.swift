@@ -27,6 +27,64 @@ package struct DriftReport: Encodable, Sendable {
         package let nullRate: Double
         package let outOfRangeRate: Double
         package let newCategoryRate: Double
+        /// Both samples' shapes, for the HTML report (not in the JSON).
+        package var distribution = Distribution(labels: [], reference: [], current: [])
+    }
+
+    /// A column's two samples as shares over the same bins (numeric) or categories: what the report draws.
+    package struct Distribution: Sendable {
+        /// The bins' labels (`10.2–10.8`) or the categories (the most frequent first; the rest as `other`).
+        package let labels: [String]
+        /// The reference's share in each bin.
+        package let reference: [Double]
+        /// The current data's share in each bin.
+        package let current: [Double]
+
+        /// How many bins a numeric column is drawn with.
+        static let bins = 24
+        /// How many categories are drawn before the rest are summed as `other`.
+        static let categories = 12
+
+        /// Shares of `r` and `c` over equal-width bins spanning both.
+        static func numeric(_ r: [Double], _ c: [Double]) -> Distribution {
+            guard let low = (r + c).min(), let high = (r + c).max() else { return Distribution(labels: [], reference: [], current: []) }
+            let count = high > low ? bins : 1
+            let width = high > low ? (high - low) / Double(count) : 1
+            func shares(_ values: [Double]) -> [Double] {
+                var counts = [Double](repeating: 0, count: count)
+                for value in values { counts[min(count - 1, max(0, Int((value - low) / width)))] += 1 }
+                return counts.map { values.isEmpty ? 0 : $0 / Double(values.count) }
+            }
+            let labels = (0..<count).map { index in format(low + Double(index) * width) + "–" + format(low + Double(index + 1) * width) }
+            return Distribution(labels: labels, reference: shares(r), current: shares(c))
+        }
+
+        /// Shares of each category code in `r` and `c` (named by `names`), the most frequent first.
+        static func categorical(_ r: [Double], _ c: [Double], names: [String]) -> Distribution {
+            func shares(_ values: [Double]) -> [Int: Double] {
+                var counts: [Int: Double] = [:]
+                for value in values { counts[Int(value), default: 0] += 1 }
+                return counts.mapValues { $0 / Double(max(values.count, 1)) }
+            }
+            let p = shares(r), q = shares(c)
+            let order = Set(p.keys).union(q.keys).sorted { (p[$0, default: 0] + q[$0, default: 0], $1) > (p[$1, default: 0] + q[$1, default: 0], $0) }
+            let shown = Array(order.prefix(categories)), rest = order.dropFirst(categories)
+            var labels = shown.map { $0 < names.count ? names[$0] : "?" }
+            var reference = shown.map { p[$0, default: 0] }, current = shown.map { q[$0, default: 0] }
+            if !rest.isEmpty {
+                labels.append("other (\(rest.count))")
+                reference.append(rest.reduce(0) { $0 + p[$1, default: 0] })
+                current.append(rest.reduce(0) { $0 + q[$1, default: 0] })
+            }
+            return Distribution(labels: labels, reference: reference, current: current)
+        }
+
+        /// A bin edge with three significant digits.
+        static func format(_ value: Double) -> String {
+            let magnitude = abs(value)
+            if magnitude >= 1000 || (magnitude < 0.01 && magnitude > 0) { return String(format: "%.2e", value) }
+            return String(format: magnitude >= 100 ? "%.0f" : magnitude >= 10 ? "%.1f" : "%.2f", value)
+        }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -162,10 +220,12 @@ package enum DriftCheck {
             }
         }
         let drifted = scoreKind == "p_value" ? score <= threshold : score >= threshold
-        return DriftReport.Column(name: name, kind: numeric ? "numeric" : "categorical", method: method, score: score, scoreKind: scoreKind,
-                                  threshold: threshold, drifted: drifted, referenceRows: r.count, currentRows: c.count,
-                                  nullRate: quality?.nullRate ?? 0, outOfRangeRate: numeric ? quality?.outOfRangeRate ?? 0 : 0,
-                                  newCategoryRate: numeric ? 0 : quality?.newCategoryRate ?? 0)
+        var column = DriftReport.Column(name: name, kind: numeric ? "numeric" : "categorical", method: method, score: score, scoreKind: scoreKind,
+                                        threshold: threshold, drifted: drifted, referenceRows: r.count, currentRows: c.count,
+                                        nullRate: quality?.nullRate ?? 0, outOfRangeRate: numeric ? quality?.outOfRangeRate ?? 0 : 0,
+                                        newCategoryRate: numeric ? 0 : quality?.newCategoryRate ?? 0)
+        column.distribution = numeric ? .numeric(r, c) : .categorical(r, c, names: categories)
+        return column
     }
 
     /// Each sample's share per distinct value of both.

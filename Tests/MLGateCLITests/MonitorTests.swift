@@ -86,6 +86,37 @@ struct MonitorTests {
         #expect(refused.status == 2 && refused.stderr.contains("mlgate.yaml:") && refused.stderr.contains("report (the default) or retrain"), "\(refused)")
     }
 
+    @Test("--html writes one self-contained page that headless Chromium renders: the table, a chart per column (drifted first), no console error")
+    func htmlReport() throws {
+        let fixture = try monitorRepository(preset: "evidently", referenceRows: 500)
+        defer { fixture.remove() }
+        try fixture.write("shifted.csv", rows(400, center: 11, region: "south", seed: 3))
+        let check = try fixture.mlgate(["monitor", "check", "m", "--current", "shifted.csv", "--html", "report.html"])
+        #expect(check.status == 1, "\(check)")
+        let page = try #require(fixture.read("report.html"))
+        #expect(page.hasPrefix("<!doctype html>") && !page.contains("<script") && !page.contains("http://") && !page.contains("https://"),
+                "self-contained: nothing to fetch, nothing to run")
+        #expect(page.contains("prefers-color-scheme: dark") && page.contains("width=device-width"))
+        let amount = try #require(page.range(of: "<h3>amount — drifted</h3>")), region = try #require(page.range(of: "<h3>region — drifted</h3>"))
+        #expect(amount.lowerBound < region.lowerBound)
+
+        guard let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            // .ci/run installs Debian's chromium; elsewhere the browser check needs it too.
+            Issue.record("headless chromium is not installed (apt-get install chromium); the page was not opened in a browser")
+            return
+        }
+        let url = "file://" + fixture.root + "/report.html"
+        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1100,1400", "--enable-logging=stderr", "--v=0"]
+        let shot = fixture.root + "/report.png"
+        let screenshot = try runProcess(chromium, flags + ["--screenshot=" + shot, url], in: fixture.root, environment: fixture.environment)
+        let png = try #require(FileManager.default.contents(atPath: shot), "\(screenshot)")
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 20_000, "a rendered page, not a blank one: \(png.count) bytes")
+        #expect(!screenshot.stderr.contains("Uncaught") && !screenshot.stderr.contains(":CONSOLE("), "\(screenshot.stderr)")
+        let dom = try runProcess(chromium, flags + ["--dump-dom", url], in: fixture.root, environment: fixture.environment)
+        #expect(dom.stdout.components(separatedBy: "<rect").count - 1 >= 2 * 24 + 2 * 3, "every bar of both charts rendered")
+        #expect(dom.stdout.contains("<table") && dom.stdout.contains("DRIFT"))
+    }
+
     @Test("azure: normalised Wasserstein and base-2 Jensen-Shannon at 0.1; a new category and out-of-range values are counted")
     func azure() throws {
         let fixture = try monitorRepository(preset: "azure", referenceRows: 2000)
