@@ -179,7 +179,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "MLGateNotifyTests", dependencies: ["MLGateNotify"], exclude: ["fake_forge.py"], swiftSettings: swiftSettings
+            name: "MLGateNotifyTests", dependencies: ["MLGateNotify", "MLGateTestSupport"], exclude: ["fake_forge.py"], swiftSettings: swiftSettings
         ),
         .testTarget(name: "MLGateConfigTests", dependencies: ["MLGateConfig", "MLGateTestSupport"], swiftSettings: swiftSettings),
         // The service modules, each through its API on real temp repositories and SQLite files.

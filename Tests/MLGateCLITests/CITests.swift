@@ -289,26 +289,17 @@ func allFiles(under directory: String) throws -> [(String, Data)] {
 
 /// The fake GitHub/GitLab API of MLGateNotifyTests, run for end-to-end comment tests.
 final class FakeForgeServer {
-    let process = Process()
-    let port: Int
+    let server: LoopbackScript
     let log: String
+
+    /// The port it listens on.
+    var port: Int { server.port }
 
     init(_ arguments: [String]) throws {
         log = try GitFixture.makeTemporaryDirectory() + "/requests.jsonl"
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("MLGateNotifyTests/fake_forge.py").path
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, log] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        var line: [UInt8] = []
-        while let byte = output.fileHandleForReading.readData(ofLength: 1).first, byte != UInt8(ascii: "\n") { line.append(byte) }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            kill(process.processIdentifier, SIGKILL)
-            throw TestSupportError("fake_forge.py printed no port")
-        }
-        self.port = port
+        server = try LoopbackScript(script, [log] + arguments)
     }
 
     /// Each request as (method, path, body).
@@ -319,11 +310,8 @@ final class FakeForgeServer {
         }
     }
 
-    /// SIGKILL: test runners start children with SIGTERM blocked.
-    func stop() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    /// Stops the server.
+    func stop() { server.stop() }
 }
 
 @Suite("mlgate ci --comment")

@@ -18,11 +18,12 @@ final class WebhookReceiver {
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:] }
     }
 
-    private let process = Process()
-    let port: Int
+    private let server: LoopbackScript
     let directory: URL
     let logURL: URL
 
+    /// The port it listens on.
+    var port: Int { server.port }
     /// `http://127.0.0.1:PORT`
     var base: String { "http://127.0.0.1:\(port)" }
 
@@ -32,18 +33,7 @@ final class WebhookReceiver {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         logURL = directory.appendingPathComponent("received.jsonl")
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/webhook_receiver.py").standardized
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, logURL.path] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        var line: [UInt8] = []
-        while let byte = output.fileHandleForReading.readData(ofLength: 1).first, byte != UInt8(ascii: "\n") { line.append(byte) }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            process.terminate()
-            throw TestSupportError("webhook_receiver.py did not print its port: '\(String(decoding: line, as: UTF8.self))'")
-        }
-        self.port = port
+        server = try LoopbackScript(script.path, [logURL.path] + arguments)
     }
 
     /// Every request so far, in arrival order.
@@ -63,10 +53,7 @@ final class WebhookReceiver {
 
     /// Stops the receiver and removes its log.
     func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        server.stop()
         try? FileManager.default.removeItem(at: directory)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import MLGateTestSupport
 @testable import MLGateNotify
 
 /// A running `fake_forge.py` (beside this file) on a free loopback port, stopped on `stop()` or deinit.
@@ -16,18 +17,12 @@ final class FakeForge {
         }
     }
 
-    enum StartError: Error, CustomStringConvertible {
-        case noPort(String)
-        var description: String {
-            switch self { case .noPort(let detail): "fake_forge.py did not print its port: \(detail)" }
-        }
-    }
-
-    let process = Process()
-    let port: Int
+    let server: LoopbackScript
     let directory: URL
     let logURL: URL
 
+    /// The port it listens on.
+    var port: Int { server.port }
     /// `http://127.0.0.1:PORT`
     var base: String { "http://127.0.0.1:\(port)" }
 
@@ -37,24 +32,7 @@ final class FakeForge {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         logURL = directory.appendingPathComponent("requests.jsonl")
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("fake_forge.py")
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, logURL.path] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        var line: [UInt8] = []
-        let reader = output.fileHandleForReading
-        while true {
-            let chunk = reader.readData(ofLength: 1)
-            guard let byte = chunk.first else { break }
-            if byte == UInt8(ascii: "\n") { break }
-            line.append(byte)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            process.terminate()
-            throw StartError.noPort("got '\(String(decoding: line, as: UTF8.self))'")
-        }
-        self.port = port
+        server = try LoopbackScript(script.path, [logURL.path] + arguments)
     }
 
     /// Every request so far, in arrival order.
@@ -65,13 +43,9 @@ final class FakeForge {
         }
     }
 
-    /// Stops the server (SIGKILL: the test runner's threads may block SIGTERM, and children inherit
-    /// that mask) and removes its log.
+    /// Stops the server and removes its log.
     func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        server.stop()
         try? FileManager.default.removeItem(at: directory)
     }
 
