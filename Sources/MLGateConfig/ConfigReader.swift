@@ -113,11 +113,6 @@ struct ConfigReader {
 
     private func ci(_ node: Node) throws(ConfigError) -> CISettings {
         var settings = CISettings()
-        func names(_ value: Node, key: String) throws(ConfigError) -> [String] {
-            if value.scalar != nil { return [try string(value, key: key)] }
-            guard let items = value.sequence else { throw error(at: value, "'\(key)' must be a name or a list of names.") }
-            return try items.map { (item) throws(ConfigError) in try string(item, key: key) }
-        }
         for (key, value) in try mapping(node, context: "'ci'") {
             switch try name(of: key) {
             case "promote_to": settings.promoteTo = try string(value, key: "ci.promote_to")
@@ -136,6 +131,13 @@ struct ConfigReader {
             }
         }
         return settings
+    }
+
+    /// A name or a list of names.
+    func names(_ node: Node, key: String) throws(ConfigError) -> [String] {
+        if node.scalar != nil { return [try string(node, key: key)] }
+        guard let items = node.sequence else { throw error(at: node, "'\(key)' must be a name or a list of names.") }
+        return try items.map { (item) throws(ConfigError) in try string(item, key: key) }
     }
 
     /// A scalar string value.

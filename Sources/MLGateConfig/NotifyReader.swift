@@ -43,12 +43,12 @@ extension ConfigReader {
             subscription.secretVariable = variable
         }
         if let eventsNode = fields["events"] {
-            subscription.events = try list(eventsNode, key: "notify.\(name).events")
+            subscription.events = try names(eventsNode, key: "notify.\(name).events")
             for (item, pattern) in zip(eventsNode.sequence.map(Array.init) ?? [eventsNode], subscription.events) where !EventType.isPattern(pattern) {
                 throw error(at: item, "unknown event type '\(pattern)'\(suggestion(pattern, among: EventType.all)); the types are \(EventType.all.joined(separator: ", ")) (or a family such as model.*).")
             }
         }
-        if let modelsNode = fields["models"] { subscription.models = try list(modelsNode, key: "notify.\(name).models") }
+        if let modelsNode = fields["models"] { subscription.models = try names(modelsNode, key: "notify.\(name).models") }
         if let formatNode = fields["format"] {
             guard let format = formatNode.scalar.flatMap({ NotifySubscription.Format(rawValue: $0.string) }) else {
                 throw error(at: formatNode, "'notify.\(name).format' must be one of \(NotifySubscription.Format.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -56,7 +56,7 @@ extension ConfigReader {
             subscription.format = format
         }
         if let allowNode = fields["allow_addresses"] {
-            subscription.allowAddresses = try list(allowNode, key: "notify.\(name).allow_addresses")
+            subscription.allowAddresses = try names(allowNode, key: "notify.\(name).allow_addresses")
             for (item, network) in zip(allowNode.sequence.map(Array.init) ?? [allowNode], subscription.allowAddresses) where !Self.isNetwork(network) {
                 throw error(at: item, "'\(network)' in notify.\(name).allow_addresses is not an address or a CIDR network such as 127.0.0.1/32 or 10.0.0.0/8.")
             }
@@ -68,13 +68,6 @@ extension ConfigReader {
             subscription.timeoutSeconds = seconds
         }
         return subscription
-    }
-
-    /// A name or a list of names.
-    private func list(_ node: Node, key: String) throws(ConfigError) -> [String] {
-        if node.scalar != nil { return [try string(node, key: key)] }
-        guard let items = node.sequence else { throw error(at: node, "'\(key)' must be a name or a list of names.") }
-        return try items.map { (item) throws(ConfigError) in try string(item, key: key) }
     }
 
     /// Whether `text` is an IPv4 or IPv6 address, optionally with a prefix length (`10.0.0.0/8`, `::1/128`).

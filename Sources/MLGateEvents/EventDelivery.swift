@@ -35,11 +35,6 @@ package struct EventDelivery {
     /// Acknowledged deliveries recorded together; a failure is recorded at once.
     static let recordEvery = 20
 
-    static func isDelivered(_ outcome: DeliveryOutcome) -> Bool {
-        if case .delivered = outcome { return true }
-        return false
-    }
-
     let workspace: Workspace
     let store: Store
     let subscriptions: [NotifySubscription]
@@ -114,12 +109,12 @@ package struct EventDelivery {
                 // Outcomes are written every `Self.recordEvery` attempts (one transaction, one fsync): a deliverer killed
                 // in between sends those events again, under the same ids.
                 var unrecorded: [(event: Int, attempts: Int, outcome: DeliveryOutcome)] = []
-                defer { try? store.recordDeliveries(subscription: subscription.name, unrecorded) }
+                defer { try? store.recordDeliveries(subscription: subscription, unrecorded) }
                 for (event, attempts) in due {
                     let outcome = send(event, to: subscription, client: client, signer: signer, attempt: attempts + 1)
                     unrecorded.append((event.id, attempts + 1, outcome))
-                    if unrecorded.count >= Self.recordEvery || !Self.isDelivered(outcome) {
-                        try store.recordDeliveries(subscription: subscription.name, unrecorded)
+                    if unrecorded.count >= Self.recordEvery || !outcome.isDelivered {
+                        try store.recordDeliveries(subscription: subscription, unrecorded)
                         unrecorded.removeAll()
                     }
                     switch outcome {
@@ -135,7 +130,7 @@ package struct EventDelivery {
                         }
                     }
                 }
-                try store.recordDeliveries(subscription: subscription.name, unrecorded)
+                try store.recordDeliveries(subscription: subscription, unrecorded)
                 unrecorded.removeAll()
                 // A batch with retries only waiting behind it: the next pass (or `run`'s wait) takes them.
                 if due.count < Self.batch { break }

@@ -68,13 +68,19 @@ public enum DeliveryOutcome: Sendable, Hashable {
     case retry(status: Int?, error: String, at: Int64)
     /// It failed for good: dead-lettered.
     case dead(status: Int?, error: String)
+
+    /// Whether the receiver acknowledged it.
+    public var isDelivered: Bool {
+        if case .delivered = self { return true }
+        return false
+    }
 }
 
 /// A subscription's delivery state: how far its events are settled, and whether it is disabled.
 public struct SubscriptionState: Sendable, Hashable {
     /// The subscription's name.
     public var name: String
-    /// Every event up to this number is settled for it (delivered, dead, or not wanted).
+    /// Every event up to this number was tried for it (its delivery has a record) or is not wanted by it.
     public var cursor: Int
     /// When a receiver's 410 disabled it, in milliseconds since 1970.
     public var disabledAt: Int64?
@@ -82,7 +88,8 @@ public struct SubscriptionState: Sendable, Hashable {
     public var disabledReason: String?
 }
 
-/// The outbox's delivery side: per-subscription cursors, per-event delivery records, the dead letters.
+/// The outbox's delivery side: per-subscription cursors over the events never tried, per-event delivery records
+/// (retries and dead letters), the subscriptions a receiver disabled.
 ///
 /// A subscription starts with the events of the hour before it was first seen, never the older history. An event
 /// is marked delivered only after the receiver acknowledged it, so a delivery cut short (kill -9) is tried again
@@ -93,42 +100,27 @@ extension Store {
         try transaction { db in try Self.state(db, subscription) }
     }
 
-    /// Up to `limit` events due for `subscription` at `now`, oldest first, each with the attempts made so far.
-    /// The cursor moves past every settled event at the front (delivered, dead, or one the subscription does not want).
+    /// Up to `limit` events due for `subscription` at `now`, oldest first, each with the attempts made so far: the
+    /// retries that fell due, then events never tried. The cursor first moves past every event already tried or not
+    /// wanted, so neither waiting retries nor unwanted events can hold new ones back.
     public func dueDeliveries(for subscription: NotifySubscription, now: Int64, limit: Int) throws(StoreError) -> [(event: OutboxEvent, attempts: Int)] {
         try transaction { db in
-            let state = try Self.state(db, subscription.name)
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT e.*, d.state AS delivery_state, d.attempts AS delivery_attempts, d.next_attempt_at AS delivery_next
-                FROM events e LEFT JOIN event_deliveries d ON d.event_id = e.id AND d.subscription = ?
-                WHERE e.id > ? ORDER BY e.id LIMIT ?
-                """, arguments: [subscription.name, state.cursor, max(limit, 1) * 4])
-            var due: [(event: OutboxEvent, attempts: Int)] = []
-            var cursor = state.cursor
-            var settledSoFar = true
-            for row in rows {
-                let event = Self.outboxEvent(row)
-                let deliveryState = (row["delivery_state"] as String?).flatMap(DeliveryRecord.State.init(rawValue:))
-                let settled = !subscription.wants(type: event.type, model: event.model) || deliveryState == .delivered || deliveryState == .dead
-                if settled {
-                    if settledSoFar { cursor = event.id }
-                    continue
-                }
-                settledSoFar = false
-                let next: Int64? = row["delivery_next"]
-                if deliveryState == nil || (next ?? 0) <= now, due.count < limit {
-                    due.append((event, row["delivery_attempts"] as Int? ?? 0))
-                }
-            }
-            if cursor != state.cursor {
-                try db.execute(sql: "UPDATE event_subscriptions SET cursor = ? WHERE name = ?", arguments: [cursor, subscription.name])
-            }
-            return due
+            let cursor = try Self.advanceCursor(db, subscription)
+            let retries = try Row.fetchAll(db, sql: """
+                SELECT e.*, d.attempts AS delivery_attempts FROM event_deliveries d JOIN events e ON e.id = d.event_id
+                WHERE d.subscription = ? AND d.state = 'retrying' AND d.next_attempt_at <= ? ORDER BY e.id LIMIT ?
+                """, arguments: [subscription.name, now, max(limit, 1)]).map { (event: Self.outboxEvent($0), attempts: $0["delivery_attempts"] as Int) }
+            let fresh = try Row.fetchAll(db, sql: """
+                SELECT e.* FROM events e LEFT JOIN event_deliveries d ON d.event_id = e.id AND d.subscription = ?
+                WHERE e.id > ? AND d.event_id IS NULL ORDER BY e.id LIMIT ?
+                """, arguments: [subscription.name, cursor, max(limit, 1) * 4]).map(Self.outboxEvent)
+                .filter { subscription.wants(type: $0.type, model: $0.model) }.map { (event: $0, attempts: 0) }
+            return Array((retries + fresh).prefix(max(limit, 1)))
         }
     }
 
     /// Records attempts to deliver events to `subscription`, in one transaction.
-    public func recordDeliveries(subscription: String, _ attempts: [(event: Int, attempts: Int, outcome: DeliveryOutcome)]) throws(StoreError) {
+    public func recordDeliveries(subscription: NotifySubscription, _ attempts: [(event: Int, attempts: Int, outcome: DeliveryOutcome)]) throws(StoreError) {
         guard !attempts.isEmpty else { return }
         let now = Store.nowMilliseconds
         try transaction { db in
@@ -141,8 +133,9 @@ extension Store {
                 try db.execute(sql: """
                     INSERT OR REPLACE INTO event_deliveries (event_id, subscription, state, attempts, next_attempt_at, last_status, last_error, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [attempt.event, subscription, state.rawValue, attempt.attempts, next, status, error, now])
+                    """, arguments: [attempt.event, subscription.name, state.rawValue, attempt.attempts, next, status, error, now])
             }
+            try Self.advanceCursor(db, subscription)
         }
     }
 
@@ -173,7 +166,6 @@ extension Store {
             for row in rows {
                 try db.execute(sql: "UPDATE event_deliveries SET state = 'retrying', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE event_id = ? AND subscription = ?",
                                arguments: [now, now, row["event_id"] as Int, row["subscription"] as String])
-                try db.execute(sql: "UPDATE event_subscriptions SET cursor = MIN(cursor, ?) WHERE name = ?", arguments: [(row["event_id"] as Int) - 1, row["subscription"] as String])
             }
             var names = Set(rows.map { $0["subscription"] as String })
             if let subscription { names.insert(subscription) }
@@ -213,13 +205,16 @@ extension Store {
     }
 
     /// Whether an event may be waiting for one of `subscriptions`: one written after its cursor (or, for a subscription
-    /// not seen yet, within the hour it would start with).
+    /// not seen yet, within the hour it would start with), or a retry.
     public func eventsWaiting(for subscriptions: [String]) throws(StoreError) -> Bool {
         try reading { db in
             guard let newest = try Int.fetchOne(db, sql: "SELECT MAX(id) FROM events") else { return false }
             for name in subscriptions {
                 let cursor = try Int.fetchOne(db, sql: "SELECT cursor FROM event_subscriptions WHERE name = ?", arguments: [name]) ?? Self.startingCursor(db)
                 if newest > cursor { return true }
+                if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event_deliveries WHERE subscription = ? AND state = 'retrying')", arguments: [name]) == true {
+                    return true
+                }
             }
             return false
         }
@@ -234,6 +229,27 @@ extension Store {
     static func appendEvent(_ db: Database, kind: String, model: String, version: Int? = nil, payload: String, at now: Int64) throws {
         try db.execute(sql: "INSERT INTO events (kind, model, version, payload, counter, created_at, mirrored_at) VALUES (?, ?, ?, ?, NULL, ?, ?)",
                        arguments: [kind, model, version, payload, now, now])
+    }
+
+    /// Moves `subscription`'s cursor past the events after it that were tried (have a delivery row) or are not wanted,
+    /// stopping at the first wanted event never tried; returns the cursor.
+    @discardableResult
+    private static func advanceCursor(_ db: Database, _ subscription: NotifySubscription) throws -> Int {
+        let start = try state(db, subscription.name).cursor
+        var cursor = start
+        scan: while true {
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT e.id, e.kind, e.model, d.event_id IS NOT NULL AS tried FROM events e
+                LEFT JOIN event_deliveries d ON d.event_id = e.id AND d.subscription = ? WHERE e.id > ? ORDER BY e.id LIMIT 500
+                """, arguments: [subscription.name, cursor])
+            for row in rows {
+                guard row["tried"] || !subscription.wants(type: EventType.of(kind: row["kind"]), model: row["model"]) else { break scan }
+                cursor = row["id"]
+            }
+            if rows.count < 500 { break }
+        }
+        if cursor != start { try db.execute(sql: "UPDATE event_subscriptions SET cursor = ? WHERE name = ?", arguments: [cursor, subscription.name]) }
+        return cursor
     }
 
     private static func state(_ db: Database, _ name: String) throws -> SubscriptionState {
