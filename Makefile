@@ -19,9 +19,10 @@ deps:
 debug: deps
 	$(SWIFT) build
 
-## build: release binary with the Swift runtime linked in (needs only libgit2, libcurl, libsqlite3 at run time)
+## build: release binary with the Swift runtime linked in (needs only libgit2, libcurl, libsqlite3 at run time);
+## linked with lld and packed relocations where glibc allows (scripts/release-link-flags.sh says why)
 build: deps
-	$(SWIFT) build -c release --static-swift-stdlib
+	$(SWIFT) build -c release --static-swift-stdlib $(shell scripts/release-link-flags.sh $(SWIFT))
 	@echo "built $(RELEASE) and $(RELEASE)-hook"
 
 ## test: the whole test suite (unit, real git repositories, end-to-end runs of the binary)

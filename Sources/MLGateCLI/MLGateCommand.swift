@@ -5,6 +5,7 @@ import MLGatePipeline
 public import ArgumentParser
 import Foundation
 import MLGateCore
+import MLGateSystem
 import MLGateWorkspace
 import MLGateEvents
 
@@ -94,5 +95,5 @@ public struct MLGateCommand: ParsableCommand {
 
 /// Writes a line to standard error.
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    _ = Files.writeAll(2, Array((text + "\n").utf8))
 }

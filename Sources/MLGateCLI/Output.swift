@@ -4,6 +4,7 @@ import MLGateRegistry
 import MLGatePipeline
 import Foundation
 import MLGateCore
+import MLGateSystem
 import MLGateWorkspace
 
 /// How commands print: `--json` documents on stdout, tables for people, nothing else on stdout.
@@ -49,7 +50,7 @@ struct TerminalReporter: Reporter {
     let styles: Bool
 
     /// The reporter for this process's standard error.
-    init() { styles = isatty(2) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil }
+    init() { styles = isatty(2) == 1 && ProcessEnvironment.value("NO_COLOR") == nil }
 
     func progress(_ line: String) { printError(line) }
     func warning(_ line: String) { printError("warning: " + line) }

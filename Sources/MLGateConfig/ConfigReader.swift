@@ -77,7 +77,7 @@ struct ConfigReader {
         guard let raw = node.scalar?.string else {
             throw error(at: node, "the path of project '\(project)' must be a string such as models/\(project).")
         }
-        let trimmed = raw.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
+        let trimmed = raw.split(separator: "/", omittingEmptySubsequences: true).joinedPath()
         guard !raw.hasPrefix("/"), !trimmed.split(separator: "/").contains(".."), !trimmed.isEmpty else {
             throw error(at: node, "the path of project '\(project)' must be a folder inside the repository, relative to its root (got '\(raw)').")
         }

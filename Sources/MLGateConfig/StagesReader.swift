@@ -199,7 +199,7 @@ extension ConfigReader {
                 parts.append(part)
             }
         }
-        let path = parts.joined(separator: "/")
+        let path = parts.joinedPath()
         guard !path.isEmpty || what.hasPrefix("the wdir") else {
             throw error(at: node, "'\(raw)' in \(what) names the repository itself; name a file or folder inside it.")
         }

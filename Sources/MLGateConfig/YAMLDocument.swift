@@ -11,6 +11,10 @@ enum YAMLDocument {
     /// The tags a plain YAML or JSON value may carry: the core schema's, and `!` (a non-specific tag, "a string").
     static let acceptedTags: Set<String> = Set([Tag.Name.str, .int, .float, .bool, .null, .map, .seq, .nonSpecific].map(\.rawValue))
 
+    /// A constructor with no tag maps: composing never constructs, and Yams' default one builds its maps of
+    /// closures (and `Parser.Encoding.default` reads the whole environment) at a conformance scan each on start-up.
+    private static var composer: Constructor { Constructor([:], [:], [:]) }
+
     /// The root node of `text`, or nil for an empty document.
     ///
     /// - Parameters:
@@ -19,7 +23,7 @@ enum YAMLDocument {
     static func compose(_ text: String, file: String, fix: String? = nil) throws(ConfigError) -> Node? {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text, .basic)
+            root = try Parser(yaml: text, resolver: .basic, constructor: composer, encoding: .utf8).singleRoot()
         } catch let error as YamlError {
             throw syntaxError(error, file: file, fix: fix)
         } catch {

@@ -19,7 +19,7 @@ package enum DeliveryStarter {
     @discardableResult
     package static func startIfWaiting(_ workspace: Workspace) -> pid_t? {
         // Most repositories have no subscriptions: look for the section before parsing anything.
-        guard ProcessInfo.processInfo.environment["MLGATE_EVENTS_BACKGROUND"] != "off",
+        guard ProcessEnvironment.value("MLGATE_EVENTS_BACKGROUND") != "off",
               let text = try? String(contentsOfFile: workspace.configPath, encoding: .utf8),
               text.hasPrefix("notify:") || text.contains("\nnotify:"),
               let subscriptions = try? workspace.configuration().notify, !subscriptions.isEmpty,

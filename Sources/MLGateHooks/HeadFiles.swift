@@ -93,7 +93,7 @@ public struct HeadFiles: Sendable {
             if part == "." || part.isEmpty { continue }
             if part == "..", !parts.isEmpty { parts.removeLast() } else { parts.append(part) }
         }
-        return "/" + parts.joined(separator: "/")
+        return "/" + parts.joinedPath()
     }
 }
 

@@ -34,14 +34,14 @@ public struct HookRecorder {
     }
 
     /// Whether `MLGATE_HOOKS=0` switched the hooks off for this command.
-    public static var switchedOff: Bool { getenv("MLGATE_HOOKS").map { String(cString: $0) == "0" } ?? false }
+    public static var switchedOff: Bool { ProcessEnvironment.value("MLGATE_HOOKS") == "0" }
 
     /// Records from git's files alone.
     public func run() -> Outcome {
         if Self.switchedOff { return .skipped }
         // pre-push reads the pushed commits and the pipeline with libgit2: always the full binary's work.
         if event == .prePush { return .needsRepository }
-        guard let files = HeadFiles(environment: getenv("GIT_DIR").map { String(cString: $0) }, workingDirectory: Files.currentDirectory())
+        guard let files = HeadFiles(environment: ProcessEnvironment.value("GIT_DIR"), workingDirectory: Files.currentDirectory())
         else { return .needsRepository }
         // Each commit a rebase replays fires post-commit; post-rewrite records them all at the end.
         if event == .postCommit, files.rebaseInProgress { return .skipped }

@@ -9,8 +9,16 @@ public enum ContentHash {
     static let chunk = 1 << 20
 
     /// The hash of `bytes`.
-    public static func of(_ bytes: some Sequence<UInt8>) -> String {
-        hex(SHA256.hash(data: Array(bytes)))
+    public static func of(_ bytes: [UInt8]) -> String {
+        bytes.withUnsafeBytes { of($0) }
+    }
+
+    /// The hash of the bytes in `buffer`. Not through `SHA256.hash(data:)`: its `DataProtocol` generic costs a
+    /// conformance scan on first use, on every command's start-up.
+    public static func of(_ buffer: UnsafeRawBufferPointer) -> String {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: buffer)
+        return hex(hasher.finalize())
     }
 
     /// The hash and size of the file at `path`, read in 1 MiB chunks.
@@ -62,9 +70,11 @@ public enum ContentHash {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(64)
-        for byte in digest {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 15)])
+        digest.withUnsafeBytes { bytes in
+            for byte in bytes {
+                out.append(digits[Int(byte >> 4)])
+                out.append(digits[Int(byte & 15)])
+            }
         }
         return String(decoding: out, as: UTF8.self)
     }

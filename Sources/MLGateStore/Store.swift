@@ -28,13 +28,14 @@ public final class Store {
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
             let migrator = Schema.migrator
-            let unknown = try queue.read { db in
-                try migrator.appliedIdentifiers(db).subtracting(migrator.migrations)
-            }
+            let applied = try queue.read { db in try migrator.appliedIdentifiers(db) }
+            let unknown = applied.subtracting(migrator.migrations)
             guard unknown.isEmpty else {
                 throw StoreError.newerSchema(path: path, unknownMigrations: unknown.sorted())
             }
-            try migrator.migrate(queue)
+            // Migrating takes the write lock even when there is nothing to do; an up-to-date store (every open after
+            // the first) is left alone. Another process migrating at the same moment is serialised by that lock.
+            if applied.count < migrator.migrations.count { try migrator.migrate(queue) }
         } catch let error as StoreError {
             throw error
         } catch {

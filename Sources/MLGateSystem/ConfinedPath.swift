@@ -43,12 +43,12 @@ public enum ConfinedPath {
         var prefix = root
         var walked: [Substring] = []
         for component in relative.split(separator: "/") where component != "." {
-            prefix += "/" + component
+            prefix += "/" + String(component)
             walked.append(component)
             var info = stat()
             guard lstat(prefix, &info) == 0 else { return }  // missing: nothing below it exists yet
             guard (info.st_mode & S_IFMT) == S_IFLNK else { continue }
-            let link = walked.joined(separator: "/")
+            let link = walked.joinedPath()
             guard let resolved = realPath(prefix) else {
                 throw PathEscapeError(what: what(), link: link, target: "'\(linkText(prefix))' (which does not exist)")
             }

@@ -1,4 +1,5 @@
 import Foundation
+import MLGateSystem
 
 /// Where a service's progress and warnings go: the CLI prints them on standard error, a server logs them, a test
 /// collects them. Services never print.
@@ -32,7 +33,7 @@ package struct SilentReporter: Reporter {
 package enum ContinuousIntegration {
     /// Whether the `CI` variable says so.
     package static var isActive: Bool {
-        guard let value = ProcessInfo.processInfo.environment["CI"] else { return false }
+        guard let value = ProcessEnvironment.value("CI") else { return false }
         return !["", "false", "0"].contains(value.lowercased())
     }
 }

@@ -29,8 +29,7 @@ package struct Workspace {
     /// The worktree containing the current directory.
     package static func current(reporter: any Reporter) throws -> Workspace {
         var directory = Files.currentDirectory()
-        // getenv, not ProcessInfo.environment: building that dictionary costs a conformance scan at start-up.
-        if getenv("GIT_DIR") == nil, getenv("GIT_WORK_TREE") == nil {
+        if ProcessEnvironment.value("GIT_DIR") == nil, ProcessEnvironment.value("GIT_WORK_TREE") == nil {
             while true {
                 if access(directory + "/.git", F_OK) == 0,
                    let files = HeadFiles(environment: nil, workingDirectory: directory), let main = files.mainWorktreeRoot {

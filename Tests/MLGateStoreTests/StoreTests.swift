@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import MLGateCore
 import MLGateSystem
 import MLGateStore
@@ -30,6 +31,22 @@ struct StoreTests {
         try store.write { try $0.record(someCommit(1)) }
         #expect(statements.withLock { $0.contains("BEGIN IMMEDIATE TRANSACTION") })
         #expect(try store.appliedMigrations() == ["v1-lineage", "v2-pipeline", "v3-registry", "v4-registry-trust", "v5-folder-state", "v6-endpoint-traffic", "v7-monitor-checks", "v8-endpoint-models", "v9-event-delivery"])
+    }
+
+    @Test("an up-to-date store opens while another connection holds the write lock (opening never migrates it again)")
+    func opensBesideAWriter() throws {
+        let directory = try GitFixture.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/store.sqlite"
+        _ = try Store(path: path)
+        let writer = try DatabaseQueue(path: path)
+        try writer.inTransaction(.immediate) { db in
+            // Migrating would wait here for the lock (30 s) and then fail with "database is locked".
+            let reader = try Store(path: path)
+            #expect(try reader.appliedMigrations().count == 9)
+            #expect(try reader.pragma("journal_mode") == "wal")
+            return .rollback
+        }
     }
 
     @Test("records round-trip, duplicates are ignored, queries filter and order")
