@@ -39,6 +39,8 @@ extension CIJob {
             _ = try registry.store.recordVerdict(model: spec.name, candidateArtifact: verdict.candidate.artifact ?? "", champion: verdict.champion?.name,
                                                  passed: verdict.passed, json: try JSONDocument.text(verdict))
             verdicts.append(verdict)
+            // The page's curves read the predictions again; a report that cannot be drawn is a warning, never the gate's failure.
+            do { pages[spec.name] = VerdictPage.html(verdict, curves: try gate.curves(of: verdict)) } catch { warn("no HTML report for \(spec.name): \(error)") }
             reporter.output(VerdictReport.text(verdict))
             var outcome = CIModelOutcome(model: spec.name, passed: verdict.passed, champion: verdict.champion?.name)
             if registers, verdict.passed {

@@ -23,6 +23,8 @@ package final class CIJob {
     package let jobEnvironment: [String: String]
     package var result: CIResult
     package var verdicts: [Verdict] = []
+    /// Each gated model's HTML report, by model (`gate-MODEL.html` in the reports folder).
+    package var pages: [String: String] = [:]
     /// Versions to deploy after the registry is published: (model, artifact).
     package var pendingDeploys: [(String, String)] = []
 

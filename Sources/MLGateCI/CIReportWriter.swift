@@ -24,12 +24,17 @@ package struct CIReportWriter {
     }
     package var jsonPath: String { job.options.json.map(Files.absolute) ?? folder + "/gate.json" }
     package var dotenvPath: String { folder + "/mlgate.env" }
+    /// The HTML report of `model`'s gate, `gate-MODEL.html` in the reports folder (kept with the job's artifacts).
+    package func pagePath(_ model: String) -> String {
+        folder + "/gate-" + String(model.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }) + ".html"
+    }
 
     /// Writes every file and provider channel; each failure is a warning.
     package func writeAll() {
         let markdown = self.markdown()
         write(markdown, to: markdownPath)
         if !verdicts.isEmpty { write(VerdictReport.junit(verdicts), to: junitPath) }
+        for (model, page) in job.pages { write(page, to: pagePath(model)) }
         write(json(), to: jsonPath)
         write(dotenv().map { "\($0.0)=\($0.1)" }.joined(separator: "\n") + "\n", to: dotenvPath)
         switch context.provider {
@@ -52,7 +57,14 @@ package struct CIReportWriter {
         lines.append("")
         lines.append("\(context.summary)" + (context.runURL.map { " · [job](\($0))" } ?? ""))
         if let error = result.error { lines += ["", "**Error:** \(error)"] }
-        for verdict in verdicts { lines += ["", VerdictReport.markdown(verdict)] }
+        for verdict in verdicts {
+            lines += ["", VerdictReport.markdown(verdict)]
+            if job.pages[verdict.model] != nil {
+                let page = pagePath(verdict.model), base = Files.currentDirectory() + "/"
+                let shown = page.hasPrefix(base) ? String(page.dropFirst(base.count)) : page
+                lines.append("HTML report with the ROC and precision–recall curves: `\(shown)` (kept with the job's artifacts).")
+            }
+        }
         if !result.models.isEmpty {
             lines += ["", "### What happened", ""]
             for model in result.models { lines.append("- **\(model.model)**: " + Self.describe(model)) }

@@ -55,6 +55,9 @@ struct GateCommand: ParsableCommand {
     @Option(help: "Also write the verdict as a Markdown summary.")
     var markdown: String?
 
+    @Option(help: ArgumentHelp("Also write the verdict as one self-contained HTML page: the candidate's and the champion's ROC and precision–recall curves, each criterion's evidence and interval, the slices.", valueName: "file"))
+    var html: String?
+
     func run() throws {
         let context = try GateContext(model: model, registry: try RegistryContext.current())
         let verdict = try context.judge(candidateRun: candidate, candidatePredictions: candidatePredictions,
@@ -64,6 +67,7 @@ struct GateCommand: ParsableCommand {
                                                  passed: verdict.passed, json: text)
         if let junit { try AtomicFile.write(VerdictReport.junit([verdict]), to: junit) }
         if let markdown { try AtomicFile.write(VerdictReport.markdown(verdict), to: markdown) }
+        if let html { try AtomicFile.write(VerdictPage.html(verdict, curves: try context.curves(of: verdict)), to: html) }
         if json { print(text) } else { print(VerdictReport.text(verdict)) }
         if !verdict.passed { throw ExitCode(1) }
     }

@@ -107,11 +107,8 @@ package struct EvalReportBuilder {
     }
 
     private func curves() -> EvalReport.Curves? {
-        guard task == .binary,
-              let predictions = try? BinaryPredictions(labels: inputs.labels.map { UInt8($0) }, scores: inputs.candidate.columns[0], weights: inputs.weights)
-        else { return nil }
-        let ranking = BinaryRanking(predictions)
-        guard let roc = ranking.rocCurve(), let pr = ranking.precisionRecallCurve() else { return nil }
+        guard task == .binary, let curves = RankingCurves(role: "candidate", name: "", inputs: inputs, scores: inputs.candidate.columns[0]) else { return nil }
+        let (roc, pr) = (curves.roc, curves.precisionRecall)
         func finite(_ values: [Double]) -> [JSONNullable<Double>] { values.map { JSONNullable($0.isFinite ? $0 : nil) } }
         return EvalReport.Curves(
             roc: .init(x: roc.falsePositiveRate, y: roc.truePositiveRate, thresholds: finite(roc.thresholds), xName: "fpr", yName: "tpr"),

@@ -46,9 +46,7 @@ package struct GateContext {
             throw UsageError("promotion.champion of model '\(spec.name)' is '\(spec.promotion.champion)', which is neither one of its lifecycle stages (\(spec.lifecycle.stages.joined(separator: ", "))) nor one of its aliases; fix mlgate.yaml.")
         }
         let championFile: String? = try championPredictions ?? champion.map { try predictions(for: $0.artifact, label: "champion \($0.uri)") }
-        let inputs = try EvalInputs(.init(task: try task(), predictions: candidateFile, label: evaluation.label, scores: evaluation.scores,
-                                          id: championFile == nil ? nil : evaluation.id, weight: nil, baselineScores: [],
-                                          baselineFile: championFile, slice: nil, positiveLabel: nil, baselineLabelsMustMatch: true))
+        let inputs = try self.inputs(candidate: candidateFile, champion: championFile)
         let task = try self.task()
         let candidateMetrics = try ModelMetrics.compute(task: task, inputs: inputs, scores: inputs.candidate, threshold: 0.5).values
         let championMetrics = try inputs.baseline.map { try ModelMetrics.compute(task: task, inputs: inputs, scores: $0, threshold: 0.5).values }
@@ -205,9 +203,7 @@ package struct GateContext {
 
     /// A criterion judged on every slice with enough rows.
     private func sliceResults(_ criterion: Criterion, column: String, candidateFile: String, championFile: String?, task: EvalTask) throws -> [CriterionResult] {
-        let inputs = try EvalInputs(.init(task: task, predictions: candidateFile, label: evaluation.label, scores: evaluation.scores,
-                                          id: championFile == nil ? nil : evaluation.id, weight: nil, baselineScores: [],
-                                          baselineFile: championFile, slice: column, positiveLabel: nil, baselineLabelsMustMatch: true))
+        let inputs = try self.inputs(candidate: candidateFile, champion: championFile, slice: column)
         guard let values = inputs.slices else { return [] }
         var rowsByValue: [String: [Int]] = [:]
         for (row, value) in values.enumerated() { rowsByValue[value, default: []].append(row) }
@@ -227,6 +223,25 @@ package struct GateContext {
 }
 
 extension GateContext {
+    /// The rows a gate judges: the candidate's predictions, the champion's joined by id (their labels must match).
+    private func inputs(candidate: String, champion: String?, slice: String? = nil) throws -> EvalInputs {
+        try EvalInputs(.init(task: try task(), predictions: candidate, label: evaluation.label, scores: evaluation.scores,
+                             id: champion == nil ? nil : evaluation.id, weight: nil, baselineScores: [],
+                             baselineFile: champion, slice: slice, positiveLabel: nil, baselineLabelsMustMatch: true))
+    }
+
+    /// The ROC and precision–recall curves of the verdict's candidate and champion on the rows it judged (a binary
+    /// model's; none for other tasks, or when the rows hold one class only).
+    package func curves(of verdict: Verdict) throws -> [RankingCurves] {
+        guard try task() == .binary else { return [] }
+        let inputs = try self.inputs(candidate: verdict.candidate.predictions, champion: verdict.champion?.predictions)
+        var curves = [RankingCurves(role: "candidate", name: verdict.candidate.name, inputs: inputs, scores: inputs.candidate.columns[0])]
+        if let champion = inputs.baseline {
+            curves.append(RankingCurves(role: "champion", name: verdict.champion?.name ?? "champion", inputs: inputs, scores: champion.columns[0]))
+        }
+        return curves.compactMap { $0 }
+    }
+
     /// Predictions for a run number, a model URI or a file.
     package func predictionsFile(for reference: String) throws -> String {
         if FileManager.default.fileExists(atPath: reference) { return reference }

@@ -39,6 +39,10 @@ struct CITests {
         #expect(junit.contains("<failure") && junit.contains("classname=\"mlgate.gate.m\""), "\(junit)")
         let prSummary = project.fixture.read(project.fixture.base + "/gh2/summary.md") ?? ""
         #expect(prSummary.contains("❌") && prSummary.contains("models:/m/1") && prSummary.contains("reported only (pull request)"), "\(prSummary)")
+        // The HTML report beside the others, named by the summary: both models' curves and the failed evidence.
+        let page = project.fixture.read(pr + "/mlgate-reports/gate-m.html") ?? ""
+        #expect(page.contains("FAILED") && page.components(separatedBy: "<polyline").count - 1 == 4 && page.contains("models:/m/1"), "\(page.prefix(300))")
+        #expect(prSummary.contains("mlgate-reports/gate-m.html"), "\(prSummary)")
         #expect(refused.stdout.contains("::error title=mlgate m::"))
         #expect(keyValues(project.fixture.read(pr + "/mlgate-reports/mlgate.env"))["MLGATE_PASSED"] == "false")
     }

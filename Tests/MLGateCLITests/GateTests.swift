@@ -94,6 +94,31 @@ struct GateTests {
         #expect(try fixture.mlgate(["audit", "verify"]).status == 0)
     }
 
+    @Test("--html: one self-contained page with both models' ROC and PR curves, the evidence and the slices, rendered by headless Chromium")
+    func htmlReport() throws {
+        let fixture = try gateRepository()
+        defer { fixture.remove() }
+        #expect(try fixture.mlgate(["run"]).status == 0)
+        #expect(try fixture.mlgate(["gate", "toy", "--candidate", "1"]).status == 0)  // production requires a passed gate
+        #expect(try fixture.mlgate(["models", "register", "toy", "--run", "1"]).status == 0)
+        #expect(try fixture.mlgate(["promote", "toy", "1", "--to", "staging", "--reason", "first"]).status == 0)
+        #expect(try fixture.mlgate(["promote", "toy", "1", "--to", "production", "--reason", "first"]).status == 0)
+        try fixture.write("skill.txt", "2.0\n")
+        #expect(try fixture.mlgate(["run"]).status == 0)
+        let gate = try fixture.mlgate(["gate", "toy", "--candidate", "2", "--html", "gate.html"])
+        #expect(gate.status == 0, "\(gate)")
+        let page = try #require(fixture.read("gate.html"))
+        #expect(page.hasPrefix("<!doctype html>") && !page.contains("<script") && !page.contains("http://") && !page.contains("https://"),
+                "self-contained: nothing to fetch, nothing to run")
+        #expect(page.contains("PASSED") && page.contains("candidate run 2") && page.contains("champion models:/toy/1"))
+        #expect(page.components(separatedBy: "<polyline").count - 1 == 4, "ROC and PR, candidate and champion")
+        #expect(page.contains("region=east") && page.contains("region=west") && page.contains("class=\"interval\""))
+        #expect(page.contains("mlgate gate toy --candidate 2 --champion models:/toy/1"))
+        guard let rendered = try renderInChromium("gate.html", fixture: fixture) else { return }
+        #expect(rendered.renderedCleanly, "a rendered page, not a blank one (\(rendered.png.count) bytes), and no console error: \(rendered.log)")
+        #expect(rendered.dom.components(separatedBy: "<polyline").count - 1 == 4 && rendered.dom.contains("<table"))
+    }
+
     @Test("predictions whose labels differ for the same ids are refused (exit 2)")
     func differentLabels() throws {
         let fixture = try gateRepository()

@@ -100,21 +100,10 @@ struct MonitorTests {
         let amount = try #require(page.range(of: "<h3>amount — drifted</h3>")), region = try #require(page.range(of: "<h3>region — drifted</h3>"))
         #expect(amount.lowerBound < region.lowerBound)
 
-        guard let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            // .ci/run installs Debian's chromium; elsewhere the browser check needs it too.
-            Issue.record("headless chromium is not installed (apt-get install chromium); the page was not opened in a browser")
-            return
-        }
-        let url = "file://" + fixture.root + "/report.html"
-        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1100,1400", "--enable-logging=stderr", "--v=0"]
-        let shot = fixture.root + "/report.png"
-        let screenshot = try runProcess(chromium, flags + ["--screenshot=" + shot, url], in: fixture.root, environment: fixture.environment)
-        let png = try #require(FileManager.default.contents(atPath: shot), "\(screenshot)")
-        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 20_000, "a rendered page, not a blank one: \(png.count) bytes")
-        #expect(!screenshot.stderr.contains("Uncaught") && !screenshot.stderr.contains(":CONSOLE("), "\(screenshot.stderr)")
-        let dom = try runProcess(chromium, flags + ["--dump-dom", url], in: fixture.root, environment: fixture.environment)
-        #expect(dom.stdout.components(separatedBy: "<rect").count - 1 >= 2 * 24 + 2 * 3, "every bar of both charts rendered")
-        #expect(dom.stdout.contains("<table") && dom.stdout.contains("DRIFT"))
+        guard let rendered = try renderInChromium("report.html", fixture: fixture) else { return }
+        #expect(rendered.renderedCleanly, "a rendered page, not a blank one (\(rendered.png.count) bytes), and no console error: \(rendered.log)")
+        #expect(rendered.dom.components(separatedBy: "<rect").count - 1 >= 2 * 24 + 2 * 3, "every bar of both charts rendered")
+        #expect(rendered.dom.contains("<table") && rendered.dom.contains("DRIFT"))
     }
 
     @Test("azure: normalised Wasserstein and base-2 Jensen-Shannon at 0.1; a new category and out-of-range values are counted")
