@@ -115,7 +115,8 @@ step "the release gate: the first model has no champion yet, so it is judged on 
 
 step "a worse candidate (8 epochs, learning rate 0.3: run 2) is refused, with its evidence"
 refused=0
-"$mlgate" gate churn --candidate 2 --markdown "$work/gate.md" || { echo "(exit $?: the gate refused it; $work/gate.md holds the Markdown summary)"; refused=$((refused + 1)); }
+"$mlgate" gate churn --candidate 2 --markdown "$work/gate.md" --html "$work/gate.html" || { echo "(exit $?: the gate refused it; $work/gate.md holds the Markdown summary, $work/gate.html the page with the ROC and PR curves)"; refused=$((refused + 1)); }
+grep -q '<polyline' "$work/gate.html" || { echo "the gate's HTML report has no curves" >&2; exit 1; }
 
 step "the worker's model (stronger L2: run 4) is no worse than the champion: it passes, and is promoted"
 "$mlgate" gate churn --candidate 4

@@ -50,6 +50,10 @@ enum NpyReader {
     }
 
     private static func table(path: String, arrays: [Array2D], columns: [ColumnRequest], fallbackNames: [String] = []) throws(DataError) -> DataTable {
+        if columns.isEmpty, arrays.isEmpty, !fallbackNames.isEmpty {
+            // Only the names were asked for (the folder's files), as a text file's header answers.
+            return DataTable(path: path, columnNames: fallbackNames, rowCount: 0, numbers: [:], texts: [:], lines: .none)
+        }
         let names = arrays.flatMap(\.columnNames)
         var rows: Int?
         for array in arrays {

@@ -117,8 +117,9 @@ public struct DataQuality: Hashable, Sendable {
     /// Rows in the current column.
     public let count: Int
 
-    /// The quality of `current` against `reference`; nil when either has no rows.
-    public init?(reference: [Double], current: [Double]) {
+    /// The quality of `current` against `reference`; nil when either has no rows. The new-category rate is counted
+    /// only for a `categorical` column (0 otherwise: a number unseen in the reference is no news).
+    public init?(reference: [Double], current: [Double], categorical: Bool = true) {
         guard !reference.isEmpty, !current.isEmpty else { return nil }
         let known = reference.filter { !$0.isNaN }
         let present = current.filter { !$0.isNaN }
@@ -130,6 +131,10 @@ public struct DataQuality: Hashable, Sendable {
             return
         }
         outOfRangeRate = Double(present.filter { $0 < low || $0 > high }.count) / Double(present.count)
+        guard categorical else {
+            newCategoryRate = 0
+            return
+        }
         let seen = Set(known.map(\.bitPattern))
         newCategoryRate = Double(present.filter { !seen.contains($0.bitPattern) }.count) / Double(present.count)
     }

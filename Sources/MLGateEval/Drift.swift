@@ -22,7 +22,7 @@ public enum Drift {
     /// (`scipy.stats.wasserstein_distance(u, v)`). Nil when either is empty or holds a NaN.
     public static func wasserstein1(_ u: [Double], _ v: [Double]) -> Double? {
         guard !u.isEmpty, !v.isEmpty, !u.contains(where: \.isNaN), !v.contains(where: \.isNaN) else { return nil }
-        let su = u.sorted(), sv = v.sorted()
+        let su = radixSorted(u), sv = radixSorted(v)
         // One merge walk over the pooled values in order (no third sort): at each distinct value, how many of
         // each sample are ≤ it (searchsorted 'right'), times the gap to the next pooled value.
         var total = CompensatedSum()

@@ -267,3 +267,47 @@ enum ScoreSort {
         }
     }
 }
+
+/// `values` (no NaN) in ascending order, by a least-significant-digit radix sort of their order keys: four passes
+/// of 16 bits, each skipped when every key shares that digit.
+///
+/// The drift statistics sort both samples of every column (a million values each in `make bench-monitor`); this is
+/// several times faster there than the standard library's comparison sort, and gives the same order. The values
+/// come back from their keys, so a −0.0 comes back as +0.0 (one key, and equal as numbers: no statistic changes).
+func radixSorted(_ values: [Double]) -> [Double] {
+    let count = values.count
+    guard count > 512 else { return values.sorted() }
+    var keys = values.map(orderKey)
+    var scratch = [UInt64](repeating: 0, count: count)
+    var counts = [Int](repeating: 0, count: 4 << 16)
+    counts.withUnsafeMutableBufferPointer { counts in
+        for key in keys {
+            counts[Int(key & 0xFFFF)] += 1
+            counts[(1 << 16) + Int((key >> 16) & 0xFFFF)] += 1
+            counts[(2 << 16) + Int((key >> 32) & 0xFFFF)] += 1
+            counts[(3 << 16) + Int(key >> 48)] += 1
+        }
+        for digit in 0..<4 {
+            let base = digit << 16, shift = UInt64(16 * digit)
+            guard let first = keys.first, counts[base + Int((first >> shift) & 0xFFFF)] != count else { continue }
+            var offset = 0
+            for bucket in base..<(base + (1 << 16)) {
+                let size = counts[bucket]
+                counts[bucket] = offset
+                offset += size
+            }
+            keys.withUnsafeBufferPointer { source in
+                scratch.withUnsafeMutableBufferPointer { target in
+                    for key in source {
+                        let bucket = base + Int((key >> shift) & 0xFFFF)
+                        target[counts[bucket]] = key
+                        counts[bucket] += 1
+                    }
+                }
+            }
+            swap(&keys, &scratch)
+        }
+    }
+    // The inverse of `orderKey`: a set top bit was a non-negative value's sign bit turned on; otherwise every bit was flipped.
+    return keys.map { key in Double(bitPattern: key >> 63 != 0 ? key & ~(1 << 63) : ~key) }
+}

@@ -47,7 +47,9 @@ package struct DriftReport: Encodable, Sendable {
 
         /// Shares of `r` and `c` over equal-width bins spanning both.
         static func numeric(_ r: [Double], _ c: [Double]) -> Distribution {
-            guard let low = (r + c).min(), let high = (r + c).max() else { return Distribution(labels: [], reference: [], current: []) }
+            guard let low = [r.min(), c.min()].compactMap({ $0 }).min(), let high = [r.max(), c.max()].compactMap({ $0 }).max() else {
+                return Distribution(labels: [], reference: [], current: [])
+            }
             let count = high > low ? bins : 1
             let width = high > low ? (high - low) / Double(count) : 1
             func shares(_ values: [Double]) -> [Double] {
@@ -126,61 +128,130 @@ package struct DriftReport: Encodable, Sendable {
 /// Runs a model's drift check: reads the reference and the current data (a file, or every data file of a folder),
 /// infers each shared column's kind (numeric when every present value is a number) unless the monitor says, and
 /// judges each column by the preset's method and threshold.
+///
+/// Columns are read as numbers first (the data reader's exact parser, no text per cell): a million rows of twenty
+/// columns would otherwise be forty million strings. A column that is not all numbers (a category, a missing value,
+/// a column the monitor declares categorical) is read again as text, in both files, and judged from its text.
 package enum DriftCheck {
-    /// The check of `current` (absolute) against `spec`'s reference under `root`, for `model`.
-    package static func run(model: String, spec: MonitorSpec, root: String, current: String) throws -> DriftReport {
-        try run(model: model, spec: spec, root: root, current: current, table: try readAll(current))
+    /// A column's cells as read: numbers (none missing), or text.
+    enum Cells {
+        case numbers([Double])
+        case texts([String])
+
+        var count: Int {
+            switch self {
+            case .numbers(let values): values.count
+            case .texts(let values): values.count
+            }
+        }
     }
 
-    /// Checks `table` (the current data, named `current` in the report and messages) against `model`'s reference.
+    /// A data table: its column names, each column's cells, and its rows.
+    struct Table {
+        var names: [String]
+        var cells: [String: Cells]
+        var rows: Int
+    }
+
+    /// The check of `current` (absolute) against `spec`'s reference under `root`, for `model`.
+    package static func run(model: String, spec: MonitorSpec, root: String, current: String) throws -> DriftReport {
+        let referencePath = root + "/" + spec.reference
+        let currentFiles = try dataFiles(current)
+        let names = try columnNames(referencePath).filter { spec.columns[$0] != .ignore }
+        // Text for the columns declared categorical and those that turned out not to be all numbers; after a few
+        // such surprises, every column left is read as text at once instead of one re-read each.
+        var textColumns = Set(names.filter { spec.columns[$0] == .categorical })
+        while true {
+            do {
+                let reference = try read(referencePath, names: names, text: textColumns)
+                let currentTable = try concatenated(currentFiles.map { try read($0, names: names, text: textColumns) })
+                return try check(model: model, spec: spec, names: names, reference: reference, current: currentTable, currentName: current)
+            } catch let error as DataError where error.column.map({ names.contains($0) && !textColumns.contains($0) }) == true {
+                let surprises = textColumns.subtracting(names.filter { spec.columns[$0] == .categorical }).count
+                if surprises >= 3 { textColumns = Set(names) } else if let column = error.column { textColumns.insert(column) }
+            }
+        }
+    }
+
+    /// Checks `table` (the current data as text, named `current` in the report and messages) against `model`'s reference.
     package static func run(model: String, spec: MonitorSpec, root: String, current: String, table currentTable: (values: [String: [String]], rows: Int)) throws -> DriftReport {
         let referencePath = root + "/" + spec.reference
-        let reference = try read(referencePath)
-        var columns: [DriftReport.Column] = []
-        for name in reference.names where spec.columns[name] != .ignore {
-            guard let currentValues = currentTable.values[name] else {
-                throw UsageError("\(current) has no column '\(name)', which the reference \(spec.reference) has; give the same columns, or set columns: {\(name): ignore} in the monitor of model '\(model)'.")
-            }
-            let referenceValues = reference.values[name] ?? []
-            let kind = spec.columns[name] ?? (isNumeric(referenceValues) && isNumeric(currentValues) ? .numeric : .categorical)
-            columns.append(try judge(name, kind: kind, reference: referenceValues, current: currentValues, preset: spec.preset, file: current))
+        let names = try columnNames(referencePath).filter { spec.columns[$0] != .ignore }
+        let reference = try read(referencePath, names: names, text: Set(names))
+        let table = Table(names: Array(currentTable.values.keys), cells: currentTable.values.mapValues(Cells.texts), rows: currentTable.rows)
+        return try check(model: model, spec: spec, names: names, reference: reference, current: table, currentName: current)
+    }
+
+    private static func check(model: String, spec: MonitorSpec, names: [String], reference: Table, current: Table, currentName: String) throws -> DriftReport {
+        for name in names where current.cells[name] == nil {
+            throw UsageError("\(currentName) has no column '\(name)', which the reference \(spec.reference) has; give the same columns, or set columns: {\(name): ignore} in the monitor of model '\(model)'.")
         }
-        return DriftReport(model: model, preset: spec.preset.rawValue, reference: spec.reference, current: current, referenceRows: reference.rows,
-                           currentRows: currentTable.rows, columns: columns, driftShare: spec.driftShare)
+        // The columns are independent: judged over the cores, each into its own slot; the first refusal (in column
+        // order) is the one reported, as one at a time would.
+        var outcomes = [Result<DriftReport.Column, any Error>?](repeating: nil, count: names.count)
+        outcomes.withUnsafeMutableBufferPointer { buffer in
+            // Each iteration writes only its own slot of the buffer.
+            nonisolated(unsafe) let out = buffer
+            DispatchQueue.concurrentPerform(iterations: names.count) { index in
+                let name = names[index]
+                out[index] = Result {
+                    try judge(name, declared: spec.columns[name], reference: reference.cells[name] ?? .texts([]), current: current.cells[name] ?? .texts([]),
+                              preset: spec.preset, file: currentName)
+                }
+            }
+        }
+        let columns = try outcomes.map { try ($0 ?? .failure(UsageError("a column was not judged"))).get() }
+        return DriftReport(model: model, preset: spec.preset.rawValue, reference: spec.reference, current: currentName, referenceRows: reference.rows,
+                           currentRows: current.rows, columns: columns, driftShare: spec.driftShare)
     }
 
     /// Text cells that mean a missing value.
     static let missing: Set<String> = ["", "NA", "N/A", "NaN", "nan", "null", "None"]
 
-    static func isNumeric(_ values: [String]) -> Bool {
-        values.allSatisfy { missing.contains($0) || Double($0) != nil }
+    /// The column's cells as numbers (NaN where missing), or nil when some present cell is not a finite number.
+    static func numbers(_ cells: [String]) -> [Double]? {
+        var result: [Double] = []
+        result.reserveCapacity(cells.count)
+        for cell in cells {
+            if missing.contains(cell) { result.append(.nan); continue }
+            guard let number = Double(cell), number.isFinite else { return nil }
+            result.append(number)
+        }
+        return result
     }
 
-    /// One column's verdict by `preset`'s rules (research anchors-eval §8).
-    static func judge(_ name: String, kind: MonitorSpec.ColumnKind, reference: [String], current: [String], preset: MonitorSpec.Preset,
+    /// One column's verdict by `preset`'s rules (research anchors-eval §8); its kind is `declared`, else numeric when
+    /// every present value of both samples is a number.
+    static func judge(_ name: String, declared: MonitorSpec.ColumnKind?, reference: Cells, current: Cells, preset: MonitorSpec.Preset,
                       file: String) throws -> DriftReport.Column {
-        let numeric = kind == .numeric
-        // Categories become codes in the sorted order of every value seen; numbers stay numbers.
-        let categories = numeric ? [] : Array(Set((reference + current).filter { !missing.contains($0) })).sorted()
-        let codes = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, Double($0)) })
         // Each cell once: its number (or category code), NaN when missing.
-        func encoded(_ cells: [String]) throws -> [Double] {
-            try cells.map { cell in
-                if missing.contains(cell) { return .nan }
-                guard numeric else { return codes[cell] ?? .nan }
-                guard let number = Double(cell), number.isFinite else {
-                    throw UsageError("\(file): column '\(name)' is read as numeric but holds '\(cell)'; set columns: {\(name): categorical} in the monitor.")
-                }
-                return number
+        let referenceCells: [Double], currentCells: [Double], categories: [String]
+        switch (reference, current) {
+        case (.numbers(let r), .numbers(let c)) where !r.contains(where: \.isInfinite) && !c.contains(where: \.isInfinite):
+            (referenceCells, currentCells, categories) = (r, c, [])
+        default:
+            let r = texts(reference), c = texts(current)
+            if declared != .categorical, let rn = numbers(r), let cn = numbers(c) {
+                (referenceCells, currentCells, categories) = (rn, cn, [])
+            } else if declared == .numeric {
+                let cell = (r + c).first { !missing.contains($0) && !(Double($0)?.isFinite ?? false) } ?? ""
+                throw UsageError("\(file): column '\(name)' is read as numeric but holds '\(cell)'; set columns: {\(name): categorical} in the monitor.")
+            } else {
+                // Categories become codes in the sorted order of every value seen.
+                categories = Array(Set((r + c).filter { !missing.contains($0) })).sorted()
+                let codes = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, Double($0)) })
+                referenceCells = r.map { missing.contains($0) ? .nan : codes[$0] ?? .nan }
+                currentCells = c.map { missing.contains($0) ? .nan : codes[$0] ?? .nan }
             }
         }
-        let referenceCells = try encoded(reference), currentCells = try encoded(current)
+        let numeric = categories.isEmpty && !(declared == .categorical)
         let r = referenceCells.filter { !$0.isNaN }, c = currentCells.filter { !$0.isNaN }
-        let quality = DataQuality(reference: referenceCells, current: currentCells)
+        let quality = DataQuality(reference: referenceCells, current: currentCells, categorical: !numeric)
         guard !r.isEmpty, !c.isEmpty else {
             throw UsageError("\(file): column '\(name)' has no values in the \(r.isEmpty ? "reference" : "current data"); drop it with columns: {\(name): ignore}.")
         }
-        let unique = Set(r + c).count
+        // Only whether there are more than 5 (or at most 2) distinct values decides a method.
+        let unique = distinctCount(r, c, upTo: 6)
         var method: String, score: Double, scoreKind = "distance", threshold: Double
         switch preset {
         case .azure:
@@ -236,7 +307,7 @@ package enum DriftCheck {
 
     /// Evidently's pooled two-proportion z-test on the first value (in sorted order), two-sided p.
     static func twoProportionZ(_ r: [Double], _ c: [Double]) -> Double {
-        guard let first = Set(r + c).min() else { return 1 }
+        guard let first = [r.min(), c.min()].compactMap({ $0 }).min() else { return 1 }
         let x1 = Double(r.filter { $0 == first }.count), x2 = Double(c.filter { $0 == first }.count)
         let n1 = Double(r.count), n2 = Double(c.count)
         let pooled = (x1 + x2) / (n1 + n2)
@@ -245,22 +316,57 @@ package enum DriftCheck {
         return Normal.twoSidedPValue((x1 / n1 - x2 / n2) / spread)
     }
 
-    /// A data file's columns as text, with its row count.
-    static func read(_ path: String) throws -> (names: [String], values: [String: [String]], rows: Int) {
-        do {
-            let names = try DataReader.read(path, columns: []).columnNames
-            let table = try DataReader.read(path, columns: names.map { ColumnRequest($0, .text) })
-            return (names, table.texts, table.rowCount)
-        } catch {
-            throw UsageError("\(error)")
+    /// How many distinct values `a` and `b` hold together, counting no further than `limit`.
+    static func distinctCount(_ a: [Double], _ b: [Double], upTo limit: Int) -> Int {
+        var seen: Set<Double> = []
+        for value in [a, b].joined() {
+            seen.insert(value + 0.0)  // −0 and +0 are one value
+            if seen.count >= limit { break }
+        }
+        return seen.count
+    }
+
+    /// `cells` as text: a number column's values as Swift writes them (only the text-fed path mixes the two).
+    static func texts(_ cells: Cells) -> [String] {
+        switch cells {
+        case .texts(let values): values
+        case .numbers(let values): values.map { "\($0)" }
         }
     }
 
-    /// A file, or every data file of a folder (by name) with the same columns, concatenated.
-    static func readAll(_ path: String) throws -> (values: [String: [String]], rows: Int) {
+    /// The column names of a data file, in order.
+    static func columnNames(_ path: String) throws -> [String] {
+        do { return try DataReader.read(path, columns: []).columnNames } catch { throw UsageError("\(error)") }
+    }
+
+    /// The columns `names` of a data file: those in `text` as text, the others as numbers. A cell that is not a
+    /// number throws the reader's `DataError` naming its column, for the caller to read that column as text.
+    static func read(_ path: String, names: [String], text: Set<String>) throws -> Table {
+        let table: DataTable
+        do {
+            // Only the columns the file has: a missing one is refused by the check, naming the reference.
+            let present = Set(try DataReader.read(path, columns: []).columnNames)
+            table = try DataReader.read(path, columns: names.filter(present.contains).map { ColumnRequest($0, text.contains($0) ? .text : .number) })
+        } catch let error where error.column != nil && !text.contains(error.column ?? "") {
+            throw error
+        } catch {
+            throw UsageError("\(error)")
+        }
+        var cells: [String: Cells] = [:]
+        for name in names {
+            if let values = table.texts[name] { cells[name] = .texts(values) } else if let values = table.numbers[name] { cells[name] = .numbers(values) }
+        }
+        return Table(names: table.columnNames, cells: cells, rows: table.rowCount)
+    }
+
+    /// A file, or every data file of a folder, by name; a folder of `.npy` files is one table (a column per file).
+    static func dataFiles(_ path: String) throws -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw UsageError("the current data \(path) does not exist; give a file or a folder of files with the reference's columns.")
+        }
+        if isDirectory.boolValue, ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).contains(where: { $0.hasSuffix(".npy") }) {
+            return [path]
         }
         let files = isDirectory.boolValue
             ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { name in
@@ -268,12 +374,22 @@ package enum DriftCheck {
             }.sorted().map { path + "/" + $0 }
             : [path]
         guard !files.isEmpty else { throw UsageError("the folder \(path) holds no CSV, TSV, JSON Lines or Feather files.") }
-        var values: [String: [String]] = [:], rows = 0
-        for file in files {
-            let table = try read(file)
-            for (name, column) in table.values { values[name, default: []] += column }
-            rows += table.rows
+        return files
+    }
+
+    /// The tables of a folder's files one after the other (they were read with the same kinds per column).
+    static func concatenated(_ tables: [Table]) -> Table {
+        guard var result = tables.first else { return Table(names: [], cells: [:], rows: 0) }
+        for table in tables.dropFirst() {
+            for (name, cells) in table.cells {
+                switch (result.cells[name], cells) {
+                case (.numbers(let a)?, .numbers(let b)): result.cells[name] = .numbers(a + b)
+                case (.texts(let a)?, .texts(let b)): result.cells[name] = .texts(a + b)
+                default: result.cells[name] = cells
+                }
+            }
+            result.rows += table.rows
         }
-        return (values, rows)
+        return result
     }
 }

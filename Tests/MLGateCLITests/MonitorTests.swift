@@ -133,4 +133,40 @@ struct MonitorTests {
         #expect(unknown.status == 2, "\(unknown)")
         #expect(try fixture.mlgate(["monitor", "history", "m"]).stdout.contains("No drift checks"))
     }
+
+    @Test("columns read as numbers first fall back to text in both files: missing values, codes as categories, and a declared number holding text is refused at 2")
+    func readingFallbacks() throws {
+        var reference = "id,amount,zip,score\n", current = "id,amount,zip,score\n"
+        var random = SeededRandom(seed: 9)
+        for row in 0..<2_000 {
+            let amount = 10 + random.uniform() * 2
+            reference += "r\(row),\(amount),\(10_000 + row % 4),\(random.uniform())\n"
+            // Every 10th current amount is missing; the zip codes (numbers) are declared categorical.
+            current += "c\(row),\(row % 10 == 0 ? "NA" : String(amount + 1)),\(10_000 + row % 5),\(random.uniform())\n"
+        }
+        let fixture = try pipelineRepository("""
+            version: 1
+            models:
+              m:
+                monitor:
+                  reference: reference.csv
+                  preset: azure
+                  columns: {id: ignore, zip: categorical, score: numeric}
+            """, files: ["reference.csv": reference, "current.csv": current])
+        defer { fixture.remove() }
+        let check = try fixture.mlgate(["monitor", "check", "m", "--current", "current.csv", "--json"])
+        #expect(check.status == 1, "\(check)")
+        let columns = try jsonObject(check.stdout)["columns"] as? [[String: Any]] ?? []
+        let amount = try #require(columns.first { $0["name"] as? String == "amount" })
+        let zip = try #require(columns.first { $0["name"] as? String == "zip" })
+        let score = try #require(columns.first { $0["name"] as? String == "score" })
+        #expect(amount["kind"] as? String == "numeric" && amount["drifted"] as? Bool == true && abs((amount["null_rate"] as? Double ?? 0) - 0.1) < 1e-12)
+        #expect(amount["current_rows"] as? Int == 1_800, "the missing values are not counted as rows of the sample")
+        #expect(zip["kind"] as? String == "categorical" && (zip["new_category_rate"] as? Double ?? 0) > 0.19, "\(zip)")
+        #expect(score["kind"] as? String == "numeric" && score["drifted"] as? Bool == false)
+        // A declared number holding text is refused, naming the column and the fix.
+        try fixture.write("bad.csv", current.replacingOccurrences(of: "c3,", with: "c3,").replacingOccurrences(of: ",0.", with: ",zero.", options: [], range: nil))
+        let refused = try fixture.mlgate(["monitor", "check", "m", "--current", "bad.csv"])
+        #expect(refused.status == 2 && refused.stderr.contains("column 'score' is read as numeric but holds"), "\(refused)")
+    }
 }
