@@ -35,12 +35,11 @@ extension CIJob {
         for spec in specs {
             let gate = try GateContext(model: spec.name, registry: registry)
             let run = try candidateRun(gate)
-            let verdict = try gate.judge(candidateRun: run, candidatePredictions: nil, championURI: nil, championPredictions: nil)
+            let (verdict, curves) = try gate.judgeWithCurves(candidateRun: run, candidatePredictions: nil, championURI: nil, championPredictions: nil)
             _ = try registry.store.recordVerdict(model: spec.name, candidateArtifact: verdict.candidate.artifact ?? "", champion: verdict.champion?.name,
                                                  passed: verdict.passed, json: try JSONDocument.text(verdict))
             verdicts.append(verdict)
-            // The page's curves read the predictions again; a report that cannot be drawn is a warning, never the gate's failure.
-            do { pages[spec.name] = VerdictPage.html(verdict, curves: try gate.curves(of: verdict)) } catch { warn("no HTML report for \(spec.name): \(error)") }
+            pages[spec.name] = VerdictPage.html(verdict, curves: curves)
             reporter.output(VerdictReport.text(verdict))
             var outcome = CIModelOutcome(model: spec.name, passed: verdict.passed, champion: verdict.champion?.name)
             if registers, verdict.passed {

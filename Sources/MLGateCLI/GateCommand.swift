@@ -60,14 +60,14 @@ struct GateCommand: ParsableCommand {
 
     func run() throws {
         let context = try GateContext(model: model, registry: try RegistryContext.current())
-        let verdict = try context.judge(candidateRun: candidate, candidatePredictions: candidatePredictions,
-                                        championURI: champion, championPredictions: championPredictions)
+        let (verdict, curves) = try context.judgeWithCurves(candidateRun: candidate, candidatePredictions: candidatePredictions,
+                                                            championURI: champion, championPredictions: championPredictions, drawing: html != nil)
         let text = try Output.jsonText(verdict)
         try context.registry.store.recordVerdict(model: model, candidateArtifact: verdict.candidate.artifact ?? "", champion: verdict.champion?.name,
                                                  passed: verdict.passed, json: text)
         if let junit { try AtomicFile.write(VerdictReport.junit([verdict]), to: junit) }
         if let markdown { try AtomicFile.write(VerdictReport.markdown(verdict), to: markdown) }
-        if let html { try AtomicFile.write(VerdictPage.html(verdict, curves: try context.curves(of: verdict)), to: html) }
+        if let html { try AtomicFile.write(VerdictPage.html(verdict, curves: curves), to: html) }
         if json { print(text) } else { print(VerdictReport.text(verdict)) }
         if !verdict.passed { throw ExitCode(1) }
     }

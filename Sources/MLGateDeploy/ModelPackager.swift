@@ -88,7 +88,7 @@ package struct ModelPackager {
         try registry.objects.checkout(version.artifact, to: folder + "/" + plan.manifest.artifact.path)
         for entry in plan.appFiles {
             guard let bytes = FileManager.default.contents(atPath: entry.source) else { throw UsageError("cannot read \(entry.source).") }
-            guard ContentHash.of(Array(bytes)) == entry.file.sha256 else {
+            guard bytes.withUnsafeBytes(ContentHash.of) == entry.file.sha256 else {
                 throw UsageError("\(entry.file.source) changed while it was being packaged; package again.")
             }
             let target = folder + "/" + entry.file.path

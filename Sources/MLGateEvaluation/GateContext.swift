@@ -28,6 +28,27 @@ package struct GateContext {
     }
 
     package func judge(candidateRun: Int?, candidatePredictions: String?, championURI: String?, championPredictions: String?) throws -> Verdict {
+        try judgeWithCurves(candidateRun: candidateRun, candidatePredictions: candidatePredictions, championURI: championURI,
+                            championPredictions: championPredictions, drawing: false).verdict
+    }
+
+    /// The verdict and, when `drawing`, the candidate's and the champion's ROC and precision–recall curves on the rows
+    /// it judged (a binary model's; none for other tasks, or when the rows hold one class only), for the HTML report.
+    package func judgeWithCurves(candidateRun: Int?, candidatePredictions: String?, championURI: String?,
+                                 championPredictions: String?, drawing: Bool = true) throws -> (verdict: Verdict, curves: [RankingCurves]) {
+        let (verdict, inputs) = try evaluate(candidateRun: candidateRun, candidatePredictions: candidatePredictions, championURI: championURI,
+                                             championPredictions: championPredictions)
+        guard drawing, try task() == .binary else { return (verdict, []) }
+        var curves = [RankingCurves(role: "candidate", name: verdict.candidate.name, inputs: inputs, scores: inputs.candidate.columns[0])]
+        if let champion = inputs.baseline {
+            curves.append(RankingCurves(role: "champion", name: verdict.champion?.name ?? "champion", inputs: inputs, scores: champion.columns[0]))
+        }
+        return (verdict, curves.compactMap { $0 })
+    }
+
+    /// Judges the candidate; returns the verdict and the rows it was judged on.
+    private func evaluate(candidateRun: Int?, candidatePredictions: String?, championURI: String?,
+                          championPredictions: String?) throws -> (verdict: Verdict, inputs: EvalInputs) {
         // The candidate.
         var candidateArtifact: String?
         var candidateMetricsFromRun: [String: Double] = [:]
@@ -81,7 +102,7 @@ package struct GateContext {
         func side(_ name: String, _ artifact: String?, _ file: String, _ metrics: [String: MetricValue]) -> Verdict.Side {
             Verdict.Side(name: name, artifact: artifact, predictions: file, metrics: metrics.mapValues { $0.number })
         }
-        return Verdict(
+        let verdict = Verdict(
             model: spec.name, passed: passed, require: spec.promotion.requireAll ? "all" : "any", firstModel: firstModel,
             note: firstModel ? "no champion yet ('\(spec.promotion.champion)' holds no version): judged on its floors and ceilings alone" : nil,
             candidate: side(candidateRun.map { "run \($0)" } ?? (candidatePredictions == nil ? "worktree" : "predictions"), candidateArtifact, candidateFile, candidateMetrics),
@@ -92,6 +113,7 @@ package struct GateContext {
             rows: inputs.rowCount, criteria: results,
             reproduce: Self.reproduceCommand(model: spec.name, candidateRun: candidateRun, candidatePredictions: candidatePredictions,
                                              champion: championPredictions == nil ? champion?.uri : nil, championPredictions: championPredictions))
+        return (verdict, inputs)
     }
 
     /// `mlgate gate` with the candidate and the champion this verdict judged, by run, version or file: the
@@ -228,18 +250,6 @@ extension GateContext {
         try EvalInputs(.init(task: try task(), predictions: candidate, label: evaluation.label, scores: evaluation.scores,
                              id: champion == nil ? nil : evaluation.id, weight: nil, baselineScores: [],
                              baselineFile: champion, slice: slice, positiveLabel: nil, baselineLabelsMustMatch: true))
-    }
-
-    /// The ROC and precision–recall curves of the verdict's candidate and champion on the rows it judged (a binary
-    /// model's; none for other tasks, or when the rows hold one class only).
-    package func curves(of verdict: Verdict) throws -> [RankingCurves] {
-        guard try task() == .binary else { return [] }
-        let inputs = try self.inputs(candidate: verdict.candidate.predictions, champion: verdict.champion?.predictions)
-        var curves = [RankingCurves(role: "candidate", name: verdict.candidate.name, inputs: inputs, scores: inputs.candidate.columns[0])]
-        if let champion = inputs.baseline {
-            curves.append(RankingCurves(role: "champion", name: verdict.champion?.name ?? "champion", inputs: inputs, scores: champion.columns[0]))
-        }
-        return curves.compactMap { $0 }
     }
 
     /// Predictions for a run number, a model URI or a file.

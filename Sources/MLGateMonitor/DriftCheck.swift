@@ -137,18 +137,10 @@ package enum DriftCheck {
     enum Cells {
         case numbers([Double])
         case texts([String])
-
-        var count: Int {
-            switch self {
-            case .numbers(let values): values.count
-            case .texts(let values): values.count
-            }
-        }
     }
 
-    /// A data table: its column names, each column's cells, and its rows.
+    /// A data table: each column's cells, and its rows.
     struct Table {
-        var names: [String]
         var cells: [String: Cells]
         var rows: Int
     }
@@ -161,14 +153,15 @@ package enum DriftCheck {
         // Text for the columns declared categorical and those that turned out not to be all numbers; after a few
         // such surprises, every column left is read as text at once instead of one re-read each.
         var textColumns = Set(names.filter { spec.columns[$0] == .categorical })
+        var surprises = 0
         while true {
             do {
                 let reference = try read(referencePath, names: names, text: textColumns)
                 let currentTable = try concatenated(currentFiles.map { try read($0, names: names, text: textColumns) })
                 return try check(model: model, spec: spec, names: names, reference: reference, current: currentTable, currentName: current)
             } catch let error as DataError where error.column.map({ names.contains($0) && !textColumns.contains($0) }) == true {
-                let surprises = textColumns.subtracting(names.filter { spec.columns[$0] == .categorical }).count
-                if surprises >= 3 { textColumns = Set(names) } else if let column = error.column { textColumns.insert(column) }
+                surprises += 1
+                if surprises > 3 { textColumns = Set(names) } else if let column = error.column { textColumns.insert(column) }
             }
         }
     }
@@ -178,7 +171,7 @@ package enum DriftCheck {
         let referencePath = root + "/" + spec.reference
         let names = try columnNames(referencePath).filter { spec.columns[$0] != .ignore }
         let reference = try read(referencePath, names: names, text: Set(names))
-        let table = Table(names: Array(currentTable.values.keys), cells: currentTable.values.mapValues(Cells.texts), rows: currentTable.rows)
+        let table = Table(cells: currentTable.values.mapValues(Cells.texts), rows: currentTable.rows)
         return try check(model: model, spec: spec, names: names, reference: reference, current: table, currentName: current)
     }
 
@@ -356,7 +349,7 @@ package enum DriftCheck {
         for name in names {
             if let values = table.texts[name] { cells[name] = .texts(values) } else if let values = table.numbers[name] { cells[name] = .numbers(values) }
         }
-        return Table(names: table.columnNames, cells: cells, rows: table.rowCount)
+        return Table(cells: cells, rows: table.rowCount)
     }
 
     /// A file, or every data file of a folder, by name; a folder of `.npy` files is one table (a column per file).
@@ -379,7 +372,7 @@ package enum DriftCheck {
 
     /// The tables of a folder's files one after the other (they were read with the same kinds per column).
     static func concatenated(_ tables: [Table]) -> Table {
-        guard var result = tables.first else { return Table(names: [], cells: [:], rows: 0) }
+        guard var result = tables.first else { return Table(cells: [:], rows: 0) }
         for table in tables.dropFirst() {
             for (name, cells) in table.cells {
                 switch (result.cells[name], cells) {
