@@ -12,6 +12,7 @@ import Glibc
 /// whole (`folder_state`, a `FolderSnapshot`): when every folder of the tree still has the inode, mtime and ctime
 /// of that scan, its entries are the same, so it is checked with one `fstatat` per file and no listing, sorting or
 /// per-file query, and its hash is the scan's unless a file's facts changed (then only that file is read again).
+/// When nothing changed, the check runs in the saved row's bytes (`FolderSnapshot.unchangedHash`): nothing is decoded.
 /// `FolderSnapshot` spells out why that is safe (racy timestamps, links).
 package final class FileHasher {
     private let store: Store
@@ -41,7 +42,12 @@ package final class FileHasher {
     private func folderHash(_ full: String, root: String) throws(ObjectStoreError) -> String {
         // The clock before anything is read: facts must be older than this (by the racy window) to be trusted.
         let now = FolderSnapshot.now()
-        let previous = folders[full] ?? (try? store.folderSnapshot(full)) ?? nil
+        var previous = folders[full]
+        if previous == nil, let encoded = (try? store.encodedFolderSnapshot(full)) ?? nil {
+            // The common case, a folder as it was: checked in the saved bytes, nothing decoded.
+            if let hash = FolderSnapshot.unchangedHash(encoded: encoded, directory: full) { return hash }
+            previous = FolderSnapshot(encoded: encoded)
+        }
         if let previous, let refreshed = try previous.refresh(full, now: now) {
             if refreshed != previous { remember(refreshed, at: full) }
             return refreshed.manifestHash

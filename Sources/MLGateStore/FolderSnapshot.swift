@@ -140,18 +140,16 @@ public struct FolderSnapshot: Sendable, Equatable {
         for (index, folder) in folders.enumerated() {
             guard folder.trusted else { return nil }
             let path = folder.path.isEmpty ? directory : directory + "/" + folder.path
-            // The scanned folder may be reached through a link (its path was confined by the caller); a subfolder was
-            // a real folder at the scan, and its parent's unchanged facts say it still is.
-            let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (folder.path.isEmpty ? 0 : O_NOFOLLOW))
-            guard fd >= 0 else { return nil }
+            guard let fd = Self.openUnchanged(path, root: folder.path.isEmpty, inode: folder.inode, mtime: folder.mtimeNanoseconds,
+                                              ctime: folder.ctimeNanoseconds) else { return nil }
             defer { close(fd) }
-            var info = stat()
-            guard fstat(fd, &info) == 0 else { return nil }
-            let times = Self.times(info)
-            guard Int64(info.st_ino) == folder.inode, times.mtime == folder.mtimeNanoseconds, times.ctime == folder.ctimeNanoseconds else {
-                return nil
+            var entries = Array(repeating: stat(), count: folder.files.count)
+            entries.withUnsafeMutableBufferPointer { buffer in
+                nonisolated(unsafe) let out = buffer  // each lane writes only its own indices
+                Self.inLanes(folder.files.count) { index in
+                    if folder.files[index].name.withCString({ fstatat(fd, $0, &out[index], AT_SYMLINK_NOFOLLOW) }) != 0 { out[index].st_mode = 0 }
+                }
             }
-            let entries = Self.statFiles(folder.files, in: fd)
             for (position, file) in folder.files.enumerated() {
                 let entry = entries[position]
                 guard (entry.st_mode & S_IFMT) == S_IFREG else { return nil }  // gone, or no longer a regular file
@@ -174,25 +172,32 @@ public struct FolderSnapshot: Sendable, Equatable {
         return updated
     }
 
-    /// `fstatat` (not following links) of each of `files` in the folder open as `fd`; a file that cannot be
-    /// stat'ed gets an empty mode. A big folder is split over the machine's cores: the stats are the whole cost
-    /// of an unchanged folder, and each is a system call on its own.
-    static func statFiles(_ files: [File], in fd: Int32) -> [stat] {
-        var results = Array(repeating: stat(), count: files.count)
-        let cores = files.count >= 512 ? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) : 1  // sysconf reads /sys: only when needed
-        let lanes = files.count >= 512 ? min(4, max(1, cores)) : 1
-        results.withUnsafeMutableBufferPointer { buffer in
-            // Each lane writes only its own slice of the buffer.
-            nonisolated(unsafe) let out = buffer
-            let chunk = (files.count + lanes - 1) / lanes
-            let work: @Sendable (Int) -> Void = { lane in
-                for index in (lane * chunk)..<min(files.count, (lane + 1) * chunk) {
-                    if files[index].name.withCString({ fstatat(fd, $0, &out[index], AT_SYMLINK_NOFOLLOW) }) != 0 { out[index].st_mode = 0 }
-                }
-            }
-            if lanes == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: lanes, execute: work) }
+    /// The folder at `path` open for `fstatat`, or nil when it is not the folder with `inode`, `mtime` and `ctime` (then
+    /// its list of entries may have changed). The scanned folder itself (`root`) may be reached through a link (its path
+    /// was confined by the caller); a subfolder was a real folder at the scan, and its parent's unchanged facts say it
+    /// still is, so it is opened without following links.
+    static func openUnchanged(_ path: String, root: Bool, inode: Int64, mtime: Int64, ctime: Int64) -> Int32? {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (root ? 0 : O_NOFOLLOW))
+        guard fd >= 0 else { return nil }
+        var info = stat()
+        if fstat(fd, &info) == 0, Int64(info.st_ino) == inode, Self.times(info) == (mtime, ctime) { return fd }
+        close(fd)
+        return nil
+    }
+
+    /// Runs `body` for each index below `count`, a big count split over the machine's cores: the `fstatat`s of an
+    /// unchanged folder are its whole cost, and each is a system call on its own. (Threads of its own instead of
+    /// Dispatch's pool measured no faster.)
+    static func inLanes(_ count: Int, _ body: @Sendable (Int) -> Void) {
+        let lanes = count >= 512 ? min(4, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))) : 1  // sysconf reads /sys: only when needed
+        guard lanes > 1 else {
+            for index in 0..<count { body(index) }
+            return
         }
-        return results
+        let chunk = (count + lanes - 1) / lanes
+        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            for index in (lane * chunk)..<min(count, (lane + 1) * chunk) { body(index) }
+        }
     }
 
     // MARK: Facts
@@ -265,14 +270,26 @@ extension FolderSnapshot.File {
 
 // MARK: Encoding
 
+/// The bytes of a `folder_state` row, all integers little-endian, texts as a 64-bit length and UTF-8:
+///
+///     "mlgate-folder 2\n"  plain: u8  manifestHash: text  folders: u64
+///     per folder: path: text  inode, mtime, ctime: i64  trusted: u8  files: u64
+///                 files × record: inode, size, mtime, ctime: i64  nameOffset: u32  flags: u8 (1 executable, 2 trusted)
+///                 names: u64 length, then each name and a NUL, at its nameOffset
+///                 hashes: u64 length, then each file's hash as a text
+///
+/// The records have a fixed size and the names end in NUL so that `unchangedHash` can check a folder in place,
+/// handing each name to `fstatat` straight from the row; the hashes come last, skipped unless a file changed.
 extension FolderSnapshot {
     /// The first bytes of an encoded snapshot; a row without them (another version) is ignored.
-    static let magic = Array("mlgate-folder 1\n".utf8)
+    static let magic = Array("mlgate-folder 2\n".utf8)
+    /// The size of one file's record.
+    static let recordSize = 4 * 8 + 4 + 1
 
     /// The snapshot as the bytes of a `folder_state` row.
     public var encoded: [UInt8] {
         var out = Self.magic
-        out.reserveCapacity(64 + folders.reduce(0) { $0 + 64 + $1.files.count * 120 })
+        out.reserveCapacity(64 + folders.reduce(0) { $0 + 64 + $1.files.count * (Self.recordSize + 96) })
         func integer(_ value: Int64) { withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) } }
         func text(_ value: String) {
             integer(Int64(value.utf8.count))
@@ -286,46 +303,110 @@ extension FolderSnapshot {
             integer(folder.inode); integer(folder.mtimeNanoseconds); integer(folder.ctimeNanoseconds)
             out.append(folder.trusted ? 1 : 0)
             integer(Int64(folder.files.count))
+            var nameOffset: UInt32 = 0
             for file in folder.files {
-                text(file.name)
                 integer(file.inode); integer(file.size); integer(file.mtimeNanoseconds); integer(file.ctimeNanoseconds)
+                withUnsafeBytes(of: nameOffset.littleEndian) { out.append(contentsOf: $0) }
                 out.append((file.executable ? 1 : 0) | (file.trusted ? 2 : 0))
-                text(file.hash)
+                nameOffset += UInt32(file.name.utf8.count + 1)
             }
+            integer(Int64(nameOffset))
+            for file in folder.files {
+                out.append(contentsOf: file.name.utf8)
+                out.append(0)
+            }
+            integer(Int64(folder.files.reduce(0) { $0 + 8 + $1.hash.utf8.count }))
+            for file in folder.files { text(file.hash) }
         }
         return out
     }
 
     /// Decodes `bytes`; nil when they are not a snapshot of this version or are cut short (a cache miss, not an error).
     public init?(encoded bytes: [UInt8]) {
-        var reader = ByteReader(bytes: bytes, offset: 0)
-        guard bytes.starts(with: Self.magic) else { return nil }
-        reader.offset = Self.magic.count
-        guard let plainByte = reader.byte(), let manifestHash = reader.text(), let count = reader.count() else { return nil }
-        var folders: [Folder] = []
-        folders.reserveCapacity(count)
-        for _ in 0..<count {
-            guard let path = reader.text(), let inode = reader.integer(), let mtime = reader.integer(), let ctime = reader.integer(),
-                  let trusted = reader.byte(), let fileCount = reader.count() else { return nil }
-            var files: [File] = []
-            files.reserveCapacity(fileCount)
-            for _ in 0..<fileCount {
-                guard let name = reader.text(), let inode = reader.integer(), let size = reader.integer(), let mtime = reader.integer(),
-                      let ctime = reader.integer(), let flags = reader.byte(), let hash = reader.text() else { return nil }
-                files.append(File(name: name, inode: inode, size: size, mtimeNanoseconds: mtime, ctimeNanoseconds: ctime,
-                                  executable: flags & 1 != 0, hash: hash, trusted: flags & 2 != 0))
+        let decoded: FolderSnapshot? = bytes.withUnsafeBytes { buffer in
+            var reader = ByteReader(buffer)
+            guard reader.skip(Self.magic), let plainByte = reader.byte(), let manifestHash = reader.text(), let count = reader.count() else {
+                return nil
             }
-            folders.append(Folder(path: path, inode: inode, mtimeNanoseconds: mtime, ctimeNanoseconds: ctime, trusted: trusted == 1, files: files))
+            var folders: [Folder] = []
+            folders.reserveCapacity(count)
+            for _ in 0..<count {
+                guard let header = reader.folder(), let names = reader.block(), let hashes = reader.block() else { return nil }
+                var hashReader = ByteReader(hashes)
+                var files: [File] = []
+                files.reserveCapacity(header.records.count)
+                for record in header.records.indices {
+                    let facts = header.records[record]
+                    guard let name = names.name(at: facts.nameOffset), let hash = hashReader.text() else { return nil }
+                    files.append(File(name: name, inode: facts.inode, size: facts.size, mtimeNanoseconds: facts.mtime, ctimeNanoseconds: facts.ctime,
+                                      executable: facts.flags & 1 != 0, hash: hash, trusted: facts.flags & 2 != 0))
+                }
+                guard hashReader.atEnd else { return nil }
+                folders.append(Folder(path: header.path, inode: header.inode, mtimeNanoseconds: header.mtime, ctimeNanoseconds: header.ctime,
+                                      trusted: header.trusted, files: files))
+            }
+            guard reader.atEnd else { return nil }
+            return FolderSnapshot(folders: folders, manifestHash: manifestHash, plain: plainByte == 1)
         }
-        guard reader.offset == bytes.count else { return nil }
-        self.init(folders: folders, manifestHash: manifestHash, plain: plainByte == 1)
+        guard let decoded else { return nil }
+        self = decoded
+    }
+
+    /// The manifest hash recorded in `encoded` when the tree at `directory` is exactly as recorded and every fact
+    /// was old enough to trust: what `refresh` would answer when nothing changed, checked in place, with no snapshot
+    /// decoded and no string made (a no-op run's whole cost for a big dependency folder is then its `fstatat`s).
+    /// Nil means "decode and refresh": something changed or is untrusted, or the bytes are not of this version.
+    public static func unchangedHash(encoded: [UInt8], directory: String) -> String? {
+        encoded.withUnsafeBytes { buffer -> String? in
+            var reader = ByteReader(buffer)
+            guard reader.skip(magic), reader.byte() == 1, let manifestHash = reader.text(), let count = reader.count() else { return nil }
+            var entries: [stat] = []
+            for _ in 0..<count {
+                guard let header = reader.folder(), header.trusted, let names = reader.block(), reader.block() != nil else { return nil }
+                let records = header.records
+                // Every name must end inside the block, for fstatat to read it from there.
+                guard records.isEmpty || names.last == 0, let base = names.baseAddress?.assumingMemoryBound(to: CChar.self),
+                      records.allSatisfy({ $0.flags & 2 != 0 && Int($0.nameOffset) < names.count }) else { return nil }
+                let path = header.path.isEmpty ? directory : directory + "/" + header.path
+                guard let fd = openUnchanged(path, root: header.path.isEmpty, inode: header.inode, mtime: header.mtime, ctime: header.ctime) else {
+                    return nil
+                }
+                defer { close(fd) }
+                if entries.count < records.count { entries = Array(repeating: stat(), count: records.count) }
+                let unchanged = entries.withUnsafeMutableBufferPointer { out -> Bool in
+                    nonisolated(unsafe) let out = out  // each lane writes only its own indices
+                    nonisolated(unsafe) let base = base  // the row outlives the lanes
+                    inLanes(records.count) { index in
+                        if fstatat(fd, base + Int(records[index].nameOffset), &out[index], AT_SYMLINK_NOFOLLOW) != 0 { out[index].st_mode = 0 }
+                    }
+                    return records.indices.allSatisfy { index in
+                        let entry = out[index], facts = records[index]
+                        return (entry.st_mode & S_IFMT) == S_IFREG && Int64(entry.st_ino) == facts.inode && Int64(entry.st_size) == facts.size
+                            && times(entry) == (facts.mtime, facts.ctime)
+                    }
+                }
+                guard unchanged else { return nil }
+            }
+            return reader.atEnd ? manifestHash : nil
+        }
     }
 }
 
-/// Reads the little-endian integers and length-prefixed strings of an encoded snapshot, nil past the end.
+/// Reads the little-endian integers, texts and blocks of an encoded snapshot in place, nil past the end.
 private struct ByteReader {
-    let bytes: [UInt8]
-    var offset: Int
+    let bytes: UnsafeRawBufferPointer
+    var offset = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    var atEnd: Bool { offset == bytes.count }
+
+    /// Moves past `prefix` when the bytes start with it here.
+    mutating func skip(_ prefix: [UInt8]) -> Bool {
+        guard bytes.count - offset >= prefix.count, bytes[offset..<(offset + prefix.count)].elementsEqual(prefix) else { return false }
+        offset += prefix.count
+        return true
+    }
 
     mutating func byte() -> UInt8? {
         guard offset < bytes.count else { return nil }
@@ -335,10 +416,8 @@ private struct ByteReader {
 
     mutating func integer() -> Int64? {
         guard bytes.count - offset >= 8 else { return nil }
-        var value: UInt64 = 0
-        for index in 0..<8 { value |= UInt64(bytes[offset + index]) << (8 * UInt64(index)) }
-        offset += 8
-        return Int64(bitPattern: value)
+        defer { offset += 8 }
+        return Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int64.self))
     }
 
     mutating func count() -> Int? {
@@ -346,9 +425,53 @@ private struct ByteReader {
         return Int(value)
     }
 
-    mutating func text() -> String? {
+    /// A length and that many bytes, in place.
+    mutating func block() -> UnsafeRawBufferPointer? {
         guard let length = count(), bytes.count - offset >= length else { return nil }
         defer { offset += length }
-        return String(decoding: bytes[offset..<(offset + length)], as: UTF8.self)
+        return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])
+    }
+
+    mutating func text() -> String? {
+        block().map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// A folder's header and its file records (up to the names).
+    mutating func folder() -> (path: String, inode: Int64, mtime: Int64, ctime: Int64, trusted: Bool, records: Records)? {
+        guard let path = text(), let inode = integer(), let mtime = integer(), let ctime = integer(), let trusted = byte(),
+              let files = count(), files <= (bytes.count - offset) / FolderSnapshot.recordSize else { return nil }
+        let records = Records(bytes: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + files * FolderSnapshot.recordSize)]))
+        offset += files * FolderSnapshot.recordSize
+        return (path, inode, mtime, ctime, trusted == 1, records)
+    }
+}
+
+/// A folder's fixed-size file records, read in place.
+private struct Records: RandomAccessCollection, @unchecked Sendable {
+    /// One file's facts as recorded.
+    struct Facts {
+        var inode: Int64, size: Int64, mtime: Int64, ctime: Int64
+        var nameOffset: UInt32
+        var flags: UInt8
+    }
+
+    let bytes: UnsafeRawBufferPointer
+    var startIndex: Int { 0 }
+    var endIndex: Int { bytes.count / FolderSnapshot.recordSize }
+
+    subscript(index: Int) -> Facts {
+        let at = index * FolderSnapshot.recordSize
+        func integer(_ field: Int) -> Int64 { Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: at + field * 8, as: Int64.self)) }
+        return Facts(inode: integer(0), size: integer(1), mtime: integer(2), ctime: integer(3),
+                     nameOffset: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 32, as: UInt32.self)), flags: bytes[at + 36])
+    }
+}
+
+private extension UnsafeRawBufferPointer {
+    /// The NUL-terminated name at `offset` of a names block, nil when it does not end inside the block.
+    func name(at offset: UInt32) -> String? {
+        let start = Int(offset)
+        guard start < count, let end = self[start...].firstIndex(of: 0) else { return nil }
+        return String(decoding: self[start..<end], as: UTF8.self)
     }
 }

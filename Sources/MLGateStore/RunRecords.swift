@@ -190,8 +190,15 @@ extension Store {
 
     /// The last scan of the folder at `path` (absolute); nil when there is none or it is of another version.
     public func folderSnapshot(_ path: String) throws(StoreError) -> FolderSnapshot? {
+        try encodedFolderSnapshot(path).flatMap(FolderSnapshot.init(encoded:))
+    }
+
+    /// The bytes of the last scan saved for the folder at absolute `path`, undecoded (see `FolderSnapshot.unchangedHash`).
+    public func encodedFolderSnapshot(_ path: String) throws(StoreError) -> [UInt8]? {
         try reading { db in
-            try Data.fetchOne(db, sql: "SELECT snapshot FROM folder_state WHERE path = ?", arguments: [path]).flatMap { FolderSnapshot(encoded: Array($0)) }
+            // A cursor's row reads the blob where SQLite holds it, while the cursor lives: one copy, into the array.
+            let rows = try Row.fetchCursor(db, sql: "SELECT snapshot FROM folder_state WHERE path = ?", arguments: [path])
+            return try withExtendedLifetime(rows) { try rows.next()?.withUnsafeData(atIndex: 0) { $0.map { Array($0) } } }
         }
     }
 

@@ -27,10 +27,14 @@ struct FolderSnapshotTests {
         return ContentHash.of(Array(manifest.text.utf8))
     }
 
-    /// The hash through the fast path when it applies, else through a new scan (what FileHasher does).
+    /// The hash through the fast path when it applies, else through a new scan (what FileHasher does). On the way, the
+    /// in-place check of the encoded snapshot must answer exactly when `refresh` finds nothing changed, with its hash.
     private func currentHash(_ snapshot: FolderSnapshot, _ data: String, root: String) throws -> (hash: String, refreshed: Bool) {
+        let inPlace = FolderSnapshot.unchangedHash(encoded: snapshot.encoded, directory: data)
         let now = FolderSnapshot.now()
-        if let refreshed = try snapshot.refresh(data, now: now) { return (refreshed.manifestHash, true) }
+        let refreshed = try snapshot.refresh(data, now: now)
+        #expect(inPlace == (refreshed == snapshot ? snapshot.manifestHash : nil), "the in-place check disagrees with refresh")
+        if let refreshed { return (refreshed.manifestHash, true) }
         return (try FolderSnapshot.scan(data, confinedTo: root, previous: snapshot, now: now).manifestHash, false)
     }
 
@@ -56,7 +60,38 @@ struct FolderSnapshotTests {
         let store = try Store(path: root + "/store.sqlite")
         try store.saveFileStates([:], folders: [data: snapshot])
         #expect(try store.folderSnapshot(data) == snapshot)
-        #expect(FolderSnapshot(encoded: Array(snapshot.encoded.dropLast())) == nil)
+        #expect(FolderSnapshot.unchangedHash(encoded: try #require(try store.encodedFolderSnapshot(data)), directory: data) == snapshot.manifestHash)
+        #expect(try currentHash(snapshot, data, root: root) == (snapshot.manifestHash, true))
+    }
+
+    @Test("a cut or damaged row is a cache miss for both readers, never a crash or a wrong hash")
+    func damagedRows() throws {
+        let (root, data) = try tree()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let snapshot = try FolderSnapshot.scan(data, confinedTo: root, previous: nil, now: FolderSnapshot.now())
+        let encoded = snapshot.encoded
+        #expect(FolderSnapshot(encoded: encoded) == snapshot)
+        for length in 0..<encoded.count {
+            let cut = Array(encoded.prefix(length))
+            #expect(FolderSnapshot(encoded: cut) == nil && FolderSnapshot.unchangedHash(encoded: cut, directory: data) == nil, "cut at \(length)")
+        }
+        // Any one byte changed: no crash, and where the row still decodes, the in-place check answers only what the
+        // decoded snapshot, refreshed, would (it skips the files' hashes, which only a change needs).
+        var answered = 0
+        for position in encoded.indices {
+            var damaged = encoded
+            damaged[position] ^= 0x5a
+            guard let inPlace = FolderSnapshot.unchangedHash(encoded: damaged, directory: data) else { continue }
+            answered += 1
+            if let decoded = FolderSnapshot(encoded: damaged) {
+                #expect(try decoded.refresh(data, now: FolderSnapshot.now())?.manifestHash == inPlace, "byte \(position)")
+            }
+        }
+        #expect(answered < encoded.count / 2, "most damage to facts, names or lengths must be a miss")
+        // The version before (a different magic) is ignored, not misread.
+        var older = encoded
+        older[14] = UInt8(ascii: "1")
+        #expect(FolderSnapshot(encoded: older) == nil && FolderSnapshot.unchangedHash(encoded: older, directory: data) == nil)
     }
 
     @Test("a file edited in place with the same size is re-hashed, and only the manifest changes")
