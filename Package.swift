@@ -65,6 +65,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "MLGateNotify", dependencies: ["CCurlShim"], swiftSettings: swiftSettings),
+        .target(
+            name: "MLGateS3",
+            dependencies: ["MLGateCore", "MLGateSystem", "MLGateNotify", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: Services — the loop's parts as libraries the CLI, a server and CI share: no ArgumentParser, no printing.
         .target(
@@ -75,7 +80,7 @@ let package = Package(
 
         .target(
             name: "MLGatePipeline",
-            dependencies: ["CSpawnShim", "MLGateCore", "MLGateSystem", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig", "MLGateWorkspace"],
+            dependencies: ["CSpawnShim", "MLGateCore", "MLGateSystem", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig", "MLGateWorkspace", "MLGateS3"],
             swiftSettings: swiftSettings
         ),
 

@@ -362,10 +362,27 @@ static int valid_header(const char *line) {
         if (setopt_code == CURLE_OK) setopt_code = library->easy_setopt(easy, (option), (value)); \
     } while (0)
 
+/* Keeps the header lines of the last response only: a new status line (after a 100 Continue) starts over. */
+static size_t write_header(char *chunk, size_t size, size_t count, void *context) {
+    struct buffer *buffer = context;
+    size_t bytes = size * count;
+    if (bytes >= 5 && memcmp(chunk, "HTTP/", 5) == 0) buffer->length = 0;
+    if (buffer->length + bytes > 256 * 1024) return bytes;  /* headers past 256 KiB are dropped, not fatal */
+    return write_body(chunk, size, count, context) == bytes ? bytes : 0;
+}
+
 int mlgate_http_perform(const mlgate_curl_library *library, const char *method, const char *url,
                         const char *const *headers, size_t header_count, const void *body,
                         size_t body_length, long timeout_seconds, const mlgate_http_guard *guard,
                         mlgate_http_result *result) {
+    return mlgate_http_perform_signed(library, method, url, headers, header_count, body, body_length, timeout_seconds, guard,
+                                      NULL, result);
+}
+
+int mlgate_http_perform_signed(const mlgate_curl_library *library, const char *method, const char *url,
+                               const char *const *headers, size_t header_count, const void *body,
+                               size_t body_length, long timeout_seconds, const mlgate_http_guard *guard,
+                               const mlgate_http_signing *signing, mlgate_http_result *result) {
     if (result == NULL) return MLGATE_HTTP_INVALID;
     memset(result, 0, sizeof *result);
     if (!valid_method(method) || url == NULL || (body == NULL && body_length > 0)) {
@@ -402,8 +419,9 @@ int mlgate_http_perform(const mlgate_curl_library *library, const char *method, 
         }
         list = grown;
     }
-    if (status == MLGATE_HTTP_OK) {
-        /* No "Expect: 100-continue" round trip before a body. */
+    if (status == MLGATE_HTTP_OK && signing == NULL) {
+        /* No "Expect: 100-continue" round trip before a body. (Not for a signed request: libcurl 7.88 would sign
+           the empty header it never sends; there the wait for a 100 is shortened instead.) */
         struct curl_slist *grown = library->slist_append(list, "Expect:");
         if (grown == NULL) status = MLGATE_HTTP_INVALID; else list = grown;
     }
@@ -416,8 +434,9 @@ int mlgate_http_perform(const mlgate_curl_library *library, const char *method, 
 
     char curl_error[CURL_ERROR_SIZE];
     curl_error[0] = '\0';
-    struct buffer response;
+    struct buffer response, response_headers;
     memset(&response, 0, sizeof response);
+    memset(&response_headers, 0, sizeof response_headers);
     long timeout = timeout_seconds > 0 ? timeout_seconds : 30L;
     CURLcode setopt_code = CURLE_OK;
 
@@ -432,6 +451,20 @@ int mlgate_http_perform(const mlgate_curl_library *library, const char *method, 
     SETOPT(CURLOPT_HTTPHEADER, list);
     SETOPT(CURLOPT_WRITEFUNCTION, write_body);
     SETOPT(CURLOPT_WRITEDATA, &response);
+    SETOPT(CURLOPT_HEADERFUNCTION, write_header);
+    SETOPT(CURLOPT_HEADERDATA, &response_headers);
+    int signing_unsupported = 0;
+    if (signing != NULL && setopt_code == CURLE_OK) {
+        if (signing->provider == NULL || signing->user == NULL) {
+            setopt_code = CURLE_BAD_FUNCTION_ARGUMENT;
+        } else if (library->easy_setopt(easy, CURLOPT_AWS_SIGV4, signing->provider) != CURLE_OK) {
+            signing_unsupported = 1;
+            setopt_code = CURLE_UNKNOWN_OPTION;
+        } else {
+            SETOPT(CURLOPT_USERPWD, signing->user);
+            SETOPT(CURLOPT_EXPECT_100_TIMEOUT_MS, 200L);
+        }
+    }
     struct guard_context guard_context;
     memset(&guard_context, 0, sizeof guard_context);
     if (guard != NULL) {
@@ -475,9 +508,17 @@ int mlgate_http_perform(const mlgate_curl_library *library, const char *method, 
         result->body = response.data;
         result->body_length = response.length;
         response.data = NULL;
+        if (response_headers.length > 0 && (result->headers = malloc(response_headers.length + 1)) != NULL) {
+            memcpy(result->headers, response_headers.data, response_headers.length);
+            result->headers[response_headers.length] = '\0';
+            result->headers_length = response_headers.length;
+        }
     } else {
         status = MLGATE_HTTP_TRANSPORT;
-        if (guard_context.refusal[0] != '\0') {
+        if (signing_unsupported) {
+            status = MLGATE_HTTP_INVALID;
+            result->error = copy_message("this libcurl cannot sign requests with AWS SigV4 (it needs libcurl 7.75 or later)");
+        } else if (guard_context.refusal[0] != '\0') {
             status = MLGATE_HTTP_REFUSED;
             result->error = copy_message("refused to connect: %s", guard_context.refusal);
         } else if (response.too_large) {
@@ -490,6 +531,7 @@ int mlgate_http_perform(const mlgate_curl_library *library, const char *method, 
         }
     }
     free(response.data);
+    free(response_headers.data);
     library->easy_cleanup(easy);
     library->slist_free_all(list);
     return status;
@@ -499,6 +541,7 @@ void mlgate_http_free(mlgate_http_result *result) {
     if (result == NULL) return;
     free(result->body);
     free(result->redirect_url);
+    free(result->headers);
     free(result->error);
     memset(result, 0, sizeof *result);
 }

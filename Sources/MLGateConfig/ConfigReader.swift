@@ -92,10 +92,17 @@ struct ConfigReader {
                 settings.git = try string(value, key: "remote.git")
             case "objects":
                 let path = try string(value, key: "remote.objects")
-                guard !path.contains("://") else {
-                    throw error(at: value, "'remote.objects' must be a directory path (a mounted volume); URLs such as s3:// are not supported yet.")
+                if path.contains("://") {
+                    guard path.hasPrefix("s3://") else {
+                        throw error(at: value, "'remote.objects' must be a directory path (a mounted volume) or s3://bucket/prefix; other URLs are not supported (got '\(path)').")
+                    }
+                    guard S3Location(path) != nil else {
+                        throw error(at: value, "'remote.objects' is not a usable s3:// URL: write s3://BUCKET or s3://BUCKET/PREFIX, with a bucket name of 3–63 lower-case letters, digits, '.' and '-', and no '..' or '//' in the prefix (got '\(path)').")
+                    }
                 }
                 settings.objects = path
+            case "s3":
+                settings.s3 = try s3(value)
             case "artifacts_in_git":
                 settings.artifactsInGit = try bool(value, key: "remote.artifacts_in_git")
             case "artifacts_in_git_max_mb":
@@ -104,8 +111,46 @@ struct ConfigReader {
                 }
                 settings.artifactsInGitMaxBytes = Int64(megabytes) << 20
             default:
-                let keys = ["git", "objects", "artifacts_in_git", "artifacts_in_git_max_mb"]
+                let keys = ["git", "objects", "s3", "artifacts_in_git", "artifacts_in_git_max_mb"]
                 throw error(at: key, "unknown key '\(key.string ?? "?")' in 'remote'\(suggestion(key.string ?? "", among: keys)); the keys are \(keys.joined(separator: ", ")).")
+            }
+        }
+        return settings
+    }
+
+    /// `remote.s3`: endpoint, region, path_style, profile, multipart_threshold_mb, part_size_mb.
+    private func s3(_ node: Node) throws(ConfigError) -> S3Settings {
+        var settings = S3Settings()
+        for (key, value) in try mapping(node, context: "'remote.s3'") {
+            switch try name(of: key) {
+            case "endpoint":
+                let endpoint = try string(value, key: "remote.s3.endpoint")
+                let lower = endpoint.lowercased()
+                guard lower.hasPrefix("http://") || lower.hasPrefix("https://"), !endpoint.contains(" "),
+                      !endpoint.dropFirst(lower.hasPrefix("https://") ? 8 : 7).contains(where: { $0 == "/" || $0 == "?" || $0 == "@" }) else {
+                    throw error(at: value, "'remote.s3.endpoint' must be the service's base URL, http(s)://HOST[:PORT] with no path or credentials (got '\(endpoint)').")
+                }
+                settings.endpoint = endpoint
+            case "region":
+                let region = try string(value, key: "remote.s3.region")
+                guard !region.isEmpty, region.utf8.allSatisfy({ (97...122).contains($0) || (48...57).contains($0) || $0 == UInt8(ascii: "-") }) else {
+                    throw error(at: value, "'remote.s3.region' must be a region name such as us-east-1 (got '\(region)').")
+                }
+                settings.region = region
+            case "path_style":
+                settings.pathStyle = try bool(value, key: "remote.s3.path_style")
+            case "profile":
+                settings.profile = try string(value, key: "remote.s3.profile")
+            case "multipart_threshold_mb", "part_size_mb":
+                let field = key.string ?? ""
+                let range = field == "part_size_mb" ? 5...5120 : 5...5_242_880
+                guard let megabytes = value.scalar.flatMap({ Int($0.string) }), range.contains(megabytes) else {
+                    throw error(at: value, "'remote.s3.\(field)' must be a whole number of MiB from \(range.lowerBound) to \(range.upperBound) (S3's limits for one part and one object).")
+                }
+                if field == "part_size_mb" { settings.partSizeMB = megabytes } else { settings.multipartThresholdMB = megabytes }
+            default:
+                let keys = ["endpoint", "region", "path_style", "profile", "multipart_threshold_mb", "part_size_mb"]
+                throw error(at: key, "unknown key '\(key.string ?? "?")' in 'remote.s3'\(suggestion(key.string ?? "", among: keys)); the keys are \(keys.joined(separator: ", ")).")
             }
         }
         return settings

@@ -69,8 +69,11 @@ public enum PrePushMode: String, Hashable, Sendable, CaseIterable {
 public struct RemoteSettings: Hashable, Sendable {
     /// The git remote registry tags and notes are pushed to, and whose URL run records carry (default `origin`).
     public var git: String?
-    /// A directory (a mounted volume) that `mlgate push` and `mlgate pull` copy objects to and from.
+    /// Where `mlgate push` and `mlgate pull` copy objects to and from: a directory (a mounted volume), or an
+    /// S3-compatible bucket as `s3://bucket/prefix`.
     public var objects: String?
+    /// How an `s3://` remote is reached (`remote.s3`).
+    public var s3: S3Settings = S3Settings()
     /// Whether the registry push also carries registered artifacts in the git remote (`refs/mlgate/objects/…`),
     /// so a fresh CI runner finds the champion with nothing but the repository (default true).
     public var artifactsInGit: Bool
@@ -84,6 +87,26 @@ public struct RemoteSettings: Hashable, Sendable {
         self.artifactsInGit = artifactsInGit
         self.artifactsInGitMaxBytes = artifactsInGitMaxBytes
     }
+}
+
+/// `remote.s3`: how an `s3://` object remote is reached. Each unset value comes from the AWS environment
+/// (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_DEFAULT_REGION`, `AWS_PROFILE`, the profile files).
+public struct S3Settings: Hashable, Sendable {
+    /// The service's base URL, `http(s)://host[:port]`, for MinIO, Ceph, R2 and other S3-compatible stores.
+    public var endpoint: String?
+    /// The region requests are signed for.
+    public var region: String?
+    /// Whether the bucket goes in the path (`host/bucket/key`) instead of the host name (default: with an endpoint).
+    public var pathStyle: Bool?
+    /// The profile of the AWS profile files whose credentials and region are used.
+    public var profile: String?
+    /// Objects larger than this many MiB are uploaded in parts (default 100).
+    public var multipartThresholdMB: Int = 100
+    /// The size of each part, in MiB (5–5120, default 16).
+    public var partSizeMB: Int = 16
+
+    /// Settings with everything from the environment.
+    public init() {}
 }
 
 /// The `ci:` section: what `mlgate ci` does after a passing gate on the default branch.

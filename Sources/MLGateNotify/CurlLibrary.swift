@@ -42,8 +42,8 @@ struct CurlLibrary: @unchecked Sendable {
 
     /// Performs one request without following redirects. Transport failures and a missing library
     /// are thrown; any HTTP status is a response.
-    func perform(method: String, url: String, headerLines: [String], body: [UInt8]?, timeoutSeconds: Int, addresses: AddressPolicy)
-        throws(HTTPError) -> HTTPResponse
+    func perform(method: String, url: String, headerLines: [String], body: [UInt8]?, timeoutSeconds: Int, addresses: AddressPolicy,
+                 signing: RequestSigning? = nil) throws(HTTPError) -> HTTPResponse
     {
         var result = mlgate_http_result()
         defer { mlgate_http_free(&result) }
@@ -51,9 +51,11 @@ struct CurlLibrary: @unchecked Sendable {
             headers.withUnsafeBufferPointer { headerBuffer in
                 withBodyPointer(body) { bodyPointer, bodyLength in
                     withGuard(addresses) { guardPointer in
-                        mlgate_http_perform(
-                            handle, method, url, headerBuffer.baseAddress, headerBuffer.count, bodyPointer, bodyLength,
-                            CLong(timeoutSeconds), guardPointer, &result)
+                        withSigning(signing) { signingPointer in
+                            mlgate_http_perform_signed(
+                                handle, method, url, headerBuffer.baseAddress, headerBuffer.count, bodyPointer, bodyLength,
+                                CLong(timeoutSeconds), guardPointer, signingPointer, &result)
+                        }
                     }
                 }
             }
@@ -65,7 +67,8 @@ struct CurlLibrary: @unchecked Sendable {
             if let body = result.body, result.body_length > 0 {
                 bytes = Array(UnsafeBufferPointer(start: body, count: result.body_length))
             }
-            return HTTPResponse(status: Int(result.status), body: bytes, redirectURL: result.redirect_url.map { String(cString: $0) })
+            let headers = result.headers.map { HTTPResponse.headerFields(String(cString: $0)) } ?? [:]
+            return HTTPResponse(status: Int(result.status), body: bytes, redirectURL: result.redirect_url.map { String(cString: $0) }, headers: headers)
         case MLGATE_HTTP_LIBRARY_MISSING:
             throw .libcurlMissing(message)
         case MLGATE_HTTP_TRANSPORT:
@@ -86,6 +89,15 @@ private func withGuard<R>(_ policy: AddressPolicy, _ work: (UnsafePointer<mlgate
             var guardValue = mlgate_http_guard(refuse_internal: 1, allowed: buffer.baseAddress, allowed_count: buffer.count)
             return withUnsafePointer(to: &guardValue) { work($0) }
         }
+    }
+}
+
+/// Calls `work` with the C signing for `signing` (`nil` when the request is not signed).
+private func withSigning<R>(_ signing: RequestSigning?, _ work: (UnsafePointer<mlgate_http_signing>?) -> R) -> R {
+    guard let signing else { return work(nil) }
+    return withCStrings([signing.provider, signing.accessKey + ":" + signing.secretKey]) { strings in
+        var value = mlgate_http_signing(provider: strings[0], user: strings[1])
+        return withUnsafePointer(to: &value) { work($0) }
     }
 }
 

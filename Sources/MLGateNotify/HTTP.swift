@@ -1,4 +1,5 @@
 import CCurlShim
+import Foundation  // trimmingCharacters
 
 /// One HTTP request: method, absolute URL, header fields and an optional body.
 ///
@@ -12,14 +13,36 @@ public struct HTTPRequest: Sendable {
     public var headers: [String: String]
     /// The request body, or `nil` for none.
     public var body: [UInt8]?
+    /// How libcurl signs the request, or `nil` for not at all.
+    public var signing: RequestSigning?
 
     /// Creates a request.
-    public init(method: String, url: String, headers: [String: String] = [:], body: [UInt8]? = nil) {
+    public init(method: String, url: String, headers: [String: String] = [:], body: [UInt8]? = nil, signing: RequestSigning? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
+        self.signing = signing
     }
+}
+
+/// AWS Signature Version 4 as libcurl computes it (`CURLOPT_AWS_SIGV4`): the key pair never appears in errors.
+public struct RequestSigning: Sendable {
+    /// The region and service signed for, such as `us-east-1` and `s3`.
+    public var region: String, service: String
+    /// The access key id and the secret access key.
+    public var accessKey: String, secretKey: String
+
+    /// Creates a signing of requests for `service` in `region` with the key pair.
+    public init(region: String, service: String, accessKey: String, secretKey: String) {
+        self.region = region
+        self.service = service
+        self.accessKey = accessKey
+        self.secretKey = secretKey
+    }
+
+    /// curl's provider string, `aws:amz:REGION:SERVICE`.
+    var provider: String { "aws:amz:\(region):\(service)" }
 }
 
 /// What the server answered: the status code and the body.
@@ -30,12 +53,27 @@ public struct HTTPResponse: Sendable, Equatable {
     public var body: [UInt8]
     /// For a redirect the server sent but the client did not follow, its target URL.
     public var redirectURL: String?
+    /// The response's header fields by lower-case name (the last of repeated ones).
+    public var headers: [String: String]
 
     /// Creates a response.
-    public init(status: Int, body: [UInt8], redirectURL: String? = nil) {
+    public init(status: Int, body: [UInt8], redirectURL: String? = nil, headers: [String: String] = [:]) {
         self.status = status
         self.body = body
         self.redirectURL = redirectURL
+        self.headers = headers
+    }
+
+    /// The header fields of raw `Name: value` lines (the status line and anything without a colon are skipped).
+    static func headerFields(_ text: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for line in text.split(whereSeparator: { $0 == "\r\n" || $0 == "\n" || $0 == "\r" }) {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+            guard !name.isEmpty, !name.contains(" ") else { continue }
+            fields[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return fields
     }
 
     /// The body decoded as UTF-8 (invalid bytes become U+FFFD).

@@ -100,7 +100,9 @@ public struct HTTPClient: Sendable {
             do {
                 outcome = .success(try sendOnce(request, lines: lines, library: library))
             } catch {
-                outcome = .failure(Self.redacting(error, request.headers))
+                var secrets = request.headers
+                if let signing = request.signing { secrets["\u{0}signing"] = signing.secretKey }
+                outcome = .failure(Self.redacting(error, secrets))
             }
             let retry: Bool
             switch outcome {
@@ -121,7 +123,7 @@ public struct HTTPClient: Sendable {
         while true {
             let response = try library.perform(
                 method: request.method, url: url, headerLines: lines, body: request.body, timeoutSeconds: timeoutSeconds,
-                addresses: addresses)
+                addresses: addresses, signing: request.signing)
             guard request.method == "GET" || request.method == "HEAD", [301, 302, 303, 307, 308].contains(response.status),
                 let target = response.redirectURL, redirects < Self.maximumRedirects,
                 let from = Self.origin(of: url), Self.origin(of: target) == from

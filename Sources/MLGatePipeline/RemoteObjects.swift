@@ -4,15 +4,26 @@ package import MLGateWorkspace
 import MLGateSystem
 package import MLGateStore
 
-/// The remote object store: a directory holding `objects/` (the same layout as `.mlgate/objects`) and
+/// The remote object store `mlgate push` and `mlgate pull` copy to and from: a directory (a mounted volume) or an
+/// S3-compatible bucket (`s3://bucket/prefix`), both holding `objects/` (the layout of `.mlgate/objects`) and
 /// `runcache/<memo>.json`.
 package struct RemoteObjects {
+    /// Where it is, for messages: the directory or the `s3://` URL.
     package let root: String
-    let objects: ObjectStore
+    private let place: any ObjectPlace
 
     package init(workspace: Workspace, override: String?) throws {
-        guard let configured = try override ?? workspace.configuration().remote.objects else {
-            throw UsageError("no remote object store: set 'remote.objects' in mlgate.yaml to a directory (a mounted volume), or pass --to/--from DIR.")
+        let remote = try workspace.configuration().remote
+        guard let configured = override ?? remote.objects else {
+            throw UsageError("no remote object store: set 'remote.objects' in mlgate.yaml to a directory (a mounted volume) or s3://bucket/prefix, or pass --to/--from DIR.")
+        }
+        if configured.hasPrefix("s3://") {
+            guard let location = S3Location(configured) else {
+                throw UsageError("'\(configured)' is not a usable s3:// URL: write s3://BUCKET or s3://BUCKET/PREFIX.")
+            }
+            place = try BucketPlace(location: location, settings: remote.s3)
+            root = location.description
+            return
         }
         let path = configured.hasPrefix("/") ? configured : workspace.root + "/" + configured
         var isDirectory: ObjCBool = false
@@ -20,78 +31,119 @@ package struct RemoteObjects {
             throw EnvironmentError("the remote object store \(path) is not a directory that exists; mount it or create it.")
         }
         root = path
-        objects = ObjectStore(root: path + "/objects")
+        place = DirectoryPlace(root: path)
     }
 
     /// Copies the objects runs, the run cache and mlgate.lock refer to, and the run cache itself; returns how many
     /// objects and entries were new there.
     package func push(from workspace: Workspace, store: Store) throws -> (objects: Int, entries: Int) {
-        try objects.prepare(sharedAfter: 3600)
+        try place.prepare()
         let references = try ObjectReferences(workspace: workspace, store: store)
-        var copied = 0
-        for hash in references.hashes.sorted() where workspace.objects.contains(hash) && !objects.contains(hash) {
-            try workspace.objects.copy(hash, to: objects)
-            copied += 1
+        let wanted = references.hashes.sorted().filter { workspace.objects.contains($0) }
+        let missing = try place.missing(wanted)
+        try place.send(missing, from: workspace.objects)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var written = 0
+        for entry in try store.cacheEntries() {
+            let body = Array(try encoder.encode(CacheEntryFile(stage: entry.stage, outputs: entry.outputs)))
+            if try place.writeCacheEntry(entry.memo, body) { written += 1 }
         }
-        return (copied, try writeCacheEntries(try store.cacheEntries()))
+        return (missing.count, written)
     }
 
     /// Imports the run cache, then fetches what mlgate.lock names, the `extra` objects, and with `all` every
     /// output the run cache names (a folder's files with it). Returns what was fetched, imported, and missing here too.
     package func pull(into workspace: Workspace, store: Store, all: Bool, extra: Set<String> = []) throws -> (fetched: Int, imported: Int, missing: [String]) {
-        let entries = cacheEntries()
+        let entries = try place.cacheEntries().compactMap { entry -> (memo: String, stage: String, outputs: [LockedOutput])? in
+            guard let file = try? JSONDecoder().decode(CacheEntryFile.self, from: Data(entry.body)) else { return nil }
+            return (entry.memo, file.stage, file.outputs)
+        }
         let imported = try store.importCacheEntries(entries)
         var hashes = try ObjectReferences.lockOutputs(workspace: workspace).hashes.union(extra)
         if all { for entry in entries { for output in entry.outputs where output.cache { hashes.insert(output.hash) } } }
-        // Fetch manifests first, then the files they list.
+        // Level by level: the objects asked for, then the files of the manifests among them, and so on.
         var fetched = 0
         var missing: [String] = []
-        var queue = Array(hashes).sorted()
         var seen = Set<String>()
-        while let hash = queue.popLast() {
-            guard seen.insert(hash).inserted else { continue }
-            if !workspace.objects.contains(hash) || workspace.objects.damage(hash) != nil {
-                guard objects.contains(hash) else {
-                    missing.append(hash)
-                    continue
-                }
-                try objects.copy(hash, to: workspace.objects, replacingDamaged: true)
-                fetched += 1
+        var level = hashes.sorted()
+        while !level.isEmpty {
+            level = level.filter { seen.insert($0).inserted }
+            let needed = level.filter { !workspace.objects.contains($0) || workspace.objects.damage($0) != nil }
+            let absent = try place.fetch(needed, into: workspace.objects)
+            missing += absent
+            fetched += needed.count - absent.count
+            let absentSet = Set(absent)
+            var next: [String] = []
+            for hash in level where !absentSet.contains(hash) {
+                if let tree = try workspace.objects.tree(hash) { next += tree.entries.map(\.hash) }
             }
-            if let tree = try workspace.objects.tree(hash) { queue += tree.entries.map(\.hash) }
+            level = next
         }
-        return (fetched, imported, missing)
-    }
-
-    /// Writes the entries the remote lacks; returns how many.
-    func writeCacheEntries(_ entries: [(memo: String, stage: String, outputs: [LockedOutput])]) throws -> Int {
-        let directory = root + "/runcache"
-        try FileAccess.createDirectory(directory)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var written = 0
-        for entry in entries {
-            let path = directory + "/\(entry.memo).json"
-            if FileManager.default.fileExists(atPath: path) { continue }
-            let body = CacheEntryFile(stage: entry.stage, outputs: entry.outputs)
-            try AtomicFile.write(String(decoding: try encoder.encode(body), as: UTF8.self), to: path)
-            written += 1
-        }
-        return written
-    }
-
-    func cacheEntries() -> [(memo: String, stage: String, outputs: [LockedOutput])] {
-        let directory = root + "/runcache"
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.filter { $0.hasSuffix(".json") }.sorted().compactMap { name in
-            guard let data = FileManager.default.contents(atPath: directory + "/" + name),
-                  let entry = try? JSONDecoder().decode(CacheEntryFile.self, from: data) else { return nil }
-            return (String(name.dropLast(5)), entry.stage, entry.outputs)
-        }
+        return (fetched, imported, missing.sorted())
     }
 
     struct CacheEntryFile: Codable {
         var stage: String
         var outputs: [LockedOutput]
+    }
+}
+
+/// What push and pull need of a remote: objects by hash and run-cache entries by memo.
+protocol ObjectPlace {
+    /// Creates what the remote needs before objects are written (folders; nothing for a bucket).
+    func prepare() throws
+    /// Which of `hashes` the remote does not hold.
+    func missing(_ hashes: [String]) throws -> [String]
+    /// Copies `hashes` from `local` to the remote.
+    func send(_ hashes: [String], from local: ObjectStore) throws
+    /// Copies `hashes` from the remote into `local`, each checked against its hash; returns those the remote lacks.
+    func fetch(_ hashes: [String], into local: ObjectStore) throws -> [String]
+    /// Writes the run-cache entry unless the remote has it; returns whether it was written.
+    func writeCacheEntry(_ memo: String, _ body: [UInt8]) throws -> Bool
+    /// Every run-cache entry of the remote, by memo, in memo order.
+    func cacheEntries() throws -> [(memo: String, body: [UInt8])]
+}
+
+/// A remote that is a directory: `objects/` is an `ObjectStore`, `runcache/` holds one JSON file per entry.
+struct DirectoryPlace: ObjectPlace {
+    let root: String
+    var objects: ObjectStore { ObjectStore(root: root + "/objects") }
+
+    func prepare() throws { try objects.prepare(sharedAfter: 3600) }
+
+    func missing(_ hashes: [String]) throws -> [String] { hashes.filter { !objects.contains($0) } }
+
+    func send(_ hashes: [String], from local: ObjectStore) throws {
+        for hash in hashes { try local.copy(hash, to: objects) }
+    }
+
+    func fetch(_ hashes: [String], into local: ObjectStore) throws -> [String] {
+        var absent: [String] = []
+        for hash in hashes {
+            guard objects.contains(hash) else {
+                absent.append(hash)
+                continue
+            }
+            try objects.copy(hash, to: local, replacingDamaged: true)
+        }
+        return absent
+    }
+
+    func writeCacheEntry(_ memo: String, _ body: [UInt8]) throws -> Bool {
+        let directory = root + "/runcache"
+        try FileAccess.createDirectory(directory)
+        let path = directory + "/\(memo).json"
+        if FileManager.default.fileExists(atPath: path) { return false }
+        try AtomicFile.write(String(decoding: body, as: UTF8.self), to: path)
+        return true
+    }
+
+    func cacheEntries() throws -> [(memo: String, body: [UInt8])] {
+        let directory = root + "/runcache"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasSuffix(".json") }.sorted().compactMap { name in
+            FileManager.default.contents(atPath: directory + "/" + name).map { (String(name.dropLast(5)), Array($0)) }
+        }
     }
 }

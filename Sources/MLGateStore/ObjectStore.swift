@@ -110,6 +110,22 @@ public struct ObjectStore: Sendable {
         }
     }
 
+    /// Stores object `hash` from bytes `fill` writes to a new file at the path it is given (a temp file inside the
+    /// store): the file is stored only when its bytes hash to `hash`, so a wrong or torn download never gets a name.
+    public func receive(_ hash: String, _ fill: (String) throws -> Void) throws {
+        _ = try file(of: hash)
+        try makeDirectory(root)
+        try makeDirectory(temporaryDirectory)
+        let temp = "\(temporaryDirectory)/\(getpid())-download-\(UInt64.random(in: 0...UInt64.max))"
+        defer { unlink(temp) }
+        try fill(temp)
+        let stored = try put(file: temp)
+        guard stored.hash == hash else {
+            remove(stored.hash)
+            throw ObjectStoreError.corrupt(hash: hash, path: temp, found: stored.hash)
+        }
+    }
+
     /// Writes a temp file with `fill`, syncs it, checks the hash by reading it back, and renames it into place.
     private func write(_ fill: (Int32, String) throws(ObjectStoreError) -> (hash: String, size: Int64))
         throws(ObjectStoreError) -> (hash: String, size: Int64) {

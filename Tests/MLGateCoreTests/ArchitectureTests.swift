@@ -7,7 +7,7 @@ struct ArchitectureTests {
     /// What each module may import (system modules and the C shims named where they are allowed).
     static let allowed: [String: Set<String>] = {
         let posix: Set<String> = ["Glibc", "Darwin", "Dispatch"]
-        let adapters: Set<String> = ["MLGateCore", "MLGateSystem", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig", "Foundation"]
+        let adapters: Set<String> = ["MLGateCore", "MLGateSystem", "MLGateHooks", "MLGateGit", "MLGateStore", "MLGateConfig", "MLGateS3", "Foundation"]
         let services = adapters.union(posix).union(["MLGateWorkspace"])
         let nio: Set<String> = ["NIOCore", "NIOPosix", "NIOHTTP1", "NIOConcurrencyHelpers"]
         return [
@@ -20,6 +20,7 @@ struct ArchitectureTests {
             "MLGateStore": posix.union(["MLGateCore", "MLGateSystem", "GRDB", "Crypto", "Foundation"]),
             "MLGateConfig": posix.union(["MLGateCore", "MLGateSystem", "Yams", "Foundation"]),
             "MLGateNotify": posix.union(["CCurlShim", "MLGateCore", "Foundation"]),
+            "MLGateS3": posix.union(["MLGateCore", "MLGateSystem", "MLGateNotify", "Crypto", "Foundation"]),
             "MLGateWorkspace": adapters.union(posix),
             "MLGatePipeline": services.union(["CSpawnShim"]),
             "MLGateRegistry": services,

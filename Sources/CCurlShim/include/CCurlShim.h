@@ -62,6 +62,9 @@ typedef struct mlgate_http_result {
     size_t body_length;
     /* For a 3xx response, the absolute URL of its Location header (malloc'd), else NULL. */
     char *redirect_url;
+    /* The header lines of the final response, CRLF-separated as received (malloc'd; NULL when none). */
+    char *headers;
+    size_t headers_length;
     /* When the call did not return MLGATE_HTTP_OK, a NUL-terminated message (malloc'd), else NULL. */
     char *error;
 } mlgate_http_result;
@@ -86,6 +89,22 @@ int mlgate_http_perform(const mlgate_curl_library *library, const char *method, 
                         const char *const *headers, size_t header_count, const void *body,
                         size_t body_length, long timeout_seconds, const mlgate_http_guard *guard,
                         mlgate_http_result *result);
+
+/*
+ * AWS Signature Version 4, computed by libcurl itself (CURLOPT_AWS_SIGV4, libcurl 7.75 or later). `provider` is
+ * curl's "aws:amz:REGION:SERVICE"; `user` is "ACCESS_KEY_ID:SECRET_ACCESS_KEY". The caller sends the payload's
+ * SHA-256 as an x-amz-content-sha256 header, which libcurl signs with the others.
+ */
+typedef struct mlgate_http_signing {
+    const char *provider;
+    const char *user;
+} mlgate_http_signing;
+
+/* mlgate_http_perform with the request signed as `signing` says (NULL: not signed). */
+int mlgate_http_perform_signed(const mlgate_curl_library *library, const char *method, const char *url,
+                               const char *const *headers, size_t header_count, const void *body,
+                               size_t body_length, long timeout_seconds, const mlgate_http_guard *guard,
+                               const mlgate_http_signing *signing, mlgate_http_result *result);
 
 /* Frees what mlgate_http_perform allocated in `result` and zeroes it. NULL is allowed. */
 void mlgate_http_free(mlgate_http_result *result);
