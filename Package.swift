@@ -169,7 +169,7 @@ let package = Package(
                           swiftSettings: swiftSettings),
 
         // MARK: Tests — shared helpers, then one target per module.
-        .target(name: "MLGateTestSupport", dependencies: ["MLGateCore"], swiftSettings: swiftSettings),
+        .target(name: "MLGateTestSupport", dependencies: ["MLGateCore"], exclude: ["moto_s3.py"], swiftSettings: swiftSettings),
         .target(name: "MLGateServiceTestSupport", dependencies: ["MLGateTestSupport", "MLGateSystem", "MLGateStore", "MLGateWorkspace"],
                 swiftSettings: swiftSettings),
         .testTarget(name: "MLGateDataTests", dependencies: ["MLGateData", "MLGateTestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
@@ -198,6 +198,7 @@ let package = Package(
         .testTarget(name: "MLGateBatchTests", dependencies: ["MLGateBatch", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateServerTests", dependencies: ["MLGateServer", "MLGateDeploy", "MLGateCore", "MLGateTestSupport"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "MLGateS3Tests", dependencies: ["MLGateS3", "MLGateNotify", "MLGateStore", "MLGateCore", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateEventsTests", dependencies: ["MLGateEvents", "MLGateNotify", "MLGateStore", "MLGateCore"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateCITests", dependencies: ["MLGateCI", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(

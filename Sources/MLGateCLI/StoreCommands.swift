@@ -90,13 +90,16 @@ struct PushCommand: ParsableCommand {
         commandName: "push",
         abstract: "Copy objects and the run cache to the remote object store.",
         discussion: """
-            The remote is a directory (a mounted volume, a shared disk) named by 'remote.objects' in \
-            mlgate.yaml or --to. Objects are copied with the same atomic writes and hash checks as the local \
-            store, so an interrupted push leaves no torn object; objects already there are skipped.
+            The remote is a directory (a mounted volume, a shared disk) or an S3-compatible bucket \
+            (s3://bucket/prefix: AWS, MinIO, Ceph, R2; see remote.s3 in docs/config.md), named by \
+            'remote.objects' in mlgate.yaml or --to. Objects are copied with the same atomic writes and hash \
+            checks as the local store (in S3, a PUT or a completed multipart upload appears whole), so an \
+            interrupted push leaves no torn object; objects already there are skipped. S3 credentials come from \
+            AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or the AWS profile files, never from mlgate.yaml.
             """
     )
 
-    @Option(help: "The remote directory (default: remote.objects in mlgate.yaml).")
+    @Option(help: "The remote: a directory, or s3://bucket/prefix (default: remote.objects in mlgate.yaml).")
     var to: String?
 
     func run() throws {
@@ -116,11 +119,12 @@ struct PullCommand: ParsableCommand {
         discussion: """
             Imports the remote's run-cache entries, then fetches the outputs this worktree's mlgate.lock \
             names (--all: every output the run cache names). Afterwards 'mlgate run' restores those outputs \
-            instead of running their stages — how a CI runner gets the last trained model without training.
+            instead of running their stages — how a CI runner gets the last trained model without training. \
+            Every object is checked against its SHA-256 before it is stored: a damaged download is refused.
             """
     )
 
-    @Option(help: "The remote directory (default: remote.objects in mlgate.yaml).")
+    @Option(help: "The remote: a directory, or s3://bucket/prefix (default: remote.objects in mlgate.yaml).")
     var from: String?
 
     @Flag(help: "Fetch every output of the remote's run cache, not only what mlgate.lock names.")

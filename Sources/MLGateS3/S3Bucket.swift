@@ -25,8 +25,8 @@ public struct S3Bucket: Sendable {
     private let client: HTTPClient
     /// How many transfers run at once (parts of one file, or objects of a push).
     public static let lanes = 4
-    /// The most one response body may hold in memory (the C shim's limit): larger objects come down in ranges.
-    static let largestSingleGet: Int64 = 48 << 20
+    /// The largest range one GET asks for: a response body is held in memory (the C shim allows 64 MiB).
+    static let largestRange: Int64 = 32 << 20
     /// SHA-256 of no bytes: the payload hash of GET, HEAD and DELETE.
     static let emptyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
@@ -97,7 +97,8 @@ public struct S3Bucket: Sendable {
         defer { close(fd) }
         var ranges: [(offset: Int64, count: Int64)] = []
         var offset: Int64 = 0
-        let step = size <= Self.largestSingleGet ? max(size, 1) : partSize
+        // Above the multipart threshold (or what one response may hold), in ranges of a part's size at most.
+        let step = size <= min(multipartThreshold, Self.largestRange) ? max(size, 1) : min(partSize, Self.largestRange)
         repeat {
             ranges.append((offset, min(step, size - offset)))
             offset += step

@@ -15,7 +15,8 @@ public enum S3Error: Error, Sendable, Equatable, CustomStringConvertible {
         case .noCredentials(let text), .transport(let text), .io(let text): text
         case .refused(let status, let code, let message, let what):
             "the S3 store refused \(what): HTTP \(status)\(code.isEmpty ? "" : " \(code)")\(message.isEmpty ? "" : ": \(message)")"
-                + (code == "SignatureDoesNotMatch" || code == "InvalidAccessKeyId" ? " (check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the profile)" : "")
+                + (code == "SignatureDoesNotMatch" || code == "InvalidAccessKeyId" || (code.isEmpty && status == 403)
+                    ? " (check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or the profile, the key's permissions, and the region)" : "")
                 + (code == "NoSuchBucket" ? " (create the bucket, or fix remote.objects)" : "")
         }
     }

@@ -68,6 +68,40 @@ struct ObjectCommandTests {
         #expect(try fixture.mlgate(["pull"], in: clone).status == 2)  // no remote configured, none given
     }
 
+    @Test("push then pull through an S3-compatible server that checks signatures; a wrong key is exit 3 and changes nothing")
+    func pushAndPullS3() throws {
+        guard S3TestServer.python != nil || ProcessInfo.processInfo.environment["CI"] == "true" else { return }
+        let server = try S3TestServer()
+        defer { server.stop() }
+        let fixture = try pipelineRepository()
+        defer { fixture.remove() }
+        let remote = "s3://\(server.bucket)/team/churn"
+        #expect(try fixture.mlgate(["run"]).status == 0)
+        try fixture.git(["add", "mlgate.lock", ".gitignore"])
+        try fixture.git(["commit", "-q", "-m", "lock"])
+        let wrong = try fixture.mlgate(["push", "--to", remote], extraEnvironment: server.environment.merging(["AWS_SECRET_ACCESS_KEY": "wrong-secret"]) { $1 })
+        #expect(wrong.status == 3 && wrong.stderr.contains("HTTP 403") && wrong.stderr.contains("AWS_SECRET_ACCESS_KEY") && !wrong.stderr.contains("wrong-secret"),
+                "\(wrong)")
+        #expect(try fixture.mlgate(["pull", "--from", remote], extraEnvironment: server.environment).stdout.contains("pulled 0 objects and 0 new"),
+                "the refused push wrote nothing")
+        let pushed = try fixture.mlgate(["push", "--to", remote], extraEnvironment: server.environment)
+        #expect(pushed.status == 0 && pushed.stdout.contains("to \(remote)") && !pushed.stdout.contains("pushed 0 objects"), "\(pushed)")
+        let again = try fixture.mlgate(["push", "--to", remote], extraEnvironment: server.environment)
+        #expect(again.stdout.contains("pushed 0 objects and 0 run-cache entries"), "\(again)")
+
+        let clone = fixture.base + "/clone"
+        try fixture.git(["clone", "-q", fixture.root, clone], in: fixture.base)
+        #expect(try fixture.mlgate(["init"], in: clone).status == 0)
+        let missingKeys = try fixture.mlgate(["pull", "--from", remote], in: clone,
+                                             extraEnvironment: ["AWS_ENDPOINT_URL": server.endpoint, "HOME": fixture.base])
+        #expect(missingKeys.status == 3 && missingKeys.stderr.contains("no AWS credentials"), "\(missingKeys)")
+        let pulled = try fixture.mlgate(["pull", "--from", remote], in: clone, extraEnvironment: server.environment)
+        #expect(pulled.status == 0 && pulled.stdout.contains("new run-cache entries") && !pulled.stdout.contains("0 new"), "\(pulled)")
+        let run = try fixture.mlgate(["run"], in: clone)
+        #expect(run.status == 0 && !run.stderr.contains("[train] trained") && run.stderr.contains("restored"), "\(run)")
+        #expect(fixture.read(clone + "/model.bin") == "a,b\n1,2\nlr: 0.1\n")
+    }
+
     @Test("a write that hits the file-size limit fails cleanly: no torn object, no temp file")
     func fileSizeLimit() throws {
         let fixture = try pipelineRepository("""
