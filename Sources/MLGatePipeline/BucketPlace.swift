@@ -33,7 +33,7 @@ struct BucketPlace: ObjectPlace {
         try found.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let out = buffer  // each lane writes only its own indices
             try run {
-                try S3Bucket.inLanes(hashes.count) { index throws(S3Error) in
+                try S3Bucket.inLanes(hashes.count) { (index) throws(any Error) in
                     do {
                         // Stored only when the bytes hash to the name: a damaged download never gets one.
                         try local.receive(hashes[index]) { temp in
@@ -41,10 +41,6 @@ struct BucketPlace: ObjectPlace {
                         }
                     } catch is Absent {
                         out[index] = false
-                    } catch let error as S3Error {
-                        throw error
-                    } catch {
-                        throw .io("object \(hashes[index].prefix(12)) from \(bucket.location): \(error)")
                     }
                 }
             }

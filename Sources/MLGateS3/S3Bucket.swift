@@ -260,16 +260,16 @@ public struct S3Bucket: Sendable {
     }
 
     /// Runs `body` for each index below `count` on up to `lanes` threads; the first error is thrown after all stop.
-    public static func inLanes(_ count: Int, _ body: @Sendable (Int) throws(S3Error) -> Void) throws(S3Error) {
+    public static func inLanes<Failure: Error>(_ count: Int, _ body: @Sendable (Int) throws(Failure) -> Void) throws(Failure) {
         guard count > 1 else {
             if count == 1 { try body(0) }
             return
         }
         let lanes = min(Self.lanes, count)
-        let failures = Failures()
+        let failures = Failures<Failure>()
         DispatchQueue.concurrentPerform(iterations: lanes) { lane in
             for index in stride(from: lane, to: count, by: lanes) where failures.first == nil {
-                do throws(S3Error) { try body(index) } catch { failures.record(error) }
+                do throws(Failure) { try body(index) } catch { failures.record(error) }
             }
         }
         if let failure = failures.first { throw failure }
@@ -277,17 +277,17 @@ public struct S3Bucket: Sendable {
 }
 
 /// The first error of several lanes.
-private final class Failures: @unchecked Sendable {
+private final class Failures<Failure: Error>: @unchecked Sendable {
     private var lock = pthread_mutex_t()
-    private var stored: S3Error?
+    private var stored: Failure?
     init() { pthread_mutex_init(&lock, nil) }
     deinit { pthread_mutex_destroy(&lock) }
-    var first: S3Error? {
+    var first: Failure? {
         pthread_mutex_lock(&lock)
         defer { pthread_mutex_unlock(&lock) }
         return stored
     }
-    func record(_ error: S3Error) {
+    func record(_ error: Failure) {
         pthread_mutex_lock(&lock)
         if stored == nil { stored = error }
         pthread_mutex_unlock(&lock)

@@ -49,6 +49,19 @@ public final class S3TestServer {
         ["AWS_ACCESS_KEY_ID": accessKey, "AWS_SECRET_ACCESS_KEY": secretKey, "AWS_ENDPOINT_URL": endpoint, "AWS_REGION": "us-east-1"]
     }
 
+    /// Writes `text` under `key` of the bucket behind mlgate's back (through boto3), as a damaged or tampered bucket would.
+    public func overwrite(_ key: String, with text: String) throws {
+        guard let python = Self.python else { throw TestSupportError("moto is not installed") }
+        let script = """
+            import boto3, sys
+            boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id=sys.argv[2],
+                         aws_secret_access_key=sys.argv[3]).put_object(Bucket=sys.argv[4], Key=sys.argv[5], Body=sys.argv[6].encode())
+            """
+        let result = try runProcess(python, ["-c", script, endpoint, accessKey, secretKey, bucket, key, text], in: "/",
+                                    environment: ProcessInfo.processInfo.environment)
+        guard result.status == 0 else { throw TestSupportError("boto3 put_object failed: \(result)") }
+    }
+
     /// Stops the server.
     public func stop() {
         guard process.isRunning else { return }

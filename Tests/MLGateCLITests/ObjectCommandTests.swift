@@ -100,6 +100,18 @@ struct ObjectCommandTests {
         let run = try fixture.mlgate(["run"], in: clone)
         #expect(run.status == 0 && !run.stderr.contains("[train] trained") && run.stderr.contains("restored"), "\(run)")
         #expect(fixture.read(clone + "/model.bin") == "a,b\n1,2\nlr: 0.1\n")
+
+        // A tampered object in the bucket is refused (exit 1) and never stored.
+        let lock = try #require(fixture.read("mlgate.lock"))
+        let modelHash = try #require(lock.split(separator: "\n").first { $0.contains("\"model.bin\"") }?
+            .split(separator: "\"").dropFirst(3).first.map(String.init))
+        try server.overwrite("team/churn/objects/\(modelHash.prefix(2))/\(modelHash.dropFirst(2))", with: "tampered\n")
+        let third = fixture.base + "/third"
+        try fixture.git(["clone", "-q", fixture.root, third], in: fixture.base)
+        #expect(try fixture.mlgate(["init"], in: third).status == 0)
+        let tampered = try fixture.mlgate(["pull", "--from", remote], in: third, extraEnvironment: server.environment)
+        #expect(tampered.status == 1 && tampered.stderr.contains("damaged"), "\(tampered)")
+        #expect(!FileManager.default.fileExists(atPath: third + "/.mlgate/objects/\(modelHash.prefix(2))/\(modelHash.dropFirst(2))"))
     }
 
     @Test("a write that hits the file-size limit fails cleanly: no torn object, no temp file")
