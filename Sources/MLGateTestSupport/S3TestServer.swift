@@ -19,14 +19,16 @@ public final class S3TestServer {
             .first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
+    /// The server's script, beside this file.
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("moto_s3.py").path
+
     /// Starts the server and waits for its first line (endpoint and key pair).
     public init() throws {
         guard let python = Self.python else {
             throw TestSupportError("moto is not installed: python3 -m venv /tmp/moto-venv && /tmp/moto-venv/bin/pip install 'moto[server]' (or set MLGATE_MOTO_PYTHON)")
         }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("moto_s3.py").path
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script]
+        process.arguments = [Self.script]
         let output = Pipe()
         process.standardOutput = output
         process.standardInput = input
@@ -52,12 +54,7 @@ public final class S3TestServer {
     /// Writes `text` under `key` of the bucket behind mlgate's back (through boto3), as a damaged or tampered bucket would.
     public func overwrite(_ key: String, with text: String) throws {
         guard let python = Self.python else { throw TestSupportError("moto is not installed") }
-        let script = """
-            import boto3, sys
-            boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id=sys.argv[2],
-                         aws_secret_access_key=sys.argv[3]).put_object(Bucket=sys.argv[4], Key=sys.argv[5], Body=sys.argv[6].encode())
-            """
-        let result = try runProcess(python, ["-c", script, endpoint, accessKey, secretKey, bucket, key, text], in: "/",
+        let result = try runProcess(python, [Self.script, "put", endpoint, accessKey, secretKey, bucket, key, text], in: "/",
                                     environment: ProcessInfo.processInfo.environment)
         guard result.status == 0 else { throw TestSupportError("boto3 put_object failed: \(result)") }
     }

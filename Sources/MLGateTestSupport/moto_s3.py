@@ -1,6 +1,13 @@
 # A real S3-compatible server for the tests: moto, on loopback, with every request's signature checked.
 # Prints one JSON line (endpoint, key pair, bucket), then serves until its standard input closes.
+# With "put ENDPOINT ACCESS_KEY SECRET_KEY BUCKET KEY TEXT" it writes TEXT under KEY instead (through boto3).
 import json, os, sys
+if sys.argv[1:2] == ["put"]:
+    import boto3
+    endpoint, access, secret, bucket, key, text = sys.argv[2:8]
+    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=access,
+                 aws_secret_access_key=secret).put_object(Bucket=bucket, Key=key, Body=text.encode())
+    sys.exit(0)
 os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = "3"  # the three IAM calls below; every request after them is authenticated
 from moto.server import ThreadedMotoServer
 import boto3
