@@ -38,12 +38,7 @@ struct ConfigLoaderTests {
         ("version: !!int 1\nhooks: {pre_push: !custom warn}\n", "mlgate.yaml:2:19", "YAML tag '!custom' is not supported"),
     ])
     func refusals(text: String, location: String, message: String) {
-        #expect {
-            try ConfigLoader.parse(text, file: "mlgate.yaml")
-        } throws: { error in
-            let description = "\(error)"
-            return description.hasPrefix(location) && description.contains(message)
-        }
+        expectRefused(text, at: location, saying: message)
     }
 
     @Test("an alias bomb is refused quickly instead of expanding")
