@@ -7,7 +7,7 @@ RELEASE    := .build/release/mlgate
 DEBUG      := .build/debug/mlgate
 PACKAGES   := git pkg-config python3 libgit2-dev libcurl4-openssl-dev libsqlite3-dev
 
-.PHONY: all deps build debug test demo install bench bench-hooks bench-eval bench-pipeline bench-store bench-registry bench-gate bench-ci bench-serve bench-events bench-monitor clean
+.PHONY: all deps build debug test demo install bench bench-hooks bench-eval bench-pipeline bench-store bench-registry bench-gate bench-ci bench-serve bench-events bench-monitor bench-s3 clean
 
 all: build
 
@@ -39,7 +39,7 @@ install: build
 	install -m 0755 $(RELEASE) $(RELEASE)-hook $(RELEASE)-server $(DESTDIR)$(PREFIX)/bin/
 
 ## bench: every benchmark, each printing its anchor beside mlgate from the same run
-bench: bench-hooks bench-eval bench-pipeline bench-store bench-registry bench-gate bench-ci bench-serve bench-events bench-monitor
+bench: bench-hooks bench-eval bench-pipeline bench-store bench-registry bench-gate bench-ci bench-serve bench-events bench-monitor bench-s3
 
 ## bench-eval: the evaluation kernel, CSV reading and a whole `mlgate eval` beside scikit-learn, pandas and C floors
 bench-eval: build
@@ -79,6 +79,10 @@ bench-serve: build
 ## bench-monitor: a drift check of 1e6 + 1e6 rows × 20 columns from CSV beside Evidently's DataDriftPreset (in a venv); MLGATE_BENCH_ROWS, MLGATE_BENCH_COLS
 bench-monitor: build
 	Benchmarks/monitor.sh $(RELEASE)
+
+## bench-s3: push and pull of a run's outputs to an S3-compatible server on loopback (moto) beside `aws s3 sync`
+bench-s3: build
+	Benchmarks/s3.sh $(RELEASE)
 
 ## bench-events: 1,000 signed events delivered to a local receiver (nginx) beside a Python sender (MLGATE_BENCH_EVENTS sets the count)
 bench-events: build

@@ -190,7 +190,7 @@ let package = Package(
         // The service modules, each through its API on real temp repositories and SQLite files.
         .testTarget(name: "MLGateSystemTests", dependencies: ["MLGateSystem", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateWorkspaceTests", dependencies: ["MLGateWorkspace", "MLGateCore", "MLGateServiceTestSupport", "MLGateTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "MLGatePipelineTests", dependencies: ["MLGatePipeline", "MLGateCore", "MLGateStore", "MLGateWorkspace", "MLGateServiceTestSupport", "MLGateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MLGatePipelineTests", dependencies: ["MLGatePipeline", "MLGateCore", "MLGateS3", "MLGateStore", "MLGateWorkspace", "MLGateServiceTestSupport", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateRegistryTests", dependencies: ["MLGateRegistry", "MLGateCore", "MLGateStore", "MLGateServiceTestSupport", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateLineageTests", dependencies: ["MLGateLineage", "MLGateCore", "MLGateGit", "MLGateStore", "MLGateSystem", "MLGateWorkspace", "MLGateServiceTestSupport", "MLGateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MLGateDeployTests", dependencies: ["MLGateDeploy", "MLGateRegistry", "MLGateCore", "MLGateStore", "MLGateServiceTestSupport"], swiftSettings: swiftSettings),

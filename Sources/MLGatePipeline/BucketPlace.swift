@@ -11,11 +11,18 @@ struct BucketPlace: ObjectPlace {
         do { bucket = try S3Bucket(location: location, settings: settings) } catch { throw EnvironmentError(error.description) }
     }
 
+    init(bucket: S3Bucket) { self.bucket = bucket }
+
     static func key(_ hash: String) -> String { "objects/\(hash.prefix(2))/\(hash.dropFirst(2))" }
 
     func prepare() throws {}
 
     func missing(_ hashes: [String]) throws -> [String] {
+        // Many objects: one listing (a request per 1,000 keys) is cheaper than a HEAD each.
+        if hashes.count >= 64 {
+            let present = Set(try run { try bucket.list("objects") })
+            return hashes.filter { !present.contains(Self.key($0)) }
+        }
         var present = Array(repeating: false, count: hashes.count)
         try present.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let out = buffer  // each lane writes only its own indices
@@ -24,28 +31,47 @@ struct BucketPlace: ObjectPlace {
         return zip(hashes, present).filter { !$0.1 }.map(\.0)
     }
 
+    /// Objects up to a part's size go several at once; a larger one goes alone, its parts several at once (so at
+    /// most `S3Bucket.lanes` parts are in memory).
     func send(_ hashes: [String], from local: ObjectStore) throws {
-        try run { try S3Bucket.inLanes(hashes.count) { index throws(S3Error) in try bucket.upload(Self.key(hashes[index]), file: local.path(of: hashes[index])) } }
+        let (small, large) = partition(hashes) { local.size(of: $0) }
+        try run {
+            try S3Bucket.inLanes(small.count) { index throws(S3Error) in try bucket.upload(Self.key(small[index]), file: local.path(of: small[index])) }
+            for hash in large { try bucket.upload(Self.key(hash), file: local.path(of: hash)) }
+        }
     }
 
-    func fetch(_ hashes: [String], into local: ObjectStore) throws -> [String] {
-        var found = Array(repeating: true, count: hashes.count)
-        try found.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let out = buffer  // each lane writes only its own indices
-            try run {
-                try S3Bucket.inLanes(hashes.count) { (index) throws(any Error) in
-                    do {
-                        // Stored only when the bytes hash to the name: a damaged download never gets one.
-                        try local.receive(hashes[index]) { temp in
-                            guard try bucket.download(Self.key(hashes[index]), to: temp) else { throw Absent() }
-                        }
-                    } catch is Absent {
-                        out[index] = false
-                    }
-                }
-            }
+    /// `hashes` split by `size` into those up to a part's size and those above it (a size of nil: none in the bucket).
+    private func partition(_ hashes: [String], size: (String) -> Int64?) -> (small: [String], large: [String]) {
+        var small: [String] = [], large: [String] = []
+        for hash in hashes {
+            if let bytes = size(hash), bytes > bucket.partSize { large.append(hash) } else { small.append(hash) }
         }
-        return zip(hashes, found).filter { !$0.1 }.map(\.0)
+        return (small, large)
+    }
+
+    /// Sizes first (a HEAD each, several at once); then small objects several at once and large ones alone, as `send`.
+    func fetch(_ hashes: [String], into local: ObjectStore) throws -> [String] {
+        var sizes = Array(repeating: Int64?.none, count: hashes.count)
+        try sizes.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let out = buffer  // each lane writes only its own indices
+            try run { try S3Bucket.inLanes(hashes.count) { index throws(S3Error) in out[index] = try bucket.size(Self.key(hashes[index])) } }
+        }
+        var absent: [String] = [], known: [String: Int64] = [:]
+        for (hash, size) in zip(hashes, sizes) {
+            if let size { known[hash] = size } else { absent.append(hash) }
+        }
+        let (small, large) = partition(hashes.filter { known[$0] != nil }) { known[$0] }
+        let sizeOf = known
+        let receive: @Sendable (String) throws -> Void = { hash in
+            // Stored only when the bytes hash to the name: a damaged download never gets one.
+            try local.receive(hash) { temp in _ = try bucket.download(Self.key(hash), to: temp, size: sizeOf[hash]) }
+        }
+        try run {
+            try S3Bucket.inLanes(small.count) { (index) throws(any Error) in try receive(small[index]) }
+            for hash in large { try receive(hash) }
+        }
+        return absent
     }
 
     func writeCacheEntry(_ memo: String, _ body: [UInt8]) throws -> Bool {
@@ -74,7 +100,4 @@ struct BucketPlace: ObjectPlace {
     private func run<T>(_ work: () throws -> T) throws -> T {
         do { return try work() } catch let error as S3Error { throw EnvironmentError(error.description) }
     }
-
-    /// A download found nothing under the key.
-    private struct Absent: Error {}
 }

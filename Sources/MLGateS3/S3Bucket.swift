@@ -9,7 +9,7 @@ import Glibc
 
 /// A bucket (and key prefix) of an S3-compatible store, reached over libcurl with requests signed by libcurl's own
 /// SigV4 (`CURLOPT_AWS_SIGV4`). Every upload carries its SHA-256 (`x-amz-content-sha256`, signed, and
-/// `x-amz-checksum-sha256`); large files go up in parts, several at once, and come down in ranges, several at once.
+/// `x-amz-checksum-sha256`); large files go up in parts, eight at once, and come down in ranges, eight at once.
 /// An object only ever appears whole under its key: a PUT or a completed multipart upload is atomic in S3, and a
 /// failed multipart upload is aborted.
 public struct S3Bucket: Sendable {
@@ -24,7 +24,7 @@ public struct S3Bucket: Sendable {
     private let credentials: S3Credentials
     private let client: HTTPClient
     /// How many transfers run at once (parts of one file, or objects of a push).
-    public static let lanes = 4
+    public static let lanes = 8
     /// The largest range one GET asks for: a response body is held in memory (the C shim allows 64 MiB).
     static let largestRange: Int64 = 32 << 20
     /// SHA-256 of no bytes: the payload hash of GET, HEAD and DELETE.
@@ -90,8 +90,10 @@ public struct S3Bucket: Sendable {
     }
 
     /// Writes object `name` to a new file at `path` (ranges at once for a large object); false when there is none.
-    public func download(_ name: String, to path: String) throws(S3Error) -> Bool {
-        guard let size = try self.size(name) else { return false }
+    /// `size`, when the caller has just asked for it, saves a HEAD.
+    public func download(_ name: String, to path: String, size known: Int64? = nil) throws(S3Error) -> Bool {
+        let size: Int64
+        if let known { size = known } else if let found = try self.size(name) { size = found } else { return false }
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .io("cannot create \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -180,7 +182,9 @@ public struct S3Bucket: Sendable {
                       body: [UInt8]? = nil, digest: SHA256.Digest? = nil, what: String, accepting: Set<Int> = []) throws(S3Error) -> HTTPResponse {
         var headers = extra
         headers["x-amz-content-sha256"] = digest.map(Self.hex) ?? Self.emptyHash
-        if let digest, method == "PUT" { headers["x-amz-checksum-sha256"] = Data(digest).base64EncodedString() }
+        // A whole object's checksum, which S3 checks and keeps; a part's integrity rests on the signed payload hash (a
+        // part may carry a checksum only when the upload was started with that algorithm).
+        if let digest, method == "PUT", query.isEmpty { headers["x-amz-checksum-sha256"] = Data(digest).base64EncodedString() }
         if body != nil, headers["content-type"] == nil {
             // Not libcurl's default form type, which some servers parse (and empty) as a form.
             headers["content-type"] = method == "POST" ? "application/xml" : "application/octet-stream"
@@ -260,6 +264,8 @@ public struct S3Bucket: Sendable {
     }
 
     /// Runs `body` for each index below `count` on up to `lanes` threads; the first error is thrown after all stop.
+    /// The lanes are threads of their own, not Dispatch's: a push runs objects in lanes and a large object its parts
+    /// in lanes, and a `concurrentPerform` inside another runs serially.
     public static func inLanes<Failure: Error>(_ count: Int, _ body: @Sendable (Int) throws(Failure) -> Void) throws(Failure) {
         guard count > 1 else {
             if count == 1 { try body(0) }
@@ -267,12 +273,50 @@ public struct S3Bucket: Sendable {
         }
         let lanes = min(Self.lanes, count)
         let failures = Failures<Failure>()
-        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-            for index in stride(from: lane, to: count, by: lanes) where failures.first == nil {
-                do throws(Failure) { try body(index) } catch { failures.record(error) }
+        withoutActuallyEscaping(body) { body in
+            let lane: @Sendable (Int) -> Void = { lane in
+                for index in stride(from: lane, to: count, by: lanes) where failures.first == nil {
+                    do throws(Failure) { try body(index) } catch { failures.record(error) }
+                }
             }
+            let threads = (1..<lanes).map { index in LaneThread.start { lane(index) } }
+            lane(0)
+            for thread in threads { thread.join() }
         }
         if let failure = failures.first { throw failure }
+    }
+}
+
+/// One lane on a thread of its own (or, when no thread can be had, run at once on the caller's).
+private final class LaneThread: @unchecked Sendable {
+    private let work: () -> Void
+    private var thread: pthread_t?
+
+    private init(_ work: @escaping () -> Void) { self.work = work }
+
+    /// Starts `work` on a new thread.
+    static func start(_ work: @escaping @Sendable () -> Void) -> LaneThread {
+        let lane = LaneThread(work)
+        let box = Unmanaged.passRetained(lane)
+        var thread = pthread_t()
+        let started = pthread_create(&thread, nil, { context in
+            guard let context else { return nil }
+            let lane = Unmanaged<LaneThread>.fromOpaque(context).takeRetainedValue()
+            lane.work()
+            return nil
+        }, box.toOpaque())
+        if started == 0 {
+            lane.thread = thread
+        } else {
+            box.release()
+            work()
+        }
+        return lane
+    }
+
+    /// Waits for the lane's thread to finish.
+    func join() {
+        if let thread { pthread_join(thread, nil) }
     }
 }
 
