@@ -447,7 +447,9 @@ int mlgate_http_perform_signed(const mlgate_curl_library *library, const char *m
     SETOPT(CURLOPT_CONNECTTIMEOUT, timeout < MLGATE_CONNECT_TIMEOUT ? timeout : MLGATE_CONNECT_TIMEOUT);
     SETOPT(CURLOPT_TIMEOUT, timeout);
     SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
-    SETOPT(CURLOPT_ACCEPT_ENCODING, "");
+    /* Compressed answers are decoded, but not for signed (S3) requests: there a body's bytes are an object's, and a
+       range of it must come back as stored. */
+    if (signing == NULL) SETOPT(CURLOPT_ACCEPT_ENCODING, "");
     SETOPT(CURLOPT_HTTPHEADER, list);
     SETOPT(CURLOPT_WRITEFUNCTION, write_body);
     SETOPT(CURLOPT_WRITEDATA, &response);
