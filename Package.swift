@@ -67,7 +67,7 @@ let package = Package(
         .target(name: "MLGateNotify", dependencies: ["CCurlShim"], swiftSettings: swiftSettings),
         .target(
             name: "MLGateS3",
-            dependencies: ["MLGateCore", "MLGateSystem", "MLGateNotify", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["MLGateCore", "MLGateSystem", "MLGateNotify", "MLGateEval", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
 

@@ -421,7 +421,8 @@ int mlgate_http_perform_signed(const mlgate_curl_library *library, const char *m
     }
     if (status == MLGATE_HTTP_OK && signing == NULL) {
         /* No "Expect: 100-continue" round trip before a body. (Not for a signed request: libcurl 7.88 would sign
-           the empty header it never sends; there the wait for a 100 is cut to 1 ms instead, which costs a server that never sends one nothing.) */
+           the empty header it never sends. There the wait for a 100 is cut to 1 ms instead, which costs a server
+           that never sends one nothing.) */
         struct curl_slist *grown = library->slist_append(list, "Expect:");
         if (grown == NULL) status = MLGATE_HTTP_INVALID; else list = grown;
     }

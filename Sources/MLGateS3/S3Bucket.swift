@@ -1,5 +1,6 @@
 import Crypto
 import Foundation  // base64
+import MLGateEval  // Parallel: lanes on threads of their own
 public import MLGateCore
 public import MLGateNotify
 public import MLGateSystem
@@ -264,8 +265,8 @@ public struct S3Bucket: Sendable {
     }
 
     /// Runs `body` for each index below `count` on up to `lanes` threads; the first error is thrown after all stop.
-    /// The lanes are threads of their own, not Dispatch's: a push runs objects in lanes and a large object its parts
-    /// in lanes, and a `concurrentPerform` inside another runs serially.
+    /// The lanes are threads of their own (`Parallel`), not Dispatch's: a push runs objects in lanes and a large
+    /// object its parts in lanes, and a `concurrentPerform` inside another runs serially.
     public static func inLanes<Failure: Error>(_ count: Int, _ body: @Sendable (Int) throws(Failure) -> Void) throws(Failure) {
         guard count > 1 else {
             if count == 1 { try body(0) }
@@ -274,49 +275,13 @@ public struct S3Bucket: Sendable {
         let lanes = min(Self.lanes, count)
         let failures = Failures<Failure>()
         withoutActuallyEscaping(body) { body in
-            let lane: @Sendable (Int) -> Void = { lane in
+            Parallel.forEach(lanes) { lane in
                 for index in stride(from: lane, to: count, by: lanes) where failures.first == nil {
                     do throws(Failure) { try body(index) } catch { failures.record(error) }
                 }
             }
-            let threads = (1..<lanes).map { index in LaneThread.start { lane(index) } }
-            lane(0)
-            for thread in threads { thread.join() }
         }
         if let failure = failures.first { throw failure }
-    }
-}
-
-/// One lane on a thread of its own (or, when no thread can be had, run at once on the caller's).
-private final class LaneThread: @unchecked Sendable {
-    private let work: () -> Void
-    private var thread: pthread_t?
-
-    private init(_ work: @escaping () -> Void) { self.work = work }
-
-    /// Starts `work` on a new thread.
-    static func start(_ work: @escaping @Sendable () -> Void) -> LaneThread {
-        let lane = LaneThread(work)
-        let box = Unmanaged.passRetained(lane)
-        var thread = pthread_t()
-        let started = pthread_create(&thread, nil, { context in
-            guard let context else { return nil }
-            let lane = Unmanaged<LaneThread>.fromOpaque(context).takeRetainedValue()
-            lane.work()
-            return nil
-        }, box.toOpaque())
-        if started == 0 {
-            lane.thread = thread
-        } else {
-            box.release()
-            work()
-        }
-        return lane
-    }
-
-    /// Waits for the lane's thread to finish.
-    func join() {
-        if let thread { pthread_join(thread, nil) }
     }
 }
 

@@ -20,7 +20,7 @@ struct ArchitectureTests {
             "MLGateStore": posix.union(["MLGateCore", "MLGateSystem", "GRDB", "Crypto", "Foundation"]),
             "MLGateConfig": posix.union(["MLGateCore", "MLGateSystem", "Yams", "Foundation"]),
             "MLGateNotify": posix.union(["CCurlShim", "MLGateCore", "Foundation"]),
-            "MLGateS3": posix.union(["MLGateCore", "MLGateSystem", "MLGateNotify", "Crypto", "Foundation"]),
+            "MLGateS3": posix.union(["MLGateCore", "MLGateSystem", "MLGateNotify", "MLGateEval", "Crypto", "Foundation"]),
             "MLGateWorkspace": adapters.union(posix),
             "MLGatePipeline": services.union(["CSpawnShim"]),
             "MLGateRegistry": services,
