@@ -211,12 +211,3 @@ extension ConfigReader {
 
     static func join(_ base: String, _ path: String) -> String { base.isEmpty ? path : base + "/" + path }
 }
-
-extension String {
-    var trimmingWhitespace: Substring {
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
-        return Substring(scalars[first...last])
-    }
-}

@@ -23,11 +23,7 @@ struct BucketPlace: ObjectPlace {
             let present = Set(try run { try bucket.list("objects") })
             return hashes.filter { !present.contains(Self.key($0)) }
         }
-        var present = Array(repeating: false, count: hashes.count)
-        try present.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let out = buffer  // each lane writes only its own indices
-            try run { try S3Bucket.inLanes(hashes.count) { index throws(S3Error) in out[index] = try bucket.size(Self.key(hashes[index])) != nil } }
-        }
+        let present = try run { try S3Bucket.mapInLanes(hashes.count) { index throws(S3Error) in try bucket.size(Self.key(hashes[index])) != nil } }
         return zip(hashes, present).filter { !$0.1 }.map(\.0)
     }
 
@@ -52,17 +48,10 @@ struct BucketPlace: ObjectPlace {
 
     /// Sizes first (a HEAD each, several at once); then small objects several at once and large ones alone, as `send`.
     func fetch(_ hashes: [String], into local: ObjectStore) throws -> [String] {
-        var sizes = Array(repeating: Int64?.none, count: hashes.count)
-        try sizes.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let out = buffer  // each lane writes only its own indices
-            try run { try S3Bucket.inLanes(hashes.count) { index throws(S3Error) in out[index] = try bucket.size(Self.key(hashes[index])) } }
-        }
-        var absent: [String] = [], known: [String: Int64] = [:]
-        for (hash, size) in zip(hashes, sizes) {
-            if let size { known[hash] = size } else { absent.append(hash) }
-        }
-        let (small, large) = partition(hashes.filter { known[$0] != nil }) { known[$0] }
-        let sizeOf = known
+        let sizes = try run { try S3Bucket.mapInLanes(hashes.count) { index throws(S3Error) in try bucket.size(Self.key(hashes[index])) } }
+        let sizeOf = Dictionary(zip(hashes, sizes).compactMap { hash, size in size.map { (hash, $0) } }) { first, _ in first }
+        let absent = hashes.filter { sizeOf[$0] == nil }
+        let (small, large) = partition(hashes.filter { sizeOf[$0] != nil }) { sizeOf[$0] }
         let receive: @Sendable (String) throws -> Void = { hash in
             // Stored only when the bytes hash to the name: a damaged download never gets one.
             try local.receive(hash) { temp in _ = try bucket.download(Self.key(hash), to: temp, size: sizeOf[hash]) }
@@ -85,11 +74,7 @@ struct BucketPlace: ObjectPlace {
     func cacheEntries() throws -> [(memo: String, body: [UInt8])] {
         try run {
             let names = try bucket.list("runcache").filter { $0.hasSuffix(".json") }
-            var bodies = Array(repeating: [UInt8]?.none, count: names.count)
-            try bodies.withUnsafeMutableBufferPointer { (buffer) throws(S3Error) in
-                nonisolated(unsafe) let out = buffer  // each lane writes only its own indices
-                try S3Bucket.inLanes(names.count) { index throws(S3Error) in out[index] = try bucket.get(names[index]) }
-            }
+            let bodies = try S3Bucket.mapInLanes(names.count) { index throws(S3Error) in try bucket.get(names[index]) }
             return zip(names, bodies).compactMap { name, body in
                 body.map { (String(name.dropFirst("runcache/".count).dropLast(5)), $0) }
             }

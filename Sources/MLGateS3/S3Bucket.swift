@@ -147,18 +147,14 @@ public struct S3Bucket: Sendable {
         guard let uploadID = XMLFields.values("UploadId", in: created.text).first else {
             throw .transport("the store did not return an upload id for \(name)")
         }
-        var tags = Array(repeating: "", count: count)
         do throws(S3Error) {
-            try tags.withUnsafeMutableBufferPointer { (buffer) throws(S3Error) in
-                nonisolated(unsafe) let out = buffer  // each part's lane writes only its own slot
-                try Self.inLanes(count) { (index) throws(S3Error) in
-                    let offset = Int64(index) * partSize
-                    let bytes = try Self.read(fd, at: offset, count: Int(min(partSize, size - offset)), path: path)
-                    let response = try send("PUT", name, query: [("partNumber", String(index + 1)), ("uploadId", uploadID)], body: bytes,
-                                            digest: SHA256.hash(data: bytes), what: "part \(index + 1) of \(count) of \(name)")
-                    guard let tag = response.headers["etag"] else { throw .transport("the store sent no ETag for part \(index + 1) of \(name)") }
-                    out[index] = tag
-                }
+            let tags = try Self.mapInLanes(count) { (index) throws(S3Error) -> String in
+                let offset = Int64(index) * partSize
+                let bytes = try Self.read(fd, at: offset, count: Int(min(partSize, size - offset)), path: path)
+                let response = try send("PUT", name, query: [("partNumber", String(index + 1)), ("uploadId", uploadID)], body: bytes,
+                                        digest: SHA256.hash(data: bytes), what: "part \(index + 1) of \(count) of \(name)")
+                guard let tag = response.headers["etag"] else { throw .transport("the store sent no ETag for part \(index + 1) of \(name)") }
+                return tag
             }
             let parts = tags.enumerated().map { "<Part><PartNumber>\($0.offset + 1)</PartNumber><ETag>\(XMLFields.escaped($0.element))</ETag></Part>" }
             let body = Array("<CompleteMultipartUpload>\(parts.joined())</CompleteMultipartUpload>".utf8)
@@ -262,6 +258,16 @@ public struct S3Bucket: Sendable {
             guard wrote > 0 else { throw .io("cannot write \(path): \(String(cString: strerror(errno)))") }
             done += wrote
         }
+    }
+
+    /// `transform` of each index below `count`, in order, computed in lanes as `inLanes` runs them.
+    public static func mapInLanes<T, Failure: Error>(_ count: Int, _ transform: @Sendable (Int) throws(Failure) -> T) throws(Failure) -> [T] {
+        var results = [T?](repeating: nil, count: count)
+        try results.withUnsafeMutableBufferPointer { (buffer) throws(Failure) in
+            nonisolated(unsafe) let out = buffer  // each lane writes only its own indices
+            try inLanes(count) { (index) throws(Failure) in out[index] = try transform(index) }
+        }
+        return results.compactMap { $0 }
     }
 
     /// Runs `body` for each index below `count` on up to `lanes` threads; the first error is thrown after all stop.

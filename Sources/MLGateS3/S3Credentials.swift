@@ -1,3 +1,4 @@
+import MLGateCore
 public import MLGateSystem
 #if canImport(Glibc)
 import Glibc
@@ -46,7 +47,7 @@ public struct S3Credentials: Sendable {
     }
 
     private static func nonEmpty(_ value: String?) -> String? {
-        guard let value = value?.trimmed, !value.isEmpty else { return nil }
+        guard let value = value.map({ String($0.trimmingWhitespace) }), !value.isEmpty else { return nil }
         return value
     }
 }
@@ -59,26 +60,16 @@ enum ProfileFile {
         var current: String?
         var found: [String: String]?
         for raw in text.split(whereSeparator: \.isNewline) {
-            let line = raw.trimmed
+            let line = raw.trimmingWhitespace
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             if line.hasPrefix("["), line.hasSuffix("]") {
-                current = String(line.dropFirst().dropLast()).trimmed
+                current = String(line.dropFirst().dropLast().trimmingWhitespace)
                 if current == section, found == nil { found = [:] }
                 continue
             }
             guard current == section, let equals = line.firstIndex(of: "=") else { continue }
-            found?[String(line[..<equals]).trimmed.lowercased()] = String(line[line.index(after: equals)...]).trimmed
+            found?[line[..<equals].trimmingWhitespace.lowercased()] = String(line[line.index(after: equals)...].trimmingWhitespace)
         }
         return found
-    }
-}
-
-extension StringProtocol {
-    /// Without leading and trailing spaces and tabs.
-    var trimmed: String {
-        var slice = Substring(self)
-        while let first = slice.first, first == " " || first == "\t" || first == "\r" { slice = slice.dropFirst() }
-        while let last = slice.last, last == " " || last == "\t" || last == "\r" { slice = slice.dropLast() }
-        return String(slice)
     }
 }
