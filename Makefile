@@ -7,7 +7,7 @@ RELEASE    := .build/release/mlgate
 DEBUG      := .build/debug/mlgate
 PACKAGES   := git pkg-config python3 libgit2-dev libcurl4-openssl-dev libsqlite3-dev
 
-.PHONY: all deps build debug test demo install bench bench-hooks bench-eval bench-pipeline bench-store bench-registry bench-gate bench-ci bench-serve bench-events bench-monitor bench-s3 clean
+.PHONY: all deps build debug test demo install bench bench-hooks bench-eval bench-pipeline bench-store bench-registry bench-gate bench-ci bench-serve bench-events bench-monitor bench-s3 bench-score clean
 
 all: build
 
@@ -39,7 +39,7 @@ install: build
 	install -m 0755 $(RELEASE) $(RELEASE)-hook $(RELEASE)-server $(DESTDIR)$(PREFIX)/bin/
 
 ## bench: every benchmark, each printing its anchor beside mlgate from the same run
-bench: bench-hooks bench-eval bench-pipeline bench-store bench-registry bench-gate bench-ci bench-serve bench-events bench-monitor bench-s3
+bench: bench-hooks bench-eval bench-pipeline bench-store bench-registry bench-gate bench-ci bench-serve bench-events bench-monitor bench-s3 bench-score
 
 ## bench-eval: the evaluation kernel, CSV reading and a whole `mlgate eval` beside scikit-learn, pandas and C floors
 bench-eval: build
@@ -75,6 +75,10 @@ bench-ci: build
 bench-serve: build
 	@scripts/ensure-packages.sh wrk nginx curl
 	Benchmarks/serve.sh $(RELEASE)
+
+## bench-score: `mlgate score` of 1e6 rows in 8 partitions beside the model's scoring command run once over the file (MLGATE_BENCH_ROWS)
+bench-score: build
+	Benchmarks/score.sh $(RELEASE)
 
 ## bench-monitor: a drift check of 1e6 + 1e6 rows × 20 columns from CSV beside Evidently's DataDriftPreset (in a venv); MLGATE_BENCH_ROWS, MLGATE_BENCH_COLS
 bench-monitor: build

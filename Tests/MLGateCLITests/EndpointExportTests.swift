@@ -102,4 +102,37 @@ struct EndpointExportTests {
         let nginx = fixture.read("compose/nginx.conf") ?? ""
         #expect(nginx.contains("90% blue;") && nginx.contains("* green;") && nginx.contains("10% 1;") && nginx.contains("proxy_pass http://shadow$request_uri;"), "\(nginx)")
     }
+
+    @Test("every export is valid by the engine's own definition (KServe's SDK, Azure ML's loaders, the Compose schema); a damaged one is refused")
+    func exportsValidate() throws {
+        guard ExportValidator.shouldRun else { return }
+        let fixture = try endpointRepository()
+        defer { fixture.remove() }
+        let expected: [(format: String, files: [String])] = [
+            ("kserve", ["inferenceservice-stable.yaml", "inferenceservice-canary.yaml"]),
+            ("azure", ["endpoint.yml", "blue.yml", "green.yml", "shadow.yml"]),
+            ("compose", ["docker-compose.yml"]),
+        ]
+        for (format, files) in expected {
+            let result = try fixture.mlgate(["endpoint", "export", "shop", "--format", format, "--out", format, "--image-prefix", "registry.example.com/ml"])
+            #expect(result.status == 0, "\(result)")
+            let paths = files.map { fixture.root + "/\(format)/" + $0 }
+            #expect(try ExportValidator.problems(format: format, files: paths) == [], "\(format)")
+        }
+        let script = try runProcess("/bin/sh", ["-n", "azure/deploy.sh"], in: fixture.root, environment: [:])
+        #expect(script.status == 0, "\(script)")
+
+        // The checks can fail: a field each engine does not know, in a copy of its file.
+        let damaged: [(format: String, file: String, from: String, to: String, field: String)] = [
+            ("kserve", "kserve/inferenceservice-canary.yaml", "canaryTrafficPercent:", "canaryTraffic:", "canaryTraffic"),
+            ("azure", "azure/green.yml", "instance_count:", "instances:", "instances"),
+            ("compose", "compose/docker-compose.yml", "    healthcheck:", "    replicas: 2\n    healthcheck:", "replicas"),
+        ]
+        for (format, file, from, to, field) in damaged {
+            let copy = file.replacingOccurrences(of: ".y", with: "-damaged.y")
+            try fixture.write(copy, (fixture.read(file) ?? "").replacingOccurrences(of: from, with: to))
+            let problems = try ExportValidator.problems(format: format, files: [fixture.root + "/" + copy])
+            #expect(problems.contains { $0.contains(field) }, "\(format): \(problems)")
+        }
+    }
 }

@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Checks files written by `mlgate endpoint export` with the engines' own published definitions, for the tests.
+
+Usage: validate_exports.py FORMAT FILE...   (FORMAT: kserve, azure or compose)
+Prints one JSON object, {"problems": ["FILE: what is wrong", ...]}; exit 0 when there are none, 1 otherwise.
+
+- kserve: every key and value type against the KServe SDK's own models of the CRD (PyPI `kserve`; the Kubernetes
+  types from PyPI `kubernetes`), unknown keys and missing required fields included.
+- azure: Azure ML's own loaders (PyPI `azure-ai-ml`): `load_online_endpoint` for endpoint.yml,
+  `load_online_deployment` for the deployments; they refuse unknown fields, wrong types and missing fields.
+- compose: the Compose Specification's JSON schema as PyPI `check-jsonschema` ships it, through `jsonschema`.
+"""
+
+import json
+import re
+import sys
+
+import yaml
+
+
+def kserve_problems(path, document):
+    import kserve.models as kserve_models
+    import kubernetes.client.models as kubernetes_models
+
+    problems = []
+
+    def model_class(name):
+        return getattr(kserve_models, name, None) or getattr(kubernetes_models, name, None)
+
+    def check(value, type_name, where):
+        if value is None:
+            return
+        list_match = re.fullmatch(r"[Ll]ist\[(.+)\]", type_name)
+        dict_match = re.fullmatch(r"(?:dict\(str, (.+)\)|Dict\[str, (.+)\])", type_name)
+        if list_match:
+            if not isinstance(value, list):
+                return problems.append(f"{where}: a list is expected, not {value!r}")
+            for index, item in enumerate(value):
+                check(item, list_match.group(1), f"{where}[{index}]")
+        elif dict_match:
+            if not isinstance(value, dict):
+                return problems.append(f"{where}: a map is expected, not {value!r}")
+            for key, item in value.items():
+                check(item, dict_match.group(1) or dict_match.group(2), f"{where}.{key}")
+        elif type_name in ("str", "int", "bool", "float", "object", "datetime"):
+            expected = {"str": str, "int": int, "bool": bool, "float": (int, float), "object": object, "datetime": str}[type_name]
+            if not isinstance(value, expected) or (type_name == "int" and isinstance(value, bool)):
+                problems.append(f"{where}: {type_name} expected, not {value!r}")
+        else:
+            cls = model_class(type_name)
+            if cls is None:
+                return problems.append(f"{where}: the SDK has no type {type_name}")
+            if not isinstance(value, dict):
+                return problems.append(f"{where}: an object ({type_name}) is expected, not {value!r}")
+            by_key = {key: attribute for attribute, key in cls.attribute_map.items()}
+            for key, item in value.items():
+                if key not in by_key:
+                    problems.append(f"{where}.{key}: {type_name} has no field '{key}'")
+                else:
+                    check(item, cls.openapi_types[by_key[key]], f"{where}.{key}")
+            try:  # the generated constructors refuse a missing required field
+                cls(**{by_key[key]: item for key, item in value.items() if key in by_key})
+            except ValueError as error:
+                problems.append(f"{where}: {error}")
+
+    if document.get("apiVersion") != "serving.kserve.io/v1beta1" or document.get("kind") != "InferenceService":
+        problems.append("not a serving.kserve.io/v1beta1 InferenceService")
+    check(document, "V1beta1InferenceService", "")
+    return [f"{path}: {problem}" for problem in problems]
+
+
+def azure_problems(path, document):
+    from azure.ai.ml import load_online_deployment, load_online_endpoint
+
+    load = load_online_endpoint if path.endswith("endpoint.yml") else load_online_deployment
+    try:
+        load(path)
+    except Exception as error:  # the SDK raises its own ValidationError subclasses
+        return [f"{path}: {type(error).__name__}: {error}"]
+    return []
+
+
+def compose_problems(path, document):
+    import importlib.resources
+
+    import jsonschema
+
+    schema_file = importlib.resources.files("check_jsonschema.builtin_schemas.vendor").joinpath("compose-spec.json")
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    return [f"{path}: {'/'.join(map(str, error.absolute_path)) or '(top)'}: {error.message}" for error in validator.iter_errors(document)]
+
+
+def main():
+    checkers = {"kserve": kserve_problems, "azure": azure_problems, "compose": compose_problems}
+    if len(sys.argv) < 3 or sys.argv[1] not in checkers:
+        print(__doc__.splitlines()[2], file=sys.stderr)
+        return 2
+    problems = []
+    for path in sys.argv[2:]:
+        with open(path, encoding="utf-8") as handle:
+            document = yaml.safe_load(handle)
+        problems += checkers[sys.argv[1]](path, document)
+    print(json.dumps({"problems": problems}))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
