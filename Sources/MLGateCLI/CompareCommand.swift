@@ -58,7 +58,7 @@ struct CompareCommand: ParsableCommand {
         arguments += evaluation.scores.flatMap { ["--score", $0] }
         arguments += ["--id", evaluation.id, "--baseline", baselineFile, "--bootstrap", String(bootstrap), "--same-labels"]
         if json { arguments.append("--json") }
-        var eval = try EvalCommand.parse(arguments)
+        let eval = try EvalCommand.parse(arguments)
         try eval.run()
     }
 

@@ -104,10 +104,8 @@ extension ConfigReader {
         }
         if let columnsNode = fields["columns"] {
             for (key, value) in try mapping(columnsNode, context: "the monitor columns of model '\(model)'") {
-                guard let kind = value.string.flatMap(MonitorSpec.ColumnKind.init(rawValue:)) else {
-                    throw error(at: value, "a monitored column is numeric, categorical or ignore.")
-                }
-                spec.columns[try name(of: key)] = kind
+                let column = try name(of: key)
+                spec.columns[column] = try columnRule(value, column: column, model: model)
             }
         }
         if let shareNode = fields["drift_share"] {
@@ -129,6 +127,47 @@ extension ConfigReader {
             spec.retrainCooldownHours = hours
         }
         return spec
+    }
+
+    static let columnRuleKeys = ["kind", "method", "threshold"]
+
+    /// One monitored column's rule: its kind alone (`zip: categorical`), or `{kind, method, threshold}`.
+    private func columnRule(_ node: Node, column: String, model: String) throws(ConfigError) -> MonitorSpec.ColumnRule {
+        func kind(_ node: Node) throws(ConfigError) -> MonitorSpec.ColumnKind {
+            guard let kind = node.string.flatMap(MonitorSpec.ColumnKind.init(rawValue:)) else {
+                throw error(at: node, "a monitored column is numeric, categorical or ignore, or {kind, method, threshold}.")
+            }
+            return kind
+        }
+        if node.scalar != nil { return MonitorSpec.ColumnRule(kind: try kind(node)) }
+        let fields = try mapping(node, context: "the monitor rule of column '\(column)' of model '\(model)'")
+        for (key, _) in fields where !Self.columnRuleKeys.contains(key.string ?? "") {
+            throw error(at: key, "unknown key '\(key.string ?? "?")' in the monitor rule of column '\(column)'\(suggestion(key.string ?? "", among: Self.columnRuleKeys)); it has kind, method and threshold.")
+        }
+        var rule = MonitorSpec.ColumnRule()
+        if let kindNode = fields["kind"] { rule.kind = try kind(kindNode) }
+        let methods = MonitorSpec.DriftMethod.allCases.map(\.rawValue)
+        if let methodNode = fields["method"] {
+            guard let method = methodNode.string.flatMap(MonitorSpec.DriftMethod.init(rawValue:)) else {
+                throw error(at: methodNode, "'method' of column '\(column)' is one of \(methods.joined(separator: ", "))\(suggestion(methodNode.string ?? "", among: methods)).")
+            }
+            if rule.kind == .ignore { throw error(at: methodNode, "column '\(column)' is ignored, so it has no method; drop 'method' or the 'ignore'.") }
+            if method.isNumericOnly, rule.kind == .categorical {
+                throw error(at: methodNode, "'\(method.rawValue)' compares numbers, and column '\(column)' is categorical; use psi, jensenshannon, chisquare or z.")
+            }
+            rule.method = method
+        }
+        if let thresholdNode = fields["threshold"] {
+            guard let threshold = thresholdNode.float ?? thresholdNode.int.map(Double.init), threshold.isFinite, threshold > 0 else {
+                throw error(at: thresholdNode, "'threshold' of column '\(column)' is a number above 0: a p-value (ks, chisquare, z: drift at or below it) or a distance (drift at or above it).")
+            }
+            if rule.method?.isPValue == true, threshold >= 1 {
+                throw error(at: thresholdNode, "'threshold' of column '\(column)' is a p-value for \(rule.method?.rawValue ?? ""), below 1 (0.05 is usual).")
+            }
+            if rule.kind == .ignore { throw error(at: thresholdNode, "column '\(column)' is ignored, so it has no threshold; drop 'threshold' or the 'ignore'.") }
+            rule.threshold = threshold
+        }
+        return rule
     }
 
     private func scoring(_ node: Node, model: String) throws(ConfigError) -> ScoringSpec {

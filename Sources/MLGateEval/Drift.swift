@@ -100,19 +100,24 @@ public enum Drift {
         return counts
     }
 
-    /// The shares of each sample per bin, by `convention`'s binning: numbers with more than 20 distinct reference
-    /// values in Sturges bins; anything else one bin per distinct value of reference and current together.
+    /// The shares of each sample per bin, by `convention`'s binning (`binnedCounts`, each count over its sample's size).
     public static func binnedShares(reference: [Double], current: [Double], convention: Convention) -> (reference: [Double], current: [Double])? {
+        guard let counts = binnedCounts(reference: reference, current: current, convention: convention) else { return nil }
+        return (counts.reference.map { Double($0) / Double(reference.count) }, counts.current.map { Double($0) / Double(current.count) })
+    }
+
+    /// The counts of each sample per bin, by `convention`'s binning: numbers with more than 20 distinct reference
+    /// values (any numbers, for Azure) in Sturges bins; anything else one bin per distinct value of both together.
+    public static func binnedCounts(reference: [Double], current: [Double], convention: Convention) -> (reference: [Int], current: [Int])? {
         guard !reference.isEmpty, !current.isEmpty else { return nil }
         let distinct = Set(reference).count
         if distinct > 20 || convention == .azure {
             let observations = convention == .evidently ? reference.count + current.count : min(reference.count, current.count)
             guard let edges = sturgesEdges(reference + current, observations: observations) else { return nil }
-            let r = histogram(reference, edges: edges), c = histogram(current, edges: edges)
-            return (r.map { Double($0) / Double(reference.count) }, c.map { Double($0) / Double(current.count) })
+            return (histogram(reference, edges: edges), histogram(current, edges: edges))
         }
         let counts = categoryCounts(reference: reference, current: current)
-        return (counts.reference.map { Double($0) / Double(reference.count) }, counts.current.map { Double($0) / Double(current.count) })
+        return (counts.reference, counts.current)
     }
 
     /// Each sample's count per distinct value of both, the values in ascending order (one bin per category).

@@ -149,10 +149,10 @@ package enum DriftCheck {
     package static func run(model: String, spec: MonitorSpec, root: String, current: String) throws -> DriftReport {
         let referencePath = root + "/" + spec.reference
         let currentFiles = try dataFiles(current)
-        let names = try columnNames(referencePath).filter { spec.columns[$0] != .ignore }
+        let names = try columnNames(referencePath).filter { spec.columns[$0]?.kind != .ignore }
         // Text for the columns declared categorical and those that turned out not to be all numbers; after a few
         // such surprises, every column left is read as text at once instead of one re-read each.
-        var textColumns = Set(names.filter { spec.columns[$0] == .categorical })
+        var textColumns = Set(names.filter { spec.columns[$0]?.kind == .categorical })
         var surprises = 0
         while true {
             do {
@@ -169,7 +169,7 @@ package enum DriftCheck {
     /// Checks `table` (the current data as text, named `current` in the report and messages) against `model`'s reference.
     package static func run(model: String, spec: MonitorSpec, root: String, current: String, table currentTable: (values: [String: [String]], rows: Int)) throws -> DriftReport {
         let referencePath = root + "/" + spec.reference
-        let names = try columnNames(referencePath).filter { spec.columns[$0] != .ignore }
+        let names = try columnNames(referencePath).filter { spec.columns[$0]?.kind != .ignore }
         let reference = try read(referencePath, names: names, text: Set(names))
         let table = Table(cells: currentTable.values.mapValues(Cells.texts), rows: currentTable.rows)
         return try check(model: model, spec: spec, names: names, reference: reference, current: table, currentName: current)
@@ -188,7 +188,7 @@ package enum DriftCheck {
             DispatchQueue.concurrentPerform(iterations: names.count) { index in
                 let name = names[index]
                 out[index] = Result {
-                    try judge(name, declared: spec.columns[name], reference: reference.cells[name] ?? .texts([]), current: current.cells[name] ?? .texts([]),
+                    try judge(name, rule: spec.columns[name], reference: reference.cells[name] ?? .texts([]), current: current.cells[name] ?? .texts([]),
                               preset: spec.preset, file: currentName)
                 }
             }
@@ -213,10 +213,11 @@ package enum DriftCheck {
         return result
     }
 
-    /// One column's verdict by `preset`'s rules (research anchors-eval §8); its kind is `declared`, else numeric when
-    /// every present value of both samples is a number.
-    static func judge(_ name: String, declared: MonitorSpec.ColumnKind?, reference: Cells, current: Cells, preset: MonitorSpec.Preset,
+    /// One column's verdict by `preset`'s rules (research anchors-eval §8) or by its own `rule`; its kind is the
+    /// rule's, else numeric when every present value of both samples is a number.
+    static func judge(_ name: String, rule: MonitorSpec.ColumnRule?, reference: Cells, current: Cells, preset: MonitorSpec.Preset,
                       file: String) throws -> DriftReport.Column {
+        let declared = rule?.kind
         // Each cell once: its number (or category code), NaN when missing.
         let referenceCells: [Double], currentCells: [Double], categories: [String]
         switch (reference, current) {
@@ -245,51 +246,55 @@ package enum DriftCheck {
         }
         // Only whether there are more than 5 (or at most 2) distinct values decides a method.
         let unique = distinctCount(r, c, upTo: 6)
-        var method: String, score: Double, scoreKind = "distance", threshold: Double
-        switch preset {
-        case .azure:
-            if numeric {
-                method = "wasserstein_norm"
-                score = Drift.normalizedWasserstein(reference: r, current: c, convention: .azure) ?? 0
-            } else {
-                method = "jensenshannon"
-                let (p, q) = categoryShares(r, c)
-                score = Drift.jensenShannon(p, q, base: 2) ?? 0
-            }
-            threshold = 0.1
-        case .evidently:
-            if r.count <= 1000 {
-                threshold = 0.05
-                scoreKind = "p_value"
-                if numeric, unique > 5 {
-                    method = "ks"
-                    score = KolmogorovSmirnovTest(reference: r, current: c)?.pValue ?? 1
-                } else if unique <= 2 {
-                    method = "z"
-                    score = twoProportionZ(r, c)
-                } else {
-                    method = "chisquare"
-                    score = Drift.chiSquare(reference: r, current: c)?.pValue ?? 0
-                }
-            } else {
-                threshold = 0.1
-                if numeric, unique > 5 {
-                    method = "wasserstein_norm"
-                    score = Drift.normalizedWasserstein(reference: r, current: c, convention: .evidently) ?? 0
-                } else {
-                    method = "jensenshannon"
-                    let (p, q) = categoryShares(r, c)
-                    score = Drift.jensenShannon(p, q) ?? 0
-                }
-            }
+        let method = rule?.method ?? presetMethod(preset, numeric: numeric, distinct: unique, referenceRows: r.count)
+        if method.isNumericOnly, !numeric {
+            throw UsageError("\(file): column '\(name)' is categorical, and its method \(method.rawValue) compares numbers; give it psi, jensenshannon, chisquare or z in the monitor's columns.")
         }
+        if method == .z, unique > 2 {
+            throw UsageError("\(file): column '\(name)' holds more than two values, and its method z compares the share of one of two; give it chisquare or psi in the monitor's columns.")
+        }
+        let score = statistic(method, r, c, numeric: numeric, convention: preset == .azure ? .azure : .evidently)
+        // Every preset's threshold is 0.05 for a p-value and 0.1 for a distance (anchors-eval §8.1, §8.2).
+        let threshold = rule?.threshold ?? (method.isPValue ? 0.05 : 0.1)
+        let scoreKind = method.isPValue ? "p_value" : "distance"
         let drifted = scoreKind == "p_value" ? score <= threshold : score >= threshold
-        var column = DriftReport.Column(name: name, kind: numeric ? "numeric" : "categorical", method: method, score: score, scoreKind: scoreKind,
+        var column = DriftReport.Column(name: name, kind: numeric ? "numeric" : "categorical", method: method.rawValue, score: score, scoreKind: scoreKind,
                                         threshold: threshold, drifted: drifted, referenceRows: r.count, currentRows: c.count,
                                         nullRate: quality?.nullRate ?? 0, outOfRangeRate: numeric ? quality?.outOfRangeRate ?? 0 : 0,
                                         newCategoryRate: numeric ? 0 : quality?.newCategoryRate ?? 0)
         column.distribution = numeric ? .numeric(r, c) : .categorical(r, c, names: categories)
         return column
+    }
+
+    /// The method `preset` judges a column by: Azure's normalised Wasserstein for numbers and Jensen–Shannon for
+    /// categories; Evidently's KS, z or χ² for a reference of at most 1,000 rows, else Wasserstein or Jensen–Shannon
+    /// (a number column of at most 5 distinct values counting as categories).
+    static func presetMethod(_ preset: MonitorSpec.Preset, numeric: Bool, distinct: Int, referenceRows: Int) -> MonitorSpec.DriftMethod {
+        switch preset {
+        case .azure: numeric ? .wasserstein : .jensenshannon
+        case .evidently where referenceRows <= 1000: numeric && distinct > 5 ? .ks : distinct <= 2 ? .z : .chisquare
+        case .evidently: numeric && distinct > 5 ? .wasserstein : .jensenshannon
+        }
+    }
+
+    /// The statistic `method` gives for a column's present values, with `convention`'s binning, log base, smoothing
+    /// and standard deviation: numbers are binned for PSI and Jensen–Shannon, categories counted one bin each.
+    static func statistic(_ method: MonitorSpec.DriftMethod, _ r: [Double], _ c: [Double], numeric: Bool, convention: Drift.Convention) -> Double {
+        switch method {
+        case .ks: return KolmogorovSmirnovTest(reference: r, current: c)?.pValue ?? 1
+        case .wasserstein: return Drift.normalizedWasserstein(reference: r, current: c, convention: convention) ?? 0
+        case .chisquare: return Drift.chiSquare(reference: r, current: c)?.pValue ?? 0
+        case .z: return twoProportionZ(r, c)
+        case .jensenshannon:
+            let (p, q) = numeric ? Drift.binnedShares(reference: r, current: c, convention: convention) ?? ([], []) : categoryShares(r, c)
+            return Drift.jensenShannon(p, q, base: convention == .azure ? 2 : nil) ?? 0
+        case .psi:
+            if numeric, let counts = Drift.binnedCounts(reference: r, current: c, convention: convention) {
+                return Drift.psi(reference: counts.reference, current: counts.current, convention: convention) ?? 0
+            }
+            let counts = Drift.categoryCounts(reference: r, current: c)
+            return Drift.psi(reference: counts.reference, current: counts.current, convention: convention) ?? 0
+        }
     }
 
     /// Each sample's share per distinct value of both.

@@ -120,6 +120,46 @@ struct MonitorTests {
         #expect(region["method"] as? String == "jensenshannon" && (region["new_category_rate"] as? Double ?? 0) > 0.5)
     }
 
+    @Test("per-column rules: a column judged by its own method and threshold, the verdict following the threshold; a rule that cannot apply exits 2 and records nothing")
+    func columnRules() throws {
+        func configuration(amount: String, region: String) -> String {
+            """
+            version: 1
+            models:
+              m:
+                monitor:
+                  reference: reference.csv
+                  current: today.csv
+                  preset: azure
+                  columns: {id: ignore, amount: \(amount), region: \(region)}
+            """
+        }
+        let fixture = try pipelineRepository(configuration(amount: "{method: psi, threshold: 0.2}", region: "{method: chisquare, threshold: 0.01}"),
+                                             files: ["reference.csv": rows(2000, center: 10, seed: 1), "today.csv": rows(400, center: 10, seed: 2)])
+        defer { fixture.remove() }
+        let calm = try fixture.mlgate(["monitor", "check", "m", "--json"])
+        #expect(calm.status == 0, "\(calm)")
+        let columns = try jsonObject(calm.stdout)["columns"] as? [[String: Any]] ?? []
+        #expect(columns.map { $0["method"] as? String } == ["psi", "chisquare"])
+        #expect(columns.map { $0["threshold"] as? Double } == [0.2, 0.01])
+        #expect(columns.map { $0["score_kind"] as? String } == ["distance", "p_value"])
+        try fixture.write("shifted.csv", rows(400, center: 11, region: "south", seed: 3))
+        let shifted = try fixture.mlgate(["monitor", "check", "m", "--current", "shifted.csv", "--json"])
+        #expect(shifted.status == 1, "\(shifted)")
+        let psi = (try jsonObject(shifted.stdout)["columns"] as? [[String: Any]])?.first?["score"] as? Double ?? 0
+        #expect(psi > 0.2)
+        // The same shift under a threshold above its PSI is no drift of that column.
+        try fixture.write("mlgate.yaml", configuration(amount: "{method: psi, threshold: \(psi * 2)}", region: "ignore"))
+        let tolerant = try fixture.mlgate(["monitor", "check", "m", "--current", "shifted.csv", "--json"])
+        #expect(tolerant.status == 0, "\(tolerant)")
+        // A numbers-only method on a column that turns out categorical is refused at check time, naming it.
+        try fixture.write("mlgate.yaml", configuration(amount: "numeric", region: "{method: ks}"))
+        let refused = try fixture.mlgate(["monitor", "check", "m"])
+        #expect(refused.status == 2 && refused.stderr.contains("column 'region' is categorical, and its method ks compares numbers"), "\(refused)")
+        let history = try jsonObject(try fixture.mlgate(["monitor", "history", "m", "--json"]).stdout)["checks"] as? [[String: Any]] ?? []
+        #expect(history.count == 3)
+    }
+
     @Test("bad input exits 2 and records nothing: no monitor, a missing column, missing current data")
     func refusals() throws {
         let fixture = try monitorRepository(preset: "evidently", referenceRows: 100)

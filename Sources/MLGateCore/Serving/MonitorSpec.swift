@@ -15,6 +15,45 @@ public struct MonitorSpec: Hashable, Sendable {
         case numeric, categorical, ignore
     }
 
+    /// A drift statistic a column can be judged by instead of its preset's choice (Evidently's names for them).
+    public enum DriftMethod: String, Sendable, Hashable, CaseIterable {
+        /// Two-sample Kolmogorov–Smirnov, its p-value; numeric columns only.
+        case ks
+        /// Wasserstein-1 normalised by the reference's standard deviation; numeric columns only.
+        case wasserstein = "wasserstein_norm"
+        /// The population stability index over the preset's bins (numbers) or the categories.
+        case psi
+        /// Jensen–Shannon distance over the preset's bins or the categories (base 2 for azure, natural log for evidently).
+        case jensenshannon
+        /// Pearson's χ² test of the category counts, its p-value.
+        case chisquare
+        /// The pooled two-proportion z-test on the first value, its p-value; for columns of at most two values.
+        case z
+
+        /// Whether the statistic is a p-value (drift at or below the threshold) rather than a distance (drift at or above it).
+        public var isPValue: Bool { self == .ks || self == .chisquare || self == .z }
+        /// Whether it is defined for numbers only.
+        public var isNumericOnly: Bool { self == .ks || self == .wasserstein }
+    }
+
+    /// How one column is read and judged when not as inferred and as the preset says: `columns: {zip: categorical}`
+    /// or `columns: {tenure: {kind: numeric, method: psi, threshold: 0.2}}`.
+    public struct ColumnRule: Hashable, Sendable {
+        /// Its kind; nil to infer it.
+        public var kind: ColumnKind?
+        /// Its statistic; nil for the preset's.
+        public var method: DriftMethod?
+        /// Its threshold; nil for the preset's (or, with `method`, that method's usual one).
+        public var threshold: Double?
+
+        /// A rule; every part optional.
+        public init(kind: ColumnKind? = nil, method: DriftMethod? = nil, threshold: Double? = nil) {
+            self.kind = kind
+            self.method = method
+            self.threshold = threshold
+        }
+    }
+
     /// The reference data (a CSV, TSV, JSON Lines, Feather or .npy file), repository-relative.
     public var reference: String
     /// The current data: a file or a folder of files with the same columns, repository-relative; nil to give it on
@@ -22,8 +61,8 @@ public struct MonitorSpec: Hashable, Sendable {
     public var current: String?
     /// Whose defaults apply.
     public var preset: Preset
-    /// Columns read another way than inferred (or ignored), by name.
-    public var columns: [String: ColumnKind]
+    /// Columns read or judged another way than inferred and preset (or ignored), by name.
+    public var columns: [String: ColumnRule]
     /// The share of drifted columns from which the dataset counts as drifted.
     public var driftShare: Double
     /// What a check that finds drift does besides reporting it.
@@ -40,7 +79,7 @@ public struct MonitorSpec: Hashable, Sendable {
     }
 
     /// A monitor of `reference` with `preset`'s defaults.
-    public init(reference: String, current: String? = nil, preset: Preset = .evidently, columns: [String: ColumnKind] = [:], driftShare: Double = 0.5) {
+    public init(reference: String, current: String? = nil, preset: Preset = .evidently, columns: [String: ColumnRule] = [:], driftShare: Double = 0.5) {
         self.reference = reference
         self.current = current
         self.preset = preset
