@@ -169,7 +169,7 @@ let package = Package(
                           swiftSettings: swiftSettings),
 
         // MARK: Tests — shared helpers, then one target per module.
-        .target(name: "MLGateTestSupport", dependencies: ["MLGateCore"], exclude: ["moto_s3.py", "validate_exports.py"], swiftSettings: swiftSettings),
+        .target(name: "MLGateTestSupport", dependencies: ["MLGateCore"], exclude: ["moto_s3.py", "schema_check.py"], swiftSettings: swiftSettings),
         .target(name: "MLGateServiceTestSupport", dependencies: ["MLGateTestSupport", "MLGateSystem", "MLGateStore", "MLGateWorkspace"],
                 swiftSettings: swiftSettings),
         .testTarget(name: "MLGateDataTests", dependencies: ["MLGateData", "MLGateTestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),

@@ -26,7 +26,8 @@ version: 1
 models:
   churn:
     artifact: model/
-    score: {cmd: python3 predict.py --model {model} --data {input} --out {output}}
+    score:
+      cmd: [python3, predict.py, --model, "{model}", --data, "{input}", --out, "{output}"]
 YAML
 git add -A && git commit -qm "churn model"
 "$mlgate" models register churn --path model >/dev/null

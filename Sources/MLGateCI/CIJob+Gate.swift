@@ -15,6 +15,7 @@ import MLGateStore
 /// and (once the registry is published) deployment.
 extension CIJob {
     package func gate(registry: RegistryContext, configuration: MLGateConfiguration, defaultBranch: String, remote: String?) throws {
+        let registers = try registersVersions(defaultBranch: defaultBranch)
         let specs = try selectedModels(configuration)
         let champions = specs.compactMap { spec in try? registry.store.resolve(ModelURI(parsing: "\(spec.name)@\(spec.promotion.champion)")) }
         try pullObjects(registry, configuration: configuration, versions: champions, remote: remote)
@@ -30,8 +31,7 @@ extension CIJob {
                 throw RunFailure(summary: summary)
             }
         }
-        let registers = context.isPush(to: defaultBranch)
-        result.action = registers ? "register" : "report"
+        result.action = options.retrain != nil ? "retrain" : registers ? "register" : "report"
         for spec in specs {
             let gate = try GateContext(model: spec.name, registry: registry)
             let run = try candidateRun(gate)
@@ -53,6 +53,21 @@ extension CIJob {
         }
         result.passed = result.models.allSatisfy(\.passed)
         if registers { recordInNotes(registry, remote: remote) }
+    }
+
+    /// Whether the versions that pass are registered: on a push to the default branch, and in a retraining
+    /// (`--retrain`) of a scheduled or manual job on it; anywhere else `--retrain` is refused before anything runs.
+    package func registersVersions(defaultBranch: String) throws -> Bool {
+        guard options.retrain != nil else { return context.isPush(to: defaultBranch) }
+        guard context.event == .manual || context.event == .push, context.branch == defaultBranch else {
+            throw UsageError("--retrain registers the retrained model, so it runs in a scheduled or manual job on \(defaultBranch); this job is \(context.summary). Drop --retrain to gate and report only.")
+        }
+        return true
+    }
+
+    /// Why a passing version is registered and promoted, for the audit log.
+    var registrationReason: String {
+        options.retrain.map { "retrained (\($0)); passed its gate in CI" } ?? "passed its gate in CI"
     }
 
     /// The models to gate or release: --model, else every model with promotion criteria (and, to gate, an
@@ -108,13 +123,13 @@ extension CIJob {
             new.verdictDigest = verdict.digest
             new.verdictPassed = verdict.passed
         }
-        let version = try registry.store.register(model: spec.name, new, by: registry.actor(reason: "passed its gate in CI"))
+        let version = try registry.store.register(model: spec.name, new, by: registry.actor(reason: registrationReason))
         result.changedRegistry = true
         outcome.registered = version.uri
         outcome.version = version.version
         say("registered \(version.uri)")
         let target = try promotionTarget(spec, configuration: configuration)
-        outcome.waiting = try promote(version, towards: target, registry: registry, reason: "passed its gate in CI", outcome: &outcome)
+        outcome.waiting = try promote(version, towards: target, registry: registry, reason: registrationReason, outcome: &outcome)
         scheduleDeploy(version)
     }
 

@@ -29,6 +29,9 @@ package struct CIOptions: Sendable {
     package var remote: String?
     /// Do not push the registry or objects after changing them.
     package var noPush = false
+    /// Why the model is retrained (the drift a scheduled check found): a scheduled or manual job on the default
+    /// branch then registers and promotes what passes its gate, as a push to it would; nil for an ordinary job.
+    package var retrain: String?
 
     /// Options with every default: gate every model, reports in the configured folder.
     package init() {}

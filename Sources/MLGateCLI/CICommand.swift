@@ -30,6 +30,10 @@ struct CICommand: ParsableCommand {
             With --release (a manual or approval job, or a pushed stage tag) it checks that the version's gate \
             passed and the lifecycle's approvals are there, promotes it to --stage and deploys it.
 
+            With --retrain REASON (a scheduled or manual job on the default branch, after 'mlgate monitor check' \
+            found drift) it trains, gates and registers as a push to the default branch would: the new model \
+            replaces the champion only as far as the promotion criteria and the lifecycle allow.
+
             Reports go where the CI shows them: a Markdown summary (GITHUB_STEP_SUMMARY, Azure's summary tab, \
             a Buildkite annotation), JUnit XML with one test case per criterion, a JSON verdict, a dotenv file, \
             and GITHUB_OUTPUT. Pull requests from forks run the base branch's commands without secrets. \
@@ -80,11 +84,18 @@ struct CICommand: ParsableCommand {
     @Flag(help: "Do not push the registry's tags and notes, or objects, after changing them.")
     var noPush = false
 
+    @Option(help: ArgumentHelp("In a scheduled or manual job on the default branch: retrain and gate as a push would, registering and promoting what passes; the reason (the drift found) goes into the audit log.", valueName: "reason"))
+    var retrain: String?
+
     func validate() throws {
         if let provider, CIProvider(rawValue: provider) == nil {
             throw ValidationError("unknown provider '\(provider)'; use one of \(CIProvider.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
         if version != nil, !release { throw ValidationError("--version is for --release; a gate judges the commit being built.") }
+        if let retrain {
+            if release { throw ValidationError("--retrain trains and gates a new model, --release promotes one already registered; run them as two jobs.") }
+            if retrain.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--retrain needs a reason, such as --retrain \"drift in churn (scheduled check)\".") }
+        }
     }
 
     /// The job's options, as the CI module reads them.
@@ -104,6 +115,7 @@ struct CICommand: ParsableCommand {
         options.defaultBranch = defaultBranch
         options.remote = remote
         options.noPush = noPush
+        options.retrain = retrain
         return options
     }
 

@@ -64,7 +64,7 @@ struct CIProviderTests {
         #expect(result.status == 0, "\(name): \(result)")
         let json = try jsonObject((try? String(contentsOfFile: checkout + "/mlgate-reports/gate.json", encoding: .utf8)) ?? "")
         #expect(json["provider"] as? String == provider, "\(name): \(json)")
-        let expectedEvent = isPullRequest ? "pull_request" : (name.hasSuffix("-tag") ? "tag" : "push")
+        let expectedEvent = isPullRequest ? "pull_request" : name.hasSuffix("-tag") ? "tag" : name.hasSuffix("-schedule") ? "manual" : "push"
         #expect(json["event"] as? String == expectedEvent, "\(name): \(json)")
         #expect(json["fork"] as? Bool == name.contains("fork"), "\(name)")
         #expect(json["action"] as? String == (name.hasSuffix("-main") ? "register" : "report"), "\(name): \(json)")
@@ -115,18 +115,62 @@ struct CIProviderTests {
             }
             for line in text.split(separator: "\n") {
                 guard let range = line.range(of: "mlgate ci") else { continue }
-                let words = line[range.lowerBound...].split(separator: " ").map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "'\"")) }
+                let words = shellWords(line[range.lowerBound...])
                 guard words.count >= 2, words[1] == "ci" else { continue }
-                let arguments = Array(words.dropFirst(2)).filter { !$0.hasPrefix("$") && !$0.hasPrefix("${") && !$0.isEmpty }
+                let arguments = Array(words.dropFirst(2)).filter { !$0.hasPrefix("$") && !$0.isEmpty }
                 commands.append((provider, arguments))
             }
         }
         #expect(Set(commands.map(\.0)).count == 6, "not every provider's template calls mlgate ci: \(commands.map(\.0))")
+        #expect(Set(commands.filter { $0.1.contains("--retrain") }.map(\.0)) == ["github", "gitlab", "azure"], "the scheduled drift checks: \(commands)")
         let project = try CIProject()
         defer { project.fixture.remove() }
         for (provider, arguments) in commands {
-            let (result, _, _) = try CIFixtures.run(provider + "-pr", arguments: arguments.filter { $0 != "--comment" }, project: project)
-            #expect(result.status == 0 || result.status == 1, "\(provider): mlgate ci \(arguments.joined(separator: " ")) → \(result)")
+            // The retraining runs in the scheduled job, so under a recorded scheduled environment; the rest under a pull request's.
+            let environment = provider + (arguments.contains("--retrain") ? "-schedule" : "-pr")
+            let (result, _, _) = try CIFixtures.run(environment, arguments: arguments.filter { $0 != "--comment" }, project: project)
+            #expect(result.status == 0 || result.status == 1, "\(environment): mlgate ci \(arguments.joined(separator: " ")) → \(result)")
         }
     }
+
+    @Test("every CI template is valid by its CI system's published schema; a damaged one is refused")
+    func templateSchemas() throws {
+        guard SchemaCheck.shouldRun else { return }
+        let files = [("github-workflows", "github/workflow.yml"), ("github-actions", "github/action.yml"), ("gitlab-ci", "gitlab/.gitlab-ci.yml"),
+                     ("azure-pipelines", "azure/azure-pipelines.yml"), ("circle-ci", "circleci/config.yml"),
+                     ("bitbucket-pipelines", "bitbucket/bitbucket-pipelines.yml")]
+        for (schema, file) in files {
+            #expect(try SchemaCheck.problems(format: schema, files: [CIFixtures.templates + "/" + file]) == [], "\(file)")
+        }
+        // The check can fail: a job key GitHub does not know.
+        let damaged = FileManager.default.temporaryDirectory.appendingPathComponent("workflow-\(UUID().uuidString).yml").path
+        defer { try? FileManager.default.removeItem(atPath: damaged) }
+        let text = try String(contentsOfFile: CIFixtures.templates + "/github/workflow.yml", encoding: .utf8)
+        try text.replacingOccurrences(of: "runs-on:", with: "runs_on:").write(toFile: damaged, atomically: true, encoding: .utf8)
+        #expect(try !SchemaCheck.problems(format: "github-workflows", files: [damaged]).isEmpty)
+    }
+}
+
+/// The words of a shell command line up to its end or a `;`: double- or single-quoted strings are one word each
+/// (quotes removed), so a quoted argument with spaces stays whole.
+private func shellWords(_ line: Substring) -> [String] {
+    var words: [String] = [], word = "", quote: Character?
+    var started = false
+    for character in line {
+        if let open = quote {
+            if character == open { quote = nil } else { word.append(character) }
+        } else if character == "\"" || character == "'" {
+            quote = character
+            started = true
+        } else if character == " " || character == ";" {
+            if started || !word.isEmpty { words.append(word) }
+            word = ""
+            started = false
+            if character == ";" { break }
+        } else {
+            word.append(character)
+        }
+    }
+    if started || !word.isEmpty { words.append(word) }
+    return words
 }

@@ -47,6 +47,37 @@ struct CITests {
         #expect(keyValues(project.fixture.read(pr + "/mlgate-reports/mlgate.env"))["MLGATE_PASSED"] == "false")
     }
 
+    @Test("--retrain in a scheduled job on main registers what passes, with the reason in the audit log; a schedule without it, or a pull request with it, registers nothing")
+    func retrainOnSchedule() throws {
+        let project = try CIProject()
+        defer { project.fixture.remove() }
+        let main = try project.checkout()
+        let head = try project.fixture.head(in: main)
+        var scheduled = try project.githubPush("main", sha: head, work: project.fixture.base + "/gh-schedule")
+        scheduled["GITHUB_EVENT_NAME"] = "schedule"
+        let reportOnly = try project.ci(in: main, scheduled)
+        #expect(reportOnly.status == 0, "\(reportOnly)")
+        #expect(try jsonObject(project.fixture.read(main + "/mlgate-reports/gate.json") ?? "")["action"] as? String == "report")
+        #expect(try project.originTags().filter { $0.hasPrefix("m@") }.isEmpty)
+
+        // The same scheduled job on a pull request's checkout: refused before anything runs, exit 2, nothing registered.
+        try project.change(quality: 0.7, on: "better")
+        let pr = try project.checkout("better")
+        let variables = try project.githubPullRequest(6, branch: "better", head: try project.fixture.head(in: pr), base: head, work: project.fixture.base + "/gh-pr")
+        let refused = try project.ci(["--retrain", "drift in m"], in: pr, variables)
+        #expect(refused.status == 2 && refused.stderr.contains("--retrain registers the retrained model"), "\(refused)")
+        #expect(try project.originTags().filter { $0.hasPrefix("m@") }.isEmpty)
+
+        let retrained = try project.ci(["--retrain", "drift in m (scheduled check)"], in: main, scheduled)
+        #expect(retrained.status == 0, "\(retrained)")
+        let json = try jsonObject(project.fixture.read(main + "/mlgate-reports/gate.json") ?? "")
+        #expect(json["action"] as? String == "retrain" && json["event"] as? String == "manual", "\(json)")
+        #expect(try project.originTags().contains("m@v1.0.0"))
+        let audit = try jsonObject(try project.fixture.mlgate(["audit", "log", "--json"], in: main).stdout)["audit"] as? [[String: Any]] ?? []
+        let registration = try #require(audit.first { $0["action"] as? String == "register" })
+        #expect((registration["reason"] as? String)?.contains("retrained (drift in m (scheduled check)); passed its gate in CI") == true, "\(registration)")
+    }
+
     @Test("a push of three commits to a depth-1 clone: history deepened until the previous commit, each commit's lineage and the run in refs/notes/mlgate on origin")
     func lineageInNotes() throws {
         let project = try CIProject()

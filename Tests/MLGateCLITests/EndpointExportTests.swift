@@ -105,7 +105,7 @@ struct EndpointExportTests {
 
     @Test("every export is valid by the engine's own definition (KServe's SDK, Azure ML's loaders, the Compose schema); a damaged one is refused")
     func exportsValidate() throws {
-        guard ExportValidator.shouldRun else { return }
+        guard SchemaCheck.shouldRun else { return }
         let fixture = try endpointRepository()
         defer { fixture.remove() }
         let expected: [(format: String, files: [String])] = [
@@ -117,7 +117,7 @@ struct EndpointExportTests {
             let result = try fixture.mlgate(["endpoint", "export", "shop", "--format", format, "--out", format, "--image-prefix", "registry.example.com/ml"])
             #expect(result.status == 0, "\(result)")
             let paths = files.map { fixture.root + "/\(format)/" + $0 }
-            #expect(try ExportValidator.problems(format: format, files: paths) == [], "\(format)")
+            #expect(try SchemaCheck.problems(format: format, files: paths) == [], "\(format)")
         }
         let script = try runProcess("/bin/sh", ["-n", "azure/deploy.sh"], in: fixture.root, environment: [:])
         #expect(script.status == 0, "\(script)")
@@ -131,7 +131,7 @@ struct EndpointExportTests {
         for (format, file, from, to, field) in damaged {
             let copy = file.replacingOccurrences(of: ".y", with: "-damaged.y")
             try fixture.write(copy, (fixture.read(file) ?? "").replacingOccurrences(of: from, with: to))
-            let problems = try ExportValidator.problems(format: format, files: [fixture.root + "/" + copy])
+            let problems = try SchemaCheck.problems(format: format, files: [fixture.root + "/" + copy])
             #expect(problems.contains { $0.contains(field) }, "\(format): \(problems)")
         }
     }

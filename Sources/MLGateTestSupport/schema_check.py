@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
-"""Checks files written by `mlgate endpoint export` with the engines' own published definitions, for the tests.
+"""Checks files mlgate writes or ships with the published definitions of the systems that read them, for the tests.
 
-Usage: validate_exports.py FORMAT FILE...   (FORMAT: kserve, azure or compose)
+Usage: schema_check.py FORMAT FILE...
 Prints one JSON object, {"problems": ["FILE: what is wrong", ...]}; exit 0 when there are none, 1 otherwise.
+
+Exports (`mlgate endpoint export`):
 
 - kserve: every key and value type against the KServe SDK's own models of the CRD (PyPI `kserve`; the Kubernetes
   types from PyPI `kubernetes`), unknown keys and missing required fields included.
 - azure: Azure ML's own loaders (PyPI `azure-ai-ml`): `load_online_endpoint` for endpoint.yml,
   `load_online_deployment` for the deployments; they refuse unknown fields, wrong types and missing fields.
 - compose: the Compose Specification's JSON schema as PyPI `check-jsonschema` ships it, through `jsonschema`.
+
+CI templates (ci-templates/), each against the schema `check-jsonschema` ships for it: github-workflows,
+github-actions, gitlab-ci, azure-pipelines, bitbucket-pipelines, circle-ci.
 """
 
 import json
@@ -80,19 +85,32 @@ def azure_problems(path, document):
     return []
 
 
-def compose_problems(path, document):
-    import importlib.resources
+def vendored_schema_problems(name):
+    """A checker against check-jsonschema's copy of the schema `name` (compose-spec, gitlab-ci, …)."""
 
-    import jsonschema
+    def problems(path, document):
+        import importlib.resources
 
-    schema_file = importlib.resources.files("check_jsonschema.builtin_schemas.vendor").joinpath("compose-spec.json")
-    schema = json.loads(schema_file.read_text(encoding="utf-8"))
-    validator = jsonschema.validators.validator_for(schema)(schema)
-    return [f"{path}: {'/'.join(map(str, error.absolute_path)) or '(top)'}: {error.message}" for error in validator.iter_errors(document)]
+        import jsonschema
+
+        schema_file = importlib.resources.files("check_jsonschema.builtin_schemas.vendor").joinpath(name + ".json")
+        schema = json.loads(schema_file.read_text(encoding="utf-8"))
+        validator = jsonschema.validators.validator_for(schema)(schema)
+        # The deepest error of each failure says what is wrong; oneOf/anyOf branches otherwise repeat it many times.
+        found = []
+        for error in validator.iter_errors(document):
+            best = jsonschema.exceptions.best_match([error])
+            where = "/".join(map(str, best.absolute_path)) or "(top)"
+            found.append(f"{path}: {where}: {best.message}")
+        return found
+
+    return problems
 
 
 def main():
-    checkers = {"kserve": kserve_problems, "azure": azure_problems, "compose": compose_problems}
+    checkers = {"kserve": kserve_problems, "azure": azure_problems, "compose": vendored_schema_problems("compose-spec")}
+    for name in ("github-workflows", "github-actions", "gitlab-ci", "azure-pipelines", "bitbucket-pipelines", "circle-ci"):
+        checkers[name] = vendored_schema_problems(name)
     if len(sys.argv) < 3 or sys.argv[1] not in checkers:
         print(__doc__.splitlines()[2], file=sys.stderr)
         return 2
