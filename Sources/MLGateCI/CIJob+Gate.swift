@@ -146,30 +146,19 @@ extension CIJob {
     /// Promotes `version` one stage at a time up to `target`; returns what stops it short, if anything.
     package func promote(_ version: ModelVersion, towards target: String, registry: RegistryContext, reason: String,
                  outcome: inout CIModelOutcome) throws -> String? {
-        let lifecycle = try registry.lifecycle(of: version.model)
-        guard let last = lifecycle.stages.firstIndex(of: target) else { return nil }
-        let start = version.stage.flatMap { lifecycle.stages.firstIndex(of: $0) }.map { $0 + 1 } ?? 0
-        guard start <= last else { return nil }
-        for stage in lifecycle.stages[start...last] {
-            do {
-                try registry.promote(version.model, version: version.version, to: stage, force: false, reason: reason)
-            } catch let refusal as PromotionRefused {
-                // A CI job never forces: it says what is missing and how it gets there (docs/ci.md#the-release-gate).
-                let approve = refusal.missing.contains { $0.contains("approval") }
-                    ? "; approve it ('mlgate approve \(version.model) \(version.version) --stage \(stage)', then 'mlgate models push') and run the release job"
-                    : ""
-                let text = refusal.reasons + approve
-                say("\(version.uri) stays short of \(stage): \(text)")
-                return "\(stage): \(text)"
-            } catch let error as RegistryError where error.category == .refused {
-                say("\(version.uri) stays short of \(stage): \(error.description)")
-                return "\(stage): \(error.description)"
-            }
+        let progress = try registry.promote(version, towards: target, reason: reason)
+        for stage in progress.stages {
             result.changedRegistry = true
             outcome.stages.append(stage)
             say("promoted \(version.uri) to \(stage)")
         }
-        return nil
+        guard let stopped = progress.stoppedAt else { return nil }
+        // A CI job never forces: it says what is missing and how it gets there (docs/ci.md#the-release-gate).
+        let approve = stopped.missing.contains { $0.contains("approval") }
+            ? "; approve it ('mlgate approve \(version.model) \(version.version) --stage \(stopped.stage)', then 'mlgate models push') and run the release job"
+            : ""
+        say("\(version.uri) stays short of \(stopped.stage): \(stopped.text + approve)")
+        return "\(stopped.stage): \(stopped.text + approve)"
     }
 
     /// Deploys `version` once the registry is published (see `runPendingDeploys`).

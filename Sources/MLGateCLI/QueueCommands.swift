@@ -3,6 +3,7 @@ import MLGateLineage
 import MLGateRegistry
 import MLGatePipeline
 import ArgumentParser
+import MLGateEvaluation
 import Foundation
 import MLGateCore
 import MLGateWorkspace
@@ -112,6 +113,17 @@ struct WorkerCommand: ParsableCommand {
         }
         let store = try context.openStore()
         let worker = Worker(repository: context.repository, layout: context.layout, store: store, interruption: Interruption(), reporter: TerminalReporter())
+        // A retraining job's model meets its gate in the job's checkout, and is registered here only when it passes.
+        let registering = RegistryContext(workspace: try Workspace.current(reporter: TerminalReporter()), store: store)
+        worker.afterTraining = { job, run, workspace in
+            guard let model = job.gateModel else { return "" }
+            do {
+                return try RetrainingGate(judging: RegistryContext(workspace: workspace, store: store), registering: registering)
+                    .judge(model: model, run: run, reason: job.reason ?? "retrain \(model)")
+            } catch {
+                return "gate of \(model) not run: \(error)"
+            }
+        }
         let done = try worker.run(wait: wait, limit: maxJobs)
         printError("worker \(worker.owner): \(done) job\(done == 1 ? "" : "s") run; the queue is \(done == 0 ? "empty" : "done").")
     }

@@ -57,7 +57,7 @@ package struct MonitorService {
         let prefix = "retrain \(model):"
         do {
             let now = Store.nowMilliseconds
-            if let last = try registry.store.newestJob(messagePrefix: prefix), now - last < Int64(monitor.retrainCooldownHours) * 3_600_000 {
+            if let last = try registry.store.newestJob(gating: model), now - last < Int64(monitor.retrainCooldownHours) * 3_600_000 {
                 return reporter.progress("drift: a retraining of '\(model)' was queued within the last \(monitor.retrainCooldownHours) h (retrain_cooldown_hours); not queuing another")
             }
             let stages = try registry.workspace.pipeline().stages
@@ -68,7 +68,8 @@ package struct MonitorService {
             let reason = "\(prefix) drift in check \(check.id) (\(Int((check.share * 100).rounded())) % of columns drifted, \(check.current))"
             let job = Job(ref: head.branchName.map { "refs/heads/" + $0 } ?? "HEAD", commit: commit.hex, remote: nil, stages: stages.map(\.name),
                           status: trusted ? .queued : .untrusted, trustHash: hash, createdAt: now, updatedAt: now,
-                          message: trusted ? reason : reason + "; its stage commands are not approved: run 'mlgate trust' after reading them")
+                          message: trusted ? nil : "its stage commands are not approved: run 'mlgate trust' after reading them", reason: reason,
+                          gateModel: model)
             let (id, added) = try registry.store.enqueue(job)
             guard trusted else { return reporter.warning("drift: retraining job \(id) waits: the stage commands are not approved (mlgate trust --show, then mlgate trust)") }
             reporter.progress(added ? "drift: queued retraining job \(id) of '\(model)' at \(commit.short); its model meets the gate like any candidate (mlgate gate \(model) --candidate RUN)"

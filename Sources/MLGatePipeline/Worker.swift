@@ -1,7 +1,7 @@
 import Dispatch
 package import Foundation
 import MLGateConfig
-import MLGateCore
+package import MLGateCore
 package import MLGateWorkspace
 package import MLGateGit
 package import MLGateSystem
@@ -27,6 +27,10 @@ package final class Worker {
     static let leaseMilliseconds: Int64 = 60_000
     /// How often a running job's lease is renewed.
     package static let renewSeconds = 15
+    /// What follows a job that gates a model (`Job.gateModel`, a retraining) once its run succeeded, in the job's
+    /// checkout before it is removed: given the job, its run and the checkout's workspace, it returns one line for the
+    /// job's record (the verdict and what was registered). Nil leaves such jobs trained and not judged.
+    package var afterTraining: ((_ job: Job, _ run: Int, _ workspace: Workspace) -> String)?
 
     package init(repository: GitRepository, layout: StoreLayout, store: Store, interruption: Interruption, reporter: any Reporter) {
         self.reporter = reporter
@@ -101,7 +105,13 @@ package final class Worker {
                 return
             }
             switch summary.status {
-            case .succeeded: finish(job, .succeeded, run: summary.run, message: nil)
+            case .succeeded:
+                var note: String?
+                if job.gateModel != nil, let afterTraining, let run = summary.run {
+                    note = afterTraining(job, run, workspace)
+                    log("job \(job.id): \(note ?? "")")
+                }
+                finish(job, .succeeded, run: summary.run, message: note)
             case .cancelled: finish(job, .queued, run: summary.run, message: "the worker was stopped; the job will run again")
             default: finish(job, .failed, run: summary.run, message: summary.message)
             }

@@ -75,6 +75,38 @@ package struct RegistryContext {
         }
     }
 
+    /// How far a stage-by-stage promotion went.
+    package struct PromotionProgress: Sendable {
+        /// The stages entered, in order.
+        package var stages: [String] = []
+        /// The first stage the lifecycle refused, what is missing for it (a refusal without a list when the registry
+        /// refused), and the refusal in words; nil when the target was reached.
+        package var stoppedAt: (stage: String, missing: [String], text: String)?
+    }
+
+    /// Promotes `version` one stage at a time, from the stage after its own up to `target`, never forced, and stops at
+    /// the first stage the lifecycle refuses: what a passing candidate gets in CI and after a retraining job.
+    package func promote(_ version: ModelVersion, towards target: String, reason: String) throws -> PromotionProgress {
+        var progress = PromotionProgress()
+        let lifecycle = try lifecycle(of: version.model)
+        guard let last = lifecycle.stages.firstIndex(of: target) else { return progress }
+        let start = version.stage.flatMap { lifecycle.stages.firstIndex(of: $0) }.map { $0 + 1 } ?? 0
+        guard start <= last else { return progress }
+        for stage in lifecycle.stages[start...last] {
+            do {
+                try promote(version.model, version: version.version, to: stage, force: false, reason: reason)
+            } catch let refusal as PromotionRefused {
+                progress.stoppedAt = (stage, refusal.missing, refusal.reasons)
+                return progress
+            } catch let error as RegistryError where error.category == .refused {
+                progress.stoppedAt = (stage, [], error.description)
+                return progress
+            }
+            progress.stages.append(stage)
+        }
+        return progress
+    }
+
     /// The lifecycle of `model` in mlgate.yaml (staging → production with no requirements when undeclared).
     package func lifecycle(of model: String) throws -> LifecycleSpec {
         try workspace.configuration().models.first { $0.name == model }?.lifecycle ?? LifecycleSpec()

@@ -15,18 +15,18 @@ extension Store {
                 return (existing, false)
             }
             try db.execute(sql: """
-                INSERT INTO jobs (ref, commit_id, remote, stages, status, trust_hash, created_at, updated_at, message)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO jobs (ref, commit_id, remote, stages, status, trust_hash, created_at, updated_at, message, reason, gate_model)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [job.ref, job.commit, job.remote, Self.json(job.stages), job.status.rawValue, job.trustHash,
-                                 job.createdAt, job.updatedAt, job.message])
+                                 job.createdAt, job.updatedAt, job.message, job.reason, job.gateModel])
             return (Int(db.lastInsertedRowID), true)
         }
     }
 
-    /// When the newest job whose message starts with `prefix` was queued (milliseconds since 1970), if any.
-    public func newestJob(messagePrefix prefix: String) throws(StoreError) -> Int64? {
+    /// When the newest job that gates `model` after training was queued (milliseconds since 1970), if any.
+    public func newestJob(gating model: String) throws(StoreError) -> Int64? {
         try reading { db in
-            try Int64.fetchOne(db, sql: "SELECT MAX(created_at) FROM jobs WHERE substr(message, 1, ?) = ?", arguments: [prefix.utf8.count, prefix])
+            try Int64.fetchOne(db, sql: "SELECT MAX(created_at) FROM jobs WHERE gate_model = ?", arguments: [model])
         }
     }
 
@@ -117,7 +117,8 @@ extension Store {
             Job(id: row["id"], ref: row["ref"], commit: row["commit_id"], remote: row["remote"],
                 stages: try decode([String].self, row["stages"]), status: JobStatus(rawValue: row["status"]) ?? .failed,
                 trustHash: row["trust_hash"], createdAt: row["created_at"], updatedAt: row["updated_at"],
-                leaseOwner: row["lease_owner"], attempts: row["attempts"], run: row["run_id"], message: row["message"])
+                leaseOwner: row["lease_owner"], attempts: row["attempts"], run: row["run_id"], message: row["message"], reason: row["reason"],
+                gateModel: row["gate_model"])
         }
     }
 }

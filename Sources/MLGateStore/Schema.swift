@@ -281,6 +281,14 @@ enum Schema {
                 CREATE INDEX event_deliveries_waiting ON event_deliveries (subscription, state, next_attempt_at);
                 """)
         }
+        migrator.registerMigration("v10-job-reasons") { db in
+            // Why a job was queued when it was not a push (a retraining on drift), and the model gated after it trains;
+            // kept apart from `message`, which says where the job is and is rewritten as it runs.
+            try db.execute(sql: """
+                ALTER TABLE jobs ADD COLUMN reason TEXT;
+                ALTER TABLE jobs ADD COLUMN gate_model TEXT;
+                """)
+        }
         return migrator
     }()
 }

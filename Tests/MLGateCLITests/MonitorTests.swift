@@ -68,7 +68,7 @@ struct MonitorTests {
         #expect(untrusted.status == 1 && untrusted.stderr.contains("retraining job 1 waits: the stage commands are not approved"), "\(untrusted)")
         var jobs = try jsonObject(try fixture.mlgate(["queue", "--all", "--json"]).stdout)["jobs"] as? [[String: Any]] ?? []
         #expect(jobs.count == 1 && jobs.first?["status"] as? String == "untrusted")
-        #expect((jobs.first?["message"] as? String ?? "").hasPrefix("retrain m: drift in check 1"), "\(jobs)")
+        #expect((jobs.first?["reason"] as? String ?? "").hasPrefix("retrain m: drift in check 1") && jobs.first?["gate_model"] as? String == "m", "\(jobs)")
         #expect(jobs.first?["stages"] as? [String] == ["train"])
 
         // Within the cool-down (24 h by default) no second job, whatever the drift.
@@ -84,6 +84,73 @@ struct MonitorTests {
         try fixture.write("mlgate.yaml", yaml.replacingOccurrences(of: "on_drift: retrain", with: "on_drift: retrian"))
         let refused = try fixture.mlgate(["monitor", "check", "m"], extraEnvironment: environment)
         #expect(refused.status == 2 && refused.stderr.contains("mlgate.yaml:") && refused.stderr.contains("report (the default) or retrain"), "\(refused)")
+    }
+
+    @Test("a retraining on drift meets the gate once the worker trains it: a better model is registered and promoted, a worse one replaces nothing")
+    func retrainThenGate() throws {
+        let predict = """
+            import sys
+            quality = float(open(sys.argv[1]).read())
+            with open(sys.argv[2], "w") as f:
+                f.write("id,label,score\\n")
+                for i in range(400):
+                    label, noise = i % 2, ((i * 7919) % 400) / 400.0
+                    f.write(f"{i},{label},{quality * label + (1 - quality) * noise:.6f}\\n")
+            """
+        let fixture = try pipelineRepository("""
+            version: 1
+            stages:
+              train: {cmd: python3 train.py, deps: [train.py], params: [quality], outs: [model.txt]}
+            models:
+              m:
+                artifact: model.txt
+                evaluate:
+                  cmd: python3 predict.py {model} {predictions}
+                  data: [predict.py]
+                  task: binary
+                  columns: {id: id, label: label, score: score}
+                promotion:
+                  champion: production
+                  criteria: [{metric: roc_auc, min: 0.6}, {metric: roc_auc, vs_champion: {max_drop: 0.01}}]
+                lifecycle: {stages: [staging, production]}
+                monitor: {reference: reference.csv, current: shifted.csv, columns: {id: ignore}, on_drift: retrain, retrain_cooldown_hours: 0}
+            """, files: ["train.py": "quality = open('params.yaml').read().split(':')[1].strip()\nopen('model.txt', 'w').write(quality + '\\n')\n",
+                         "predict.py": predict, "params.yaml": "quality: 0.6\n",
+                         "reference.csv": rows(500, center: 10, seed: 1), "shifted.csv": rows(400, center: 11, region: "south", seed: 3)])
+        defer { fixture.remove() }
+        #expect(try fixture.mlgate(["trust"]).status == 0)
+        #expect(try fixture.mlgate(["run"]).status == 0)
+        #expect(try fixture.mlgate(["models", "register", "m", "--run", "1"]).status == 0)
+        #expect(try fixture.mlgate(["promote", "m", "1", "--to", "staging", "--reason", "t"]).status == 0)
+        #expect(try fixture.mlgate(["promote", "m", "1", "--to", "production", "--reason", "t"]).status == 0)
+        let environment = ["MLGATE_EVENTS_BACKGROUND": "off"]
+        func retrain(quality: Double, job: Int) throws -> [String: Any] {
+            try fixture.write("params.yaml", "quality: \(quality)\n")
+            try fixture.git(["commit", "-q", "-am", "quality \(quality)"])
+            let check = try fixture.mlgate(["monitor", "check", "m"], extraEnvironment: environment)
+            #expect(check.status == 1 && check.stderr.contains("queued retraining job \(job)"), "\(check)")
+            let deadline = Date().addingTimeInterval(60)
+            var found: [String: Any] = [:]
+            while Date() < deadline {
+                let jobs = try jsonObject(try fixture.mlgate(["queue", "--all", "--json"]).stdout)["jobs"] as? [[String: Any]] ?? []
+                found = jobs.first { $0["id"] as? Int == job } ?? [:]
+                if ["succeeded", "failed"].contains(found["status"] as? String ?? "") { break }
+                usleep(200_000)
+            }
+            return found
+        }
+        let better = try retrain(quality: 0.8, job: 1)
+        #expect(better["status"] as? String == "succeeded" && better["gate_model"] as? String == "m", "\(better)")
+        #expect((better["reason"] as? String ?? "").hasPrefix("retrain m: drift in check 1"), "\(better)")
+        #expect((better["message"] as? String ?? "").contains("gate passed against models:/m/1; registered models:/m/2, promoted to staging → production"), "\(better)")
+        let afterBetter = try registeredVersions(fixture)
+        #expect(afterBetter.first { $0["version"] as? Int == 2 }?["stage"] as? String == "production", "\(afterBetter)")
+
+        let worse = try retrain(quality: 0.3, job: 2)
+        #expect(worse["status"] as? String == "succeeded", "\(worse)")
+        #expect((worse["message"] as? String ?? "").contains("gate failed against models:/m/2") && (worse["message"] as? String ?? "").contains("nothing registered"), "\(worse)")
+        let versions = try registeredVersions(fixture)
+        #expect(versions.count == 2 && versions.first { $0["version"] as? Int == 2 }?["stage"] as? String == "production", "\(versions)")
     }
 
     @Test("--html writes one self-contained page that headless Chromium renders: the table, a chart per column (drifted first), no console error")

@@ -1,6 +1,6 @@
 /// A training job the `pre-push` hook queued: run the pipeline at a pushed commit.
 public struct Job: Hashable, Sendable, Encodable {
-    enum CodingKeys: String, CodingKey { case id, ref, commit, remote, stages, status, trustHash = "trust_hash", createdAt = "created_at", updatedAt = "updated_at", leaseOwner = "lease_owner", attempts, run, message }
+    enum CodingKeys: String, CodingKey { case id, ref, commit, remote, stages, status, trustHash = "trust_hash", createdAt = "created_at", updatedAt = "updated_at", leaseOwner = "lease_owner", attempts, run, message, reason, gateModel = "gate_model" }
 
     /// The job's number.
     public var id: Int
@@ -28,6 +28,11 @@ public struct Job: Hashable, Sendable, Encodable {
     public var run: Int?
     /// Why it failed or waits, in one line.
     public var message: String?
+    /// Why it was queued when not by a push (`retrain churn: drift in check 12 …`); nil for a push.
+    public var reason: String?
+    /// The model whose gate judges the run once it trains (a retraining), registering and promoting it only when it
+    /// passes; nil for a job that only trains.
+    public var gateModel: String?
 
     /// Encodes every key (absent values as null), times as ISO 8601 UTC.
     public func encode(to encoder: any Encoder) throws {
@@ -45,12 +50,14 @@ public struct Job: Hashable, Sendable, Encodable {
         try container.encode(attempts, forKey: .attempts)
         try container.encode(run, forKey: .run)
         try container.encode(message, forKey: .message)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(gateModel, forKey: .gateModel)
     }
 
     /// Creates a job.
     public init(id: Int = 0, ref: String, commit: String, remote: String?, stages: [String], status: JobStatus = .queued,
                 trustHash: String, createdAt: Int64, updatedAt: Int64, leaseOwner: String? = nil, attempts: Int = 0,
-                run: Int? = nil, message: String? = nil) {
+                run: Int? = nil, message: String? = nil, reason: String? = nil, gateModel: String? = nil) {
         self.id = id
         self.ref = ref
         self.commit = commit
@@ -64,6 +71,8 @@ public struct Job: Hashable, Sendable, Encodable {
         self.attempts = attempts
         self.run = run
         self.message = message
+        self.reason = reason
+        self.gateModel = gateModel
     }
 }
 
