@@ -119,7 +119,7 @@ let package = Package(
         .target(
             name: "MLGateMonitor",
             dependencies: ["MLGateCore", "MLGateSystem", "MLGateData", "MLGateEval", "MLGateStore", "MLGateGit", "MLGateWorkspace", "MLGatePipeline",
-                           "MLGateRegistry", "MLGateDeploy"],
+                           "MLGateRegistry", "MLGateDeploy", "MLGateEvaluation"],
             swiftSettings: swiftSettings
         ),
 

@@ -17,7 +17,10 @@ struct MonitorCommand: ParsableCommand {
             or a folder of files with the same columns), and a preset: evidently (KS or chi-square at p 0.05 for a \
             reference of at most 1,000 rows, else normalised Wasserstein 0.1 or Jensen-Shannon 0.1) or azure \
             (normalised Wasserstein 0.1 for numbers, Jensen-Shannon base 2 0.1 for categories). The dataset \
-            drifted when at least 'drift_share' (0.5) of its columns did. Every check is recorded.
+            drifted when at least 'drift_share' (0.5) of its columns did. With 'prediction', the model's output is \
+            judged too, against its outputs on the reference; with 'performance', a metric on the production rows whose \
+            true outcome is known (mlgate collect labels) against its bound. Any of the three exits 1. Every check is \
+            recorded.
             """,
         subcommands: [Check.self, History.self],
         defaultSubcommand: Check.self
@@ -25,7 +28,7 @@ struct MonitorCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "check", abstract: "Judge each column's drift and the dataset's; exit 0 no drift, 1 drift, 2 bad input.")
+            commandName: "check", abstract: "Judge each column's drift, the dataset's, the predictions' and the performance; exit 0 no drift, 1 drift, 2 bad input.")
 
         @Argument(help: "The model, as declared under 'models:' in mlgate.yaml.")
         var model: String
@@ -81,6 +84,18 @@ struct MonitorCommand: ParsableCommand {
                                  Self.percent(column.nullRate), Self.percent(column.kind == "numeric" ? column.outOfRangeRate : column.newCategoryRate)])
                 }
                 Output.table(rows)
+                if let prediction = report.prediction {
+                    print("prediction \(prediction.name): \(prediction.method) \(Self.format(prediction.score)) against \(prediction.scoreKind == "p_value" ? "p ≤ " : "≥ ")"
+                          + "\(Self.format(prediction.threshold)), \(prediction.drifted ? "DRIFT" : "no drift") (\(prediction.referenceRows) reference and \(prediction.currentRows) current outputs)")
+                }
+                if let performance = report.performance {
+                    let bound = "\(performance.boundKind) \(Self.format(performance.bound))"
+                    if let value = performance.value {
+                        print("performance \(performance.metric): \(Self.format(value)) on \(performance.rows) labelled rows against its \(bound), \(performance.degraded ? "DEGRADED" : "ok")")
+                    } else {
+                        print("performance \(performance.metric): not judged (\(performance.note ?? "no value")), its \(bound)")
+                    }
+                }
             }
             if report.drifted { throw ExitCode(1) }
         }

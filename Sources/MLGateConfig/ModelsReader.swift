@@ -20,7 +20,7 @@ extension ConfigReader {
                 case "promotion": model.promotion = try promotion(field, model: name, task: nil)
                 case "serve": model.serve = try serve(field, model: name)
                 case "score": model.scoring = try scoring(field, model: name)
-                case "monitor": model.monitor = try monitor(field, model: name)
+                case "monitor": break  // read below, once the evaluation (its task and columns) is known
                 case "description": break
                 default:
                     throw error(at: fieldNode, "unknown key '\(fieldName)' in model '\(name)'\(suggestion(fieldName, among: Self.modelKeys)); a model has \(Self.modelKeys.joined(separator: ", ")).")
@@ -28,6 +28,9 @@ extension ConfigReader {
             }
             if let task = model.evaluation?.task, let promotionNode = value.mapping?["promotion"] {
                 model.promotion = try promotion(promotionNode, model: name, task: task)
+            }
+            if let monitorNode = value.mapping?["monitor"] {
+                model.monitor = try monitor(monitorNode, model: name, evaluation: model.evaluation)
             }
             if model.evaluation == nil, let first = model.promotion.criteria.first(where: { $0.source == nil }) {
                 throw error(at: value, "model '\(name)' has the criterion on '\(first.metric)', which needs an 'evaluate' section saying how its predictions are made.")
@@ -84,9 +87,9 @@ extension ConfigReader {
 
     static let serveKeys = ["cmd", "wdir", "files", "port", "health", "image"]
     static let scoreKeys = ["cmd", "wdir"]
-    static let monitorKeys = ["reference", "current", "preset", "columns", "drift_share", "on_drift", "retrain_cooldown_hours"]
+    static let monitorKeys = ["reference", "current", "preset", "columns", "prediction", "performance", "drift_share", "on_drift", "retrain_cooldown_hours"]
 
-    private func monitor(_ node: Node, model: String) throws(ConfigError) -> MonitorSpec {
+    private func monitor(_ node: Node, model: String, evaluation: EvaluationSpec?) throws(ConfigError) -> MonitorSpec {
         let fields = try mapping(node, context: "the monitor section of model '\(model)'")
         for (key, _) in fields where !Self.monitorKeys.contains(key.string ?? "") {
             throw error(at: key, "unknown key '\(key.string ?? "?")' in 'monitor'\(suggestion(key.string ?? "", among: Self.monitorKeys)); it has \(Self.monitorKeys.joined(separator: ", ")).")
@@ -126,7 +129,72 @@ extension ConfigReader {
             }
             spec.retrainCooldownHours = hours
         }
+        if let predictionNode = fields["prediction"] { spec.prediction = try prediction(predictionNode, model: model, evaluation: evaluation) }
+        if let performanceNode = fields["performance"] {
+            spec.performance = try performance(performanceNode, model: model, evaluation: evaluation, prediction: spec.prediction)
+        }
         return spec
+    }
+
+    static let predictionKeys = ["column", "reference", "kind", "method", "threshold"]
+
+    /// The prediction-drift signal: `{column, reference, kind, method, threshold}`, the column defaulting to the
+    /// evaluation's score column.
+    private func prediction(_ node: Node, model: String, evaluation: EvaluationSpec?) throws(ConfigError) -> MonitorSpec.PredictionSignal {
+        let fields = try mapping(node, context: "the monitor prediction of model '\(model)'")
+        for (key, _) in fields where !Self.predictionKeys.contains(key.string ?? "") {
+            throw error(at: key, "unknown key '\(key.string ?? "?")' in the monitor prediction of model '\(model)'\(suggestion(key.string ?? "", among: Self.predictionKeys)); it has \(Self.predictionKeys.joined(separator: ", ")).")
+        }
+        guard let column = fields["column"]?.string ?? evaluation?.scores.first else {
+            throw error(at: node, "the monitor prediction of model '\(model)' needs a 'column': the model's output field, such as column: score.")
+        }
+        var signal = MonitorSpec.PredictionSignal(column: column)
+        if let referenceNode = fields["reference"] {
+            signal.reference = try repositoryPath(referenceNode, base: "", what: "the prediction reference of model '\(model)'").path
+        }
+        signal.rule = try rule(fields, column: column)
+        if signal.rule.kind == .ignore { throw error(at: fields["kind"] ?? node, "the prediction column cannot be ignored; drop 'prediction' instead.") }
+        return signal
+    }
+
+    static let performanceKeys = ["metric", "min", "max", "task", "label", "score", "min_rows"]
+
+    /// The performance signal: `{metric, min | max, task, label, score, min_rows}`, the task and columns defaulting to
+    /// the evaluation's and the prediction's.
+    private func performance(_ node: Node, model: String, evaluation: EvaluationSpec?, prediction: MonitorSpec.PredictionSignal?) throws(ConfigError) -> MonitorSpec.PerformanceSignal {
+        let fields = try mapping(node, context: "the monitor performance of model '\(model)'")
+        for (key, _) in fields where !Self.performanceKeys.contains(key.string ?? "") {
+            throw error(at: key, "unknown key '\(key.string ?? "?")' in the monitor performance of model '\(model)'\(suggestion(key.string ?? "", among: Self.performanceKeys)); it has \(Self.performanceKeys.joined(separator: ", ")).")
+        }
+        guard let task = fields["task"]?.string ?? evaluation?.task else {
+            throw error(at: node, "the monitor performance of model '\(model)' needs a 'task' (binary or regression), or an 'evaluate' section that has one.")
+        }
+        guard task == "binary" || task == "regression" else {
+            throw error(at: fields["task"] ?? node, "the monitor performance of model '\(model)' is judged for binary and regression tasks (one score column); '\(task)' is not one.")
+        }
+        let names = MetricCatalog.names(task: task) ?? []
+        guard let metricNode = fields["metric"], let metric = metricNode.string, names.contains(metric) else {
+            let given = fields["metric"]?.string ?? ""
+            throw error(at: fields["metric"] ?? node, "the monitor performance of model '\(model)' needs a 'metric' of the \(task) task\(suggestion(given, among: names)): \(names.joined(separator: ", ")).")
+        }
+        let higher = MetricCatalog.higherIsBetter(metric) ?? true
+        let (wanted, other) = higher ? ("min", "max") : ("max", "min")
+        if let wrong = fields[other] {
+            throw error(at: wrong, "\(metric) is better when \(higher ? "higher" : "lower"), so its bound is '\(wanted)', the worst value still acceptable, such as \(wanted): \(higher ? "0.7" : "0.3").")
+        }
+        guard let boundNode = fields[wanted], let bound = boundNode.float ?? boundNode.int.map(Double.init), bound.isFinite else {
+            throw error(at: fields[wanted] ?? node, "the monitor performance of model '\(model)' needs '\(wanted)': the worst \(metric) still acceptable, a number.")
+        }
+        var signal = MonitorSpec.PerformanceSignal(metric: metric, task: task, bound: bound, higherIsBetter: higher,
+                                                   label: fields["label"]?.string ?? evaluation?.label ?? "label",
+                                                   score: fields["score"]?.string ?? prediction?.column ?? evaluation?.scores.first ?? "score")
+        if let rowsNode = fields["min_rows"] {
+            guard let rows = rowsNode.int, rows >= 1 else {
+                throw error(at: rowsNode, "'min_rows' of the monitor performance of model '\(model)' is a whole number of labelled rows, at least 1 (default 30).")
+            }
+            signal.minimumRows = rows
+        }
+        return signal
     }
 
     static let columnRuleKeys = ["kind", "method", "threshold"]
@@ -144,8 +212,18 @@ extension ConfigReader {
         for (key, _) in fields where !Self.columnRuleKeys.contains(key.string ?? "") {
             throw error(at: key, "unknown key '\(key.string ?? "?")' in the monitor rule of column '\(column)'\(suggestion(key.string ?? "", among: Self.columnRuleKeys)); it has kind, method and threshold.")
         }
+        return try rule(fields, column: column)
+    }
+
+    /// The `kind`, `method` and `threshold` of `fields` (a column's rule, or the prediction signal's), each checked.
+    private func rule(_ fields: Node.Mapping, column: String) throws(ConfigError) -> MonitorSpec.ColumnRule {
         var rule = MonitorSpec.ColumnRule()
-        if let kindNode = fields["kind"] { rule.kind = try kind(kindNode) }
+        if let kindNode = fields["kind"] {
+            guard let kind = kindNode.string.flatMap(MonitorSpec.ColumnKind.init(rawValue:)) else {
+                throw error(at: kindNode, "the 'kind' of column '\(column)' is numeric, categorical or ignore.")
+            }
+            rule.kind = kind
+        }
         let methods = MonitorSpec.DriftMethod.allCases.map(\.rawValue)
         if let methodNode = fields["method"] {
             guard let method = methodNode.string.flatMap(MonitorSpec.DriftMethod.init(rawValue:)) else {

@@ -25,59 +25,89 @@ package enum CollectedData {
     /// A record time as Azure writes it (`2026-12-03T16:47:57Z`).
     package static func timestamp(_ time: Date) -> String { ISO8601DateFormatter().string(from: time) }
 
+    /// What the router recorded of each request: its body, or its answer.
+    package enum Kind: String, Sendable {
+        case inputs = "model_inputs"
+        case outputs = "model_outputs"
+    }
+
     /// The correlation ids of every request input collected for `endpoint` under `root`.
     package static func correlationIDs(root: String, endpoint: String) -> Set<String> {
-        let folder = root + "/" + endpoint
         var ids: Set<String> = []
-        for file in inputFiles(folder) {
-            guard let text = try? String(contentsOfFile: folder + "/" + file, encoding: .utf8) else { continue }
-            for line in text.split(separator: "\n") {
-                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                      let id = object["correlationid"] as? String else { continue }
-                ids.insert(id)
-            }
+        forEachRecord(root: root, endpoint: endpoint, kind: Kind.inputs.rawValue, since: nil) { record in
+            if let id = record["correlationid"] as? String { ids.insert(id) }
         }
         return ids
     }
 
-    /// The rows of the request inputs collected for `endpoint` under `root` that `model`'s versions answered, from
-    /// `since` on (every one when nil): each record's `data` rows (objects) as text cells by column, missing cells
-    /// empty. Also the number of records read.
-    package static func inputRows(root: String, endpoint: String, model: String, since: Date?) -> (values: [String: [String]], rows: Int, records: Int) {
+    /// Collected rows by column: each row's cells as text (missing cells empty), and each row's request id.
+    package struct Rows: Sendable {
+        /// The cells of each column, one per row.
+        package var values: [String: [String]] = [:]
+        /// The request id (`correlationid`) each row came from.
+        package var correlations: [String] = []
+        /// How many records (requests) the rows came from.
+        package var records = 0
+        /// How many rows there are.
+        package var count: Int { correlations.count }
+    }
+
+    /// The rows of the request inputs or answers collected for `endpoint` under `root` that `model`'s versions
+    /// answered, from `since` on (every one when nil): each record's `data` rows (objects) as text cells by column.
+    /// Rows that are bare values (an answer `{"scores": [0.2, 0.9]}` is collected as `[0.2, 0.9]`) are read as one
+    /// column named `valueColumn`, and skipped when it is nil.
+    package static func rows(_ kind: Kind, root: String, endpoint: String, model: String, since: Date?, valueColumn: String? = nil) -> Rows {
+        var rows = Rows()
+        forEachRecord(root: root, endpoint: endpoint, kind: kind.rawValue, since: since) { record in
+            guard let version = record["modelversion"] as? String, (try? ModelURI(parsing: version))?.name == model,
+                  let data = record["data"] else { return }
+            func object(_ row: Any) -> [String: Any]? { row as? [String: Any] ?? valueColumn.map { [$0: row] } }
+            let objects = data is [String: Any] ? [data].compactMap(object) : ((data as? [Any]) ?? [data]).compactMap(object)
+            guard !objects.isEmpty else { return }
+            rows.records += 1
+            let id = record["correlationid"] as? String ?? ""
+            for object in objects {
+                for key in object.keys where rows.values[key] == nil { rows.values[key] = Array(repeating: "", count: rows.count) }
+                for key in rows.values.keys { rows.values[key, default: []].append(object[key].map(cell) ?? "") }
+                rows.correlations.append(id)
+            }
+        }
+        return rows
+    }
+
+    /// The ground truth recorded for `endpoint` under `root` by `mlgate collect labels`: each request id's label as a
+    /// text cell, the latest record winning.
+    package static func labels(root: String, endpoint: String) -> [String: String] {
+        var labels: [String: String] = [:]
+        forEachRecord(root: root, endpoint: endpoint, kind: "labels", since: nil) { record in
+            guard let id = record["correlationid"] as? String, let data = record["data"] as? [String: Any], let label = data["label"] else { return }
+            labels[id] = cell(label)
+        }
+        return labels
+    }
+
+    /// Calls `body` with every record of the `kind` folders (`model_inputs`, `model_outputs`, `labels`) under an
+    /// endpoint's folder, in path (and so time) order, from `since` on: hours before it are not read.
+    static func forEachRecord(root: String, endpoint: String, kind: String, since: Date?, _ body: ([String: Any]) -> Void) {
         let folder = root + "/" + endpoint
         let earliest = since.map(timestamp)
         let earliestHour = since.map(hourFolder)
-        var columns: [String: [String]] = [:]
-        var rows = 0, records = 0
-        for file in inputFiles(folder) {
-            // …/model_inputs/YYYY/MM/DD/HH/name.jsonl: hours before the window are not read.
-            if let earliestHour, let range = file.range(of: "/model_inputs/") {
-                let hour = file[range.upperBound...].split(separator: "/").prefix(4).joined(separator: "/")
+        let marker = "/" + kind + "/"
+        let files = (FileManager.default.enumerator(atPath: folder)?.allObjects as? [String] ?? [])
+            .filter { $0.hasSuffix(".jsonl") && ("/" + $0).contains(marker) }.sorted()
+        for file in files {
+            // …/KIND/YYYY/MM/DD/HH/name.jsonl
+            if let earliestHour, let range = ("/" + file).range(of: marker) {
+                let hour = ("/" + file)[range.upperBound...].split(separator: "/").prefix(4).joined(separator: "/")
                 if hour < earliestHour { continue }
             }
             guard let text = try? String(contentsOfFile: folder + "/" + file, encoding: .utf8) else { continue }
             for line in text.split(separator: "\n") {
-                guard let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                      let version = record["modelversion"] as? String, (try? ModelURI(parsing: version))?.name == model else { continue }
+                guard let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
                 if let earliest, let time = record["time"] as? String, time < earliest { continue }
-                let data = record["data"]
-                let objects = (data as? [[String: Any]]) ?? (data as? [String: Any]).map { [$0] } ?? []
-                guard !objects.isEmpty else { continue }
-                records += 1
-                for object in objects {
-                    for key in object.keys where columns[key] == nil { columns[key] = Array(repeating: "", count: rows) }
-                    for key in columns.keys { columns[key, default: []].append(object[key].map(cell) ?? "") }
-                    rows += 1
-                }
+                body(record)
             }
         }
-        return (columns, rows, records)
-    }
-
-    /// The request-input files under an endpoint's `folder`, relative to it, in path (and so time) order.
-    static func inputFiles(_ folder: String) -> [String] {
-        (FileManager.default.enumerator(atPath: folder)?.allObjects as? [String] ?? [])
-            .filter { $0.hasSuffix(".jsonl") && $0.contains("/model_inputs/") }.sorted()
     }
 
     /// A JSON value as a text cell: numbers and strings as written, null empty, anything else as JSON.

@@ -9,14 +9,22 @@ package struct ModelMetrics {
     /// Computes every metric of `task` for `scores` on the rows `subset` (all rows when nil).
     package static func compute(task: EvalTask, inputs: EvalInputs, scores: ModelScores, threshold: Double,
                         subset: [Int]? = nil, weights override: [Double]? = nil, names: [String]? = nil) throws -> ModelMetrics {
+        try compute(task: task, labels: inputs.labels, targets: inputs.targets, weights: inputs.weights, scores: scores, threshold: threshold,
+                    subset: subset, weights: override, names: names)
+    }
+
+    /// Computes every metric of `task` for `scores` against `labels` (binary, multiclass) or `targets` (regression),
+    /// weighted by `weights` unless `override` replaces them, on the rows `subset` (all rows when nil).
+    package static func compute(task: EvalTask, labels: [Int], targets: [Double], weights: [Double]?, scores: ModelScores, threshold: Double,
+                                subset: [Int]? = nil, weights override: [Double]? = nil, names: [String]? = nil) throws -> ModelMetrics {
         func pick<T>(_ values: [T]) -> [T] { subset.map { $0.map { values[$0] } } ?? values }
-        let weights = override.map(pick) ?? inputs.weights.map(pick)
+        let weights = override.map(pick) ?? weights.map(pick)
         switch task {
         case .binary:
             // All rows with the inputs' weights: the model's shared order; otherwise (slices, resamples) a new one.
             let order = subset == nil && override == nil ? scores.order : nil
             let predictions = try order?.predictions
-                ?? BinaryPredictions(labels: pick(inputs.labels).map { UInt8($0) }, scores: pick(scores.columns[0]), weights: weights)
+                ?? BinaryPredictions(labels: pick(labels).map { UInt8($0) }, scores: pick(scores.columns[0]), weights: weights)
             let ranking = order.map { BinaryRanking($0) } ?? BinaryRanking(predictions)
             let point = ThresholdMetrics(predictions, threshold: threshold)
             return ModelMetrics(values: [
@@ -26,7 +34,7 @@ package struct ModelMetrics {
                 "matthews_corrcoef": point.matthewsCorrelation,
             ], confusion: point.confusion.rows)
         case .multiclass:
-            let metrics = try MulticlassMetrics(labels: pick(inputs.labels), probabilities: scores.columns.map(pick), weights: weights)
+            let metrics = try MulticlassMetrics(labels: pick(labels), probabilities: scores.columns.map(pick), weights: weights)
             return ModelMetrics(values: [
                 "accuracy": .value(metrics.accuracy),
                 "precision_macro": metrics.precision.macro, "precision_micro": metrics.precision.micro, "precision_weighted": metrics.precision.weighted,
@@ -35,7 +43,7 @@ package struct ModelMetrics {
                 "log_loss": metrics.logLoss, "roc_auc_ovr": metrics.rocAUC.macro, "roc_auc_ovr_weighted": metrics.rocAUC.weighted,
             ], confusion: metrics.confusion)
         case .regression:
-            let metrics = try RegressionMetrics(targets: pick(inputs.targets), predictions: pick(scores.columns[0]), weights: weights)
+            let metrics = try RegressionMetrics(targets: pick(targets), predictions: pick(scores.columns[0]), weights: weights)
             var values: [String: MetricValue] = [
                 "mse": .value(metrics.meanSquaredError), "rmse": .value(metrics.rootMeanSquaredError),
                 "mae": .value(metrics.meanAbsoluteError), "r2": .value(metrics.r2), "mape": .value(metrics.meanAbsolutePercentageError),

@@ -89,9 +89,47 @@ package struct DriftReport: Encodable, Sendable {
         }
     }
 
+    /// The performance signal's result: the metric on the labelled production rows against its bound.
+    package struct Performance: Encodable, Sendable {
+        enum CodingKeys: String, CodingKey {
+            case metric, task, value, bound, boundKind = "bound_kind", rows, minimumRows = "min_rows", judged, degraded, note
+        }
+        package let metric: String
+        package let task: String
+        /// The metric's value; nil when not judged or undefined on these rows.
+        package let value: Double?
+        /// The worst acceptable value.
+        package let bound: Double
+        /// `min` (higher is better) or `max`.
+        package let boundKind: String
+        /// How many production rows had a true outcome.
+        package let rows: Int
+        package let minimumRows: Int
+        /// Whether there were enough labelled rows and the metric was defined.
+        package var judged: Bool { value != nil }
+        /// Whether the value is worse than the bound.
+        package var degraded: Bool { value.map { boundKind == "min" ? $0 < bound : $0 > bound } ?? false }
+        /// Why it was not judged, when it was not.
+        package let note: String?
+
+        package func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(metric, forKey: .metric)
+            try container.encode(task, forKey: .task)
+            try container.encode(value, forKey: .value)
+            try container.encode(bound, forKey: .bound)
+            try container.encode(boundKind, forKey: .boundKind)
+            try container.encode(rows, forKey: .rows)
+            try container.encode(minimumRows, forKey: .minimumRows)
+            try container.encode(judged, forKey: .judged)
+            try container.encode(degraded, forKey: .degraded)
+            try container.encode(note, forKey: .note)
+        }
+    }
+
     enum CodingKeys: String, CodingKey {
         case model, preset, reference, current, referenceRows = "reference_rows", currentRows = "current_rows", columns
-        case driftedColumns = "drifted_columns", share, driftShare = "drift_share", drifted
+        case driftedColumns = "drifted_columns", share, driftShare = "drift_share", dataDrifted = "data_drifted", prediction, performance, drifted
     }
     package let model: String
     package let preset: String
@@ -101,13 +139,29 @@ package struct DriftReport: Encodable, Sendable {
     package let currentRows: Int
     package let columns: [Column]
     package let driftShare: Double
+    /// The model's output column judged against its outputs on the reference (the prediction-drift signal).
+    package var prediction: Column?
+    /// The metric on the labelled production rows (the performance signal).
+    package var performance: Performance?
 
     /// The names of the drifted columns.
     package var driftedColumns: [String] { columns.filter(\.drifted).map(\.name) }
     /// The share of columns that drifted.
     package var share: Double { columns.isEmpty ? 0 : Double(driftedColumns.count) / Double(columns.count) }
     /// Whether the dataset drifted: at least `driftShare` of its columns.
-    package var drifted: Bool { !columns.isEmpty && share >= driftShare }
+    package var dataDrifted: Bool { !columns.isEmpty && share >= driftShare }
+    /// Whether the check found drift: in the data, in the predictions, or in the performance.
+    package var drifted: Bool { dataDrifted || prediction?.drifted == true || performance?.degraded == true }
+
+    /// What drifted, in a few words: `67 % of columns drifted; prediction score drifted; roc_auc 0.612 below its min 0.7`.
+    package var summary: String {
+        var parts = ["\(Int((share * 100).rounded())) % of columns drifted"]
+        if let prediction, prediction.drifted { parts.append("prediction \(prediction.name) drifted") }
+        if let performance, performance.degraded, let value = performance.value {
+            parts.append("\(performance.metric) \(String(format: "%.4g", value)) \(performance.boundKind == "min" ? "below its min" : "above its max") \(String(format: "%.4g", performance.bound))")
+        }
+        return parts.joined(separator: "; ")
+    }
 
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -121,6 +175,9 @@ package struct DriftReport: Encodable, Sendable {
         try container.encode(driftedColumns, forKey: .driftedColumns)
         try container.encode(share, forKey: .share)
         try container.encode(driftShare, forKey: .driftShare)
+        try container.encode(dataDrifted, forKey: .dataDrifted)
+        try container.encode(prediction, forKey: .prediction)
+        try container.encode(performance, forKey: .performance)
         try container.encode(drifted, forKey: .drifted)
     }
 }
@@ -149,7 +206,7 @@ package enum DriftCheck {
     package static func run(model: String, spec: MonitorSpec, root: String, current: String) throws -> DriftReport {
         let referencePath = root + "/" + spec.reference
         let currentFiles = try dataFiles(current)
-        let names = try columnNames(referencePath).filter { spec.columns[$0]?.kind != .ignore }
+        let names = try featureNames(spec, referencePath)
         // Text for the columns declared categorical and those that turned out not to be all numbers; after a few
         // such surprises, every column left is read as text at once instead of one re-read each.
         var textColumns = Set(names.filter { spec.columns[$0]?.kind == .categorical })
@@ -169,7 +226,7 @@ package enum DriftCheck {
     /// Checks `table` (the current data as text, named `current` in the report and messages) against `model`'s reference.
     package static func run(model: String, spec: MonitorSpec, root: String, current: String, table currentTable: (values: [String: [String]], rows: Int)) throws -> DriftReport {
         let referencePath = root + "/" + spec.reference
-        let names = try columnNames(referencePath).filter { spec.columns[$0]?.kind != .ignore }
+        let names = try featureNames(spec, referencePath)
         let reference = try read(referencePath, names: names, text: Set(names))
         let table = Table(cells: currentTable.values.mapValues(Cells.texts), rows: currentTable.rows)
         return try check(model: model, spec: spec, names: names, reference: reference, current: table, currentName: current)
@@ -332,6 +389,13 @@ package enum DriftCheck {
         }
     }
 
+    /// The reference's columns that are judged as inputs: all but the ignored ones and the signals' (the model's
+    /// output, the true outcome).
+    static func featureNames(_ spec: MonitorSpec, _ referencePath: String) throws -> [String] {
+        let signals = Set([spec.prediction?.column, spec.performance?.label, spec.performance?.score].compactMap { $0 })
+        return try columnNames(referencePath).filter { spec.columns[$0]?.kind != .ignore && !signals.contains($0) }
+    }
+
     /// The column names of a data file, in order.
     static func columnNames(_ path: String) throws -> [String] {
         do { return try DataReader.read(path, columns: []).columnNames } catch { throw UsageError("\(error)") }
@@ -355,6 +419,18 @@ package enum DriftCheck {
             if let values = table.texts[name] { cells[name] = .texts(values) } else if let values = table.numbers[name] { cells[name] = .numbers(values) }
         }
         return Table(cells: cells, rows: table.rowCount)
+    }
+
+    /// The columns `names` of `files` as text, one after the other; a column some file lacks is left out.
+    static func texts(of names: [String], files: [String]) throws -> [String: [String]] {
+        var seen: Set<String> = []
+        let names = names.filter { seen.insert($0).inserted }
+        let tables = try files.map { try read($0, names: names, text: Set(names)) }
+        var result: [String: [String]] = [:]
+        for name in names where tables.allSatisfy({ $0.cells[name] != nil }) {
+            result[name] = tables.flatMap { texts($0.cells[name] ?? .texts([])) }
+        }
+        return result
     }
 
     /// A file, or every data file of a folder, by name; a folder of `.npy` files is one table (a column per file).

@@ -14,6 +14,7 @@ package enum DriftPage {
             <span>\(report.driftedColumns.count) of \(report.columns.count) columns drifted (dataset drift from \(percent(report.driftShare)))</span>
             <span class="muted">preset \(HTMLPage.escape(report.preset)) · reference \(HTMLPage.escape(report.reference)) (\(report.referenceRows) rows) · current \(HTMLPage.escape(report.current)) (\(report.currentRows) rows)</span>
             </div>
+            \(signals(report))
             <p class="legend muted"><span class="ref" style="background:var(--a)"></span>reference<span style="background:var(--b)"></span>current</p>
             """
         let ordered = report.columns.enumerated().sorted { ($0.element.drifted ? 0 : 1, $0.offset) < ($1.element.drifted ? 0 : 1, $1.offset) }.map(\.element)
@@ -30,8 +31,27 @@ package enum DriftPage {
             body += "<div class=\"muted\">\(column.method) \(number(column.score)) against \(number(column.threshold))</div>"
             body += bars(column.distribution, title: column.name) + "</section>"
         }
+        if let prediction = report.prediction {
+            body += "<h2>Predictions</h2><div class=\"grid\"><section class=\"card\(prediction.drifted ? " drifted" : "")\"><h3>\(HTMLPage.escape(prediction.name))\(prediction.drifted ? " — drifted" : "")</h3>"
+            body += "<div class=\"muted\">\(prediction.method) \(number(prediction.score)) against \(number(prediction.threshold))</div>"
+            body += bars(prediction.distribution, title: prediction.name) + "</section></div>"
+        }
         body += "</div>"
         return HTMLPage(title: "Drift of \(report.model)", body: body).html
+    }
+
+    /// The prediction and performance signals' lines under the verdict; empty without them.
+    static func signals(_ report: DriftReport) -> String {
+        var lines: [String] = []
+        if let prediction = report.prediction {
+            lines.append("prediction <strong>\(HTMLPage.escape(prediction.name))</strong>: \(prediction.method) \(number(prediction.score)) against \(number(prediction.threshold)) — \(prediction.drifted ? "<strong>drifted</strong>" : "no drift")")
+        }
+        if let performance = report.performance {
+            let bound = "\(performance.boundKind) \(number(performance.bound))"
+            lines.append(performance.value.map { "performance <strong>\(performance.metric)</strong> \(number($0)) on \(performance.rows) labelled rows against its \(bound) — \(performance.degraded ? "<strong>degraded</strong>" : "ok")" }
+                         ?? "performance \(performance.metric): not judged (\(HTMLPage.escape(performance.note ?? "no value"))), its \(bound)")
+        }
+        return lines.isEmpty ? "" : "<ul class=\"signals\">" + lines.map { "<li>\($0)</li>" }.joined() + "</ul>"
     }
 
     /// Overlaid bars: for each bin, the reference's share beside the current data's.

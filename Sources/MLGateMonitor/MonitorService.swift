@@ -45,14 +45,14 @@ package struct MonitorService {
         let version = try? registry.store.version(model: model, inStage: spec.promotion.champion)?.uri
         let check = try registry.store.recordMonitorCheck(model: model, version: version ?? nil, current: described, drifted: report.drifted,
                                                           share: report.share, json: try JSONDocument.text(report))
-        if report.drifted, monitor.onDrift == .retrain { queueRetraining(model, monitor: monitor, check: check) }
+        if report.drifted, monitor.onDrift == .retrain { queueRetraining(model, monitor: monitor, check: check, report: report) }
         return report
     }
 
     /// Queues a training job of the pipeline at HEAD with the drift verdict as its reason (unless one was queued within
     /// the cool-down), and starts a worker. The new model then meets the same gate as any other candidate, so it
     /// replaces the champion only when the promotion criteria say so. Problems are warnings: the check stands.
-    private func queueRetraining(_ model: String, monitor: MonitorSpec, check: MonitorCheckRecord) {
+    private func queueRetraining(_ model: String, monitor: MonitorSpec, check: MonitorCheckRecord, report: DriftReport) {
         let reporter = registry.reporter
         let prefix = "retrain \(model):"
         do {
@@ -65,7 +65,7 @@ package struct MonitorService {
             guard let commit = head.commit else { return reporter.warning("drift: no retraining queued: the repository has no commit") }
             let hash = TrustStore.hash(stages)
             let trusted = TrustStore().isTrusted(hash, repository: registry.workspace.layout.directory)
-            let reason = "\(prefix) drift in check \(check.id) (\(Int((check.share * 100).rounded())) % of columns drifted, \(check.current))"
+            let reason = "\(prefix) drift in check \(check.id) (\(report.summary), \(check.current))"
             let job = Job(ref: head.branchName.map { "refs/heads/" + $0 } ?? "HEAD", commit: commit.hex, remote: nil, stages: stages.map(\.name),
                           status: trusted ? .queued : .untrusted, trustHash: hash, createdAt: now, updatedAt: now,
                           message: trusted ? nil : "its stage commands are not approved: run 'mlgate trust' after reading them", reason: reason,
@@ -80,28 +80,52 @@ package struct MonitorService {
         }
     }
 
-    /// Reads the current data and judges it against the reference.
+    /// Reads the current data and judges it against the reference, and the model's outputs and performance when
+    /// the monitor has those signals.
     private func measure(_ model: String, monitor: MonitorSpec, current: Current) throws -> (DriftReport, String) {
+        let root = registry.workspace.root
         switch current {
         case .files(let given):
-            guard let given = given ?? monitor.current.map({ registry.workspace.root + "/" + $0 }) else {
+            guard let given = given ?? monitor.current.map({ root + "/" + $0 }) else {
                 throw UsageError("say which data to check with --current PATH or --endpoint NAME, or set monitor.current for model '\(model)' in mlgate.yaml.")
             }
             let described = Files.absolute(given)
-            return (try DriftCheck.run(model: model, spec: monitor, root: registry.workspace.root, current: described), described)
+            var report = try DriftCheck.run(model: model, spec: monitor, root: root, current: described)
+            if monitor.prediction != nil || monitor.performance != nil {
+                // The signals' columns of the same files: the output, and the true outcome where the files have one.
+                let names = [monitor.prediction?.column, monitor.performance?.label, monitor.performance?.score].compactMap { $0 }
+                let cells = try DriftCheck.texts(of: names, files: DriftCheck.dataFiles(described))
+                var observed = Signals.Observed(outputs: monitor.prediction.flatMap { cells[$0.column] }, source: described)
+                if let performance = monitor.performance, let labels = cells[performance.label], let scores = cells[performance.score] {
+                    observed.labelled = Array(zip(labels, scores)).map { (label: $0.0, score: $0.1) }
+                }
+                try Signals.judge(&report, spec: monitor, root: root, observed: observed)
+            }
+            return (report, described)
         case .collected(let endpoint, let since):
             let control = try EndpointControl(endpoint: endpoint, registry: registry)
             guard let collect = control.endpoint.collect else {
                 throw UsageError("endpoint '\(endpoint)' collects nothing; add collect: {sample: 1.0} to endpoints.\(endpoint) in mlgate.yaml, serve it, then check.")
             }
-            let root = CollectedData.root(collect, workspace: registry.workspace)
-            let collected = CollectedData.inputRows(root: root, endpoint: endpoint, model: model, since: since)
-            let described = "endpoint \(endpoint)" + (since.map { " since \(CollectedData.timestamp($0))" } ?? "")
-            guard collected.rows > 0 else {
-                throw UsageError("endpoint '\(endpoint)' collected no request rows for model '\(model)'\(since.map { " since \(CollectedData.timestamp($0))" } ?? "") under \(root)/\(endpoint); serve traffic first, or widen --window.")
+            let folder = CollectedData.root(collect, workspace: registry.workspace)
+            let inputs = CollectedData.rows(.inputs, root: folder, endpoint: endpoint, model: model, since: since)
+            let window = since.map { " since \(CollectedData.timestamp($0))" } ?? ""
+            let described = "endpoint \(endpoint)" + window
+            guard inputs.count > 0 else {
+                throw UsageError("endpoint '\(endpoint)' collected no request rows for model '\(model)'\(window) under \(folder)/\(endpoint); serve traffic first, or widen --window.")
             }
-            let report = try DriftCheck.run(model: model, spec: monitor, root: registry.workspace.root, current: described,
-                                            table: (collected.values, collected.rows))
+            var report = try DriftCheck.run(model: model, spec: monitor, root: root, current: described, table: (inputs.values, inputs.count))
+            if monitor.prediction != nil || monitor.performance != nil {
+                // The answers, paired with the ground truth by request id.
+                let column = monitor.prediction?.column ?? monitor.performance?.score ?? "score"
+                let outputs = CollectedData.rows(.outputs, root: folder, endpoint: endpoint, model: model, since: since, valueColumn: column)
+                var observed = Signals.Observed(outputs: monitor.prediction.flatMap { outputs.values[$0.column] }, source: described)
+                if let performance = monitor.performance, let scores = outputs.values[performance.score] {
+                    let labels = CollectedData.labels(root: folder, endpoint: endpoint)
+                    observed.labelled = zip(outputs.correlations, scores).compactMap { id, score in labels[id].map { (label: $0, score: score) } }
+                }
+                try Signals.judge(&report, spec: monitor, root: root, observed: observed)
+            }
             return (report, described)
         }
     }

@@ -153,6 +153,57 @@ struct MonitorTests {
         #expect(versions.count == 2 && versions.first { $0["version"] as? Int == 2 }?["stage"] as? String == "production", "\(versions)")
     }
 
+    @Test("signals from files: the score column drifts while the inputs do not, the labels in the current file give the AUC against its min; a label that is not 0/1 exits 2 and records nothing")
+    func signalsFromFiles() throws {
+        // Inputs x alike in both; the reference's scores spread over 0…1, today's squeezed near 0.9. Today's labels
+        // follow the score in the first file and run against it in the second.
+        func table(_ count: Int, score: (Int) -> Double, label: (Int) -> String) -> String {
+            "id,x,score,label\n" + (0..<count).map { "r\($0),\($0 % 50),\(score($0)),\(label($0))" }.joined(separator: "\n") + "\n"
+        }
+        let fixture = try pipelineRepository("""
+            version: 1
+            models:
+              m:
+                monitor:
+                  reference: reference.csv
+                  columns: {id: ignore}
+                  prediction: {column: score}
+                  performance: {task: binary, metric: roc_auc, min: 0.75}
+            """, files: [
+                "reference.csv": table(400, score: { Double($0) / 400 }, label: { $0 % 2 == 0 ? "1" : "0" }),
+                "good.csv": table(200, score: { Double($0) / 200 }, label: { $0 >= 100 ? "1" : "0" }),
+                "squeezed.csv": table(200, score: { 0.9 + Double($0) / 2000 }, label: { $0 < 100 ? "true" : "false" }),
+                "bad-label.csv": table(200, score: { Double($0) / 200 }, label: { $0 == 7 ? "yes" : "1" }),
+            ])
+        defer { fixture.remove() }
+        let good = try fixture.mlgate(["monitor", "check", "m", "--current", "good.csv", "--json"])
+        #expect(good.status == 0, "\(good)")
+        let fine = try jsonObject(good.stdout)
+        let performance = try #require(fine["performance"] as? [String: Any])
+        #expect(performance["value"] as? Double == 1 && performance["rows"] as? Int == 200 && performance["degraded"] as? Bool == false
+                && performance["bound_kind"] as? String == "min", "\(performance)")
+        #expect((fine["prediction"] as? [String: Any])?["drifted"] as? Bool == false && fine["data_drifted"] as? Bool == false)
+        #expect(((fine["columns"] as? [[String: Any]]) ?? []).map { $0["name"] as? String } == ["x"], "score and label are signals, not inputs")
+
+        let squeezed = try fixture.mlgate(["monitor", "check", "m", "--current", "squeezed.csv", "--json"])
+        #expect(squeezed.status == 1, "\(squeezed)")
+        let report = try jsonObject(squeezed.stdout)
+        #expect(report["data_drifted"] as? Bool == false && report["drifted"] as? Bool == true)
+        #expect((report["prediction"] as? [String: Any])?["drifted"] as? Bool == true)
+        let degraded = try #require(report["performance"] as? [String: Any])
+        #expect(degraded["value"] as? Double == 0 && degraded["degraded"] as? Bool == true, "\(degraded)")
+
+        let before = try fixture.mlgate(["monitor", "history", "m", "--json"]).stdout
+        let refused = try fixture.mlgate(["monitor", "check", "m", "--current", "bad-label.csv"])
+        #expect(refused.status == 2 && refused.stderr.contains("bad-label.csv: the true outcome of labelled row 8 is 'yes'"), "\(refused)")
+        #expect(try fixture.mlgate(["monitor", "history", "m", "--json"]).stdout == before, "a refused check records nothing")
+
+        // The page shows both signals.
+        #expect(try fixture.mlgate(["monitor", "check", "m", "--current", "squeezed.csv", "--html", "page.html"]).status == 1)
+        let page = try #require(fixture.read("page.html"))
+        #expect(page.contains("<h2>Predictions</h2>") && page.contains("performance <strong>roc_auc</strong> 0.0000 on 200 labelled rows") && page.contains("<strong>degraded</strong>"))
+    }
+
     @Test("--html writes one self-contained page that headless Chromium renders: the table, a chart per column (drifted first), no console error")
     func htmlReport() throws {
         let fixture = try monitorRepository(preset: "evidently", referenceRows: 500)

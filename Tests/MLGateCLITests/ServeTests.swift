@@ -3,7 +3,8 @@ import MLGateTestSupport
 import Testing
 
 /// The test backend: answers GET /health (503 for HEALTH_DELAY seconds after it starts, noting any request that
-/// arrives before then in early.log) and POST /predict with the deployment and version it serves, after SLEEP seconds.
+/// arrives before then in early.log) and POST /predict with the deployment and version it serves, after SLEEP seconds
+/// (with SCORES set, as a model would: `{"scores": [x / 1000 for each row]}`).
 private let backend = #"""
 import json, os, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,7 +25,10 @@ class H(BaseHTTPRequestHandler):
         if time.time() - started < delay:
             open(os.environ["EARLY_LOG"], "a").write("early\n")
         time.sleep(float(os.environ.get("SLEEP", "0")))
-        self.reply(200, {"deployment": os.environ["MLGATE_DEPLOYMENT"], "version": os.environ["MLGATE_MODEL_URI"], "echo": json.loads(body or b"null")})
+        request = json.loads(body or b"null")
+        if os.environ.get("SCORES"):  # a model's answer: a score per row, x / 1000
+            return self.reply(200, {"scores": [min(1.0, row["x"] / 1000) for row in request["rows"]]})
+        self.reply(200, {"deployment": os.environ["MLGATE_DEPLOYMENT"], "version": os.environ["MLGATE_MODEL_URI"], "echo": request})
 ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 """#
 
@@ -398,6 +402,54 @@ struct ServeTests {
         let empty = try fixture.mlgate(["monitor", "check", "m", "--endpoint", "shop", "--since", "2999-01-01T00:00:00Z"])
         #expect(empty.status == 2 && empty.stderr.contains("collected no request rows"), "\(empty)")
         #expect(try fixture.mlgate(["monitor", "check", "m", "--window", "1h"]).status == 2)
+    }
+
+    @Test("the prediction and performance signals on what the router collected: the answers' scores drift from the reference outputs, and the ground truth joined by request id degrades the AUC")
+    func monitorSignalsCollected() throws {
+        // The reference: inputs x and the model's outputs on them, x / 1000 for x in 0…199.
+        let reference = "x,score\n" + (0..<200).map { "\($0),\(Double($0) / 1000)" }.joined(separator: "\n") + "\n"
+        let (fixture, port) = try servingRepository(endpoint: """
+                deployments:
+                  blue: {model: m/1, env: {SCORES: "1"}}
+                collect: {sample: 1.0}
+            """)
+        defer { fixture.remove() }
+        try fixture.write("ref.csv", reference)
+        let monitor = "    monitor:\n      reference: ref.csv\n      prediction: {column: score}\n"
+            + "      performance: {task: binary, metric: roc_auc, min: 0.7, min_rows: 20}\n"
+        try fixture.write("mlgate.yaml", try #require(fixture.read("mlgate.yaml")).replacingOccurrences(of: "      health: /health\n", with: "      health: /health\n" + monitor))
+        let server = try serve(fixture, port: port)
+        // Production sends larger x: the inputs and the scores drift. The requests whose score is higher turn out
+        // negative: the ranking is backwards.
+        var labels = "correlation_id,label\n"
+        for index in 0..<40 {
+            let answer = request(port, headers: ["x-request-id": "q\(index)"], body: "{\"rows\": [{\"x\": \(300 + index * 10)}]}")
+            #expect(answer.status == 200 && answer.body.contains("scores"), "\(answer)")
+            labels += "q\(index),\(index < 20 ? 1 : 0)\n"
+        }
+        server.send(SIGTERM)
+        _ = server.wait()
+
+        // Before any ground truth: the performance signal is not judged, and says why.
+        let unlabelled = try fixture.mlgate(["monitor", "check", "m", "--endpoint", "shop", "--json"])
+        #expect(unlabelled.status == 1, "\(unlabelled)")
+        let first = try jsonObject(unlabelled.stdout)
+        let prediction = try #require(first["prediction"] as? [String: Any])
+        #expect(prediction["name"] as? String == "score" && prediction["drifted"] as? Bool == true && prediction["current_rows"] as? Int == 40
+                && prediction["reference_rows"] as? Int == 200 && prediction["method"] as? String == "ks", "\(prediction)")
+        let pending = try #require(first["performance"] as? [String: Any])
+        #expect(pending["judged"] as? Bool == false && pending["rows"] as? Int == 0 && (pending["note"] as? String ?? "").contains("fewer than min_rows 20"), "\(pending)")
+        #expect(((first["columns"] as? [[String: Any]]) ?? []).map { $0["name"] as? String } == ["x"], "the output is a signal, not an input column")
+
+        try fixture.write("labels.csv", labels)
+        #expect(try fixture.mlgate(["collect", "labels", "labels.csv", "--endpoint", "shop"]).status == 0)
+        let labelled = try fixture.mlgate(["monitor", "check", "m", "--endpoint", "shop"])
+        #expect(labelled.status == 1, "\(labelled)")
+        #expect(labelled.stdout.contains("performance roc_auc: 0.0000 on 40 labelled rows against its min 0.7000, DEGRADED"), "\(labelled.stdout)")
+        #expect(labelled.stdout.contains("prediction score: ks"), "\(labelled.stdout)")
+        let history = try jsonObject(try fixture.mlgate(["monitor", "history", "m", "--json"]).stdout)["checks"] as? [[String: Any]] ?? []
+        let recorded = (history.first?["report"] as? [String: Any])?["performance"] as? [String: Any]
+        #expect(history.count == 2 && recorded?["degraded"] as? Bool == true && recorded?["value"] as? Double == 0, "\(history)")
     }
 
     @Test("a router killed with kill -9 leaves its instances; the next one of the endpoint stops them before it starts")

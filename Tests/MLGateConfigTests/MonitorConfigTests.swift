@@ -31,6 +31,33 @@ struct MonitorConfigTests {
         ])
     }
 
+    @Test("the prediction and performance signals: their columns and task default to the evaluation's")
+    func signals() throws {
+        let models = try ConfigLoader.parse("""
+            version: 1
+            models:
+              a:
+                evaluate:
+                  cmd: python3 p.py {model} {predictions}
+                  task: binary
+                  columns: {id: id, label: churned, score: p}
+                monitor:
+                  reference: data/train.csv
+                  prediction: {reference: data/train_scores.csv, method: psi, threshold: 0.2}
+                  performance: {metric: log_loss, max: 0.5}
+              b:
+                monitor:
+                  reference: data/train.csv
+                  performance: {task: regression, metric: r2, min: 0.3, label: y, score: yhat, min_rows: 100}
+            """, file: "mlgate.yaml").models
+        let a = try #require(models.first?.monitor)
+        #expect(a.prediction == MonitorSpec.PredictionSignal(column: "p", reference: "data/train_scores.csv", rule: .init(method: .psi, threshold: 0.2)))
+        #expect(a.performance == MonitorSpec.PerformanceSignal(metric: "log_loss", task: "binary", bound: 0.5, higherIsBetter: false, label: "churned", score: "p"))
+        #expect(models[1].monitor?.prediction == nil)
+        #expect(models[1].monitor?.performance == MonitorSpec.PerformanceSignal(metric: "r2", task: "regression", bound: 0.3, higherIsBetter: true,
+                                                                                  label: "y", score: "yhat", minimumRows: 100))
+    }
+
     @Test("bad monitors are refused at their line", arguments: [
         ("monitor: {current: x.csv}", "needs a 'reference'"),
         ("monitor: {reference: r.csv, preset: nannyml}", "is evidently or azure"),
@@ -45,6 +72,16 @@ struct MonitorConfigTests {
         ("monitor: {reference: r.csv, drift_share: 0}", "more than 0, at most 1"),
         ("monitor: {reference: r.csv, window: 24h}", "unknown key 'window' in 'monitor'"),
         ("monitor: {reference: ../outside.csv}", "mlgate.yaml:4:"),
+        ("monitor: {reference: r.csv, prediction: {method: psi}}", "needs a 'column'"),
+        ("monitor: {reference: r.csv, prediction: {column: s, kind: ignore}}", "cannot be ignored"),
+        ("monitor: {reference: r.csv, prediction: {column: s, method: k}}", "is one of ks, wasserstein_norm"),
+        ("monitor: {reference: r.csv, prediction: {column: s, colour: red}}", "unknown key 'colour' in the monitor prediction"),
+        ("monitor: {reference: r.csv, performance: {metric: roc_auc, min: 0.7}}", "needs a 'task' (binary or regression)"),
+        ("monitor: {reference: r.csv, performance: {task: multiclass, metric: accuracy, min: 0.7}}", "binary and regression tasks"),
+        ("monitor: {reference: r.csv, performance: {task: binary, metric: rmse, max: 0.7}}", "needs a 'metric' of the binary task"),
+        ("monitor: {reference: r.csv, performance: {task: binary, metric: roc_auc, max: 0.7}}", "so its bound is 'min'"),
+        ("monitor: {reference: r.csv, performance: {task: binary, metric: roc_auc}}", "needs 'min': the worst roc_auc"),
+        ("monitor: {reference: r.csv, performance: {task: binary, metric: roc_auc, min: 0.7, min_rows: 0}}", "at least 1 (default 30)"),
     ])
     func refusals(section: String, message: String) {
         expectModelSectionRefused(section, saying: message)

@@ -54,6 +54,54 @@ public struct MonitorSpec: Hashable, Sendable {
         }
     }
 
+    /// The prediction-drift signal (`prediction:`): the model's output column in production, judged like a column
+    /// against the model's outputs on the reference.
+    public struct PredictionSignal: Hashable, Sendable {
+        /// The output column: a field of the collected answers' rows, or a column of the current data files.
+        public var column: String
+        /// The file holding the reference outputs in `column`, repository-relative; nil: the monitor's reference.
+        public var reference: String?
+        /// Its kind, method and threshold, as for a column (the preset's when unset).
+        public var rule: ColumnRule
+
+        /// A signal on `column`.
+        public init(column: String, reference: String? = nil, rule: ColumnRule = ColumnRule()) {
+            self.column = column
+            self.reference = reference
+            self.rule = rule
+        }
+    }
+
+    /// The performance signal (`performance:`): a metric of the model's task on the production rows whose true
+    /// outcome is known (`mlgate collect labels`, or a label column in the current files), against a bound.
+    public struct PerformanceSignal: Hashable, Sendable {
+        /// A metric of `task` (the gate's names: roc_auc, log_loss, rmse, …).
+        public var metric: String
+        /// binary or regression.
+        public var task: String
+        /// The bound: the worst value still acceptable.
+        public var bound: Double
+        /// Whether larger values are better (the bound is a `min`) or smaller (a `max`).
+        public var higherIsBetter: Bool
+        /// The column of true outcomes in current data files (collected labels are their records' `label`).
+        public var label: String
+        /// The output column holding the model's score or prediction.
+        public var score: String
+        /// The fewest labelled rows before the metric is judged; fewer leave the signal unjudged.
+        public var minimumRows: Int
+
+        /// A signal on `metric` of `task`, bounded by `bound`.
+        public init(metric: String, task: String, bound: Double, higherIsBetter: Bool, label: String = "label", score: String = "score", minimumRows: Int = 30) {
+            self.metric = metric
+            self.task = task
+            self.bound = bound
+            self.higherIsBetter = higherIsBetter
+            self.label = label
+            self.score = score
+            self.minimumRows = minimumRows
+        }
+    }
+
     /// The reference data (a CSV, TSV, JSON Lines, Feather or .npy file), repository-relative.
     public var reference: String
     /// The current data: a file or a folder of files with the same columns, repository-relative; nil to give it on
@@ -69,6 +117,11 @@ public struct MonitorSpec: Hashable, Sendable {
     public var onDrift: DriftAction = .report
     /// The fewest hours between two retraining jobs queued by drift of this model.
     public var retrainCooldownHours: Int = 24
+
+    /// The prediction-drift signal; nil for none.
+    public var prediction: PredictionSignal?
+    /// The performance signal; nil for none.
+    public var performance: PerformanceSignal?
 
     /// What drift sets off (`on_drift`).
     public enum DriftAction: String, Sendable, Hashable, CaseIterable {
