@@ -2,6 +2,7 @@
 # The demo behind 'make demo': a temporary repository made from examples/churn and examples/mlgate.yaml,
 # with mlgate's hooks: training through the pipeline, the run cache, evaluation, the usual git moves, a push
 # that queues training for a worker, the release gate, the registry and the audit log, deployment and packaging,
+# serving with a canary, drift found in the served traffic and a retraining that meets the gate, signed events,
 # and the object store; then what mlgate recorded.
 # Usage: scripts/demo.sh path/to/mlgate   (MLGATE_DEMO_KEEP=1 keeps the repository)
 set -euo pipefail
@@ -32,7 +33,7 @@ receiver_pid=$!
 trap 'kill "$receiver_pid" 2>/dev/null || true' EXIT
 [ "${MLGATE_DEMO_KEEP:-0}" = 1 ] || trap 'kill "$receiver_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 50); do [ -s "$work/receiver.port" ] && break; sleep 0.1; done
-printf 'notify:\n  demo-receiver:\n    url: http://127.0.0.1:%s/mlgate\n    secret_env: MLGATE_DEMO_WEBHOOK_SECRET\n    events: [model.*, gate.*, deployment.*, endpoint.*]\n    allow_addresses: [127.0.0.1/32]\n' "$(head -1 "$work/receiver.port")" >> mlgate.yaml
+printf 'notify:\n  demo-receiver:\n    url: http://127.0.0.1:%s/mlgate\n    secret_env: MLGATE_DEMO_WEBHOOK_SECRET\n    events: [model.*, gate.*, deployment.*, endpoint.*, drift.*, monitor.*]\n    allow_addresses: [127.0.0.1/32]\n' "$(head -1 "$work/receiver.port")" >> mlgate.yaml
 git remote add origin "$work/origin.git"
 git add -A && git commit -q -m "Add the churn model and its pipeline"
 
@@ -188,9 +189,58 @@ send 20 -
 "$mlgate" endpoint rollback shop --reason "demo: the canary is not better"
 send 10 -
 "$mlgate" endpoint status
-kill -TERM "$serve_pid"; wait "$serve_pid" || true
 echo "   collected: $(find .mlgate/collected -name '*.jsonl' | sort | sed "s|.mlgate/collected/||" | tr '\n' ' ')"
 head -c 300 "$(find .mlgate/collected/shop/blue/model_inputs -name '*.jsonl' | head -1)"; echo " ..."
+
+step "monitoring: production traffic like the training data shows no drift; shifted inputs drift, the event is delivered, a retraining is queued and its model meets the gate"
+traffic() {  # send the first N test rows as requests named PREFIX-i (shifted: more charges and support calls), their true outcomes to labels-PREFIX.csv
+  python3 - "$serve_port" "$1" "$2" "$3" models/churn/data/test.csv "$work/labels-$2.csv" <<'PY'
+import csv, json, os, sys, urllib.request
+port, n, prefix, shifted, data, labels = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4] == "shifted", sys.argv[5], sys.argv[6]
+rows = list(csv.DictReader(open(data)))[:n]
+with open(labels, "w") as out:
+    out.write("correlation_id,label\n")
+    for i, row in enumerate(rows):
+        features = {k: v for k, v in row.items() if k not in ("id", "label")}
+        if shifted:
+            features["monthly_charges"] = "%.2f" % (float(features["monthly_charges"]) * 1.4)
+            features["support_calls"] = str(int(features["support_calls"]) + 3)
+        request = urllib.request.Request("http://127.0.0.1:%s/predict" % port, data=json.dumps({"rows": [features]}).encode())
+        request.add_header("x-request-id", "%s-%d" % (prefix, i))
+        urllib.request.urlopen(request).read()
+        out.write("%s-%d,%s\n" % (prefix, i, row["label"]))
+print("   %d %s requests sent" % (n, "shifted" if shifted else "ordinary"))
+PY
+}
+sleep 1; calm_since=$(date -u +%Y-%m-%dT%H:%M:%SZ); sleep 1
+traffic 400 calm ordinary
+sleep 2  # the collector appends at least every second
+"$mlgate" collect labels "$work/labels-calm.csv" --endpoint shop
+"$mlgate" monitor check churn --endpoint shop --since "$calm_since" || echo "(exit $?)"
+shift_since=$(date -u +%Y-%m-%dT%H:%M:%SZ); sleep 1
+traffic 400 shift shifted
+sleep 2
+"$mlgate" collect labels "$work/labels-shift.csv" --endpoint shop
+echo "   meanwhile, fresh training data is committed (prepare.seed 7 -> 11): the retraining will train on it"
+sed -i 's/seed: 7/seed: 11/' models/churn/params.yaml
+git commit -q -am "Fresh training data"
+drift_status=0
+"$mlgate" monitor check churn --endpoint shop --since "$shift_since" --html "$work/drift.html" || drift_status=$?
+echo "(exit $drift_status: drift; $work/drift.html is the page with each column's distributions)"
+grep -q '<rect' "$work/drift.html" || { echo "the drift report has no charts" >&2; exit 1; }
+for second in $(seq 1 120); do
+    "$mlgate" queue --all --json | python3 -c 'import json, sys; jobs = json.load(sys.stdin)["jobs"]; sys.exit(0 if any(j["gate_model"] and j["status"] in ("succeeded", "failed") for j in jobs) else 1)' && break
+    sleep 1
+    if [ "$second" = 3 ]; then "$mlgate" worker >/dev/null 2>&1 || true; fi  # CI=true starts no background worker
+done
+"$mlgate" queue --all --json | python3 -c '
+import json, sys
+job = next(j for j in json.load(sys.stdin)["jobs"] if j["gate_model"])
+print("   retraining job %d (%s): %s\n   -> %s" % (job["id"], job["status"], job["reason"], job["message"]))'
+"$mlgate" monitor history churn
+echo "   the new champion's profile: the training data it was registered with, which its drift checks compare with"
+"$mlgate" monitor profile churn
+kill -TERM "$serve_pid"; wait "$serve_pid" || true
 
 step "a rollback: the directory target serves version 1 again, in one rename"
 "$mlgate" rollback production-dir --reason "demo: roll back"

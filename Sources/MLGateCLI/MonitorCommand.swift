@@ -20,9 +20,10 @@ struct MonitorCommand: ParsableCommand {
             drifted when at least 'drift_share' (0.5) of its columns did. With 'prediction', the model's output is \
             judged too, against its outputs on the reference; with 'performance', a metric on the production rows whose \
             true outcome is known (mlgate collect labels) against its bound. Any of the three exits 1. Every check is \
-            recorded.
+            recorded. A version registered while its model had a monitor carries a profile: the reference as it was \
+            then, which the checks of the champion compare with.
             """,
-        subcommands: [Check.self, History.self],
+        subcommands: [Check.self, History.self, Profile.self],
         defaultSubcommand: Check.self
     )
 
@@ -60,6 +61,9 @@ struct MonitorCommand: ParsableCommand {
             return .collected(endpoint: endpoint, since: start)
         }
 
+        @Flag(help: "Compare with the monitor's reference files in the repository, not the profile the champion was registered with.")
+        var referenceFiles = false
+
         @Flag(help: "Print the report as JSON (shape in docs/json.md).")
         var json = false
 
@@ -67,7 +71,7 @@ struct MonitorCommand: ParsableCommand {
         var html: String?
 
         func run() throws {
-            let report = try MonitorService(registry: try RegistryContext.current()).check(model, current: source)
+            let report = try MonitorService(registry: try RegistryContext.current()).check(model, current: source, referenceFiles: referenceFiles)
             if let html {
                 try AtomicFile.write(DriftPage.html(report), to: html)
                 printError("wrote \(html)")
@@ -105,6 +109,52 @@ struct MonitorCommand: ParsableCommand {
         }
 
         static func percent(_ value: Double) -> String { String(format: "%.1f%%", value * 100) }
+    }
+
+    struct Profile: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "profile",
+            abstract: "Show the reference a version was registered with: where it came from, its rows and columns.",
+            discussion: """
+                When a version of a model with a 'monitor' is registered, its reference data (and its prediction \
+                reference) are captured into the object store: the profile. Checks of the champion compare production \
+                with it, so rewriting the files later does not move the baseline. Without VERSION, the version in the \
+                champion stage.
+                """)
+
+        @Argument(help: "The model.")
+        var model: String
+
+        @Argument(help: "The version number (default: the version in the model's champion stage).")
+        var version: Int?
+
+        @Flag(help: "Print JSON (shape in docs/json.md).")
+        var json = false
+
+        func run() throws {
+            let registry = try RegistryContext.current()
+            let spec = try registry.workspace.configuration().models.first { $0.name == model }
+            let found: ModelVersion
+            if let version {
+                found = try registry.store.resolve(ModelURI(name: model, selector: .version(version)))
+            } else {
+                let stage = spec?.promotion.champion ?? "production"
+                guard let champion = try registry.store.version(model: model, inStage: stage) else {
+                    throw UsageError("no version of '\(model)' is in its champion stage '\(stage)'; give the version: mlgate monitor profile \(model) N.")
+                }
+                found = champion
+            }
+            let summary = try ProfileSummary.of(found, spec: spec?.monitor, registry: registry)
+            if json { return try Output.json(summary) }
+            print("\(summary.version): profile \(summary.profile.prefix(12)) captured \(summary.capturedAt) at \(summary.commit.map { String($0.prefix(10)) } ?? "no commit")")
+            print("reference \(summary.reference), \(summary.rows) rows" + (summary.predictions.map { "; predictions \($0)" } ?? ""))
+            var rows = [["COLUMN", "KIND", "NULLS", "MIN", "MAX", "MEAN", "DISTINCT", "MOST FREQUENT"]]
+            for column in summary.columns {
+                rows.append([column.name, column.kind, Check.percent(column.nullRate), column.min.map(Check.format) ?? "-", column.max.map(Check.format) ?? "-",
+                             column.mean.map(Check.format) ?? "-", String(column.distinct), column.top.joined(separator: ", ")])
+            }
+            Output.table(rows)
+        }
     }
 
     struct History: ParsableCommand {

@@ -37,7 +37,7 @@ struct ModelVersionJSON: Encodable {
     enum Keys: String, CodingKey {
         case model, version, uri, artifact, artifactIsDirectory = "artifact_is_directory", sourcePath = "source_path", commit, run
         case dataHashes = "data_hashes", verdictDigest = "verdict_digest", gatePassed = "gate_passed", branch, description, tags, status, stage, aliases
-        case createdAt = "created_at", createdBy = "created_by"
+        case createdAt = "created_at", createdBy = "created_by", profile
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -61,6 +61,7 @@ struct ModelVersionJSON: Encodable {
         try container.encode(version.aliases, forKey: .aliases)
         try container.encode(Output.timestamp(version.createdAt / 1000), forKey: .createdAt)
         try container.encode(version.createdBy, forKey: .createdBy)
+        try container.encode(version.profile, forKey: .profile)
     }
 }
 

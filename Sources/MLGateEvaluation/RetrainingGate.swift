@@ -36,6 +36,8 @@ package struct RetrainingGate {
         new.verdict = json
         new.verdictDigest = digest
         new.verdictPassed = true
+        // The reference the new version was trained on is the job checkout's.
+        new.profile = registering.captureProfile(of: gate.spec, root: judging.workspace.root)
         let registrationReason = "retrained (\(reason)); passed its gate"
         let version = try registering.store.register(model: model, new, by: registering.actor(reason: registrationReason))
         let progress = try registering.promote(version, towards: gate.spec.promotion.champion, reason: registrationReason)

@@ -182,6 +182,29 @@ package struct DriftReport: Encodable, Sendable {
     }
 }
 
+/// The data a check compares production with: the monitor's files in the repository, or the profile captured when
+/// the version in the champion stage was registered.
+package struct ReferenceData: Sendable {
+    /// The reference data file, absolute.
+    package let data: String
+    /// The file of the model's outputs on the reference, absolute, when the prediction signal names one.
+    package let predictions: String?
+    /// How the report names it: `models/churn/data/train.csv`, or `profile of models:/churn/2 (models/churn/data/train.csv)`.
+    package let name: String
+
+    /// Reference data at `data` (and `predictions`), named `name`.
+    package init(data: String, predictions: String?, name: String) {
+        self.data = data
+        self.predictions = predictions
+        self.name = name
+    }
+
+    /// The monitor's own files under the repository `root`.
+    package init(files spec: MonitorSpec, root: String) {
+        self.init(data: root + "/" + spec.reference, predictions: spec.prediction?.reference.map { root + "/" + $0 }, name: spec.reference)
+    }
+}
+
 /// Runs a model's drift check: reads the reference and the current data (a file, or every data file of a folder),
 /// infers each shared column's kind (numeric when every present value is a number) unless the monitor says, and
 /// judges each column by the preset's method and threshold.
@@ -202,9 +225,9 @@ package enum DriftCheck {
         var rows: Int
     }
 
-    /// The check of `current` (absolute) against `spec`'s reference under `root`, for `model`.
-    package static func run(model: String, spec: MonitorSpec, root: String, current: String) throws -> DriftReport {
-        let referencePath = root + "/" + spec.reference
+    /// The check of `current` (absolute) against `reference`, by `spec`, for `model`.
+    package static func run(model: String, spec: MonitorSpec, reference data: ReferenceData, current: String) throws -> DriftReport {
+        let referencePath = data.data
         let currentFiles = try dataFiles(current)
         let names = try featureNames(spec, referencePath)
         // Text for the columns declared categorical and those that turned out not to be all numbers; after a few
@@ -215,7 +238,7 @@ package enum DriftCheck {
             do {
                 let reference = try read(referencePath, names: names, text: textColumns)
                 let currentTable = try concatenated(currentFiles.map { try read($0, names: names, text: textColumns) })
-                return try check(model: model, spec: spec, names: names, reference: reference, current: currentTable, currentName: current)
+                return try check(model: model, spec: spec, names: names, reference: reference, referenceName: data.name, current: currentTable, currentName: current)
             } catch let error as DataError where error.column.map({ names.contains($0) && !textColumns.contains($0) }) == true {
                 surprises += 1
                 if surprises > 3 { textColumns = Set(names) } else if let column = error.column { textColumns.insert(column) }
@@ -224,17 +247,19 @@ package enum DriftCheck {
     }
 
     /// Checks `table` (the current data as text, named `current` in the report and messages) against `model`'s reference.
-    package static func run(model: String, spec: MonitorSpec, root: String, current: String, table currentTable: (values: [String: [String]], rows: Int)) throws -> DriftReport {
-        let referencePath = root + "/" + spec.reference
+    package static func run(model: String, spec: MonitorSpec, reference data: ReferenceData, current: String,
+                            table currentTable: (values: [String: [String]], rows: Int)) throws -> DriftReport {
+        let referencePath = data.data
         let names = try featureNames(spec, referencePath)
         let reference = try read(referencePath, names: names, text: Set(names))
         let table = Table(cells: currentTable.values.mapValues(Cells.texts), rows: currentTable.rows)
-        return try check(model: model, spec: spec, names: names, reference: reference, current: table, currentName: current)
+        return try check(model: model, spec: spec, names: names, reference: reference, referenceName: data.name, current: table, currentName: current)
     }
 
-    private static func check(model: String, spec: MonitorSpec, names: [String], reference: Table, current: Table, currentName: String) throws -> DriftReport {
+    private static func check(model: String, spec: MonitorSpec, names: [String], reference: Table, referenceName: String, current: Table,
+                              currentName: String) throws -> DriftReport {
         for name in names where current.cells[name] == nil {
-            throw UsageError("\(currentName) has no column '\(name)', which the reference \(spec.reference) has; give the same columns, or set columns: {\(name): ignore} in the monitor of model '\(model)'.")
+            throw UsageError("\(currentName) has no column '\(name)', which the reference \(referenceName) has; give the same columns, or set columns: {\(name): ignore} in the monitor of model '\(model)'.")
         }
         // The columns are independent: judged over the cores, each into its own slot; the first refusal (in column
         // order) is the one reported, as one at a time would.
@@ -251,7 +276,7 @@ package enum DriftCheck {
             }
         }
         let columns = try outcomes.map { try ($0 ?? .failure(UsageError("a column was not judged"))).get() }
-        return DriftReport(model: model, preset: spec.preset.rawValue, reference: spec.reference, current: currentName, referenceRows: reference.rows,
+        return DriftReport(model: model, preset: spec.preset.rawValue, reference: referenceName, current: currentName, referenceRows: reference.rows,
                            currentRows: current.rows, columns: columns, driftShare: spec.driftShare)
     }
 

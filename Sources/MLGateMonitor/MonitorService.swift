@@ -24,8 +24,9 @@ package struct MonitorService {
     }
 
     /// Checks `model`'s current data against its reference, and records the report with the version then in the
-    /// model's champion stage.
-    package func check(_ model: String, current: Current) throws -> DriftReport {
+    /// model's champion stage. The reference is that version's profile, captured when it was registered, unless it
+    /// has none or `referenceFiles` asks for the monitor's files in the repository.
+    package func check(_ model: String, current: Current, referenceFiles: Bool = false) throws -> DriftReport {
         let models = try registry.workspace.configuration().models
         guard let spec = models.first(where: { $0.name == model }) else {
             throw UsageError("model '\(model)' is not declared under 'models:' in mlgate.yaml.")
@@ -33,17 +34,24 @@ package struct MonitorService {
         guard let monitor = spec.monitor else {
             throw UsageError("model '\(model)' has no 'monitor' in mlgate.yaml: add monitor: {reference: data/train.csv, current: collected/\(model)/} (docs/monitoring.md).")
         }
+        let champion = try registry.store.version(model: model, inStage: spec.promotion.champion)
+        let root = registry.workspace.root
+        let profile = referenceFiles ? nil : try champion.flatMap { try registry.openProfile(of: $0) }
+        defer { profile?.remove() }
+        let reference = profile.map { opened in
+            ReferenceData(data: opened.reference, predictions: opened.predictions ?? monitor.prediction?.reference.map { root + "/" + $0 },
+                          name: "profile of \(champion?.uri ?? model) (\(opened.profile.reference))")
+        } ?? ReferenceData(files: monitor, root: root)
         let report: DriftReport
         let described: String
         do {
-            (report, described) = try measure(model, monitor: monitor, current: current)
+            (report, described) = try measure(model, monitor: monitor, reference: reference, current: current)
         } catch {
             // A monitor that cannot look at its data is an event too: someone should know the watch stopped.
             try? registry.store.recordMonitorFailure(model: model, reason: "\(error)")
             throw error
         }
-        let version = try? registry.store.version(model: model, inStage: spec.promotion.champion)?.uri
-        let check = try registry.store.recordMonitorCheck(model: model, version: version ?? nil, current: described, drifted: report.drifted,
+        let check = try registry.store.recordMonitorCheck(model: model, version: champion?.uri, current: described, drifted: report.drifted,
                                                           share: report.share, json: try JSONDocument.text(report))
         if report.drifted, monitor.onDrift == .retrain { queueRetraining(model, monitor: monitor, check: check, report: report) }
         return report
@@ -82,7 +90,7 @@ package struct MonitorService {
 
     /// Reads the current data and judges it against the reference, and the model's outputs and performance when
     /// the monitor has those signals.
-    private func measure(_ model: String, monitor: MonitorSpec, current: Current) throws -> (DriftReport, String) {
+    private func measure(_ model: String, monitor: MonitorSpec, reference: ReferenceData, current: Current) throws -> (DriftReport, String) {
         let root = registry.workspace.root
         switch current {
         case .files(let given):
@@ -90,7 +98,7 @@ package struct MonitorService {
                 throw UsageError("say which data to check with --current PATH or --endpoint NAME, or set monitor.current for model '\(model)' in mlgate.yaml.")
             }
             let described = Files.absolute(given)
-            var report = try DriftCheck.run(model: model, spec: monitor, root: root, current: described)
+            var report = try DriftCheck.run(model: model, spec: monitor, reference: reference, current: described)
             if monitor.prediction != nil || monitor.performance != nil {
                 // The signals' columns of the same files: the output, and the true outcome where the files have one.
                 let names = [monitor.prediction?.column, monitor.performance?.label, monitor.performance?.score].compactMap { $0 }
@@ -99,7 +107,7 @@ package struct MonitorService {
                 if let performance = monitor.performance, let labels = cells[performance.label], let scores = cells[performance.score] {
                     observed.labelled = Array(zip(labels, scores)).map { (label: $0.0, score: $0.1) }
                 }
-                try Signals.judge(&report, spec: monitor, root: root, observed: observed)
+                try Signals.judge(&report, spec: monitor, reference: reference, observed: observed)
             }
             return (report, described)
         case .collected(let endpoint, let since):
@@ -114,7 +122,7 @@ package struct MonitorService {
             guard inputs.count > 0 else {
                 throw UsageError("endpoint '\(endpoint)' collected no request rows for model '\(model)'\(window) under \(folder)/\(endpoint); serve traffic first, or widen --window.")
             }
-            var report = try DriftCheck.run(model: model, spec: monitor, root: root, current: described, table: (inputs.values, inputs.count))
+            var report = try DriftCheck.run(model: model, spec: monitor, reference: reference, current: described, table: (inputs.values, inputs.count))
             if monitor.prediction != nil || monitor.performance != nil {
                 // The answers, paired with the ground truth by request id.
                 let column = monitor.prediction?.column ?? monitor.performance?.score ?? "score"
@@ -124,7 +132,7 @@ package struct MonitorService {
                     let labels = CollectedData.labels(root: folder, endpoint: endpoint)
                     observed.labelled = zip(outputs.correlations, scores).compactMap { id, score in labels[id].map { (label: $0, score: score) } }
                 }
-                try Signals.judge(&report, spec: monitor, root: root, observed: observed)
+                try Signals.judge(&report, spec: monitor, reference: reference, observed: observed)
             }
             return (report, described)
         }

@@ -15,9 +15,9 @@ enum Signals {
 
     /// Adds the monitor's signals to `report`: the prediction column judged against its reference, and the metric on
     /// the labelled rows against its bound.
-    static func judge(_ report: inout DriftReport, spec: MonitorSpec, root: String, observed: Observed) throws {
+    static func judge(_ report: inout DriftReport, spec: MonitorSpec, reference: ReferenceData, observed: Observed) throws {
         if let signal = spec.prediction {
-            report.prediction = try prediction(signal, spec: spec, root: root, current: observed.outputs, source: observed.source)
+            report.prediction = try prediction(signal, spec: spec, reference: reference, current: observed.outputs, source: observed.source)
         }
         if let signal = spec.performance {
             report.performance = try performance(signal, labelled: observed.labelled, source: observed.source)
@@ -26,10 +26,10 @@ enum Signals {
 
     /// The output column judged like an input column: its production values against the model's outputs on the
     /// reference (`prediction.reference`, else the monitor's reference), by the preset's method or the signal's.
-    static func prediction(_ signal: MonitorSpec.PredictionSignal, spec: MonitorSpec, root: String, current: [String]?,
+    static func prediction(_ signal: MonitorSpec.PredictionSignal, spec: MonitorSpec, reference data: ReferenceData, current: [String]?,
                            source: String) throws -> DriftReport.Column {
-        let file = signal.reference ?? spec.reference
-        guard let reference = try DriftCheck.read(root + "/" + file, names: [signal.column], text: [signal.column]).cells[signal.column] else {
+        let file = signal.reference ?? data.name
+        guard let reference = try DriftCheck.read(data.predictions ?? data.data, names: [signal.column], text: [signal.column]).cells[signal.column] else {
             throw UsageError("the prediction reference \(file) has no column '\(signal.column)'; give prediction.reference a file of the model's outputs on its reference data, or the output's name as prediction.column (docs/monitoring.md).")
         }
         guard let current, !current.isEmpty else {

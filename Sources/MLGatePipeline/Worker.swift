@@ -182,7 +182,8 @@ package enum WorkerLauncher {
 /// Starts this mlgate binary again as a detached background command (the queue worker, event delivery).
 package enum DetachedMLGate {
     /// Starts `mlgate ARGUMENTS` in `layout`'s repository, in a new session with no terminal, its output appended to
-    /// `log`, without git's variables (a hook's `GIT_DIR` would point it at the wrong repository); returns its pid.
+    /// `log`, without git's variables (a hook's `GIT_DIR` would point it at the wrong repository) but with the
+    /// identity ones, so what it registers names the same person; returns its pid.
     package static func start(_ arguments: [String], layout: StoreLayout, log: String) throws -> pid_t {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
@@ -191,7 +192,8 @@ package enum DetachedMLGate {
         try FileAccess.createDirectory((log as NSString).deletingLastPathComponent)
         let root = String(layout.directory.dropLast("/.mlgate".count))
         var environment = ProcessInfo.processInfo.environment
-        for key in environment.keys where key.hasPrefix("GIT_") { environment[key] = nil }
+        let identity: Set<String> = ["GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"]
+        for key in environment.keys where key.hasPrefix("GIT_") && !identity.contains(key) { environment[key] = nil }
         return try Spawner.spawn(argv: [binary] + arguments, directory: root,
                                  environment: environment.map { "\($0.key)=\($0.value)" }, output: .file(log), detach: .session)
     }

@@ -26,6 +26,9 @@ extension RegistryContext {
         }
         new.tags.merge(tags) { $1 }
         new.description = description
+        if let spec = try? workspace.configuration().models.first(where: { $0.name == name }) {
+            new.profile = captureProfile(of: spec, root: workspace.root)
+        }
         if let verdict = try store.latestVerdict(model: name, artifact: new.artifact) {
             new.verdict = verdict.json
             new.verdictDigest = verdict.digest

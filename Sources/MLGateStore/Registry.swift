@@ -43,6 +43,8 @@ public struct NewModelVersion: Sendable {
     public var description: String?
     /// Tags.
     public var tags: [String: String]
+    /// The folder object holding the monitor's reference data as registered (`mlgate monitor profile`), if captured.
+    public var profile: String?
 
     /// Creates the description of a new version.
     public init(artifact: String, artifactIsDirectory: Bool, sourcePath: String? = nil, commit: String? = nil, run: Int? = nil,
@@ -79,11 +81,11 @@ extension Store {
             try db.execute(sql: "UPDATE models SET next_version = next_version + 1 WHERE name = ?", arguments: [model])
             try db.execute(sql: """
                 INSERT INTO model_versions (model, version, artifact, artifact_is_directory, source_path, commit_id, run_id, data_hashes,
-                                            verdict, verdict_digest, verdict_passed, branch, description, tags, status, created_at, created_by)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)
+                                            verdict, verdict_digest, verdict_passed, branch, description, tags, status, created_at, created_by, profile)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)
                 """, arguments: [model, version, new.artifact, new.artifactIsDirectory, new.sourcePath, new.commit, new.run,
                                  Self.json(new.dataHashes), new.verdict, new.verdictDigest, new.verdictPassed, new.branch, new.description,
-                                 Self.json(new.tags), now, actor.name])
+                                 Self.json(new.tags), now, actor.name, new.profile])
             let registered = try Self.version(db, model: model, version: version)
             try Self.record(db, action: "register", model: model, version: version, before: "null", after: Self.state(registered),
                             actor: actor, verdictDigest: new.verdictDigest)
@@ -301,11 +303,12 @@ extension Store {
         }
     }
 
-    /// The artifacts of every registered version that is not deleted (gc keeps them, fsck checks them).
+    /// The artifacts and monitor profiles of every registered version that is not deleted (gc keeps them, fsck checks them).
     public func objectsReferencedByRegistry() throws(StoreError) -> [(hash: String, uri: String)] {
         try reading { db in
-            try Row.fetchAll(db, sql: "SELECT model, version, artifact FROM model_versions WHERE status != 'deleted'").map {
-                (hash: $0["artifact"], uri: "models:/\($0["model"] as String)/\($0["version"] as Int)")
+            try Row.fetchAll(db, sql: "SELECT model, version, artifact, profile FROM model_versions WHERE status != 'deleted'").flatMap { row in
+                let uri = "models:/\(row["model"] as String)/\(row["version"] as Int)"
+                return [(hash: row["artifact"] as String, uri: uri)] + ((row["profile"] as String?).map { [(hash: $0, uri: uri + " (its monitor profile)")] } ?? [])
             }
         }
     }
@@ -499,7 +502,7 @@ extension Store {
                      dataHashes: stringDictionary(row["data_hashes"]), verdictDigest: row["verdict_digest"], gatePassed: row["verdict_passed"],
                      branch: row["branch"],
                      description: row["description"], tags: stringDictionary(row["tags"]), status: row["status"],
-                     stage: row["stage"], createdAt: row["created_at"], createdBy: row["created_by"], aliases: aliases)
+                     stage: row["stage"], createdAt: row["created_at"], createdBy: row["created_by"], aliases: aliases, profile: row["profile"])
     }
 
     /// A JSON object of strings (tags, data hashes); `{}` costs nothing, which is the common case.

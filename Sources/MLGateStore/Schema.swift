@@ -289,6 +289,11 @@ enum Schema {
                 ALTER TABLE jobs ADD COLUMN gate_model TEXT;
                 """)
         }
+        migrator.registerMigration("v11-version-profiles") { db in
+            // The monitor's reference data as it was when the version was registered: a folder object (profile.json and
+            // the data files), so a drift check compares production with what this version was trained on.
+            try db.execute(sql: "ALTER TABLE model_versions ADD COLUMN profile TEXT")
+        }
         return migrator
     }()
 }

@@ -204,6 +204,75 @@ struct MonitorTests {
         #expect(page.contains("<h2>Predictions</h2>") && page.contains("performance <strong>roc_auc</strong> 0.0000 on 200 labelled rows") && page.contains("<strong>degraded</strong>"))
     }
 
+    @Test("profiles: registering captures the reference, checks of the champion compare with it after the file changes, gc keeps it; a damaged profile or one of another model exits 2 and records nothing")
+    func profiles() throws {
+        let configuration = """
+            version: 1
+            models:
+              m:
+                artifact: model.txt
+                lifecycle: {stages: [production]}
+                monitor: {reference: reference.csv, columns: {id: ignore}}
+              other:
+                artifact: model.txt
+                monitor: {reference: reference.csv}
+            """
+        let fixture = try pipelineRepository(configuration, files: ["model.txt": "weights\n", "reference.csv": rows(500, center: 10, seed: 1),
+                                                                   "today.csv": rows(400, center: 10, seed: 2)])
+        defer { fixture.remove() }
+        let registered = try fixture.mlgate(["models", "register", "m", "--path", "model.txt"])
+        #expect(registered.status == 0, "\(registered)")
+        #expect(try fixture.mlgate(["promote", "m", "1", "--to", "production", "--reason", "t"]).status == 0)
+
+        let shown = try fixture.mlgate(["monitor", "profile", "m", "--json"])
+        #expect(shown.status == 0, "\(shown)")
+        let profile = try jsonObject(shown.stdout)
+        let columns = profile["columns"] as? [[String: Any]] ?? []
+        #expect(profile["version"] as? String == "models:/m/1" && profile["rows"] as? Int == 500 && profile["reference"] as? String == "reference.csv", "\(profile)")
+        #expect(columns.map { $0["kind"] as? String } == ["ignore", "numeric", "categorical"], "\(columns)")
+        #expect((columns[1]["mean"] as? Double).map { abs($0 - 10) < 0.2 } == true && (columns[2]["top"] as? [String])?.first == "north")
+        #expect(try fixture.mlgate(["monitor", "profile", "m"]).stdout.contains("reference reference.csv, 500 rows"))
+
+        // The file in the repository moves; the champion's baseline does not.
+        try fixture.write("reference.csv", rows(500, center: 14, seed: 1))
+        #expect(try fixture.mlgate(["gc"]).status == 0)
+        let check = try fixture.mlgate(["monitor", "check", "m", "--current", "today.csv", "--json"])
+        #expect(check.status == 0, "\(check)")
+        #expect(try jsonObject(check.stdout)["reference"] as? String == "profile of models:/m/1 (reference.csv)")
+        let files = try fixture.mlgate(["monitor", "check", "m", "--current", "today.csv", "--reference-files", "--json"])
+        #expect(files.status == 1, "\(files)")
+        #expect(try jsonObject(files.stdout)["reference"] as? String == "reference.csv")
+
+        // A profile of another model attached to m/1 (written into the store behind mlgate's back) is refused.
+        #expect(try fixture.mlgate(["models", "register", "other", "--path", "model.txt"]).status == 0)
+        let database = fixture.root + "/.mlgate/store.sqlite"
+        func sql(_ statement: String) throws -> String {
+            let result = try runProcess("/usr/bin/env", ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); r=c.execute(sys.argv[2]).fetchall(); c.commit(); print(r[0][0] if r else '')", database, statement],
+                                        in: fixture.root, environment: fixture.environment)
+            return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let own = try sql("SELECT profile FROM model_versions WHERE model = 'm'")
+        let foreign = try sql("SELECT profile FROM model_versions WHERE model = 'other'")
+        #expect(own.count == 64 && foreign.count == 64 && own != foreign, "\(own) \(foreign)")
+        _ = try sql("UPDATE model_versions SET profile = '\(foreign)' WHERE model = 'm'")
+        let history = try fixture.mlgate(["monitor", "history", "m", "--json"]).stdout
+        let refused = try fixture.mlgate(["monitor", "check", "m", "--current", "today.csv"])
+        #expect(refused.status == 2 && refused.stderr.contains("the monitor profile attached to models:/m/1 was captured for model 'other'"), "\(refused)")
+
+        // A damaged profile object is refused naming the version.
+        _ = try sql("UPDATE model_versions SET profile = '\(own)' WHERE model = 'm'")
+        let objects = fixture.root + "/.mlgate/objects/"
+        let manifest = objects + own.prefix(2) + "/" + own.dropFirst(2)
+        let text = try String(contentsOfFile: manifest, encoding: .utf8)
+        let child = try #require(text.components(separatedBy: CharacterSet.alphanumerics.inverted).first { $0.count == 64 && $0 != own })
+        let childPath = objects + child.prefix(2) + "/" + child.dropFirst(2)
+        chmod(childPath, 0o644)
+        try Data("id,amount,region\nr0,1,north\n".utf8).write(to: URL(fileURLWithPath: childPath))
+        let damaged = try fixture.mlgate(["monitor", "check", "m", "--current", "today.csv"])
+        #expect(damaged.status == 2 && damaged.stderr.contains("the monitor profile of models:/m/1 cannot be read"), "\(damaged)")
+        #expect(try fixture.mlgate(["monitor", "history", "m", "--json"]).stdout == history, "a refused check records nothing")
+    }
+
     @Test("--html writes one self-contained page that headless Chromium renders: the table, a chart per column (drifted first), no console error")
     func htmlReport() throws {
         let fixture = try monitorRepository(preset: "evidently", referenceRows: 500)

@@ -28,7 +28,7 @@ struct ArchitectureTests {
             "MLGateDeploy": services.union(["MLGatePipeline", "MLGateRegistry", "MLGateData"]),
             "MLGateEvaluation": services.union(["MLGatePipeline", "MLGateRegistry", "MLGateData", "MLGateEval"]),
             "MLGateBatch": services.union(["MLGatePipeline", "MLGateRegistry", "Synchronization"]),
-            "MLGateMonitor": services.union(["MLGatePipeline", "MLGateRegistry", "MLGateDeploy", "MLGateData", "MLGateEval"]),
+            "MLGateMonitor": services.union(["MLGatePipeline", "MLGateRegistry", "MLGateDeploy", "MLGateEvaluation", "MLGateData", "MLGateEval"]),
             "MLGateCI": services.union(["MLGatePipeline", "MLGateRegistry", "MLGateDeploy", "MLGateEvaluation", "MLGateLineage", "MLGateNotify",
                                         "MLGateData", "MLGateEval"]),
             "MLGateEvents": services.union(["MLGatePipeline", "MLGateRegistry", "MLGateNotify", "Crypto"]),

@@ -18,6 +18,8 @@ public struct ModelVersion: Hashable, Sendable {
     public var dataHashes: [String: String]
     /// The digest of the gate verdict it was registered with.
     public var verdictDigest: String?
+    /// The folder object holding the monitor's reference data captured at registration (`mlgate monitor profile`).
+    public var profile: String?
     /// Whether that verdict passed; nil when it was registered without one.
     public var gatePassed: Bool?
     /// The branch it was built on.
@@ -41,7 +43,7 @@ public struct ModelVersion: Hashable, Sendable {
     public init(model: String, version: Int, artifact: String, artifactIsDirectory: Bool, sourcePath: String?, commit: String?,
                 run: Int?, dataHashes: [String: String], verdictDigest: String?, gatePassed: Bool? = nil, branch: String? = nil,
                 description: String?, tags: [String: String],
-                status: String, stage: String?, createdAt: Int64, createdBy: String, aliases: [String]) {
+                status: String, stage: String?, createdAt: Int64, createdBy: String, aliases: [String], profile: String? = nil) {
         self.model = model
         self.version = version
         self.artifact = artifact
@@ -60,6 +62,7 @@ public struct ModelVersion: Hashable, Sendable {
         self.createdAt = createdAt
         self.createdBy = createdBy
         self.aliases = aliases
+        self.profile = profile
     }
 
     /// `models:/name/N`.
