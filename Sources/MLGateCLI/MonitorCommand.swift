@@ -88,6 +88,9 @@ struct MonitorCommand: ParsableCommand {
                                  Self.percent(column.nullRate), Self.percent(column.kind == "numeric" ? column.outOfRangeRate : column.newCategoryRate)])
                 }
                 Output.table(rows)
+                if !report.missingColumns.isEmpty {
+                    print("missing from the current data, not judged: \(report.missingColumns.joined(separator: ", "))")
+                }
                 if let prediction = report.prediction {
                     print("prediction \(prediction.name): \(prediction.method) \(Self.format(prediction.score)) against \(prediction.scoreKind == "p_value" ? "p ≤ " : "≥ ")"
                           + "\(Self.format(prediction.threshold)), \(prediction.drifted ? "DRIFT" : "no drift") (\(prediction.referenceRows) reference and \(prediction.currentRows) current outputs)")

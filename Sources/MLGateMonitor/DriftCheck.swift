@@ -130,6 +130,7 @@ package struct DriftReport: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case model, preset, reference, current, referenceRows = "reference_rows", currentRows = "current_rows", columns
         case driftedColumns = "drifted_columns", share, driftShare = "drift_share", dataDrifted = "data_drifted", prediction, performance, drifted
+        case missingColumns = "missing_columns"
     }
     package let model: String
     package let preset: String
@@ -139,6 +140,8 @@ package struct DriftReport: Encodable, Sendable {
     package let currentRows: Int
     package let columns: [Column]
     package let driftShare: Double
+    /// The reference's columns the current data lacks: reported, not judged.
+    package var missingColumns: [String] = []
     /// The model's output column judged against its outputs on the reference (the prediction-drift signal).
     package var prediction: Column?
     /// The metric on the labelled production rows (the performance signal).
@@ -173,6 +176,7 @@ package struct DriftReport: Encodable, Sendable {
         try container.encode(currentRows, forKey: .currentRows)
         try container.encode(columns, forKey: .columns)
         try container.encode(driftedColumns, forKey: .driftedColumns)
+        try container.encode(missingColumns, forKey: .missingColumns)
         try container.encode(share, forKey: .share)
         try container.encode(driftShare, forKey: .driftShare)
         try container.encode(dataDrifted, forKey: .dataDrifted)
@@ -258,9 +262,12 @@ package enum DriftCheck {
 
     private static func check(model: String, spec: MonitorSpec, names: [String], reference: Table, referenceName: String, current: Table,
                               currentName: String) throws -> DriftReport {
-        for name in names where current.cells[name] == nil {
-            throw UsageError("\(currentName) has no column '\(name)', which the reference \(referenceName) has; give the same columns, or set columns: {\(name): ignore} in the monitor of model '\(model)'.")
+        // A column production stopped sending is reported, and the others are still checked; none at all is bad input.
+        let missing = names.filter { current.cells[$0] == nil }
+        if missing.count == names.count, let name = names.first {
+            throw UsageError("\(currentName) has none of the reference's columns (such as '\(name)', which \(referenceName) has); give data with the same columns, or set columns: {\(name): ignore} in the monitor of model '\(model)'.")
         }
+        let names = names.filter { current.cells[$0] != nil }
         // The columns are independent: judged over the cores, each into its own slot; the first refusal (in column
         // order) is the one reported, as one at a time would.
         var outcomes = [Result<DriftReport.Column, any Error>?](repeating: nil, count: names.count)
@@ -277,7 +284,7 @@ package enum DriftCheck {
         }
         let columns = try outcomes.map { try ($0 ?? .failure(UsageError("a column was not judged"))).get() }
         return DriftReport(model: model, preset: spec.preset.rawValue, reference: referenceName, current: currentName, referenceRows: reference.rows,
-                           currentRows: current.rows, columns: columns, driftShare: spec.driftShare)
+                           currentRows: current.rows, columns: columns, driftShare: spec.driftShare, missingColumns: missing)
     }
 
     /// Text cells that mean a missing value.

@@ -40,11 +40,14 @@ package enum DriftPage {
         return HTMLPage(title: "Drift of \(report.model)", body: body).html
     }
 
-    /// The prediction and performance signals' lines under the verdict; empty without them.
+    /// The lines under the verdict: the prediction and performance signals, and the columns the current data lacks.
     static func signals(_ report: DriftReport) -> String {
         var lines: [String] = []
         if let prediction = report.prediction {
             lines.append("prediction <strong>\(HTMLPage.escape(prediction.name))</strong>: \(prediction.method) \(number(prediction.score)) against \(number(prediction.threshold)) — \(prediction.drifted ? "<strong>drifted</strong>" : "no drift")")
+        }
+        if !report.missingColumns.isEmpty {
+            lines.append("missing from the current data, not judged: <strong>\(HTMLPage.escape(report.missingColumns.joined(separator: ", ")))</strong>")
         }
         if let performance = report.performance {
             let bound = "\(performance.boundKind) \(number(performance.bound))"

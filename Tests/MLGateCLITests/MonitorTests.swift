@@ -347,18 +347,25 @@ struct MonitorTests {
         #expect(history.count == 3)
     }
 
-    @Test("bad input exits 2 and records nothing: no monitor, a missing column, missing current data")
+    @Test("bad input exits 2 and records nothing: no monitor, none of the columns, missing current data; one missing column is reported and the others checked")
     func refusals() throws {
         let fixture = try monitorRepository(preset: "evidently", referenceRows: 100)
         defer { fixture.remove() }
-        try fixture.write("narrow.csv", "id,amount\nr1,3\n")
-        let narrow = try fixture.mlgate(["monitor", "check", "m", "--current", "narrow.csv"])
-        #expect(narrow.status == 2 && narrow.stderr.contains("has no column 'region'"), "\(narrow)")
+        try fixture.write("unrelated.csv", "id,colour\nr1,red\n")
+        let unrelated = try fixture.mlgate(["monitor", "check", "m", "--current", "unrelated.csv"])
+        #expect(unrelated.status == 2 && unrelated.stderr.contains("has none of the reference's columns (such as 'amount'"), "\(unrelated)")
         let missing = try fixture.mlgate(["monitor", "check", "m", "--current", "nothing.csv"])
         #expect(missing.status == 2 && missing.stderr.contains("does not exist"), "\(missing)")
         let unknown = try fixture.mlgate(["monitor", "check", "other"])
         #expect(unknown.status == 2, "\(unknown)")
         #expect(try fixture.mlgate(["monitor", "history", "m"]).stdout.contains("No drift checks"))
+
+        try fixture.write("narrow.csv", "id,amount\n" + (0..<50).map { "r\($0),\(30 + $0 % 3)" }.joined(separator: "\n") + "\n")
+        let narrow = try fixture.mlgate(["monitor", "check", "m", "--current", "narrow.csv", "--json"])
+        #expect(narrow.status == 1, "\(narrow)")
+        let report = try jsonObject(narrow.stdout)
+        #expect(report["missing_columns"] as? [String] == ["region"] && report["drifted_columns"] as? [String] == ["amount"], "\(report)")
+        #expect(try fixture.mlgate(["monitor", "check", "m", "--current", "narrow.csv"]).stdout.contains("missing from the current data, not judged: region"))
     }
 
     @Test("columns read as numbers first fall back to text in both files: missing values, codes as categories, and a declared number holding text is refused at 2")
