@@ -85,7 +85,8 @@ struct MonitorCommand: ParsableCommand {
                 for column in report.columns.sorted(by: { ($0.drifted ? 0 : 1, $0.name) < ($1.drifted ? 0 : 1, $1.name) }) {
                     rows.append([column.name, column.kind, column.method, Self.format(column.score),
                                  (column.scoreKind == "p_value" ? "p ≤ " : "≥ ") + Self.format(column.threshold), column.drifted ? "yes" : "no",
-                                 Self.percent(column.nullRate), Self.percent(column.kind == "numeric" ? column.outOfRangeRate : column.newCategoryRate)])
+                                 Self.percent(column.nullRate) + (column.typeErrorRate > 0 ? " +\(Self.percent(column.typeErrorRate)) not numbers" : ""),
+                                 Self.percent(column.kind == "numeric" ? column.outOfRangeRate : column.newCategoryRate)])
                 }
                 Output.table(rows)
                 if !report.missingColumns.isEmpty {

@@ -10,7 +10,7 @@ package struct DriftReport: Encodable, Sendable {
     package struct Column: Encodable, Sendable {
         enum CodingKeys: String, CodingKey {
             case name, kind, method, score, scoreKind = "score_kind", threshold, drifted, referenceRows = "reference_rows", currentRows = "current_rows"
-            case nullRate = "null_rate", outOfRangeRate = "out_of_range_rate", newCategoryRate = "new_category_rate"
+            case nullRate = "null_rate", typeErrorRate = "type_error_rate", outOfRangeRate = "out_of_range_rate", newCategoryRate = "new_category_rate"
         }
         package let name: String
         package let kind: String
@@ -25,6 +25,8 @@ package struct DriftReport: Encodable, Sendable {
         package let referenceRows: Int
         package let currentRows: Int
         package let nullRate: Double
+        /// The share of current rows whose value is not a number in a numeric column.
+        package let typeErrorRate: Double
         package let outOfRangeRate: Double
         package let newCategoryRate: Double
         /// Both samples' shapes, for the HTML report (not in the JSON).
@@ -270,7 +272,7 @@ package enum DriftCheck {
         let names = names.filter { current.cells[$0] != nil }
         // The columns are independent: judged over the cores, each into its own slot; the first refusal (in column
         // order) is the one reported, as one at a time would.
-        var outcomes = [Result<DriftReport.Column, any Error>?](repeating: nil, count: names.count)
+        var outcomes = [Result<DriftReport.Column?, any Error>?](repeating: nil, count: names.count)
         outcomes.withUnsafeMutableBufferPointer { buffer in
             // Each iteration writes only its own slot of the buffer.
             nonisolated(unsafe) let out = buffer
@@ -282,9 +284,14 @@ package enum DriftCheck {
                 }
             }
         }
-        let columns = try outcomes.map { try ($0 ?? .failure(UsageError("a column was not judged"))).get() }
+        let judged = try outcomes.map { try ($0 ?? .failure(UsageError("a column was not judged"))).get() }
+        // A column the current data holds no usable value in is reported with the missing ones.
+        let empty = zip(names, judged).filter { $0.1 == nil }.map(\.0)
+        if judged.allSatisfy({ $0 == nil }), let name = empty.first {
+            throw UsageError("\(currentName) holds no usable value in any of the reference's columns (such as '\(name)'); check the data, or set columns: {\(name): ignore} in the monitor of model '\(model)'.")
+        }
         return DriftReport(model: model, preset: spec.preset.rawValue, reference: referenceName, current: currentName, referenceRows: reference.rows,
-                           currentRows: current.rows, columns: columns, driftShare: spec.driftShare, missingColumns: missing)
+                           currentRows: current.rows, columns: judged.compactMap { $0 }, driftShare: spec.driftShare, missingColumns: missing + empty)
     }
 
     /// Text cells that mean a missing value.
@@ -302,23 +309,38 @@ package enum DriftCheck {
         return result
     }
 
+    /// The column's cells as numbers, NaN where missing or not a finite number, and how many present cells were not
+    /// numbers (type errors).
+    static func numbersCountingTypeErrors(_ cells: [String]) -> (numbers: [Double], typeErrors: Int) {
+        var typeErrors = 0
+        let numbers = cells.map { cell -> Double in
+            if missing.contains(cell) { return .nan }
+            guard let number = Double(cell), number.isFinite else { typeErrors += 1; return .nan }
+            return number
+        }
+        return (numbers, typeErrors)
+    }
+
     /// One column's verdict by `preset`'s rules (research anchors-eval §8) or by its own `rule`; its kind is the
-    /// rule's, else numeric when every present value of both samples is a number.
+    /// rule's, else numeric when every present value of the reference is a number (text in the current data is then a
+    /// type error: counted, and left out like a missing value). Nil when the current data holds no usable value.
     static func judge(_ name: String, rule: MonitorSpec.ColumnRule?, reference: Cells, current: Cells, preset: MonitorSpec.Preset,
-                      file: String) throws -> DriftReport.Column {
+                      file: String) throws -> DriftReport.Column? {
         let declared = rule?.kind
         // Each cell once: its number (or category code), NaN when missing.
         let referenceCells: [Double], currentCells: [Double], categories: [String]
+        var typeErrors = 0
         switch (reference, current) {
         case (.numbers(let r), .numbers(let c)) where !r.contains(where: \.isInfinite) && !c.contains(where: \.isInfinite):
             (referenceCells, currentCells, categories) = (r, c, [])
         default:
             let r = texts(reference), c = texts(current)
-            if declared != .categorical, let rn = numbers(r), let cn = numbers(c) {
-                (referenceCells, currentCells, categories) = (rn, cn, [])
+            if declared != .categorical, let rn = numbers(r), declared == .numeric || rn.contains(where: { !$0.isNaN }) {
+                let (cn, errors) = numbersCountingTypeErrors(c)
+                (referenceCells, currentCells, categories, typeErrors) = (rn, cn, [], errors)
             } else if declared == .numeric {
-                let cell = (r + c).first { !missing.contains($0) && !(Double($0)?.isFinite ?? false) } ?? ""
-                throw UsageError("\(file): column '\(name)' is read as numeric but holds '\(cell)'; set columns: {\(name): categorical} in the monitor.")
+                let cell = r.first { !missing.contains($0) && !(Double($0)?.isFinite ?? false) } ?? ""
+                throw UsageError("the reference: column '\(name)' is read as numeric but holds '\(cell)'; set columns: {\(name): categorical} in the monitor.")
             } else {
                 // Categories become codes in the sorted order of every value seen.
                 categories = Array(Set((r + c).filter { !missing.contains($0) })).sorted()
@@ -330,9 +352,10 @@ package enum DriftCheck {
         let numeric = categories.isEmpty && !(declared == .categorical)
         let r = referenceCells.filter { !$0.isNaN }, c = currentCells.filter { !$0.isNaN }
         let quality = DataQuality(reference: referenceCells, current: currentCells, categorical: !numeric)
-        guard !r.isEmpty, !c.isEmpty else {
-            throw UsageError("\(file): column '\(name)' has no values in the \(r.isEmpty ? "reference" : "current data"); drop it with columns: {\(name): ignore}.")
+        guard !r.isEmpty else {
+            throw UsageError("the reference: column '\(name)' has no values; drop it with columns: {\(name): ignore}.")
         }
+        guard !c.isEmpty else { return nil }
         // Only whether there are more than 5 (or at most 2) distinct values decides a method.
         let unique = distinctCount(r, c, upTo: 6)
         let method = rule?.method ?? presetMethod(preset, numeric: numeric, distinct: unique, referenceRows: r.count)
@@ -343,13 +366,14 @@ package enum DriftCheck {
             throw UsageError("\(file): column '\(name)' holds more than two values, and its method z compares the share of one of two; give it chisquare or psi in the monitor's columns.")
         }
         let score = statistic(method, r, c, numeric: numeric, convention: preset == .azure ? .azure : .evidently)
+        let typeErrorRate = currentCells.isEmpty ? 0 : Double(typeErrors) / Double(currentCells.count)
         // Every preset's threshold is 0.05 for a p-value and 0.1 for a distance (anchors-eval §8.1, §8.2).
         let threshold = rule?.threshold ?? (method.isPValue ? 0.05 : 0.1)
         let scoreKind = method.isPValue ? "p_value" : "distance"
         let drifted = scoreKind == "p_value" ? score <= threshold : score >= threshold
         var column = DriftReport.Column(name: name, kind: numeric ? "numeric" : "categorical", method: method.rawValue, score: score, scoreKind: scoreKind,
                                         threshold: threshold, drifted: drifted, referenceRows: r.count, currentRows: c.count,
-                                        nullRate: quality?.nullRate ?? 0, outOfRangeRate: numeric ? quality?.outOfRangeRate ?? 0 : 0,
+                                        nullRate: (quality?.nullRate ?? 0) - typeErrorRate, typeErrorRate: typeErrorRate, outOfRangeRate: numeric ? quality?.outOfRangeRate ?? 0 : 0,
                                         newCategoryRate: numeric ? 0 : quality?.newCategoryRate ?? 0)
         column.distribution = numeric ? .numeric(r, c) : .categorical(r, c, names: categories)
         return column

@@ -18,12 +18,12 @@ package enum DriftPage {
             <p class="legend muted"><span class="ref" style="background:var(--a)"></span>reference<span style="background:var(--b)"></span>current</p>
             """
         let ordered = report.columns.enumerated().sorted { ($0.element.drifted ? 0 : 1, $0.offset) < ($1.element.drifted ? 0 : 1, $1.offset) }.map(\.element)
-        body += #"<h2>Columns</h2><div class="table"><table><thead><tr><th>column</th><th>kind</th><th>method</th><th>statistic</th><th>threshold</th><th>drift</th><th>n reference</th><th>n current</th><th>missing</th><th>out of range</th><th>new categories</th></tr></thead><tbody>"#
+        body += #"<h2>Columns</h2><div class="table"><table><thead><tr><th>column</th><th>kind</th><th>method</th><th>statistic</th><th>threshold</th><th>drift</th><th>n reference</th><th>n current</th><th>missing</th><th>not a number</th><th>out of range</th><th>new categories</th></tr></thead><tbody>"#
         for column in ordered {
             body += "<tr><td>\(HTMLPage.escape(column.name))</td><td>\(column.kind)</td><td>\(column.method)</td>"
             body += "<td class=\"num\">\(number(column.score))\(column.scoreKind == "p_value" ? " (p)" : "")</td><td class=\"num\">\(number(column.threshold))</td>"
             body += "<td>\(column.drifted ? "<strong>yes</strong>" : "no")</td><td class=\"num\">\(column.referenceRows)</td><td class=\"num\">\(column.currentRows)</td>"
-            body += "<td class=\"num\">\(percent(column.nullRate))</td><td class=\"num\">\(percent(column.outOfRangeRate))</td><td class=\"num\">\(percent(column.newCategoryRate))</td></tr>"
+            body += "<td class=\"num\">\(percent(column.nullRate))</td><td class=\"num\">\(percent(column.typeErrorRate))</td><td class=\"num\">\(percent(column.outOfRangeRate))</td><td class=\"num\">\(percent(column.newCategoryRate))</td></tr>"
         }
         body += "</tbody></table></div><h2>Distributions</h2><div class=\"grid\">"
         for column in ordered {

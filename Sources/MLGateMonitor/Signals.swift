@@ -35,7 +35,10 @@ enum Signals {
         guard let current, !current.isEmpty else {
             throw UsageError("\(source) has no model output '\(signal.column)' to compare with \(file); check prediction.column, or collect the endpoint's answers (collect.outputs).")
         }
-        return try DriftCheck.judge(signal.column, rule: signal.rule, reference: reference, current: .texts(current), preset: spec.preset, file: source)
+        guard let column = try DriftCheck.judge(signal.column, rule: signal.rule, reference: reference, current: .texts(current), preset: spec.preset, file: source) else {
+            throw UsageError("\(source): the model output '\(signal.column)' holds no usable value; check what the model answers.")
+        }
+        return column
     }
 
     /// The signal's metric on the labelled rows, computed as the gate computes it (threshold 0.5 for the point

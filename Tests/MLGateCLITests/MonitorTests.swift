@@ -368,7 +368,7 @@ struct MonitorTests {
         #expect(try fixture.mlgate(["monitor", "check", "m", "--current", "narrow.csv"]).stdout.contains("missing from the current data, not judged: region"))
     }
 
-    @Test("columns read as numbers first fall back to text in both files: missing values, codes as categories, and a declared number holding text is refused at 2")
+    @Test("columns read as numbers first fall back to text in both files: missing values, codes as categories, text in a number column counted as type errors, and a declared number holding text in the reference refused at 2")
     func readingFallbacks() throws {
         var reference = "id,amount,zip,score\n", current = "id,amount,zip,score\n"
         var random = SeededRandom(seed: 9)
@@ -398,9 +398,18 @@ struct MonitorTests {
         #expect(amount["current_rows"] as? Int == 1_800, "the missing values are not counted as rows of the sample")
         #expect(zip["kind"] as? String == "categorical" && (zip["new_category_rate"] as? Double ?? 0) > 0.19, "\(zip)")
         #expect(score["kind"] as? String == "numeric" && score["drifted"] as? Bool == false)
-        // A declared number holding text is refused, naming the column and the fix.
-        try fixture.write("bad.csv", current.replacingOccurrences(of: "c3,", with: "c3,").replacingOccurrences(of: ",0.", with: ",zero.", options: [], range: nil))
-        let refused = try fixture.mlgate(["monitor", "check", "m", "--current", "bad.csv"])
-        #expect(refused.status == 2 && refused.stderr.contains("column 'score' is read as numeric but holds"), "\(refused)")
+        // Text where the reference has numbers is a type error, counted and left out of the statistic; in the
+        // reference of a declared number it is refused, naming the column and the fix.
+        let typed = current.split(separator: "\n").enumerated().map { index, line in
+            index > 0 && index % 50 == 0 ? line.split(separator: ",").dropLast().joined(separator: ",") + ",oops" : String(line)
+        }.joined(separator: "\n") + "\n"
+        try fixture.write("typed.csv", typed)
+        let counted = try fixture.mlgate(["monitor", "check", "m", "--current", "typed.csv", "--json"])
+        let typedScore = try #require((try jsonObject(counted.stdout)["columns"] as? [[String: Any]])?.first { $0["name"] as? String == "score" }, "\(counted)")
+        #expect(typedScore["kind"] as? String == "numeric" && typedScore["type_error_rate"] as? Double == 0.02 && typedScore["null_rate"] as? Double == 0
+                && typedScore["current_rows"] as? Int == 1_960, "\(typedScore)")
+        try fixture.write("reference.csv", reference.replacingOccurrences(of: ",0.", with: ",zero."))
+        let refused = try fixture.mlgate(["monitor", "check", "m", "--current", "current.csv"])
+        #expect(refused.status == 2 && refused.stderr.contains("the reference: column 'score' is read as numeric but holds 'zero."), "\(refused)")
     }
 }
