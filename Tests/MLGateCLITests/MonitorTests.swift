@@ -88,15 +88,7 @@ struct MonitorTests {
 
     @Test("a retraining on drift meets the gate once the worker trains it: a better model is registered and promoted, a worse one replaces nothing")
     func retrainThenGate() throws {
-        let predict = """
-            import sys
-            quality = float(open(sys.argv[1]).read())
-            with open(sys.argv[2], "w") as f:
-                f.write("id,label,score\\n")
-                for i in range(400):
-                    label, noise = i % 2, ((i * 7919) % 400) / 400.0
-                    f.write(f"{i},{label},{quality * label + (1 - quality) * noise:.6f}\\n")
-            """
+        // The model of the CI tests: its quality is a parameter, and the evaluate command scores 400 rows with it.
         let fixture = try pipelineRepository("""
             version: 1
             stages:
@@ -114,8 +106,7 @@ struct MonitorTests {
                   criteria: [{metric: roc_auc, min: 0.6}, {metric: roc_auc, vs_champion: {max_drop: 0.01}}]
                 lifecycle: {stages: [staging, production]}
                 monitor: {reference: reference.csv, current: shifted.csv, columns: {id: ignore}, on_drift: retrain, retrain_cooldown_hours: 0}
-            """, files: ["train.py": "quality = open('params.yaml').read().split(':')[1].strip()\nopen('model.txt', 'w').write(quality + '\\n')\n",
-                         "predict.py": predict, "params.yaml": "quality: 0.6\n",
+            """, files: ["train.py": CIProject.train, "predict.py": CIProject.predict, "params.yaml": "quality: 0.6\n",
                          "reference.csv": rows(500, center: 10, seed: 1), "shifted.csv": rows(400, center: 11, region: "south", seed: 3)])
         defer { fixture.remove() }
         #expect(try fixture.mlgate(["trust"]).status == 0)
