@@ -1,4 +1,4 @@
-public import MLGateCore
+import MLGateCore
 #if canImport(Glibc)
 import Glibc
 #endif
