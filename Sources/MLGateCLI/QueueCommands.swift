@@ -4,6 +4,7 @@ import MLGateRegistry
 import MLGatePipeline
 import ArgumentParser
 import MLGateEvaluation
+import MLGateCI
 import Foundation
 import MLGateCore
 import MLGateWorkspace
@@ -91,7 +92,9 @@ struct WorkerCommand: ParsableCommand {
             .mlgate/work/ (your worktree is not touched) and runs the pipeline there with this repository's \
             store, so the run cache is shared. Only commands approved with 'mlgate trust' run. A worker that \
             is killed leaves its job to the next worker. By default it exits when the queue is empty; the \
-            pre-push hook starts one in the background (output in .mlgate/logs/worker.log) when none runs.
+            pre-push hook starts one in the background (output in .mlgate/logs/worker.log) when none runs. \
+            With 'executor:' in mlgate.yaml (github, gitlab or kubernetes), each job is dispatched to that engine \
+            instead, recorded, and followed until it ends (docs/team.md).
             """
     )
 
@@ -124,6 +127,9 @@ struct WorkerCommand: ParsableCommand {
                 return "gate of \(model) not run: \(error)"
             }
         }
+        // With an executor, jobs are dispatched to it and followed instead of trained here.
+        worker.dispatcher = try Dispatchers.make(try registering.workspace.configuration().executor)
+        if let milliseconds = ProcessInfo.processInfo.environment["MLGATE_DISPATCH_POLL_MS"].flatMap(Double.init) { worker.pollSeconds = milliseconds / 1000 }
         let done = try worker.run(wait: wait, limit: maxJobs)
         printError("worker \(worker.owner): \(done) job\(done == 1 ? "" : "s") run; the queue is \(done == 0 ? "empty" : "done").")
     }

@@ -16,7 +16,7 @@ public enum ConfigLoader {
     /// Most nodes a file may expand to, counting every alias use.
     public static let maximumNodes = 100_000
     /// The top-level sections; those not read yet are accepted as they are (later features use them).
-    public static let sections = ["version", "projects", "remote", "hooks", "stages", "models", "deploy", "endpoints", "ci", "notify", "monitor"]
+    public static let sections = ["version", "projects", "remote", "hooks", "stages", "models", "deploy", "endpoints", "ci", "notify", "executor", "monitor"]
 
     /// Loads the configuration at `path`, or returns nil when there is no such file.
     ///

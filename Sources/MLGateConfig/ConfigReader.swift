@@ -32,6 +32,8 @@ struct ConfigReader {
                 configuration.ci = try ci(value)
             case "notify":
                 configuration.notify = try notify(value)
+            case "executor":
+                configuration.executor = try executor(value)
             case "stages":
                 configuration.stages = try stages(value)
                 do {

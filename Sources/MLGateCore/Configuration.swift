@@ -20,6 +20,8 @@ public struct MLGateConfiguration: Hashable, Sendable {
     public var ci = CISettings()
     /// Event subscriptions (`notify:`): webhooks the outbox's events are delivered to.
     public var notify: [NotifySubscription] = []
+    /// Where the queue's training jobs run (`executor:`).
+    public var executor: ExecutorSpec = .local
 
     /// Creates a configuration.
     public init(version: Int = 1, projects: [ProjectSpec] = [], hooks: HookSettings = HookSettings(),

@@ -31,6 +31,10 @@ package final class Worker {
     /// checkout before it is removed: given the job, its run and the checkout's workspace, it returns one line for the
     /// job's record (the verdict and what was registered). Nil leaves such jobs trained and not judged.
     package var afterTraining: ((_ job: Job, _ run: Int, _ workspace: Workspace) -> String)?
+    /// The engine jobs are dispatched to instead of trained here (`executor:` in mlgate.yaml); nil trains them here.
+    package var dispatcher: (any JobDispatcher)?
+    /// How often a dispatched run's status is read.
+    package var pollSeconds: Double = 10
 
     package init(repository: GitRepository, layout: StoreLayout, store: Store, interruption: Interruption, reporter: any Reporter) {
         self.reporter = reporter
@@ -88,6 +92,10 @@ package final class Worker {
                 finish(job, .untrusted, run: nil, message: "its stage commands changed since they were approved; read them with 'mlgate trust --show' and run 'mlgate trust'")
                 return
             }
+            if let dispatcher {
+                try follow(job, on: dispatcher, lost: lost)
+                return
+            }
             ObjectStore.removeTree(directory)
             try FileAccess.createDirectory(directory)
             try repository.export(commit, to: directory)
@@ -118,6 +126,78 @@ package final class Worker {
         } catch {
             finish(job, .failed, run: nil, message: "\(error)")
         }
+    }
+
+    /// Dispatches `job` to `dispatcher`'s engine (unless an earlier attempt did: a recorded or reconciled run is
+    /// followed, never dispatched again), records where it runs at once, and follows it until it finishes.
+    private func follow(_ job: Job, on dispatcher: any JobDispatcher, lost: SharedFlag) throws {
+        let branch = job.ref.hasPrefix("refs/heads/") ? String(job.ref.dropFirst(11)) : job.ref
+        let url = job.remote.flatMap { (try? repository.configString("remote.\($0).url")) ?? nil }
+            ?? ((try? repository.configString("remote.origin.url")) ?? nil)
+        let request = DispatchRequest(job: job.id, ref: branch, commit: job.commit, repositoryURL: url,
+                                      key: "mlgate-job-\(Self.repositoryKey(layout))-\(job.id)")
+        let receipt: DispatchReceipt
+        if let id = job.remoteID, job.executor == dispatcher.engine {
+            receipt = DispatchReceipt(id: id, url: job.remoteURL ?? id)
+            log("job \(job.id): following \(dispatcher.engine) run \(receipt.url), dispatched by an earlier attempt")
+        } else if let found = try dispatcher.reconcile(request) {
+            receipt = found
+            log("job \(job.id): found its \(dispatcher.engine) run \(found.url) (an earlier dispatch's answer was lost); following it")
+        } else {
+            do {
+                receipt = try dispatcher.dispatch(request)
+                log("job \(job.id): dispatched to \(dispatcher.engine): \(receipt.url)")
+            } catch {
+                // The answer may be what was lost: look for the run before calling it a failure.
+                guard let found = try? dispatcher.reconcile(request) else { throw error }
+                receipt = found
+                log("job \(job.id): the dispatch's answer was lost (\(error)); found its run \(found.url)")
+            }
+        }
+        guard try store.recordDispatch(job.id, owner: owner, executor: dispatcher.engine, receipt: receipt, now: Store.nowMilliseconds) else {
+            return log("job \(job.id): no longer ours after the dispatch (cancelled, or another worker took it); \(receipt.url) is not followed here")
+        }
+        var last: RemoteRunStatus?
+        while true {
+            let status = try dispatcher.status(of: receipt)
+            if status != last { log("job \(job.id): \(dispatcher.engine) run \(receipt.id) is \(Self.describe(status))") }
+            last = status
+            if status.isFinal { break }
+            if lost.isSet || interruption.wasSignalled {
+                if lost.isSet { return log("job \(job.id): the lease was lost; \(receipt.url) is not followed here") }
+                return finish(job, .queued, run: nil, message: "the worker was stopped while \(receipt.url) ran; the next worker follows it")
+            }
+            // Short naps, so Ctrl-C or a lost lease is seen within a tenth of a second.
+            for _ in 0..<max(1, Int(pollSeconds * 10)) where !interruption.wasSignalled && !lost.isSet { usleep(100_000) }
+        }
+        if let tail = dispatcher.logTail(of: receipt), !tail.isEmpty {
+            for line in tail.split(separator: "\n", omittingEmptySubsequences: false).suffix(50) { log("job \(job.id) | \(line)") }
+        }
+        switch last {
+        case .succeeded?: finish(job, .succeeded, run: nil, message: "trained on \(dispatcher.engine): \(receipt.url)")
+        case .failed(let reason)?: finish(job, .failed, run: nil, message: "\(dispatcher.engine) run \(receipt.url) ended: \(reason)")
+        case .unfollowed(let why)?: finish(job, .succeeded, run: nil, message: "dispatched to \(dispatcher.engine): \(receipt.url); not followed: \(why)")
+        default: break
+        }
+    }
+
+    /// A status in a few words.
+    static func describe(_ status: RemoteRunStatus) -> String {
+        switch status {
+        case .pending: "waiting for a runner"
+        case .running: "running"
+        case .succeeded: "done"
+        case .failed(let reason): "failed (\(reason))"
+        case .unfollowed(let why): "not followed (\(why))"
+        }
+    }
+
+    /// Eight hex digits naming this repository's store, so dispatch keys of two repositories never collide.
+    static func repositoryKey(_ layout: StoreLayout) -> String {
+        var hash: UInt32 = 2_166_136_261
+        for byte in layout.directory.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 8 - hex.count) + hex
     }
 
     private func finish(_ job: Job, _ status: JobStatus, run: Int?, message: String?) {

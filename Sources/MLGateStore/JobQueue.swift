@@ -63,6 +63,19 @@ extension Store {
         }
     }
 
+    /// Records that job `id`, which `owner` holds, was dispatched to `executor` as `receipt`: before anything else
+    /// happens to it, so a worker that dies after the dispatch follows the run instead of dispatching it again.
+    @discardableResult
+    public func recordDispatch(_ id: Int, owner: String, executor: String, receipt: DispatchReceipt, now: Int64) throws(StoreError) -> Bool {
+        try transaction { db in
+            try db.execute(sql: """
+                UPDATE jobs SET executor = ?, remote_id = ?, remote_url = ?, message = ?, updated_at = ?
+                WHERE id = ? AND status = 'running' AND lease_owner = ?
+                """, arguments: [executor, receipt.id, receipt.url, "dispatched to \(executor): \(receipt.url)", now, id, owner])
+            return db.changesCount == 1
+        }
+    }
+
     /// Records the end of job `id` if `owner` still holds it.
     @discardableResult
     public func finishJob(_ id: Int, owner: String, status: JobStatus, run: Int?, message: String?, now: Int64) throws(StoreError) -> Bool {
@@ -118,7 +131,7 @@ extension Store {
                 stages: try decode([String].self, row["stages"]), status: JobStatus(rawValue: row["status"]) ?? .failed,
                 trustHash: row["trust_hash"], createdAt: row["created_at"], updatedAt: row["updated_at"],
                 leaseOwner: row["lease_owner"], attempts: row["attempts"], run: row["run_id"], message: row["message"], reason: row["reason"],
-                gateModel: row["gate_model"])
+                gateModel: row["gate_model"], executor: row["executor"], remoteID: row["remote_id"], remoteURL: row["remote_url"])
         }
     }
 }

@@ -294,6 +294,15 @@ enum Schema {
             // the data files), so a drift check compares production with what this version was trained on.
             try db.execute(sql: "ALTER TABLE model_versions ADD COLUMN profile TEXT")
         }
+        migrator.registerMigration("v12-job-dispatch") { db in
+            // Where a job dispatched to another engine runs: recorded the moment it is dispatched, so it is followed,
+            // never dispatched twice.
+            try db.execute(sql: """
+                ALTER TABLE jobs ADD COLUMN executor TEXT;
+                ALTER TABLE jobs ADD COLUMN remote_id TEXT;
+                ALTER TABLE jobs ADD COLUMN remote_url TEXT;
+                """)
+        }
         return migrator
     }()
 }

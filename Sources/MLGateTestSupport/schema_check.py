@@ -8,6 +8,7 @@ Exports (`mlgate endpoint export`):
 
 - kserve: every key and value type against the KServe SDK's own models of the CRD (PyPI `kserve`; the Kubernetes
   types from PyPI `kubernetes`), unknown keys and missing required fields included.
+- kubernetes-job: the same walk over the Kubernetes SDK's V1Job (the queue's kubernetes executor's manifests).
 - azure: Azure ML's own loaders (PyPI `azure-ai-ml`): `load_online_endpoint` for endpoint.yml,
   `load_online_deployment` for the deployments; they refuse unknown fields, wrong types and missing fields.
 - compose: the Compose Specification's JSON schema as PyPI `check-jsonschema` ships it, through `jsonschema`.
@@ -23,9 +24,13 @@ import sys
 import yaml
 
 
-def kserve_problems(path, document):
-    import kserve.models as kserve_models
+def sdk_problems(document, root_type):
+    """Every key and value type of `document` against the generated SDK model `root_type` (KServe's, else Kubernetes')."""
     import kubernetes.client.models as kubernetes_models
+    try:
+        import kserve.models as kserve_models
+    except ImportError:
+        kserve_models = None
 
     problems = []
 
@@ -68,10 +73,22 @@ def kserve_problems(path, document):
             except ValueError as error:
                 problems.append(f"{where}: {error}")
 
+    check(document, root_type, "")
+    return problems
+
+
+def kserve_problems(path, document):
+    problems = []
     if document.get("apiVersion") != "serving.kserve.io/v1beta1" or document.get("kind") != "InferenceService":
         problems.append("not a serving.kserve.io/v1beta1 InferenceService")
-    check(document, "V1beta1InferenceService", "")
-    return [f"{path}: {problem}" for problem in problems]
+    return [f"{path}: {problem}" for problem in problems + sdk_problems(document, "V1beta1InferenceService")]
+
+
+def kubernetes_job_problems(path, document):
+    problems = []
+    if document.get("apiVersion") != "batch/v1" or document.get("kind") != "Job":
+        problems.append("not a batch/v1 Job")
+    return [f"{path}: {problem}" for problem in problems + sdk_problems(document, "V1Job")]
 
 
 def azure_problems(path, document):
@@ -108,7 +125,7 @@ def vendored_schema_problems(name):
 
 
 def main():
-    checkers = {"kserve": kserve_problems, "azure": azure_problems, "compose": vendored_schema_problems("compose-spec")}
+    checkers = {"kserve": kserve_problems, "kubernetes-job": kubernetes_job_problems, "azure": azure_problems, "compose": vendored_schema_problems("compose-spec")}
     for name in ("github-workflows", "github-actions", "gitlab-ci", "azure-pipelines", "bitbucket-pipelines", "circle-ci"):
         checkers[name] = vendored_schema_problems(name)
     if len(sys.argv) < 3 or sys.argv[1] not in checkers:

@@ -30,7 +30,7 @@ struct StoreTests {
         store.traceStatements { sql in statements.withLock { $0.append(sql) } }
         try store.write { try $0.record(someCommit(1)) }
         #expect(statements.withLock { $0.contains("BEGIN IMMEDIATE TRANSACTION") })
-        #expect(try store.appliedMigrations() == ["v1-lineage", "v2-pipeline", "v3-registry", "v4-registry-trust", "v5-folder-state", "v6-endpoint-traffic", "v7-monitor-checks", "v8-endpoint-models", "v9-event-delivery", "v10-job-reasons", "v11-version-profiles"])
+        #expect(try store.appliedMigrations() == ["v1-lineage", "v2-pipeline", "v3-registry", "v4-registry-trust", "v5-folder-state", "v6-endpoint-traffic", "v7-monitor-checks", "v8-endpoint-models", "v9-event-delivery", "v10-job-reasons", "v11-version-profiles", "v12-job-dispatch"])
     }
 
     @Test("an up-to-date store opens while another connection holds the write lock (opening never migrates it again)")
@@ -43,7 +43,7 @@ struct StoreTests {
         try writer.inTransaction(.immediate) { db in
             // Migrating would wait here for the lock (30 s) and then fail with "database is locked".
             let reader = try Store(path: path)
-            #expect(try reader.appliedMigrations().count == 11)
+            #expect(try reader.appliedMigrations().count == 12)
             #expect(try reader.pragma("journal_mode") == "wal")
             return .rollback
         }

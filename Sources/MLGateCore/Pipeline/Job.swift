@@ -1,6 +1,6 @@
 /// A training job the `pre-push` hook queued: run the pipeline at a pushed commit.
 public struct Job: Hashable, Sendable, Encodable {
-    enum CodingKeys: String, CodingKey { case id, ref, commit, remote, stages, status, trustHash = "trust_hash", createdAt = "created_at", updatedAt = "updated_at", leaseOwner = "lease_owner", attempts, run, message, reason, gateModel = "gate_model" }
+    enum CodingKeys: String, CodingKey { case id, ref, commit, remote, stages, status, trustHash = "trust_hash", createdAt = "created_at", updatedAt = "updated_at", leaseOwner = "lease_owner", attempts, run, message, reason, gateModel = "gate_model", executor, remoteID = "remote_id", remoteURL = "remote_url" }
 
     /// The job's number.
     public var id: Int
@@ -33,6 +33,12 @@ public struct Job: Hashable, Sendable, Encodable {
     /// The model whose gate judges the run once it trains (a retraining), registering and promoting it only when it
     /// passes; nil for a job that only trains.
     public var gateModel: String?
+    /// The engine it was dispatched to (`github`, `gitlab`, `kubernetes`); nil when a worker trains it here.
+    public var executor: String?
+    /// The engine's id for the dispatched run (a workflow run id, a pipeline id, a Job name).
+    public var remoteID: String?
+    /// The dispatched run's page (or the Job's `namespace/name`).
+    public var remoteURL: String?
 
     /// Encodes every key (absent values as null), times as ISO 8601 UTC.
     public func encode(to encoder: any Encoder) throws {
@@ -52,12 +58,16 @@ public struct Job: Hashable, Sendable, Encodable {
         try container.encode(message, forKey: .message)
         try container.encode(reason, forKey: .reason)
         try container.encode(gateModel, forKey: .gateModel)
+        try container.encode(executor, forKey: .executor)
+        try container.encode(remoteID, forKey: .remoteID)
+        try container.encode(remoteURL, forKey: .remoteURL)
     }
 
     /// Creates a job.
     public init(id: Int = 0, ref: String, commit: String, remote: String?, stages: [String], status: JobStatus = .queued,
                 trustHash: String, createdAt: Int64, updatedAt: Int64, leaseOwner: String? = nil, attempts: Int = 0,
-                run: Int? = nil, message: String? = nil, reason: String? = nil, gateModel: String? = nil) {
+                run: Int? = nil, message: String? = nil, reason: String? = nil, gateModel: String? = nil,
+                executor: String? = nil, remoteID: String? = nil, remoteURL: String? = nil) {
         self.id = id
         self.ref = ref
         self.commit = commit
@@ -73,6 +83,9 @@ public struct Job: Hashable, Sendable, Encodable {
         self.message = message
         self.reason = reason
         self.gateModel = gateModel
+        self.executor = executor
+        self.remoteID = remoteID
+        self.remoteURL = remoteURL
     }
 }
 
