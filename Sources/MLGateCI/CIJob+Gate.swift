@@ -19,6 +19,7 @@ extension CIJob {
         let specs = try selectedModels(configuration)
         let champions = specs.compactMap { spec in try? registry.store.resolve(ModelURI(parsing: "\(spec.name)@\(spec.promotion.champion)")) }
         try pullObjects(registry, configuration: configuration, versions: champions, remote: remote)
+        if options.dispatch { try trainOnExecutor(registry: registry, configuration: configuration, remote: remote) }
         if !configuration.stages.isEmpty {
             let runner = PipelineRunner(workspace: workspace, store: registry.store, interruption: Interruption())
             var runOptions = RunOptions()
@@ -53,6 +54,42 @@ extension CIJob {
         }
         result.passed = result.models.allSatisfy(\.passed)
         if registers { recordInNotes(registry, remote: remote) }
+    }
+
+    /// Trains the commit on the configured executor (`--dispatch`): one dispatch per CI job (its key names the
+    /// provider, run and commit, so a rerun of the job follows the same run), followed to its end, then the outputs
+    /// and run cache pulled from `remote.objects`, so the pipeline that follows restores them instead of training.
+    func trainOnExecutor(registry: RegistryContext, configuration: MLGateConfiguration, remote: String?) throws {
+        guard let dispatcher = try Dispatchers.make(configuration.executor) else {
+            throw UsageError("--dispatch trains on the executor mlgate.yaml names, and it names none: add executor: {type: kubernetes, image: …} (or github, gitlab; docs/team.md), or drop --dispatch.")
+        }
+        guard configuration.remote.objects != nil else {
+            throw UsageError("--dispatch gets the outputs back through remote.objects, which mlgate.yaml does not set; add remote: {objects: s3://bucket/prefix} (docs/team.md).")
+        }
+        let repository = try? GitRepository.open(at: workspace.root)
+        guard let commit = (try? repository?.head().commit?.hex) ?? nil else {
+            throw UsageError("--dispatch needs a commit to train; this checkout has none.")
+        }
+        // One key per CI run and commit: a rerun of the job finds the run its first attempt dispatched.
+        let run = (context.runURL ?? commit).utf8.reduce(UInt32(2_166_136_261)) { ($0 ^ UInt32($1)) &* 16_777_619 }
+        let hex = String(run, radix: 16)
+        let url = context.repositoryURL ?? ((try? repository?.configString("remote.\(remote ?? "origin").url")) ?? nil)
+        let request = DispatchRequest(job: 0, ref: context.branch ?? context.baseBranch ?? "HEAD", commit: commit, repositoryURL: url,
+                                      key: "mlgate-ci-\(context.provider.rawValue)-\(String(repeating: "0", count: 8 - hex.count) + hex)-\(commit.prefix(8))")
+        var follower = RemoteRun(dispatcher: dispatcher) { [self] in say($0) }
+        if let milliseconds = ProcessInfo.processInfo.environment["MLGATE_DISPATCH_POLL_MS"].flatMap(Double.init) { follower.pollSeconds = milliseconds / 1000 }
+        let receipt = try follower.start(request, known: nil)
+        switch try follower.follow(receipt, stop: { false }) {
+        case .succeeded?:
+            // What the run pushed: its run-cache entries, and their outputs.
+            try pullObjects(registry, configuration: configuration, versions: [], remote: remote, outputs: .imported)
+        case .failed(let reason)?:
+            throw EnvironmentError("the training dispatched to \(dispatcher.engine) ended: \(reason); see \(receipt.url).")
+        case .unfollowed(let why)?:
+            throw EnvironmentError("--dispatch waits for the training, and \(receipt.url) cannot be followed: \(why).")
+        case .pending?, .running?, nil:
+            throw EnvironmentError("the training dispatched to \(dispatcher.engine) did not finish; see \(receipt.url).")
+        }
     }
 
     /// Whether the versions that pass are registered: on a push to the default branch, and in a retraining

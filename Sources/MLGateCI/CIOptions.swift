@@ -32,6 +32,8 @@ package struct CIOptions: Sendable {
     /// Why the model is retrained (the drift a scheduled check found): a scheduled or manual job on the default
     /// branch then registers and promotes what passes its gate, as a push to it would; nil for an ordinary job.
     package var retrain: String?
+    /// Train on the executor (`executor:` in mlgate.yaml) instead of this runner: dispatch, follow, pull its outputs.
+    package var dispatch = false
 
     /// Options with every default: gate every model, reports in the configured folder.
     package init() {}

@@ -177,14 +177,14 @@ struct KubernetesDispatcher: JobDispatcher {
         let labels = ["app.kubernetes.io/managed-by": "mlgate", "mlgate.dev/job": String(request.job)]
         let script = """
             set -eu
-            git clone --quiet "$MLGATE_REPOSITORY" /work
-            cd /work
+            git clone --quiet "$MLGATE_REPOSITORY" mlgate-job
+            cd mlgate-job
             git checkout --quiet "$MLGATE_COMMIT"
             mlgate run
             mlgate push
             """
         var container: [String: Any] = [
-            "name": "train", "image": spec.image, "command": ["sh", "-c", script],
+            "name": "train", "image": spec.image, "command": ["sh", "-c", script], "workingDir": "/tmp",
             "env": [["name": "MLGATE_REPOSITORY", "value": request.repositoryURL ?? ""], ["name": "MLGATE_COMMIT", "value": request.commit],
                     ["name": "MLGATE_REF", "value": request.ref], ["name": "MLGATE_JOB", "value": request.key], ["name": "CI", "value": "true"]],
         ]

@@ -34,6 +34,10 @@ struct CICommand: ParsableCommand {
             found drift) it trains, gates and registers as a push to the default branch would: the new model \
             replaces the champion only as far as the promotion criteria and the lifecycle allow.
 
+            With --dispatch the training runs on the executor mlgate.yaml names (a GPU node through Kubernetes, \
+            another CI's runners): the commit is dispatched once, followed to its end, and its outputs come back \
+            through remote.objects, so this runner only gates.
+
             Reports go where the CI shows them: a Markdown summary (GITHUB_STEP_SUMMARY, Azure's summary tab, \
             a Buildkite annotation), JUnit XML with one test case per criterion, a JSON verdict, a dotenv file, \
             and GITHUB_OUTPUT. Pull requests from forks run the base branch's commands without secrets. \
@@ -87,7 +91,11 @@ struct CICommand: ParsableCommand {
     @Option(help: ArgumentHelp("In a scheduled or manual job on the default branch: retrain and gate as a push would, registering and promoting what passes; the reason (the drift found) goes into the audit log.", valueName: "reason"))
     var retrain: String?
 
+    @Flag(help: "Train on the executor mlgate.yaml names (GitHub Actions, GitLab, Kubernetes) instead of this runner: dispatch the commit, wait for it, pull its outputs through remote.objects, then gate.")
+    var dispatch = false
+
     func validate() throws {
+        if dispatch, release { throw ValidationError("--dispatch trains the commit; --release trains nothing. Drop one.") }
         if let provider, CIProvider(rawValue: provider) == nil {
             throw ValidationError("unknown provider '\(provider)'; use one of \(CIProvider.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
@@ -116,6 +124,7 @@ struct CICommand: ParsableCommand {
         options.remote = remote
         options.noPush = noPush
         options.retrain = retrain
+        options.dispatch = dispatch
         return options
     }
 

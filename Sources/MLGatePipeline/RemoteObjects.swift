@@ -54,14 +54,16 @@ package struct RemoteObjects {
 
     /// Imports the run cache, then fetches what mlgate.lock names, the `extra` objects, and with `all` every
     /// output the run cache names (a folder's files with it). Returns what was fetched, imported, and missing here too.
-    package func pull(into workspace: Workspace, store: Store, all: Bool, extra: Set<String> = []) throws -> (fetched: Int, imported: Int, missing: [String]) {
+    package func pull(into workspace: Workspace, store: Store, outputs: PullOutputs, extra: Set<String> = []) throws -> (fetched: Int, imported: Int, missing: [String]) {
         let entries = try place.cacheEntries().compactMap { entry -> (memo: String, stage: String, outputs: [LockedOutput])? in
             guard let file = try? JSONDecoder().decode(CacheEntryFile.self, from: Data(entry.body)) else { return nil }
             return (entry.memo, file.stage, file.outputs)
         }
-        let imported = try store.importCacheEntries(entries)
+        let imported = Set(try store.importCacheEntries(entries))
         var hashes = try ObjectReferences.lockOutputs(workspace: workspace).hashes.union(extra)
-        if all { for entry in entries { for output in entry.outputs where output.cache { hashes.insert(output.hash) } } }
+        for entry in entries where outputs == .all || (outputs == .imported && imported.contains(entry.memo)) {
+            for output in entry.outputs where output.cache { hashes.insert(output.hash) }
+        }
         // Level by level: the objects asked for, then the files of the manifests among them, and so on.
         var fetched = 0
         var missing: [String] = []
@@ -80,7 +82,17 @@ package struct RemoteObjects {
             }
             level = next
         }
-        return (fetched, imported, missing.sorted())
+        return (fetched, imported.count, missing.sorted())
+    }
+
+    /// Which outputs a pull fetches besides the ones `mlgate.lock` names.
+    package enum PullOutputs: Sendable {
+        /// Only those (and the extra objects asked for).
+        case lock
+        /// Also the outputs of the run-cache entries this pull brought in: what a run elsewhere just pushed.
+        case imported
+        /// Every output the remote's run cache names.
+        case all
     }
 
     struct CacheEntryFile: Codable {

@@ -136,59 +136,21 @@ package final class Worker {
             ?? ((try? repository.configString("remote.origin.url")) ?? nil)
         let request = DispatchRequest(job: job.id, ref: branch, commit: job.commit, repositoryURL: url,
                                       key: "mlgate-job-\(Self.repositoryKey(layout))-\(job.id)")
-        let receipt: DispatchReceipt
-        if let id = job.remoteID, job.executor == dispatcher.engine {
-            receipt = DispatchReceipt(id: id, url: job.remoteURL ?? id)
-            log("job \(job.id): following \(dispatcher.engine) run \(receipt.url), dispatched by an earlier attempt")
-        } else if let found = try dispatcher.reconcile(request) {
-            receipt = found
-            log("job \(job.id): found its \(dispatcher.engine) run \(found.url) (an earlier dispatch's answer was lost); following it")
-        } else {
-            do {
-                receipt = try dispatcher.dispatch(request)
-                log("job \(job.id): dispatched to \(dispatcher.engine): \(receipt.url)")
-            } catch {
-                // The answer may be what was lost: look for the run before calling it a failure.
-                guard let found = try? dispatcher.reconcile(request) else { throw error }
-                receipt = found
-                log("job \(job.id): the dispatch's answer was lost (\(error)); found its run \(found.url)")
-            }
-        }
+        let remote = RemoteRun(dispatcher: dispatcher, pollSeconds: pollSeconds) { [self] in log("job \(job.id): \($0)") }
+        let known = job.executor == dispatcher.engine ? job.remoteID.map { DispatchReceipt(id: $0, url: job.remoteURL ?? $0) } : nil
+        let receipt = try remote.start(request, known: known)
         guard try store.recordDispatch(job.id, owner: owner, executor: dispatcher.engine, receipt: receipt, now: Store.nowMilliseconds) else {
             return log("job \(job.id): no longer ours after the dispatch (cancelled, or another worker took it); \(receipt.url) is not followed here")
         }
-        var last: RemoteRunStatus?
-        while true {
-            let status = try dispatcher.status(of: receipt)
-            if status != last { log("job \(job.id): \(dispatcher.engine) run \(receipt.id) is \(Self.describe(status))") }
-            last = status
-            if status.isFinal { break }
-            if lost.isSet || interruption.wasSignalled {
-                if lost.isSet { return log("job \(job.id): the lease was lost; \(receipt.url) is not followed here") }
-                return finish(job, .queued, run: nil, message: "the worker was stopped while \(receipt.url) ran; the next worker follows it")
-            }
-            // Short naps, so Ctrl-C or a lost lease is seen within a tenth of a second.
-            for _ in 0..<max(1, Int(pollSeconds * 10)) where !interruption.wasSignalled && !lost.isSet { usleep(100_000) }
+        guard let status = try remote.follow(receipt, stop: { lost.isSet || interruption.wasSignalled }) else {
+            if lost.isSet { return log("job \(job.id): the lease was lost; \(receipt.url) is not followed here") }
+            return finish(job, .queued, run: nil, message: "the worker was stopped while \(receipt.url) ran; the next worker follows it")
         }
-        if let tail = dispatcher.logTail(of: receipt), !tail.isEmpty {
-            for line in tail.split(separator: "\n", omittingEmptySubsequences: false).suffix(50) { log("job \(job.id) | \(line)") }
-        }
-        switch last {
-        case .succeeded?: finish(job, .succeeded, run: nil, message: "trained on \(dispatcher.engine): \(receipt.url)")
-        case .failed(let reason)?: finish(job, .failed, run: nil, message: "\(dispatcher.engine) run \(receipt.url) ended: \(reason)")
-        case .unfollowed(let why)?: finish(job, .succeeded, run: nil, message: "dispatched to \(dispatcher.engine): \(receipt.url); not followed: \(why)")
-        default: break
-        }
-    }
-
-    /// A status in a few words.
-    static func describe(_ status: RemoteRunStatus) -> String {
         switch status {
-        case .pending: "waiting for a runner"
-        case .running: "running"
-        case .succeeded: "done"
-        case .failed(let reason): "failed (\(reason))"
-        case .unfollowed(let why): "not followed (\(why))"
+        case .succeeded: finish(job, .succeeded, run: nil, message: "trained on \(dispatcher.engine): \(receipt.url)")
+        case .failed(let reason): finish(job, .failed, run: nil, message: "\(dispatcher.engine) run \(receipt.url) ended: \(reason)")
+        case .unfollowed(let why): finish(job, .succeeded, run: nil, message: "dispatched to \(dispatcher.engine): \(receipt.url); not followed: \(why)")
+        case .pending, .running: break
         }
     }
 

@@ -79,14 +79,14 @@ extension Store {
         }
     }
 
-    /// Adds run-cache entries (from a remote); existing memos are kept.
-    public func importCacheEntries(_ entries: [(memo: String, stage: String, outputs: [LockedOutput])]) throws(StoreError) -> Int {
+    /// Adds run-cache entries (from a remote); existing memos are kept. Returns the memos it added.
+    public func importCacheEntries(_ entries: [(memo: String, stage: String, outputs: [LockedOutput])]) throws(StoreError) -> [String] {
         try transaction { db in
-            var added = 0
+            var added: [String] = []
             for entry in entries {
                 try db.execute(sql: "INSERT OR IGNORE INTO run_cache (memo, stage, outputs, created_at) VALUES (?, ?, ?, ?)",
                                arguments: [entry.memo, entry.stage, Self.json(entry.outputs), Store.nowMilliseconds])
-                added += db.changesCount
+                if db.changesCount > 0 { added.append(entry.memo) }
             }
             return added
         }

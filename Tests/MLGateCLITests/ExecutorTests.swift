@@ -44,6 +44,19 @@ private final class FakeCIAPI {
     }
 }
 
+/// A fake kubectl under a new state folder (see fake_kubectl.py), with the built mlgate on the PATH of what it runs.
+private func fakeKubectl(executing: Bool = false) throws -> (kubectl: String, state: String) {
+    let state = NSTemporaryDirectory() + "mlgate-fake-kubectl-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+    if executing { _ = FileManager.default.createFile(atPath: state + "/execute", contents: nil) }
+    let bin = (try MLGateBinary.path as NSString).deletingLastPathComponent
+    let kubectl = state + "/kubectl"
+    try "#!/bin/sh\nPATH='\(bin)':\"$PATH\" exec python3 '\(ExecutorFixtures.folder)/fake_kubectl.py' '\(state)' \"$@\"\n"
+        .write(toFile: kubectl, atomically: true, encoding: .utf8)
+    chmod(kubectl, 0o755)
+    return (kubectl, state)
+}
+
 @Suite("executors: the queue's jobs dispatched to GitHub Actions, GitLab and Kubernetes, followed until they finish")
 struct ExecutorTests {
     static let environment = ["MLGATE_DISPATCH_POLL_MS": "20", "MLGATE_HTTP_BACKOFF_MS": "10"]
@@ -116,16 +129,12 @@ struct ExecutorTests {
 
     @Test("kubernetes: a Job per queued job (backoffLimit 0, the commit and key in its environment, valid against the Kubernetes SDK), applied once, followed to Complete, its log kept; a worker stopped mid-run leaves it to the next one, which does not apply it again")
     func kubernetes() throws {
-        let state = NSTemporaryDirectory() + "mlgate-fake-kubectl-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        let (kubectl, state) = try fakeKubectl()
         defer { try? FileManager.default.removeItem(atPath: state) }
-        let kubectl = state + "/kubectl"
-        try "#!/bin/sh\nexec python3 '\(ExecutorFixtures.folder)/fake_kubectl.py' '\(state)' \"$@\"\n".write(toFile: kubectl, atomically: true, encoding: .utf8)
-        chmod(kubectl, 0o755)
         let fixture = try dispatchingRepository(executor: "{type: kubernetes, image: 'registry.example.com/churn-train:1', namespace: ml, kubectl: '\(kubectl)', secret: mlgate-remote}")
         defer { fixture.remove() }
         let worker = try fixture.mlgate(["worker"], extraEnvironment: Self.environment)
-        #expect(worker.status == 0 && worker.stderr.contains("job 1: succeeded") && worker.stderr.contains("job 1 | run 1 succeeded"), "\(worker.stderr)")
+        #expect(worker.status == 0 && worker.stderr.contains("job 1: succeeded") && worker.stderr.contains("job 1: | run 1 succeeded"), "\(worker.stderr)")
         let job = try #require(try jobs(fixture).first)
         let name = try #require(job["remote_id"] as? String)
         #expect(job["executor"] as? String == "kubernetes" && job["remote_url"] as? String == "ml/\(name)" && name.hasPrefix("mlgate-job-"), "\(job)")
@@ -169,5 +178,37 @@ struct ExecutorTests {
         #expect(second.stderr.contains("dispatched by an earlier attempt") && second.stderr.contains("job 2: succeeded"), "\(second.stderr)")
         calls = try String(contentsOfFile: state + "/calls.jsonl", encoding: .utf8)
         #expect(calls.components(separatedBy: "\"apply\"").count - 1 == 2, "one apply per queued job: \(calls)")
+    }
+
+    @Test("mlgate ci --dispatch: the Job's own command trains the commit and pushes to remote.objects; the CI runner pulls it, restores every stage and gates; without an executor it exits 2")
+    func ciDispatch() throws {
+        let (kubectl, state) = try fakeKubectl(executing: true)
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let executor = "executor: {type: kubernetes, image: 'churn-train:1', kubectl: '\(kubectl)'}\n"
+        let project = try CIProject()
+        defer { project.fixture.remove() }
+        // The pod and the runner share remote.objects (a bucket in a real cluster; a folder both see here).
+        let shared = CIProject.config().replacingOccurrences(of: "version: 1\n", with: "version: 1\n" + executor)
+            .replacingOccurrences(of: "remote: {objects: ../objects}", with: "remote: {objects: '\(project.fixture.base)/objects'}")
+        try project.change(quality: 0.7, on: "main", config: shared)
+        // The pod clones the repository's URL as the CI names it (GITHUB_SERVER_URL/GITHUB_REPOSITORY): here, the
+        // bare origin under that name.
+        let named = project.fixture.base + "/acme/churn-model"
+        try FileManager.default.createDirectory(atPath: project.fixture.base + "/acme", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: named, withDestinationPath: project.origin)
+        let environment = Self.environment.merging(["GITHUB_SERVER_URL": "file://" + project.fixture.base]) { $1 }
+        let (result, _, _) = try CIFixtures.run("github-pr", arguments: ["--dispatch"], project: project, extra: environment)
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stderr.contains("dispatched to kubernetes: default/mlgate-ci-github-") && result.stderr.contains("is done"), "\(result.stderr)")
+        #expect(result.stderr.contains("| ") && result.stderr.contains("run-cache entries"), "the pod's log, then the pull: \(result.stderr)")
+        // The pod trained (its mlgate run executed the stage); the runner's own run restored it from the run cache.
+        let pods = try FileManager.default.contentsOfDirectory(atPath: state + "/pods")
+        #expect(pods.count == 1 && FileManager.default.fileExists(atPath: "\(state)/pods/\(pods[0])/mlgate-job/model.txt"), "\(pods)")
+        #expect(result.stderr.contains("train restored from the run cache") && result.stderr.contains("\nrun 1 succeeded: 1 restored"), "\(result.stderr)")
+
+        let bare = try CIProject()
+        defer { bare.fixture.remove() }
+        let refused = try CIFixtures.run("github-pr", arguments: ["--dispatch"], project: bare).result
+        #expect(refused.status == 2 && refused.stderr.contains("--dispatch trains on the executor mlgate.yaml names, and it names none"), "\(refused)")
     }
 }

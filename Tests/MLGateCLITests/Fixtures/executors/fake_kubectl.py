@@ -8,7 +8,11 @@ STATE/calls.jsonl, and answers what the executor asks:
   get job NAME ... --output json     status {} first, then active: 1, then a Complete condition (Failed when
                                      STATE/fail exists, reason BackoffLimitExceeded; active for as long as STATE/hold
                                      exists)
-  logs job/NAME ...                  two lines of training output
+  logs job/NAME ...                  two lines of training output (or, when executed, what the command printed)
+
+With STATE/execute present, apply also runs the Job's container command for real, here: `sh -c SCRIPT` in a new
+folder under STATE (for the image's workingDir) with the container's environment over this one, and the Job
+completes or fails by its exit status.
 """
 
 import json
@@ -26,7 +30,17 @@ def main():
         name = manifest["metadata"]["name"]
         path = f"{state}/jobs/{name}.json"
         if not os.path.exists(path):
-            json.dump({"manifest": manifest, "reads": 0}, open(path, "w"))
+            job = {"manifest": manifest, "reads": 0}
+            if os.path.exists(state + "/execute"):
+                import subprocess
+                container = manifest["spec"]["template"]["spec"]["containers"][0]
+                workdir = f"{state}/pods/{name}"
+                os.makedirs(workdir, exist_ok=True)
+                environment = {**os.environ, **{item["name"]: item["value"] for item in container.get("env", [])}}
+                done = subprocess.run(container["command"], cwd=workdir, env=environment, capture_output=True, text=True)
+                job["exit"] = done.returncode
+                job["log"] = done.stdout + done.stderr
+            json.dump(job, open(path, "w"))
         print(f"job.batch/{name}")
         return 0
     if args[:2] == ["get", "job"]:
@@ -49,14 +63,15 @@ def main():
         elif job["reads"] == 2:
             status = {"active": 1}
         elif job["reads"] >= 3:
-            failed = os.path.exists(state + "/fail")
+            failed = os.path.exists(state + "/fail") or job.get("exit", 0) != 0
             status = {"conditions": [{"type": "Failed" if failed else "Complete", "status": "True",
                                       "reason": "BackoffLimitExceeded" if failed else None}]}
         print(json.dumps({**job["manifest"], "status": status}))
         return 0
     if args[:1] == ["logs"]:
-        print("Stage train: training")
-        print("run 1 succeeded")
+        name = args[1].split("/", 1)[1]
+        job = json.load(open(f"{state}/jobs/{name}.json"))
+        print(job.get("log", "Stage train: training\nrun 1 succeeded").rstrip("\n"))
         return 0
     print("fake kubectl: unexpected arguments " + " ".join(args), file=sys.stderr)
     return 2

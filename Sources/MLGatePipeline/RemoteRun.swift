@@ -1,0 +1,74 @@
+package import MLGateCore
+import Foundation
+
+/// A run on another engine (the queue's `executor:`): started once, a lost answer reconciled by the request's key
+/// instead of dispatched again, and followed until it ends. The queue's worker and `mlgate ci --dispatch` share it.
+package struct RemoteRun {
+    /// The engine.
+    package let dispatcher: any JobDispatcher
+    /// How often the run's status is read.
+    package var pollSeconds: Double
+    /// Where progress lines go.
+    package let log: (String) -> Void
+
+    /// A follower of `dispatcher`'s runs, reading their status every `pollSeconds`.
+    package init(dispatcher: any JobDispatcher, pollSeconds: Double = 10, log: @escaping (String) -> Void) {
+        self.dispatcher = dispatcher
+        self.pollSeconds = pollSeconds
+        self.log = log
+    }
+
+    /// The run for `request`: `known` (an earlier attempt recorded it), else one the engine already has for the key
+    /// (an answer lost on the way), else a new dispatch; a dispatch whose answer is lost is looked for once more.
+    package func start(_ request: DispatchRequest, known: DispatchReceipt?) throws -> DispatchReceipt {
+        let engine = dispatcher.engine
+        if let known {
+            log("following \(engine) run \(known.url), dispatched by an earlier attempt")
+            return known
+        }
+        if let found = try dispatcher.reconcile(request) {
+            log("found its \(engine) run \(found.url) (an earlier dispatch's answer was lost); following it")
+            return found
+        }
+        do {
+            let receipt = try dispatcher.dispatch(request)
+            log("dispatched to \(engine): \(receipt.url)")
+            return receipt
+        } catch {
+            // The answer may be what was lost: look for the run before calling it a failure.
+            guard let found = try? dispatcher.reconcile(request) else { throw error }
+            log("the dispatch's answer was lost (\(error)); found its run \(found.url)")
+            return found
+        }
+    }
+
+    /// Reads `receipt`'s status until it is final, or until `stop` says to stop (then nil); logs each change and, at
+    /// the end, the last lines of the run's log when the engine gives them.
+    package func follow(_ receipt: DispatchReceipt, stop: () -> Bool) throws -> RemoteRunStatus? {
+        var last: RemoteRunStatus?
+        while true {
+            let status = try dispatcher.status(of: receipt)
+            if status != last { log("\(dispatcher.engine) run \(receipt.id) is \(Self.describe(status))") }
+            last = status
+            if status.isFinal { break }
+            if stop() { return nil }
+            // Short naps, so Ctrl-C or a lost lease is seen within a tenth of a second.
+            for _ in 0..<max(1, Int(pollSeconds * 10)) where !stop() { usleep(100_000) }
+        }
+        if let tail = dispatcher.logTail(of: receipt), !tail.isEmpty {
+            for line in tail.split(separator: "\n", omittingEmptySubsequences: false).suffix(50) { log("| \(line)") }
+        }
+        return last
+    }
+
+    /// A status in a few words.
+    static func describe(_ status: RemoteRunStatus) -> String {
+        switch status {
+        case .pending: "waiting for a runner"
+        case .running: "running"
+        case .succeeded: "done"
+        case .failed(let reason): "failed (\(reason))"
+        case .unfollowed(let why): "not followed (\(why))"
+        }
+    }
+}
