@@ -24,6 +24,8 @@ extension CIJob {
             let runner = PipelineRunner(workspace: workspace, store: registry.store, interruption: Interruption())
             var runOptions = RunOptions()
             runOptions.trigger = "ci"
+            // Trained on the executor: its outputs are restored from the remote, not trained again here.
+            if options.dispatch { runOptions.remote = try RemoteObjects(workspace: workspace, override: nil) }
             let summary = try runner.run(try workspace.pipeline(), options: runOptions)
             result.run = summary.run
             guard summary.status == .succeeded else {
@@ -57,14 +59,23 @@ extension CIJob {
     }
 
     /// Trains the commit on the configured executor (`--dispatch`): one dispatch per CI job (its key names the
-    /// provider, run and commit, so a rerun of the job follows the same run), followed to its end, then the outputs
-    /// and run cache pulled from `remote.objects`, so the pipeline that follows restores them instead of training.
+    /// provider, run and commit, so a rerun of the job follows the same run), followed to its end, then its run-cache
+    /// entries pulled from `remote.objects`, so the pipeline that follows restores (and fetches) them instead of training.
     func trainOnExecutor(registry: RegistryContext, configuration: MLGateConfiguration, remote: String?) throws {
         guard let dispatcher = try Dispatchers.make(configuration.executor) else {
             throw UsageError("--dispatch trains on the executor mlgate.yaml names, and it names none: add executor: {type: kubernetes, image: …} (or github, gitlab; docs/team.md), or drop --dispatch.")
         }
         guard configuration.remote.objects != nil else {
             throw UsageError("--dispatch gets the outputs back through remote.objects, which mlgate.yaml does not set; add remote: {objects: s3://bucket/prefix} (docs/team.md).")
+        }
+        if let why = dispatcher.cannotFollow {
+            throw UsageError("--dispatch waits for the training, and the \(dispatcher.engine) executor cannot follow it: \(why).")
+        }
+        guard !context.isFork else {
+            throw UsageError("--dispatch does not train a pull request from a fork: its branch is not in this repository, and the executor would run the fork's code with this repository's credentials. Gate it on the runner (drop --dispatch for forks).")
+        }
+        guard let branch = context.branch else {
+            throw UsageError("--dispatch needs the branch being built (the engines start runs on a branch), and this job names none; run it on a branch or pull request build.")
         }
         let repository = try? GitRepository.open(at: workspace.root)
         guard let commit = (try? repository?.head().commit?.hex) ?? nil else {
@@ -74,15 +85,15 @@ extension CIJob {
         let run = (context.runURL ?? commit).utf8.reduce(UInt32(2_166_136_261)) { ($0 ^ UInt32($1)) &* 16_777_619 }
         let hex = String(run, radix: 16)
         let url = context.repositoryURL ?? ((try? repository?.configString("remote.\(remote ?? "origin").url")) ?? nil)
-        let request = DispatchRequest(job: 0, ref: context.branch ?? context.baseBranch ?? "HEAD", commit: commit, repositoryURL: url,
+        let request = DispatchRequest(job: 0, ref: branch, commit: commit, repositoryURL: url,
                                       key: "mlgate-ci-\(context.provider.rawValue)-\(String(repeating: "0", count: 8 - hex.count) + hex)-\(commit.prefix(8))")
         var follower = RemoteRun(dispatcher: dispatcher) { [self] in say($0) }
         if let milliseconds = ProcessInfo.processInfo.environment["MLGATE_DISPATCH_POLL_MS"].flatMap(Double.init) { follower.pollSeconds = milliseconds / 1000 }
         let receipt = try follower.start(request, known: nil)
         switch try follower.follow(receipt, stop: { false }) {
         case .succeeded?:
-            // What the run pushed: its run-cache entries, and their outputs.
-            try pullObjects(registry, configuration: configuration, versions: [], remote: remote, outputs: .imported)
+            // What the run pushed: its run-cache entries (their outputs are fetched as the pipeline restores them).
+            try pullObjects(registry, configuration: configuration, versions: [], remote: remote)
         case .failed(let reason)?:
             throw EnvironmentError("the training dispatched to \(dispatcher.engine) ended: \(reason); see \(receipt.url).")
         case .unfollowed(let why)?:

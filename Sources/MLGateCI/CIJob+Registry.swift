@@ -1,5 +1,5 @@
 package import MLGateRegistry
-package import MLGatePipeline
+import MLGatePipeline
 import Foundation
 import MLGateConfig
 package import MLGateCore
@@ -41,12 +41,11 @@ extension CIJob {
     /// `versions`' artifacts (the champions, or the version released) from there, or else from the git remote's
     /// `refs/mlgate/objects/` (`remote.artifacts_in_git`). A version whose artifact is nowhere stops the job
     /// (exit 3) with where it looked and the fix.
-    package func pullObjects(_ registry: RegistryContext, configuration: MLGateConfiguration, versions: [ModelVersion], remote: String?,
-                             outputs: RemoteObjects.PullOutputs = .lock) throws {
+    package func pullObjects(_ registry: RegistryContext, configuration: MLGateConfiguration, versions: [ModelVersion], remote: String?) throws {
         let artifacts = Set(versions.map(\.artifact))
         if configuration.remote.objects != nil {
             let store = try RemoteObjects(workspace: workspace, override: nil)
-            let pulled = try store.pull(into: workspace, store: registry.store, outputs: outputs, extra: artifacts)
+            let pulled = try store.pull(into: workspace, store: registry.store, all: false, extra: artifacts)
             say("object store: \(pulled.fetched) objects and \(pulled.imported) run-cache entries from \(store.root)")
         }
         let inGit = try GitArtifacts(registry: registry)

@@ -24,6 +24,15 @@ package enum Dispatchers {
         }
     }
 
+    /// `url` without the user and password a remote's URL may carry (`https://user:token@host/…`): the engines clone
+    /// with their own credentials, and a manifest or a request body is no place for a token.
+    static func withoutCredentials(_ url: String) -> String {
+        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else { return url }
+        let host = url[scheme.upperBound...]
+        guard host[..<at].firstIndex(of: "/") == nil else { return url }
+        return String(url[..<scheme.upperBound]) + String(url[url.index(after: at)...])
+    }
+
     /// `base` without trailing slashes.
     static func trimmed(_ base: String) -> String {
         var text = Substring(base)
@@ -56,7 +65,7 @@ package enum Dispatchers {
 }
 
 /// GitHub Actions: a `workflow_dispatch` with `return_run_details` (the answer names the run), followed through
-/// `GET /actions/runs/{id}`. The workflow sets `run-name` to the job's key (ci-templates/github/mlgate-train.yml), so an
+/// `GET /actions/runs/{id}`. The workflow sets `run-name` to the job's key (ci-templates/github/train.yml), so an
 /// answer lost on the way is found again by listing the workflow's runs instead of dispatching twice.
 struct GitHubDispatcher: JobDispatcher {
     let spec: GitHubExecutor
@@ -72,7 +81,7 @@ struct GitHubDispatcher: JobDispatcher {
         let url = base + "/workflows/" + Dispatchers.encoded(spec.workflow) + "/runs?event=workflow_dispatch&per_page=50"
         let response = try HTTPClient().send(HTTPRequest(method: "GET", url: url, headers: headers))
         let runs = try Dispatchers.object(response, engine: engine, doing: "list the runs of \(spec.workflow)")["workflow_runs"] as? [[String: Any]] ?? []
-        guard let run = runs.first(where: { ($0["display_title"] as? String ?? "").contains(request.key) }), let id = run["id"] as? Int else { return nil }
+        guard let run = runs.first(where: { $0["display_title"] as? String == "mlgate " + request.key }), let id = run["id"] as? Int else { return nil }
         return DispatchReceipt(id: String(id), url: run["html_url"] as? String ?? "\(spec.repository) run \(id)")
     }
 
@@ -116,6 +125,9 @@ struct GitLabDispatcher: JobDispatcher {
     let triggerToken: String
     let token: String?
     var engine: String { "gitlab" }
+    var cannotFollow: String? {
+        token == nil ? "set $\(spec.tokenVariable) to an API token that may read pipelines to follow it" : nil
+    }
 
     private var base: String { Dispatchers.trimmed(spec.api) + "/projects/" + Dispatchers.encoded(spec.project) }
 
@@ -147,9 +159,7 @@ struct GitLabDispatcher: JobDispatcher {
     }
 
     func status(of receipt: DispatchReceipt) throws -> RemoteRunStatus {
-        guard let token else {
-            return .unfollowed("set $\(spec.tokenVariable) to an API token that may read pipelines to follow it")
-        }
+        guard let token else { return .unfollowed(cannotFollow ?? "no API token") }
         let response = try HTTPClient().send(HTTPRequest(method: "GET", url: base + "/pipelines/" + receipt.id, headers: ["PRIVATE-TOKEN": token]))
         let pipeline = try Dispatchers.object(response, engine: engine, doing: "read pipeline \(receipt.id)")
         switch pipeline["status"] as? String ?? "" {
@@ -185,7 +195,7 @@ struct KubernetesDispatcher: JobDispatcher {
             """
         var container: [String: Any] = [
             "name": "train", "image": spec.image, "command": ["sh", "-c", script], "workingDir": "/tmp",
-            "env": [["name": "MLGATE_REPOSITORY", "value": request.repositoryURL ?? ""], ["name": "MLGATE_COMMIT", "value": request.commit],
+            "env": [["name": "MLGATE_REPOSITORY", "value": Dispatchers.withoutCredentials(request.repositoryURL ?? "")], ["name": "MLGATE_COMMIT", "value": request.commit],
                     ["name": "MLGATE_REF", "value": request.ref], ["name": "MLGATE_JOB", "value": request.key], ["name": "CI", "value": "true"]],
         ]
         if let secret = spec.secret { container["envFrom"] = [["secretRef": ["name": secret]]] }
@@ -205,7 +215,9 @@ struct KubernetesDispatcher: JobDispatcher {
         var file: String?
         if let input {
             let path = NSTemporaryDirectory() + "mlgate-job-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).json"
-            try input.write(toFile: path, atomically: true, encoding: .utf8)
+            guard FileManager.default.createFile(atPath: path, contents: Data(input.utf8), attributes: [.posixPermissions: 0o600]) else {
+                throw EnvironmentError("could not write the Job manifest to \(path)")
+            }
             file = path
             argv += ["-f", path]
         }
@@ -231,7 +243,8 @@ struct KubernetesDispatcher: JobDispatcher {
     func reconcile(_ request: DispatchRequest) throws -> DispatchReceipt? {
         let name = Self.name(request)
         let found = try kubectl(["get", "job", name, "--namespace", spec.namespace, "--ignore-not-found", "--output", "name"])
-        guard found.status == 0, !found.output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+        // kubectl's warnings share the output: only its answer line counts.
+        guard found.status == 0, found.output.split(separator: "\n").contains(where: { $0 == "job.batch/\(name)" }) else { return nil }
         return DispatchReceipt(id: name, url: "\(spec.namespace)/\(name)")
     }
 
@@ -247,7 +260,9 @@ struct KubernetesDispatcher: JobDispatcher {
 
     func status(of receipt: DispatchReceipt) throws -> RemoteRunStatus {
         let read = try kubectl(["get", "job", receipt.id, "--namespace", spec.namespace, "--output", "json"])
-        guard read.status == 0, let job = try? JSONSerialization.jsonObject(with: Data(read.output.utf8)) as? [String: Any] else {
+        // The JSON document, without any warning lines kubectl printed around it.
+        let document = read.output.firstIndex(of: "{").flatMap { start in read.output.lastIndex(of: "}").map { read.output[start...$0] } } ?? ""
+        guard read.status == 0, let job = try? JSONSerialization.jsonObject(with: Data(document.utf8)) as? [String: Any] else {
             throw EnvironmentError("kubectl could not read Job \(receipt.url) (exit \(read.status)): \(read.output.prefix(300))")
         }
         let status = job["status"] as? [String: Any] ?? [:]

@@ -134,7 +134,7 @@ struct PullCommand: ParsableCommand {
         let workspace = try Workspace.current()
         let store = try workspace.openStore()
         let remote = try RemoteObjects(workspace: workspace, override: from)
-        let (fetched, imported, missing) = try remote.pull(into: workspace, store: store, outputs: all ? .all : .lock)
+        let (fetched, imported, missing) = try remote.pull(into: workspace, store: store, all: all)
         print("pulled \(fetched) objects and \(imported) new run-cache entries from \(remote.root).")
         if !missing.isEmpty {
             printError("warning: \(missing.count) objects are not on the remote either (first: \(missing[0])); run the stages that make them and 'mlgate push'.")

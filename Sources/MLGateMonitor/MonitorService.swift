@@ -81,7 +81,7 @@ package struct MonitorService {
             let (id, added) = try registry.store.enqueue(job)
             guard trusted else { return reporter.warning("drift: retraining job \(id) waits: the stage commands are not approved (mlgate trust --show, then mlgate trust)") }
             reporter.progress(added ? "drift: queued retraining job \(id) of '\(model)' at \(commit.short); its model meets the gate like any candidate (mlgate gate \(model) --candidate RUN)"
-                                    : "drift: training job \(id) at \(commit.short) is already queued")
+                                    : "drift: training job \(id) at \(commit.short) is already queued; once trained, its model meets the gate like any candidate")
             if added { WorkerLauncher.startIfIdle(layout: registry.workspace.layout) }
         } catch {
             reporter.warning("drift: no retraining queued: \(error)")

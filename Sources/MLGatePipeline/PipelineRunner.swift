@@ -36,6 +36,9 @@ package struct RunOptions {
     var source: RunSource?
     /// Keep commands' output off standard error (it still goes to the log).
     var quiet = false
+    /// Where a run-cache hit's outputs are fetched from when this machine lacks them (a run another machine or
+    /// engine trained and pushed); nil restores only what the local object store holds.
+    package var remote: RemoteObjects?
 }
 
 /// How a run ended, for the command to print and turn into an exit code.
@@ -64,6 +67,8 @@ package struct RunSummary: Encodable {
 /// Runs the stages of a pipeline in order, skipping those whose memo matches `mlgate.lock`, restoring
 /// outputs from the object store when an earlier run had the same memo, and recording what it did.
 package final class PipelineRunner {
+    /// The remote a run's cache hits are fetched from (`RunOptions.remote`).
+    private var remote: RemoteObjects?
     private let workspace: Workspace
     private let store: Store
     private let objects: ObjectStore
@@ -105,6 +110,7 @@ package final class PipelineRunner {
     package func run(_ pipeline: Pipeline, options: RunOptions) throws -> RunSummary {
         let stages = try pipeline.order(targets: options.targets, downstream: options.downstream)
         stagesByName = Dictionary(stages.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        remote = options.remote
         try preflight(stages, pipeline: pipeline)
         lock = try LockReader.load(path: workspace.lockPath)
         if options.dryRun { return try dryRun(stages, options: options) }
@@ -261,10 +267,19 @@ package final class PipelineRunner {
             if restorable(locked.outputs, paths: paths) { return .restore(locked.outputs, from: .lock) }
             return .run(reasons: changed.map { "\($0) was changed or removed" })
         }
-        if let cached = try store.cachedOutputs(memo: facts.memo), restorable(cached, paths: paths) {
+        if let cached = try store.cachedOutputs(memo: facts.memo), restorable(cached, paths: paths) || fetched(cached, paths: paths) {
             return .restore(cached, from: .runCache)
         }
         return .run(reasons: reasons(stage, facts: facts, locked: locked))
+    }
+
+    /// Fetches the cached `outputs` of `paths` this machine lacks from the run's remote, if it has one; true when
+    /// they are all here afterwards.
+    private func fetched(_ outputs: [LockedOutput], paths: [PathSpec]) -> Bool {
+        guard let remote else { return false }
+        let wanted = Set(paths.compactMap { path in outputs.first { $0.path == path.path && $0.cache }?.hash })
+        guard wanted.count == paths.count, (try? remote.fetch(wanted, into: objects)) != nil else { return false }
+        return restorable(outputs, paths: paths)
     }
 
     private func restorable(_ outputs: [LockedOutput], paths: [PathSpec]) -> Bool {

@@ -54,45 +54,40 @@ package struct RemoteObjects {
 
     /// Imports the run cache, then fetches what mlgate.lock names, the `extra` objects, and with `all` every
     /// output the run cache names (a folder's files with it). Returns what was fetched, imported, and missing here too.
-    package func pull(into workspace: Workspace, store: Store, outputs: PullOutputs, extra: Set<String> = []) throws -> (fetched: Int, imported: Int, missing: [String]) {
+    package func pull(into workspace: Workspace, store: Store, all: Bool, extra: Set<String> = []) throws -> (fetched: Int, imported: Int, missing: [String]) {
         let entries = try place.cacheEntries().compactMap { entry -> (memo: String, stage: String, outputs: [LockedOutput])? in
             guard let file = try? JSONDecoder().decode(CacheEntryFile.self, from: Data(entry.body)) else { return nil }
             return (entry.memo, file.stage, file.outputs)
         }
-        let imported = Set(try store.importCacheEntries(entries))
+        let imported = try store.importCacheEntries(entries)
         var hashes = try ObjectReferences.lockOutputs(workspace: workspace).hashes.union(extra)
-        for entry in entries where outputs == .all || (outputs == .imported && imported.contains(entry.memo)) {
-            for output in entry.outputs where output.cache { hashes.insert(output.hash) }
-        }
-        // Level by level: the objects asked for, then the files of the manifests among them, and so on.
+        if all { for entry in entries { for output in entry.outputs where output.cache { hashes.insert(output.hash) } } }
+        let (fetched, missing) = try fetch(hashes, into: workspace.objects)
+        return (fetched, imported, missing)
+    }
+
+    /// Copies the objects `hashes` and, level by level, the files of the folders among them from the remote into
+    /// `objects` (those it holds already, undamaged, are not fetched again); returns how many were fetched and the
+    /// hashes the remote lacks.
+    package func fetch(_ hashes: Set<String>, into objects: ObjectStore) throws -> (fetched: Int, missing: [String]) {
         var fetched = 0
         var missing: [String] = []
         var seen = Set<String>()
         var level = hashes.sorted()
         while !level.isEmpty {
             level = level.filter { seen.insert($0).inserted }
-            let needed = level.filter { !workspace.objects.contains($0) || workspace.objects.damage($0) != nil }
-            let absent = try place.fetch(needed, into: workspace.objects)
+            let needed = level.filter { !objects.contains($0) || objects.damage($0) != nil }
+            let absent = try place.fetch(needed, into: objects)
             missing += absent
             fetched += needed.count - absent.count
             let absentSet = Set(absent)
             var next: [String] = []
             for hash in level where !absentSet.contains(hash) {
-                if let tree = try workspace.objects.tree(hash) { next += tree.entries.map(\.hash) }
+                if let tree = try objects.tree(hash) { next += tree.entries.map(\.hash) }
             }
             level = next
         }
-        return (fetched, imported.count, missing.sorted())
-    }
-
-    /// Which outputs a pull fetches besides the ones `mlgate.lock` names.
-    package enum PullOutputs: Sendable {
-        /// Only those (and the extra objects asked for).
-        case lock
-        /// Also the outputs of the run-cache entries this pull brought in: what a run elsewhere just pushed.
-        case imported
-        /// Every output the remote's run cache names.
-        case all
+        return (fetched, missing.sorted())
     }
 
     struct CacheEntryFile: Codable {

@@ -35,19 +35,40 @@ package struct RemoteRun {
             log("dispatched to \(engine): \(receipt.url)")
             return receipt
         } catch {
-            // The answer may be what was lost: look for the run before calling it a failure.
-            guard let found = try? dispatcher.reconcile(request) else { throw error }
-            log("the dispatch's answer was lost (\(error)); found its run \(found.url)")
-            return found
+            // The answer may be what was lost: look for the run (it can take seconds to be listed) before calling it
+            // a failure.
+            for attempt in 0..<Self.lookups {
+                if attempt > 0 { usleep(UInt32(min(pollSeconds, 5) * 1_000_000)) }
+                if let found = try? dispatcher.reconcile(request) {
+                    log("the dispatch's answer was lost (\(error)); found its run \(found.url)")
+                    return found
+                }
+            }
+            throw error
         }
     }
+
+    /// How many times a lost dispatch is looked for, and how many status reads in a row may fail, before giving up.
+    static let lookups = 5
 
     /// Reads `receipt`'s status until it is final, or until `stop` says to stop (then nil); logs each change and, at
     /// the end, the last lines of the run's log when the engine gives them.
     package func follow(_ receipt: DispatchReceipt, stop: () -> Bool) throws -> RemoteRunStatus? {
         var last: RemoteRunStatus?
+        var failures = 0
         while true {
-            let status = try dispatcher.status(of: receipt)
+            let status: RemoteRunStatus
+            do {
+                status = try dispatcher.status(of: receipt)
+                failures = 0
+            } catch {
+                // A network blip or an API hiccup: the run goes on; read again, and give up only after several in a row.
+                failures += 1
+                guard failures < Self.lookups, !stop() else { throw error }
+                log("could not read \(receipt.url) (\(error)); trying again")
+                for _ in 0..<max(1, Int(pollSeconds * 10)) where !stop() { usleep(100_000) }
+                continue
+            }
             if status != last { log("\(dispatcher.engine) run \(receipt.id) is \(Self.describe(status))") }
             last = status
             if status.isFinal { break }

@@ -92,9 +92,11 @@ package final class Worker {
                 finish(job, .untrusted, run: nil, message: "its stage commands changed since they were approved; read them with 'mlgate trust --show' and run 'mlgate trust'")
                 return
             }
+            var trainedElsewhere: String?
             if let dispatcher {
-                try follow(job, on: dispatcher, lost: lost)
-                return
+                // A retraining still meets its gate here, on the outputs the engine pushed; any other job is done.
+                guard let receipt = try follow(job, on: dispatcher, lost: lost) else { return }
+                trainedElsewhere = "trained on \(dispatcher.engine): \(receipt.url)"
             }
             ObjectStore.removeTree(directory)
             try FileAccess.createDirectory(directory)
@@ -107,6 +109,12 @@ package final class Worker {
             options.trigger = "worker"
             options.job = job.id
             options.source = RunSource(commit: job.commit, branch: branch, dirty: false, repositoryURL: url)
+            if trainedElsewhere != nil {
+                // The engine's run pushed its run cache and outputs: restore them instead of training again.
+                let remote = try RemoteObjects(workspace: workspace, override: nil)
+                _ = try remote.pull(into: workspace, store: store, all: false)
+                options.remote = remote
+            }
             let summary = try runner.run(try Pipeline(stages: configuration.stages), options: options)
             if lost.isSet {
                 log("job \(job.id): the lease was lost (cancelled, or another worker took it); stopped")
@@ -114,10 +122,11 @@ package final class Worker {
             }
             switch summary.status {
             case .succeeded:
-                var note: String?
+                var note = trainedElsewhere
                 if job.gateModel != nil, let afterTraining, let run = summary.run {
-                    note = afterTraining(job, run, workspace)
-                    log("job \(job.id): \(note ?? "")")
+                    let verdict = afterTraining(job, run, workspace)
+                    log("job \(job.id): \(verdict)")
+                    note = [trainedElsewhere, verdict].compactMap { $0 }.joined(separator: "; ")
                 }
                 finish(job, .succeeded, run: summary.run, message: note)
             case .cancelled: finish(job, .queued, run: summary.run, message: "the worker was stopped; the job will run again")
@@ -129,29 +138,43 @@ package final class Worker {
     }
 
     /// Dispatches `job` to `dispatcher`'s engine (unless an earlier attempt did: a recorded or reconciled run is
-    /// followed, never dispatched again), records where it runs at once, and follows it until it finishes.
-    private func follow(_ job: Job, on dispatcher: any JobDispatcher, lost: SharedFlag) throws {
+    /// followed, never dispatched again), records where it runs at once, and follows it until it finishes. Records the
+    /// job's end, except for a retraining whose run succeeded: its receipt is returned, for the gate to judge the run.
+    private func follow(_ job: Job, on dispatcher: any JobDispatcher, lost: SharedFlag) throws -> DispatchReceipt? {
         let branch = job.ref.hasPrefix("refs/heads/") ? String(job.ref.dropFirst(11)) : job.ref
         let url = job.remote.flatMap { (try? repository.configString("remote.\($0).url")) ?? nil }
             ?? ((try? repository.configString("remote.origin.url")) ?? nil)
         let request = DispatchRequest(job: job.id, ref: branch, commit: job.commit, repositoryURL: url,
-                                      key: "mlgate-job-\(Self.repositoryKey(layout))-\(job.id)")
+                                      key: "mlgate-job-\(Self.repositoryKey(layout))-\(job.id)-\(job.commit.prefix(8))")
         let remote = RemoteRun(dispatcher: dispatcher, pollSeconds: pollSeconds) { [self] in log("job \(job.id): \($0)") }
         let known = job.executor == dispatcher.engine ? job.remoteID.map { DispatchReceipt(id: $0, url: job.remoteURL ?? $0) } : nil
         let receipt = try remote.start(request, known: known)
         guard try store.recordDispatch(job.id, owner: owner, executor: dispatcher.engine, receipt: receipt, now: Store.nowMilliseconds) else {
-            return log("job \(job.id): no longer ours after the dispatch (cancelled, or another worker took it); \(receipt.url) is not followed here")
+            log("job \(job.id): no longer ours after the dispatch (cancelled, or another worker took it); \(receipt.url) is not followed here")
+            return nil
         }
-        guard let status = try remote.follow(receipt, stop: { lost.isSet || interruption.wasSignalled }) else {
-            if lost.isSet { return log("job \(job.id): the lease was lost; \(receipt.url) is not followed here") }
-            return finish(job, .queued, run: nil, message: "the worker was stopped while \(receipt.url) ran; the next worker follows it")
+        let status: RemoteRunStatus?
+        do {
+            status = try remote.follow(receipt, stop: { lost.isSet || interruption.wasSignalled })
+        } catch {
+            // The run goes on; only the following stopped: the next worker follows the recorded run.
+            finish(job, .queued, run: nil, message: "lost track of \(receipt.url) (\(error)); the next worker follows it")
+            return nil
+        }
+        guard let status else {
+            if lost.isSet { log("job \(job.id): the lease was lost; \(receipt.url) is not followed here") } else {
+                finish(job, .queued, run: nil, message: "the worker was stopped while \(receipt.url) ran; the next worker follows it")
+            }
+            return nil
         }
         switch status {
+        case .succeeded where job.gateModel != nil: return receipt
         case .succeeded: finish(job, .succeeded, run: nil, message: "trained on \(dispatcher.engine): \(receipt.url)")
         case .failed(let reason): finish(job, .failed, run: nil, message: "\(dispatcher.engine) run \(receipt.url) ended: \(reason)")
         case .unfollowed(let why): finish(job, .succeeded, run: nil, message: "dispatched to \(dispatcher.engine): \(receipt.url); not followed: \(why)")
         case .pending, .running: break
         }
+        return nil
     }
 
     /// Eight hex digits naming this repository's store, so dispatch keys of two repositories never collide.

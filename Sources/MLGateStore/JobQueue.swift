@@ -7,12 +7,23 @@ import GRDB
 /// be taken again — never lost, never run twice at once.
 extension Store {
     /// Queues `job` unless the same commit is already queued or running for the same ref; returns its id
-    /// and whether it is new.
+    /// and whether it is new. A job that gates a model (a retraining) is folded into a waiting job of that commit
+    /// which gates nothing yet, taking it over (its gate and reason), so the push's training is judged too; it is
+    /// queued on its own when the waiting job already runs or gates another model (the run cache then restores
+    /// what the first trained).
     public func enqueue(_ job: Job) throws(StoreError) -> (id: Int, added: Bool) {
         try transaction { db in
-            if let existing = try Int.fetchOne(db, sql: "SELECT id FROM jobs WHERE ref = ? AND commit_id = ? AND status IN ('queued', 'running', 'untrusted')",
-                                               arguments: [job.ref, job.commit]) {
-                return (existing, false)
+            let pending = try Row.fetchAll(db, sql: """
+                SELECT id, status, gate_model FROM jobs WHERE ref = ? AND commit_id = ? AND status IN ('queued', 'running', 'untrusted') ORDER BY id
+                """, arguments: [job.ref, job.commit])
+            for row in pending {
+                let id: Int = row["id"], status: String = row["status"], gates: String? = row["gate_model"]
+                if job.gateModel == nil || gates == job.gateModel { return (id, false) }
+                if gates == nil, status != "running" {
+                    try db.execute(sql: "UPDATE jobs SET gate_model = ?, reason = COALESCE(reason, ?), updated_at = ? WHERE id = ?",
+                                   arguments: [job.gateModel, job.reason, job.updatedAt, id])
+                    return (id, false)
+                }
             }
             try db.execute(sql: """
                 INSERT INTO jobs (ref, commit_id, remote, stages, status, trust_hash, created_at, updated_at, message, reason, gate_model)

@@ -79,14 +79,14 @@ extension Store {
         }
     }
 
-    /// Adds run-cache entries (from a remote); existing memos are kept. Returns the memos it added.
-    public func importCacheEntries(_ entries: [(memo: String, stage: String, outputs: [LockedOutput])]) throws(StoreError) -> [String] {
+    /// Adds run-cache entries (from a remote); existing memos are kept.
+    public func importCacheEntries(_ entries: [(memo: String, stage: String, outputs: [LockedOutput])]) throws(StoreError) -> Int {
         try transaction { db in
-            var added: [String] = []
+            var added = 0
             for entry in entries {
                 try db.execute(sql: "INSERT OR IGNORE INTO run_cache (memo, stage, outputs, created_at) VALUES (?, ?, ?, ?)",
                                arguments: [entry.memo, entry.stage, Self.json(entry.outputs), Store.nowMilliseconds])
-                if db.changesCount > 0 { added.append(entry.memo) }
+                added += db.changesCount
             }
             return added
         }

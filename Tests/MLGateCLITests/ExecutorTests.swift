@@ -86,7 +86,7 @@ struct ExecutorTests {
         let inputs = body["inputs"] as? [String: Any] ?? [:]
         let head = try fixture.head()
         #expect(body["ref"] as? String == "main" && body["return_run_details"] as? Bool == true && inputs["commit"] as? String == head)
-        #expect((inputs["mlgate_job"] as? String ?? "").range(of: "^mlgate-job-[0-9a-f]{8}-1$", options: .regularExpression) != nil, "\(inputs)")
+        #expect((inputs["mlgate_job"] as? String ?? "").range(of: "^mlgate-job-[0-9a-f]{8}-1-\(head.prefix(8))$", options: .regularExpression) != nil, "\(inputs)")
         let listed = try fixture.mlgate(["queue", "--all", "--json"]).stdout
         #expect(!worker.stderr.contains("t0ken") && !listed.contains("t0ken"), "the token is never printed or stored")
     }
@@ -210,5 +210,76 @@ struct ExecutorTests {
         defer { bare.fixture.remove() }
         let refused = try CIFixtures.run("github-pr", arguments: ["--dispatch"], project: bare).result
         #expect(refused.status == 2 && refused.stderr.contains("--dispatch trains on the executor mlgate.yaml names, and it names none"), "\(refused)")
+    }
+}
+
+@Suite("executors and retraining")
+struct ExecutorRetrainingTests {
+    @Test("a retraining on drift trained on Kubernetes still meets its gate here: the outputs come back through remote.objects and the better model is registered and promoted")
+    func retrainOnExecutor() throws {
+        let (kubectl, state) = try fakeKubectl(executing: true)
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let reference = "id,x\n" + (0..<300).map { "r\($0),\($0 % 30)" }.joined(separator: "\n") + "\n"
+        let shifted = "id,x\n" + (0..<300).map { "s\($0),\(50 + $0 % 30)" }.joined(separator: "\n") + "\n"
+        let fixture = try repositoryWithRemote("""
+            version: 1
+            executor: {type: kubernetes, image: 'churn-train:1', kubectl: '\(kubectl)'}
+            stages:
+              train: {cmd: python3 train.py, deps: [train.py], params: [quality], outs: [model.txt]}
+            models:
+              m:
+                artifact: model.txt
+                evaluate:
+                  cmd: python3 predict.py {model} {predictions}
+                  data: [predict.py]
+                  task: binary
+                  columns: {id: id, label: label, score: score}
+                promotion:
+                  champion: production
+                  criteria: [{metric: roc_auc, min: 0.6}, {metric: roc_auc, vs_champion: {max_drop: 0.01}}]
+                lifecycle: {stages: [staging, production]}
+                monitor: {reference: reference.csv, current: shifted.csv, columns: {id: ignore}, on_drift: retrain, retrain_cooldown_hours: 0}
+            """, files: ["train.py": CIProject.train, "predict.py": CIProject.predict, "params.yaml": "quality: 0.6\n",
+                         "reference.csv": reference, "shifted.csv": shifted])
+        defer { fixture.remove() }
+        // The pod and this machine share remote.objects (a bucket in a real cluster).
+        let config = try #require(fixture.read("mlgate.yaml"))
+        try fixture.write("mlgate.yaml", config.replacingOccurrences(of: "version: 1\n", with: "version: 1\nremote: {objects: '\(fixture.base)/objects'}\n"))
+        try FileManager.default.createDirectory(atPath: fixture.base + "/objects", withIntermediateDirectories: true)
+        try fixture.git(["commit", "-q", "-am", "shared objects"])
+        #expect(try fixture.mlgate(["trust"]).status == 0)
+        #expect(try fixture.mlgate(["run"]).status == 0)
+        #expect(try fixture.mlgate(["models", "register", "m", "--run", "1"]).status == 0)
+        #expect(try fixture.mlgate(["promote", "m", "1", "--to", "staging", "--reason", "t"]).status == 0)
+        #expect(try fixture.mlgate(["promote", "m", "1", "--to", "production", "--reason", "t"]).status == 0)
+
+        try fixture.write("params.yaml", "quality: 0.8\n")
+        try fixture.git(["commit", "-q", "-am", "quality 0.8"])
+        try fixture.git(["push", "-q", "origin", "main"], extraEnvironment: ["CI": "true"])  // pushed, so the pod can clone it
+        let environment = ["MLGATE_EVENTS_BACKGROUND": "off", "MLGATE_DISPATCH_POLL_MS": "20"]
+        let check = try fixture.mlgate(["monitor", "check", "m"], extraEnvironment: environment)
+        // The push queued job 1 for this commit; the retraining is folded into it: once trained, it is gated.
+        #expect(check.stderr.contains("training job 1 at") && check.stderr.contains("already queued; once trained, its model meets the gate"), "\(check)")
+        let id = 1
+        #expect(try jobs(fixture).first?["gate_model"] as? String == "m")
+        // The check started a worker in the background; run one here too if it has not taken the job yet.
+        var job: [String: Any] = [:]
+        var output = ""
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            job = try jobs(fixture).first { $0["id"] as? Int == id } ?? [:]
+            if ["succeeded", "failed"].contains(job["status"] as? String ?? "") { break }
+            if job["status"] as? String == "queued" { output += try fixture.mlgate(["worker"], extraEnvironment: environment).stderr }
+            usleep(200_000)
+        }
+        let worker = output + ((try? String(contentsOfFile: fixture.root + "/.mlgate/logs/worker.log", encoding: .utf8)) ?? "")
+        let message = job["message"] as? String ?? ""
+        #expect(job["status"] as? String == "succeeded" && job["executor"] as? String == "kubernetes", "\(job) \(worker)")
+        #expect(message.hasPrefix("trained on kubernetes: default/mlgate-job-") && message.contains("gate passed against models:/m/1; registered models:/m/2"), "\(message)")
+        #expect(worker.contains("train restored from the run cache"), "trained by the pod, restored here: \(worker)")
+        let pods = try FileManager.default.contentsOfDirectory(atPath: state + "/pods")
+        #expect(pods.count == 1, "\(pods)")
+        let versions = try registeredVersions(fixture)
+        #expect(versions.first { $0["version"] as? Int == 2 }?["stage"] as? String == "production", "\(versions)")
     }
 }

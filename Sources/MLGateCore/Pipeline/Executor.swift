@@ -163,4 +163,12 @@ public protocol JobDispatcher: Sendable {
     func status(of receipt: DispatchReceipt) throws -> RemoteRunStatus
     /// The last lines of the run's log, when the engine gives them.
     func logTail(of receipt: DispatchReceipt) -> String?
+    /// Why a run cannot be followed with the credentials at hand (nil when it can): a caller that must wait for the
+    /// run refuses before dispatching.
+    var cannotFollow: String? { get }
+}
+
+extension JobDispatcher {
+    /// Followed, by default.
+    public var cannotFollow: String? { nil }
 }
