@@ -57,6 +57,42 @@ struct CIProject {
         """
     }
 
+    /// The mlgate.yaml of a repository that retrains this project's model `m` on drift: its one-stage pipeline, the
+    /// gate against the champion in production, and a monitor of reference.csv against shifted.csv; `header` goes
+    /// after the version line.
+    static func retrainingConfig(_ header: String = "") -> String {
+        """
+        version: 1
+        \(header)stages:
+          train: {cmd: python3 train.py, deps: [train.py], params: [quality], outs: [model.txt]}
+        models:
+          m:
+            artifact: model.txt
+            evaluate:
+              cmd: python3 predict.py {model} {predictions}
+              data: [predict.py]
+              task: binary
+              columns: {id: id, label: label, score: score}
+            promotion:
+              champion: production
+              criteria: [{metric: roc_auc, min: 0.6}, {metric: roc_auc, vs_champion: {max_drop: 0.01}}]
+            lifecycle: {stages: [staging, production]}
+            monitor: {reference: reference.csv, current: shifted.csv, columns: {id: ignore}, on_drift: retrain, retrain_cooldown_hours: 0}
+        """
+    }
+
+    /// What `retrainingConfig` runs besides the data: the scripts, and the parameters at quality 0.6.
+    static let retrainingFiles = ["train.py": train, "predict.py": predict, "params.yaml": "quality: 0.6\n"]
+
+    /// Approves the commands, trains, and takes the first version to production: the champion a retraining must beat.
+    static func crownFirstVersion(_ fixture: GitFixture) throws {
+        for arguments in [["trust"], ["run"], ["models", "register", "m", "--run", "1"],
+                          ["promote", "m", "1", "--to", "staging", "--reason", "t"], ["promote", "m", "1", "--to", "production", "--reason", "t"]] {
+            let result = try fixture.mlgate(arguments)
+            guard result.status == 0 else { throw TestSupportError("mlgate \(arguments.joined(separator: " ")) failed: \(result)") }
+        }
+    }
+
     /// The project committed on main and pushed to a bare origin whose HEAD is main.
     init(config: String = CIProject.config(), quality: Double = 0.6) throws {
         fixture = try GitFixture()

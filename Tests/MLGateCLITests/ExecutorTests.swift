@@ -221,37 +221,15 @@ struct ExecutorRetrainingTests {
         defer { try? FileManager.default.removeItem(atPath: state) }
         let reference = "id,x\n" + (0..<300).map { "r\($0),\($0 % 30)" }.joined(separator: "\n") + "\n"
         let shifted = "id,x\n" + (0..<300).map { "s\($0),\(50 + $0 % 30)" }.joined(separator: "\n") + "\n"
-        let fixture = try repositoryWithRemote("""
-            version: 1
-            executor: {type: kubernetes, image: 'churn-train:1', kubectl: '\(kubectl)'}
-            stages:
-              train: {cmd: python3 train.py, deps: [train.py], params: [quality], outs: [model.txt]}
-            models:
-              m:
-                artifact: model.txt
-                evaluate:
-                  cmd: python3 predict.py {model} {predictions}
-                  data: [predict.py]
-                  task: binary
-                  columns: {id: id, label: label, score: score}
-                promotion:
-                  champion: production
-                  criteria: [{metric: roc_auc, min: 0.6}, {metric: roc_auc, vs_champion: {max_drop: 0.01}}]
-                lifecycle: {stages: [staging, production]}
-                monitor: {reference: reference.csv, current: shifted.csv, columns: {id: ignore}, on_drift: retrain, retrain_cooldown_hours: 0}
-            """, files: ["train.py": CIProject.train, "predict.py": CIProject.predict, "params.yaml": "quality: 0.6\n",
-                         "reference.csv": reference, "shifted.csv": shifted])
+        let fixture = try repositoryWithRemote(CIProject.retrainingConfig("executor: {type: kubernetes, image: 'churn-train:1', kubectl: '\(kubectl)'}\n"),
+                                               files: CIProject.retrainingFiles.merging(["reference.csv": reference, "shifted.csv": shifted]) { $1 })
         defer { fixture.remove() }
         // The pod and this machine share remote.objects (a bucket in a real cluster).
         let config = try #require(fixture.read("mlgate.yaml"))
         try fixture.write("mlgate.yaml", config.replacingOccurrences(of: "version: 1\n", with: "version: 1\nremote: {objects: '\(fixture.base)/objects'}\n"))
         try FileManager.default.createDirectory(atPath: fixture.base + "/objects", withIntermediateDirectories: true)
         try fixture.git(["commit", "-q", "-am", "shared objects"])
-        #expect(try fixture.mlgate(["trust"]).status == 0)
-        #expect(try fixture.mlgate(["run"]).status == 0)
-        #expect(try fixture.mlgate(["models", "register", "m", "--run", "1"]).status == 0)
-        #expect(try fixture.mlgate(["promote", "m", "1", "--to", "staging", "--reason", "t"]).status == 0)
-        #expect(try fixture.mlgate(["promote", "m", "1", "--to", "production", "--reason", "t"]).status == 0)
+        try CIProject.crownFirstVersion(fixture)
 
         try fixture.write("params.yaml", "quality: 0.8\n")
         try fixture.git(["commit", "-q", "-am", "quality 0.8"])
