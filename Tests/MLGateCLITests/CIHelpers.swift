@@ -57,28 +57,12 @@ struct CIProject {
         """
     }
 
-    /// The mlgate.yaml of a repository that retrains this project's model `m` on drift: its one-stage pipeline, the
-    /// gate against the champion in production, and a monitor of reference.csv against shifted.csv; `header` goes
-    /// after the version line.
+    /// The mlgate.yaml of a repository that retrains this project's model `m` on drift: `config()` without the remote
+    /// and the deploy target (`header` takes the remote's line), with a monitor of reference.csv against shifted.csv.
     static func retrainingConfig(_ header: String = "") -> String {
-        """
-        version: 1
-        \(header)stages:
-          train: {cmd: python3 train.py, deps: [train.py], params: [quality], outs: [model.txt]}
-        models:
-          m:
-            artifact: model.txt
-            evaluate:
-              cmd: python3 predict.py {model} {predictions}
-              data: [predict.py]
-              task: binary
-              columns: {id: id, label: label, score: score}
-            promotion:
-              champion: production
-              criteria: [{metric: roc_auc, min: 0.6}, {metric: roc_auc, vs_champion: {max_drop: 0.01}}]
-            lifecycle: {stages: [staging, production]}
-            monitor: {reference: reference.csv, current: shifted.csv, columns: {id: ignore}, on_drift: retrain, retrain_cooldown_hours: 0}
-        """
+        config().replacingOccurrences(of: "remote: {objects: ../objects}\n", with: header)
+            .replacingOccurrences(of: "\ndeploy:\n  prod: {type: directory, path: ../served, model: m@production}",
+                                  with: "\n    monitor: {reference: reference.csv, current: shifted.csv, columns: {id: ignore}, on_drift: retrain, retrain_cooldown_hours: 0}")
     }
 
     /// What `retrainingConfig` runs besides the data: the scripts, and the parameters at quality 0.6.
