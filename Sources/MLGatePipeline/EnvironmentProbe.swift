@@ -19,6 +19,10 @@ package enum EnvironmentProbe {
     /// Probes the machine; `python` says whether to ask the interpreter (it takes a few hundred milliseconds).
     static func probe(python: Bool, directory: String) -> Found {
         var environment = RunEnvironment(os: operatingSystem(), cpu: cpu(), host: hostName(), mlgate: MLGateVersion.current)
+        // Where it ran: the CI job's page, and the key of the queue job an executor was given.
+        let variables = ProcessInfo.processInfo.environment
+        if ContinuousIntegration.isActive { environment.ciRunURL = CIContext.detect(environment: variables).runURL }
+        environment.dispatchKey = variables["MLGATE_JOB"].flatMap { $0.hasPrefix("mlgate-") ? $0 : nil }
         var packages: String?
         if python {
             environment.python = capture(["python3", "--version"], in: directory)?.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -197,7 +197,7 @@ struct ExecutorTests {
         try FileManager.default.createDirectory(atPath: project.fixture.base + "/acme", withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: named, withDestinationPath: project.origin)
         let environment = Self.environment.merging(["GITHUB_SERVER_URL": "file://" + project.fixture.base]) { $1 }
-        let (result, _, _) = try CIFixtures.run("github-pr", arguments: ["--dispatch"], project: project, extra: environment)
+        let (result, checkout, _) = try CIFixtures.run("github-pr", arguments: ["--dispatch"], project: project, extra: environment)
         #expect(result.status == 0, "\(result)")
         #expect(result.stderr.contains("dispatched to kubernetes: default/mlgate-ci-github-") && result.stderr.contains("is done"), "\(result.stderr)")
         #expect(result.stderr.contains("| ") && result.stderr.contains("run-cache entries"), "the pod's log, then the pull: \(result.stderr)")
@@ -205,6 +205,11 @@ struct ExecutorTests {
         let pods = try FileManager.default.contentsOfDirectory(atPath: state + "/pods")
         #expect(pods.count == 1 && FileManager.default.fileExists(atPath: "\(state)/pods/\(pods[0])/mlgate-job/model.txt"), "\(pods)")
         #expect(result.stderr.contains("train restored from the run cache") && result.stderr.contains("\nrun 1 succeeded: 1 restored"), "\(result.stderr)")
+        // Each run names where it ran: the pod's, the job it trained; the runner's, its CI job's page.
+        let podRun = try jsonObject(try project.fixture.mlgate(["runs", "show", "1", "--json"], in: "\(state)/pods/\(pods[0])/mlgate-job").stdout)
+        #expect((podRun["environment"] as? [String: Any])?["dispatch_key"] as? String == pods[0], "\(podRun)")
+        let ciRun = try jsonObject(try project.fixture.mlgate(["runs", "show", "1", "--json"], in: checkout).stdout)
+        #expect(((ciRun["environment"] as? [String: Any])?["ci_run_url"] as? String ?? "").hasPrefix("file://\(project.fixture.base)/acme/churn-model/actions/runs/"), "\(ciRun)")
 
         let bare = try CIProject()
         defer { bare.fixture.remove() }

@@ -143,7 +143,10 @@ public struct RunSource: Hashable, Sendable, Codable {
 
 /// The software and machine a run ran on, as found (not as declared).
 public struct RunEnvironment: Hashable, Sendable, Codable {
-    enum CodingKeys: String, CodingKey { case python, packagesObject = "packages_object", packagesTool = "packages_tool", packageCount = "package_count", os, cpu, host, mlgate }
+    enum CodingKeys: String, CodingKey {
+        case python, packagesObject = "packages_object", packagesTool = "packages_tool", packageCount = "package_count", os, cpu, host, mlgate
+        case ciRunURL = "ci_run_url", dispatchKey = "dispatch_key"
+    }
 
     /// `python3 --version`, when python3 is on PATH.
     public var python: String?
@@ -161,6 +164,10 @@ public struct RunEnvironment: Hashable, Sendable, Codable {
     public var host: String
     /// The mlgate version.
     public var mlgate: String
+    /// The page of the CI job it ran in (GitHub Actions run, GitLab job, …), when it ran in one.
+    public var ciRunURL: String?
+    /// The queue job's key (`MLGATE_JOB`) when the job was dispatched to an executor and this is its run there.
+    public var dispatchKey: String?
 
     /// Encodes every key, absent values as null.
     public func encode(to encoder: any Encoder) throws {
@@ -173,6 +180,8 @@ public struct RunEnvironment: Hashable, Sendable, Codable {
         try container.encode(cpu, forKey: .cpu)
         try container.encode(host, forKey: .host)
         try container.encode(mlgate, forKey: .mlgate)
+        try container.encode(ciRunURL, forKey: .ciRunURL)
+        try container.encode(dispatchKey, forKey: .dispatchKey)
     }
 
     /// Creates an environment.
