@@ -166,7 +166,7 @@ extension CIJob {
         new.tags["ci"] = context.provider.rawValue
         if let url = context.runURL { new.tags["ci_run"] = url }
         new.description = "registered by mlgate ci: \(context.summary)"
-        new.profile = registry.captureProfile(of: spec, root: workspace.root)
+        new.profile = registry.captureProfile(of: spec, root: workspace.root, dataHashes: new.dataHashes)
         if let verdict = try registry.store.latestVerdict(model: spec.name, artifact: new.artifact) {
             new.verdict = verdict.json
             new.verdictDigest = verdict.digest

@@ -37,7 +37,7 @@ package struct RetrainingGate {
         new.verdictDigest = digest
         new.verdictPassed = true
         // The reference the new version was trained on is the job checkout's.
-        new.profile = registering.captureProfile(of: gate.spec, root: judging.workspace.root)
+        new.profile = registering.captureProfile(of: gate.spec, root: judging.workspace.root, dataHashes: new.dataHashes)
         let registrationReason = "retrained (\(reason)); passed its gate"
         let version = try registering.store.register(model: model, new, by: registering.actor(reason: registrationReason))
         let progress = try registering.promote(version, towards: gate.spec.promotion.champion, reason: registrationReason)

@@ -51,23 +51,30 @@ package struct MonitorProfile: Codable, Sendable {
 }
 
 extension RegistryContext {
-    /// Captures `spec`'s monitor reference (and its prediction reference) from the checkout at `root` as a profile
-    /// folder object; nil when the model has no monitor. A missing file is a warning: the version is registered
-    /// without a profile, and its checks read the files.
-    package func captureProfile(of spec: ModelSpec, root: String) -> String? {
+    /// Captures `spec`'s monitor reference (and its prediction reference) as a profile folder object; nil when the
+    /// model has no monitor. A file the version's run read (`dataHashes`, by repository path) is taken as the run read
+    /// it, from the object store, so a worktree changed since does not become the baseline; any other comes from the
+    /// checkout at `root`. A missing file is a warning: the version is registered without a profile, and its checks
+    /// read the files.
+    package func captureProfile(of spec: ModelSpec, root: String, dataHashes: [String: String] = [:]) -> String? {
         guard let monitor = spec.monitor else { return nil }
         let staging = NSTemporaryDirectory() + "mlgate-profile-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         defer { try? FileManager.default.removeItem(atPath: staging) }
         do {
             try FileAccess.createDirectory(staging)
             func copy(_ path: String, as name: String) throws -> String {
+                let ext = (path as NSString).pathExtension
+                let file = ext.isEmpty ? name : name + "." + ext
+                if let hash = dataHashes[path], objects.contains(hash), (try? objects.tree(hash)) == nil {
+                    // As the run read it, checked against its hash on the way.
+                    try objects.checkout(hash, to: staging + "/" + file)
+                    return file
+                }
                 let source = root + "/" + path
                 var isDirectory: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), !isDirectory.boolValue else {
                     throw UsageError("the monitor's \(name) \(path) does not exist in \(root)")
                 }
-                let ext = (path as NSString).pathExtension
-                let file = ext.isEmpty ? name : name + "." + ext
                 try FileManager.default.copyItem(atPath: source, toPath: staging + "/" + file)
                 return file
             }

@@ -27,7 +27,7 @@ extension RegistryContext {
         new.tags.merge(tags) { $1 }
         new.description = description
         if let spec = try? workspace.configuration().models.first(where: { $0.name == name }) {
-            new.profile = captureProfile(of: spec, root: workspace.root)
+            new.profile = captureProfile(of: spec, root: workspace.root, dataHashes: new.dataHashes)
         }
         if let verdict = try store.latestVerdict(model: name, artifact: new.artifact) {
             new.verdict = verdict.json

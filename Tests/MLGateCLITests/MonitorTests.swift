@@ -243,6 +243,27 @@ struct MonitorTests {
         #expect(try fixture.mlgate(["monitor", "history", "m", "--json"]).stdout == history, "a refused check records nothing")
     }
 
+    @Test("a version registered from a run captures the reference as that run read it, not as the worktree holds it since")
+    func profileFromRun() throws {
+        let fixture = try pipelineRepository("""
+            version: 1
+            stages:
+              prepare: {cmd: cp source.csv reference.csv, deps: [source.csv], outs: [reference.csv]}
+              train: {cmd: wc -l reference.csv > model.txt, deps: [reference.csv], outs: [model.txt]}
+            models:
+              m:
+                artifact: model.txt
+                monitor: {reference: reference.csv, columns: {id: ignore}}
+            """, files: ["source.csv": rows(120, center: 10, seed: 1)])
+        defer { fixture.remove() }
+        #expect(try fixture.mlgate(["trust"]).status == 0)
+        #expect(try fixture.mlgate(["run"]).status == 0)
+        try fixture.write("reference.csv", rows(7, center: 50, seed: 2))  // rewritten after the run
+        #expect(try fixture.mlgate(["models", "register", "m", "--run", "1"]).status == 0)
+        let profile = try jsonObject(try fixture.mlgate(["monitor", "profile", "m", "1", "--json"]).stdout)
+        #expect(profile["rows"] as? Int == 120, "the run's reference, not the worktree's: \(profile)")
+    }
+
     @Test("--html writes one self-contained page that headless Chromium renders: the table, a chart per column (drifted first), no console error")
     func htmlReport() throws {
         let fixture = try monitorRepository(preset: "evidently", referenceRows: 500)
