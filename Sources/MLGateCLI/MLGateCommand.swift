@@ -23,7 +23,7 @@ public struct MLGateCommand: ParsableCommand {
             config or input); 3 the environment failed (git, the store, a tool).
             """,
         version: MLGateVersion.current,
-        subcommands: [InitCommand.self, HooksCommand.self, HookCommand.self, LineageCommand.self, RunCommand.self, RunsCommand.self, FsckCommand.self, GcCommand.self, PushCommand.self, PullCommand.self, QueueCommand.self, WorkerCommand.self, TrustCommand.self, EvalCommand.self, ModelsCommand.self, GateCommand.self, CompareCommand.self, PromoteCommand.self, ApproveCommand.self, AuditCommand.self, EventsCommand.self, PackageCommand.self, DeployCommand.self, RollbackCommand.self, EndpointCommand.self, ServeCommand.self, CollectCommand.self, ScoreCommand.self, MonitorCommand.self, CICommand.self]
+        subcommands: [InitCommand.self, HooksCommand.self, HookCommand.self, LineageCommand.self, RunCommand.self, RunsCommand.self, FsckCommand.self, GcCommand.self, PushCommand.self, PullCommand.self, StoreCommand.self, QueueCommand.self, WorkerCommand.self, TrustCommand.self, EvalCommand.self, ModelsCommand.self, GateCommand.self, CompareCommand.self, PromoteCommand.self, ApproveCommand.self, AuditCommand.self, EventsCommand.self, PackageCommand.self, DeployCommand.self, RollbackCommand.self, EndpointCommand.self, ServeCommand.self, CollectCommand.self, ScoreCommand.self, MonitorCommand.self, CICommand.self]
     )
 
     public init() {}

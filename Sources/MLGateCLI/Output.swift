@@ -18,6 +18,17 @@ enum Output {
     static func jsonText(_ value: some Encodable) throws -> String { try JSONDocument.text(value) }
 
     /// Prints rows as left-aligned columns separated by two spaces; the last column is not padded.
+    /// A byte count for people: `812 B`, `4.2 KiB`, `37.9 MiB`, `1.3 GiB`.
+    static func bytes(_ count: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(count), unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(count) B" : String(format: "%.1f %@", value, units[unit])
+    }
+
     static func table(_ rows: [[String]]) {
         guard let width = rows.map(\.count).max(), width > 0 else { return }
         var widths = [Int](repeating: 0, count: width)

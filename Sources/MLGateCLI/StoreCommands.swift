@@ -141,3 +141,78 @@ struct PullCommand: ParsableCommand {
         }
     }
 }
+
+/// `mlgate store`: which store is in use, and what it holds.
+struct StoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store",
+        abstract: "Show which store this repository uses and what it holds.",
+        subcommands: [Status.self],
+        defaultSubcommand: Status.self
+    )
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "status",
+            abstract: "Say which store is in use, its schema, its size, and where objects and training go.",
+            discussion: """
+                The records (lineage, runs, the run cache, the registry and its audit log, the queue, events, \
+                monitor checks) live in the embedded SQLite store .mlgate/store.sqlite at the main worktree's root, \
+                shared by its linked worktrees; outputs and artifacts in the object store .mlgate/objects, and on \
+                the remote that remote.objects names. A shared PostgreSQL store is not built yet (docs/team.md).
+                """)
+
+        @Flag(help: "Print JSON (shape in docs/json.md).")
+        var json = false
+
+        /// What `--json` prints.
+        struct Report: Encodable {
+            enum CodingKeys: String, CodingKey {
+                case kind, path, bytes, journalMode = "journal_mode", census, objects, objectBytes = "object_bytes", remoteObjects = "remote_objects", executor
+            }
+            let kind: String
+            let path: String
+            let bytes: Int64
+            let journalMode: String?
+            let census: Store.Census
+            let objects: Int
+            let objectBytes: Int64
+            let remoteObjects: String?
+            let executor: String
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(kind, forKey: .kind)
+                try container.encode(path, forKey: .path)
+                try container.encode(bytes, forKey: .bytes)
+                try container.encode(journalMode, forKey: .journalMode)
+                try container.encode(census, forKey: .census)
+                try container.encode(objects, forKey: .objects)
+                try container.encode(objectBytes, forKey: .objectBytes)
+                try container.encode(remoteObjects, forKey: .remoteObjects)
+                try container.encode(executor, forKey: .executor)
+            }
+        }
+
+        func run() throws {
+            let workspace = try Workspace.current()
+            let store = try Store(path: workspace.layout.database)
+            let objects = workspace.objects.allObjects()
+            func size(_ path: String) -> Int64 { ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber) ?? nil)?.int64Value ?? 0 }
+            let configuration = try? workspace.configuration()
+            let report = Report(kind: "sqlite", path: workspace.layout.database,
+                                bytes: size(workspace.layout.database) + size(workspace.layout.database + "-wal"),
+                                journalMode: try store.pragma("journal_mode"), census: try store.census(), objects: objects.count,
+                                objectBytes: objects.reduce(0) { $0 + workspace.objects.size(of: $1) },
+                                remoteObjects: configuration?.remote.objects, executor: configuration?.executor.name ?? "local")
+            if json { return try Output.json(report) }
+            let census = report.census
+            print("store: embedded SQLite at \(report.path) (\(Output.bytes(report.bytes)), journal \(report.journalMode ?? "?"))")
+            print("schema: \(census.migrations) migrations, the newest \(census.latestMigration ?? "none")")
+            print("holds: \(census.runs) runs, \(census.versions) model versions, \(census.auditRows) audit rows, \(census.pendingJobs) pending jobs, "
+                  + "\(census.monitorChecks) monitor checks, \(census.undeliveredEvents) undelivered events")
+            print("objects: \(report.objects) in \(workspace.objects.root) (\(Output.bytes(report.objectBytes))); remote: \(report.remoteObjects ?? "none (remote.objects is not set)")")
+            print("training: \(report.executor == "local" ? "here (the queue's worker)" : "dispatched to \(report.executor) (executor: in mlgate.yaml)")")
+        }
+    }
+}

@@ -68,6 +68,51 @@ public final class Store {
         }
     }
 
+    /// How many rows the store's main records hold, and whether its schema is the one this mlgate writes.
+    public struct Census: Sendable, Encodable {
+        enum CodingKeys: String, CodingKey {
+            case runs, versions = "model_versions", pendingJobs = "pending_jobs", auditRows = "audit_rows", undeliveredEvents = "undelivered_events"
+            case monitorChecks = "monitor_checks", migrations, latestMigration = "latest_migration"
+        }
+        public let runs: Int
+        public let versions: Int
+        /// Jobs queued, running or waiting for approval.
+        public let pendingJobs: Int
+        public let auditRows: Int
+        /// Deliveries waiting for a retry or dead-lettered.
+        public let undeliveredEvents: Int
+        public let monitorChecks: Int
+        /// The migrations applied, and the newest of them (opening a store applies every one this mlgate knows).
+        public let migrations: Int
+        public let latestMigration: String?
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(runs, forKey: .runs)
+            try container.encode(versions, forKey: .versions)
+            try container.encode(pendingJobs, forKey: .pendingJobs)
+            try container.encode(auditRows, forKey: .auditRows)
+            try container.encode(undeliveredEvents, forKey: .undeliveredEvents)
+            try container.encode(monitorChecks, forKey: .monitorChecks)
+            try container.encode(migrations, forKey: .migrations)
+            try container.encode(latestMigration, forKey: .latestMigration)
+        }
+    }
+
+    /// The store's census.
+    public func census() throws(StoreError) -> Census {
+        let applied = try appliedMigrations()
+        return try reading { db in
+            func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql) ?? 0 }
+            return Census(runs: try count("SELECT COUNT(*) FROM runs"), versions: try count("SELECT COUNT(*) FROM model_versions WHERE status != 'deleted'"),
+                          pendingJobs: try count("SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running', 'untrusted')"),
+                          auditRows: try count("SELECT COUNT(*) FROM audit"),
+                          undeliveredEvents: try count("SELECT COUNT(*) FROM event_deliveries WHERE state != 'delivered'"),
+                          monitorChecks: try count("SELECT COUNT(*) FROM monitor_checks"),
+                          migrations: applied.count, latestMigration: applied.last)
+        }
+    }
+
     /// Reads a pragma's value, for diagnostics and tests.
     public func pragma(_ name: String) throws(StoreError) -> String? {
         do { return try queue.read { try String.fetchOne($0, sql: "PRAGMA \(name)") } } catch {
