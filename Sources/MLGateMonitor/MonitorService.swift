@@ -36,6 +36,10 @@ package struct MonitorService {
         }
         let champion = try registry.store.version(model: model, inStage: spec.promotion.champion)
         let root = registry.workspace.root
+        if !referenceFiles, let hash = champion?.profile, !registry.objects.contains(hash), (try? registry.workspace.configuration().remote.objects) != nil {
+            // A version registered on another machine: its profile travels through remote.objects.
+            _ = try? RemoteObjects(workspace: registry.workspace, override: nil).fetch([hash], into: registry.objects)
+        }
         let profile = referenceFiles ? nil : try champion.flatMap { try registry.openProfile(of: $0) }
         defer { profile?.remove() }
         let reference = profile.map { opened in

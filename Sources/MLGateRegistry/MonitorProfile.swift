@@ -94,10 +94,16 @@ extension RegistryContext {
         }
     }
 
-    /// Checks out `version`'s profile into a folder of its own, each file checked against its hash on the way.
-    /// A profile captured for another model, or one that is damaged or missing, is refused naming the version.
+    /// Checks out `version`'s profile into a folder of its own, each file checked against its hash on the way; nil,
+    /// with a warning, when this store does not hold it (registered elsewhere). A profile captured for another model,
+    /// or a damaged one, is refused naming the version.
     package func openProfile(of version: ModelVersion) throws -> MonitorProfile.Opened? {
         guard let hash = version.profile else { return nil }
+        guard ContentDigest.isWellFormed(hash), objects.contains(hash) else {
+            // Registered elsewhere and not fetched yet: the files stand in, and the next pull brings the profile.
+            reporter.warning("the monitor profile of \(version.uri) (\(hash.prefix(12))) is not in this object store, so this check reads the monitor's files; 'mlgate pull --all' fetches it from remote.objects.")
+            return nil
+        }
         let folder = NSTemporaryDirectory() + "mlgate-profile-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         do {
             try objects.checkout(hash, to: folder)

@@ -109,6 +109,7 @@ package enum RegistryMirror {
             message.gatePassed = event.gatePassed
             message.verdictDigest = event.verdictDigest
             message.branch = event.branch
+            message.profile = event.profile  // so a clone that syncs checks against the same baseline
         default:
             break
         }

@@ -38,6 +38,8 @@ public struct MirrorEvent: Sendable {
     public var verdict: String?
     /// The branch the version was built on.
     public var branch: String?
+    /// The version's monitor profile.
+    public var profile: String?
 }
 
 /// The outbox as the git mirror reads it, and what `mlgate models sync` brings back from git.
@@ -57,7 +59,7 @@ extension Store {
             try Row.fetchAll(db, sql: """
                 SELECT events.id, events.kind, events.model, events.version, events.payload, events.counter, events.created_at,
                        model_versions.commit_id, model_versions.artifact, model_versions.verdict_passed, model_versions.verdict_digest,
-                       model_versions.verdict, model_versions.branch
+                       model_versions.verdict, model_versions.branch, model_versions.profile
                 FROM events LEFT JOIN model_versions ON model_versions.model = events.model AND model_versions.version = events.version
                 WHERE \(condition) ORDER BY events.id
                 """).map { row in
@@ -65,7 +67,8 @@ extension Store {
                 return MirrorEvent(id: row["id"], action: String((row["kind"] as String).dropFirst(6)), model: row["model"], version: row["version"],
                                    actor: payload.actor, reason: payload.reason, before: payload.before, after: payload.after,
                                    counter: row["counter"], createdAt: row["created_at"], commit: row["commit_id"], artifact: row["artifact"],
-                                   gatePassed: row["verdict_passed"], verdictDigest: row["verdict_digest"], verdict: row["verdict"], branch: row["branch"])
+                                   gatePassed: row["verdict_passed"], verdictDigest: row["verdict_digest"], verdict: row["verdict"], branch: row["branch"],
+                                   profile: row["profile"])
             }
         }
     }
@@ -161,10 +164,10 @@ extension Store {
             try db.execute(sql: "UPDATE models SET next_version = MAX(next_version, ?) WHERE name = ?", arguments: [found.version + 1, found.model])
             try db.execute(sql: """
                 INSERT OR IGNORE INTO model_versions (model, version, artifact, artifact_is_directory, commit_id, data_hashes, tags, status,
-                                                      verdict_digest, verdict_passed, branch, created_at, created_by)
-                VALUES (?, ?, ?, 0, ?, '{}', '{}', 'active', ?, ?, ?, ?, ?)
+                                                      verdict_digest, verdict_passed, branch, created_at, created_by, profile)
+                VALUES (?, ?, ?, 0, ?, '{}', '{}', 'active', ?, ?, ?, ?, ?, ?)
                 """, arguments: [found.model, found.version, found.artifact, found.commit, found.verdictDigest, found.gatePassed, found.branch,
-                                 createdAt, createdBy])
+                                 createdAt, createdBy, found.profile])
             guard db.changesCount == 1 else { return false }
             let imported = try Self.version(db, model: found.model, version: found.version)
             try Self.record(db, action: "sync", model: found.model, version: found.version, before: "null", after: Self.state(imported),

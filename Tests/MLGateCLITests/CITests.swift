@@ -399,3 +399,37 @@ struct CICommentTests {
         #expect(posts.first?.body.contains("mlgate:gate") == true)
     }
 }
+
+@Suite("monitor profiles travel with the registry")
+struct ProfileTravelTests {
+    @Test("a clone that syncs the registry checks against the champion's profile, fetched from remote.objects; before the objects are pushed it warns and reads its files")
+    func profileTravels() throws {
+        let project = try CIProject(config: CIProject.retrainingConfig("remote: {objects: ../objects}\n"))
+        defer { project.fixture.remove() }
+        let laptop = project.fixture
+        let reference = "id,x\n" + (0..<300).map { "r\($0),\($0 % 30)" }.joined(separator: "\n") + "\n"
+        try laptop.write("reference.csv", reference)
+        try laptop.write("shifted.csv", reference)
+        try laptop.git(["add", "-A"])
+        try laptop.git(["commit", "-q", "-m", "monitor data"])
+        try laptop.git(["push", "-q", "origin", "main"])
+        try CIProject.crownFirstVersion(laptop)
+        #expect(try laptop.mlgate(["models", "push"]).status == 0)
+
+        // The clone's reference file moves away from what version 1 was registered with.
+        let early = try project.checkout(name: "early")
+        try laptop.write(early + "/reference.csv", "id,x\n" + (0..<300).map { "r\($0),\(100 + $0 % 30)" }.joined(separator: "\n") + "\n")
+        #expect(try laptop.mlgate(["models", "sync"], in: early).status == 0)
+        let unfetched = try laptop.mlgate(["monitor", "check", "m", "--json"], in: early)
+        #expect(unfetched.stderr.contains("is not in this object store, so this check reads the monitor's files"), "\(unfetched)")
+        #expect(try jsonObject(unfetched.stdout)["reference"] as? String == "reference.csv")
+
+        #expect(try laptop.mlgate(["push"]).status == 0)
+        let late = try project.checkout(name: "late")
+        try laptop.write(late + "/reference.csv", "id,x\n" + (0..<300).map { "r\($0),\(100 + $0 % 30)" }.joined(separator: "\n") + "\n")
+        #expect(try laptop.mlgate(["models", "sync"], in: late).status == 0)
+        let fetched = try laptop.mlgate(["monitor", "check", "m", "--json"], in: late)
+        #expect(fetched.status == 0, "the registered reference, not the moved file: \(fetched)")
+        #expect(try jsonObject(fetched.stdout)["reference"] as? String == "profile of models:/m/1 (reference.csv)", "\(fetched)")
+    }
+}

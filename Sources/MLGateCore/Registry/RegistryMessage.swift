@@ -39,16 +39,19 @@ public struct RegistryMessage: Codable, Hashable, Sendable {
     public var branch: String?
     /// The deploy target, for deployments.
     public var target: String?
+    /// The version's monitor profile (a folder object: the reference data it was registered with), on a registration.
+    public var profile: String?
 
     enum CodingKeys: String, CodingKey {
         case action, actor, model, version, artifact, at, atMilliseconds = "at_ms", reason, stage, event, alias
-        case gatePassed = "gate_passed", verdictDigest = "verdict_digest", verdict, branch, target
+        case gatePassed = "gate_passed", verdictDigest = "verdict_digest", verdict, branch, target, profile
     }
 
     /// Creates a message.
     public init(action: String, actor: String? = nil, model: String, version: Int? = nil, artifact: String? = nil, at: String? = nil,
                 atMilliseconds: Int64? = nil, reason: String? = nil, stage: String? = nil, event: Int? = nil, alias: String? = nil,
-                gatePassed: Bool? = nil, verdictDigest: String? = nil, verdict: String? = nil, branch: String? = nil, target: String? = nil) {
+                gatePassed: Bool? = nil, verdictDigest: String? = nil, verdict: String? = nil, branch: String? = nil, target: String? = nil,
+                profile: String? = nil) {
         self.action = action
         self.actor = actor
         self.model = model
@@ -65,6 +68,7 @@ public struct RegistryMessage: Codable, Hashable, Sendable {
         self.verdict = verdict
         self.branch = branch
         self.target = target
+        self.profile = profile
     }
 
     /// The message as one line of JSON with sorted keys; absent fields are left out, except `version` (null).
@@ -85,6 +89,7 @@ public struct RegistryMessage: Codable, Hashable, Sendable {
         add(.verdict, verdict.map(JSONText.quoted))
         add(.branch, branch.map(JSONText.quoted))
         add(.target, target.map(JSONText.quoted))
+        add(.profile, profile.map(JSONText.quoted))
         return JSONText.object(fields)
     }
 

@@ -87,6 +87,8 @@ public struct AcceptedVersion: Hashable, Sendable {
     public var at: Int64
     /// Whether the local store already holds it.
     public var known: Bool
+    /// Its monitor profile, when the message names a well-formed one (the object is checked when it is read).
+    public var profile: String?
 }
 
 /// What a registry tag in git was refused for; it is left out of the store.
@@ -304,7 +306,8 @@ public struct RegistryReplay: Sendable {
         guard let artifact = message.artifact else { return .failure(RejectedTag(name: name, reason: "its message names no artifact")) }
         var version = AcceptedVersion(model: model, version: number, artifact: artifact, commit: found.commit, gatePassed: nil,
                                       verdictDigest: nil, branch: message.branch, actor: message.actor,
-                                      at: message.atMilliseconds ?? 0, known: false)
+                                      at: message.atMilliseconds ?? 0, known: false,
+                                      profile: message.profile.flatMap { ContentDigest.isWellFormed($0) ? $0 : nil })
         if let mine = known["\(model)/\(number)"] {
             guard mine.artifact == artifact, mine.commit == nil || mine.commit == found.commit else {
                 return .failure(RejectedTag(name: name, reason: "this store's version \(number) of \(model) has another artifact or commit; the tag is not its registration"))
