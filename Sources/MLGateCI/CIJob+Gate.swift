@@ -82,13 +82,10 @@ extension CIJob {
             throw UsageError("--dispatch needs a commit to train; this checkout has none.")
         }
         // One key per CI run and commit: a rerun of the job finds the run its first attempt dispatched.
-        let run = (context.runURL ?? commit).utf8.reduce(UInt32(2_166_136_261)) { ($0 ^ UInt32($1)) &* 16_777_619 }
-        let hex = String(run, radix: 16)
         let url = context.repositoryURL ?? ((try? repository?.configString("remote.\(remote ?? "origin").url")) ?? nil)
         let request = DispatchRequest(job: 0, ref: branch, commit: commit, repositoryURL: url,
-                                      key: "mlgate-ci-\(context.provider.rawValue)-\(String(repeating: "0", count: 8 - hex.count) + hex)-\(commit.prefix(8))")
-        var follower = RemoteRun(dispatcher: dispatcher) { [self] in say($0) }
-        if let milliseconds = ProcessInfo.processInfo.environment["MLGATE_DISPATCH_POLL_MS"].flatMap(Double.init) { follower.pollSeconds = milliseconds / 1000 }
+                                      key: "mlgate-ci-\(context.provider.rawValue)-\(DispatchRequest.digest(context.runURL ?? commit))-\(commit.prefix(8))")
+        let follower = RemoteRun(dispatcher: dispatcher) { [self] in say($0) }
         let receipt = try follower.start(request, known: nil)
         switch try follower.follow(receipt, stop: { false }) {
         case .succeeded?:

@@ -33,13 +33,6 @@ package enum Dispatchers {
         return String(url[..<scheme.upperBound]) + String(url[url.index(after: at)...])
     }
 
-    /// `base` without trailing slashes.
-    static func trimmed(_ base: String) -> String {
-        var text = Substring(base)
-        while text.hasSuffix("/") { text = text.dropLast() }
-        return String(text)
-    }
-
     /// `text` percent-encoded for one path segment or form value.
     static func encoded(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
@@ -72,7 +65,7 @@ struct GitHubDispatcher: JobDispatcher {
     let token: String
     var engine: String { "github" }
 
-    private var base: String { Dispatchers.trimmed(spec.api) + "/repos/" + spec.repository + "/actions" }
+    private var base: String { spec.api.withoutTrailingSlashes + "/repos/" + spec.repository + "/actions" }
     private var headers: [String: String] {
         ["Authorization": "Bearer \(token)", "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28", "Content-Type": "application/json"]
     }
@@ -129,7 +122,7 @@ struct GitLabDispatcher: JobDispatcher {
         token == nil ? "set $\(spec.tokenVariable) to an API token that may read pipelines to follow it" : nil
     }
 
-    private var base: String { Dispatchers.trimmed(spec.api) + "/projects/" + Dispatchers.encoded(spec.project) }
+    private var base: String { spec.api.withoutTrailingSlashes + "/projects/" + Dispatchers.encoded(spec.project) }
 
     func reconcile(_ request: DispatchRequest) throws -> DispatchReceipt? {
         guard let token else { return nil }
@@ -224,20 +217,12 @@ struct KubernetesDispatcher: JobDispatcher {
         defer { if let file { try? FileManager.default.removeItem(atPath: file) } }
         let environment = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
         let child: ChildProcess
-        do { child = try ChildProcess(argv: Self.resolved(argv), directory: FileManager.default.currentDirectoryPath, environment: environment) } catch {
+        do { child = try ChildProcess(argv: argv, directory: FileManager.default.currentDirectoryPath, environment: environment) } catch {
             throw EnvironmentError("could not start \(spec.kubectl): \(error); install kubectl or set executor.kubectl in mlgate.yaml.")
         }
         var lines: [String] = []
         child.readLines { lines.append($0) }
         return (child.wait(), lines.joined(separator: "\n"))
-    }
-
-    /// `argv` with its program found on PATH when it is a bare name.
-    static func resolved(_ argv: [String]) -> [String] {
-        guard let program = argv.first, !program.contains("/") else { return argv }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        let found = path.split(separator: ":").map { "\($0)/\(program)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-        return [found ?? program] + argv.dropFirst()
     }
 
     func reconcile(_ request: DispatchRequest) throws -> DispatchReceipt? {

@@ -129,7 +129,6 @@ struct WorkerCommand: ParsableCommand {
         }
         // With an executor, jobs are dispatched to it and followed instead of trained here.
         worker.dispatcher = try Dispatchers.make(try registering.workspace.configuration().executor)
-        if let milliseconds = ProcessInfo.processInfo.environment["MLGATE_DISPATCH_POLL_MS"].flatMap(Double.init) { worker.pollSeconds = milliseconds / 1000 }
         let done = try worker.run(wait: wait, limit: maxJobs)
         printError("worker \(worker.owner): \(done) job\(done == 1 ? "" : "s") run; the queue is \(done == 0 ? "empty" : "done").")
     }

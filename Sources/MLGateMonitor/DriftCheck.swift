@@ -231,11 +231,15 @@ package enum DriftCheck {
         var rows: Int
     }
 
-    /// The check of `current` (absolute) against `reference`, by `spec`, for `model`.
-    package static func run(model: String, spec: MonitorSpec, reference data: ReferenceData, current: String) throws -> DriftReport {
+    /// The check of `current` (absolute) against `reference`, by `spec`, for `model`; also, from the same read of the
+    /// current files, the text of the columns `signals` (the model's output, the true outcome) those files have.
+    package static func run(model: String, spec: MonitorSpec, reference data: ReferenceData, current: String,
+                            signals: [String] = []) throws -> (report: DriftReport, signals: [String: [String]]) {
         let referencePath = data.data
         let currentFiles = try dataFiles(current)
         let names = try featureNames(spec, referencePath)
+        var seen = Set(names)
+        let extra = signals.filter { seen.insert($0).inserted }
         // Text for the columns declared categorical and those that turned out not to be all numbers; after a few
         // such surprises, every column left is read as text at once instead of one re-read each.
         var textColumns = Set(names.filter { spec.columns[$0]?.kind == .categorical })
@@ -243,8 +247,15 @@ package enum DriftCheck {
         while true {
             do {
                 let reference = try read(referencePath, names: names, text: textColumns)
-                let currentTable = try concatenated(currentFiles.map { try read($0, names: names, text: textColumns) })
-                return try check(model: model, spec: spec, names: names, reference: reference, referenceName: data.name, current: currentTable, currentName: current)
+                let tables = try currentFiles.map { try read($0, names: names + extra, text: textColumns.union(extra)) }
+                let report = try check(model: model, spec: spec, names: names, reference: reference, referenceName: data.name,
+                                       current: concatenated(tables), currentName: current)
+                // A signal's column counts only when every file has it.
+                var cells: [String: [String]] = [:]
+                for name in extra where tables.allSatisfy({ $0.cells[name] != nil }) {
+                    cells[name] = tables.flatMap { texts($0.cells[name] ?? .texts([])) }
+                }
+                return (report, cells)
             } catch let error as DataError where error.column.map({ names.contains($0) && !textColumns.contains($0) }) == true {
                 surprises += 1
                 if surprises > 3 { textColumns = Set(names) } else if let column = error.column { textColumns.insert(column) }
@@ -475,18 +486,6 @@ package enum DriftCheck {
             if let values = table.texts[name] { cells[name] = .texts(values) } else if let values = table.numbers[name] { cells[name] = .numbers(values) }
         }
         return Table(cells: cells, rows: table.rowCount)
-    }
-
-    /// The columns `names` of `files` as text, one after the other; a column some file lacks is left out.
-    static func texts(of names: [String], files: [String]) throws -> [String: [String]] {
-        var seen: Set<String> = []
-        let names = names.filter { seen.insert($0).inserted }
-        let tables = try files.map { try read($0, names: names, text: Set(names)) }
-        var result: [String: [String]] = [:]
-        for name in names where tables.allSatisfy({ $0.cells[name] != nil }) {
-            result[name] = tables.flatMap { texts($0.cells[name] ?? .texts([])) }
-        }
-        return result
     }
 
     /// A file, or every data file of a folder, by name; a folder of `.npy` files is one table (a column per file).

@@ -102,11 +102,10 @@ package struct MonitorService {
                 throw UsageError("say which data to check with --current PATH or --endpoint NAME, or set monitor.current for model '\(model)' in mlgate.yaml.")
             }
             let described = Files.absolute(given)
-            var report = try DriftCheck.run(model: model, spec: monitor, reference: reference, current: described)
+            // The signals' columns come from the same read of the files: the output, and the true outcome where they have one.
+            let names = [monitor.prediction?.column, monitor.performance?.label, monitor.performance?.score].compactMap { $0 }
+            var (report, cells) = try DriftCheck.run(model: model, spec: monitor, reference: reference, current: described, signals: names)
             if monitor.prediction != nil || monitor.performance != nil {
-                // The signals' columns of the same files: the output, and the true outcome where the files have one.
-                let names = [monitor.prediction?.column, monitor.performance?.label, monitor.performance?.score].compactMap { $0 }
-                let cells = try DriftCheck.texts(of: names, files: DriftCheck.dataFiles(described))
                 var observed = Signals.Observed(outputs: monitor.prediction.flatMap { cells[$0.column] }, source: described)
                 if let performance = monitor.performance, let labels = cells[performance.label], let scores = cells[performance.score] {
                     observed.labelled = Array(zip(labels, scores)).map { (label: $0.0, score: $0.1) }

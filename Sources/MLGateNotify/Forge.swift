@@ -45,11 +45,7 @@ public struct Forge: Sendable, CustomStringConvertible, CustomDebugStringConvert
     }
 
     /// `apiBase` without trailing slashes.
-    var base: String {
-        var text = Substring(apiBase)
-        while text.hasSuffix("/") { text = text.dropLast() }
-        return String(text)
-    }
+    var base: String { apiBase.withoutTrailingSlashes }
 
     /// The headers that authenticate and select the API version.
     var headers: [String: String] {
@@ -111,6 +107,13 @@ public struct Forge: Sendable, CustomStringConvertible, CustomDebugStringConvert
 }
 
 extension String {
+    /// Without trailing slashes: an API root to append paths to.
+    package var withoutTrailingSlashes: String {
+        var text = Substring(self)
+        while text.hasSuffix("/") { text = text.dropLast() }
+        return String(text)
+    }
+
     /// Without leading and trailing slashes.
     var trimmingSlashes: String {
         var text = Substring(self)

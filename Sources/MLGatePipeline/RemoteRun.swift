@@ -11,8 +11,13 @@ package struct RemoteRun {
     /// Where progress lines go.
     package let log: (String) -> Void
 
+    /// How often a run's status is read by default: every 10 s (`MLGATE_DISPATCH_POLL_MS` sets it, for tests).
+    package static var defaultPollSeconds: Double {
+        ProcessInfo.processInfo.environment["MLGATE_DISPATCH_POLL_MS"].flatMap(Double.init).map { $0 / 1000 } ?? 10
+    }
+
     /// A follower of `dispatcher`'s runs, reading their status every `pollSeconds`.
-    package init(dispatcher: any JobDispatcher, pollSeconds: Double = 10, log: @escaping (String) -> Void) {
+    package init(dispatcher: any JobDispatcher, pollSeconds: Double = RemoteRun.defaultPollSeconds, log: @escaping (String) -> Void) {
         self.dispatcher = dispatcher
         self.pollSeconds = pollSeconds
         self.log = log
@@ -38,7 +43,7 @@ package struct RemoteRun {
             // The answer may be what was lost: look for the run (it can take seconds to be listed) before calling it
             // a failure.
             for attempt in 0..<Self.lookups {
-                if attempt > 0 { usleep(UInt32(min(pollSeconds, 5) * 1_000_000)) }
+                if attempt > 0 { nap(min(pollSeconds, 5), until: { false }) }
                 if let found = try? dispatcher.reconcile(request) {
                     log("the dispatch's answer was lost (\(error)); found its run \(found.url)")
                     return found
@@ -66,20 +71,24 @@ package struct RemoteRun {
                 failures += 1
                 guard failures < Self.lookups, !stop() else { throw error }
                 log("could not read \(receipt.url) (\(error)); trying again")
-                for _ in 0..<max(1, Int(pollSeconds * 10)) where !stop() { usleep(100_000) }
+                nap(pollSeconds, until: stop)
                 continue
             }
             if status != last { log("\(dispatcher.engine) run \(receipt.id) is \(Self.describe(status))") }
             last = status
             if status.isFinal { break }
             if stop() { return nil }
-            // Short naps, so Ctrl-C or a lost lease is seen within a tenth of a second.
-            for _ in 0..<max(1, Int(pollSeconds * 10)) where !stop() { usleep(100_000) }
+            nap(pollSeconds, until: stop)
         }
         if let tail = dispatcher.logTail(of: receipt), !tail.isEmpty {
             for line in tail.split(separator: "\n", omittingEmptySubsequences: false).suffix(50) { log("| \(line)") }
         }
         return last
+    }
+
+    /// Waits `seconds` in naps of a tenth of a second, so Ctrl-C or a lost lease (`stop`) is seen at once.
+    private func nap(_ seconds: Double, until stop: () -> Bool) {
+        for _ in 0..<max(1, Int(seconds * 10)) where !stop() { usleep(100_000) }
     }
 
     /// A status in a few words.

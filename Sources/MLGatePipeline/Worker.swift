@@ -33,8 +33,6 @@ package final class Worker {
     package var afterTraining: ((_ job: Job, _ run: Int, _ workspace: Workspace) -> String)?
     /// The engine jobs are dispatched to instead of trained here (`executor:` in mlgate.yaml); nil trains them here.
     package var dispatcher: (any JobDispatcher)?
-    /// How often a dispatched run's status is read.
-    package var pollSeconds: Double = 10
 
     package init(repository: GitRepository, layout: StoreLayout, store: Store, interruption: Interruption, reporter: any Reporter) {
         self.reporter = reporter
@@ -103,12 +101,11 @@ package final class Worker {
             try repository.export(commit, to: directory)
             let workspace = Workspace(root: directory, layout: layout, reporter: reporter)
             let runner = PipelineRunner(workspace: workspace, store: store, interruption: interruption)
-            let branch = job.ref.hasPrefix("refs/heads/") ? String(job.ref.dropFirst(11)) : job.ref
             let url = job.remote.flatMap { (try? repository.configString("remote.\($0).url")) ?? nil }
             var options = RunOptions()
             options.trigger = "worker"
             options.job = job.id
-            options.source = RunSource(commit: job.commit, branch: branch, dirty: false, repositoryURL: url)
+            options.source = RunSource(commit: job.commit, branch: job.branch, dirty: false, repositoryURL: url)
             if trainedElsewhere != nil {
                 // The engine's run pushed its run cache and outputs: restore them instead of training again.
                 let remote = try RemoteObjects(workspace: workspace, override: nil)
@@ -141,12 +138,11 @@ package final class Worker {
     /// followed, never dispatched again), records where it runs at once, and follows it until it finishes. Records the
     /// job's end, except for a retraining whose run succeeded: its receipt is returned, for the gate to judge the run.
     private func follow(_ job: Job, on dispatcher: any JobDispatcher, lost: SharedFlag) throws -> DispatchReceipt? {
-        let branch = job.ref.hasPrefix("refs/heads/") ? String(job.ref.dropFirst(11)) : job.ref
         let url = job.remote.flatMap { (try? repository.configString("remote.\($0).url")) ?? nil }
             ?? ((try? repository.configString("remote.origin.url")) ?? nil)
-        let request = DispatchRequest(job: job.id, ref: branch, commit: job.commit, repositoryURL: url,
-                                      key: "mlgate-job-\(Self.repositoryKey(layout))-\(job.id)-\(job.commit.prefix(8))")
-        let remote = RemoteRun(dispatcher: dispatcher, pollSeconds: pollSeconds) { [self] in log("job \(job.id): \($0)") }
+        let request = DispatchRequest(job: job.id, ref: job.branch, commit: job.commit, repositoryURL: url,
+                                      key: "mlgate-job-\(DispatchRequest.digest(layout.directory))-\(job.id)-\(job.commit.prefix(8))")
+        let remote = RemoteRun(dispatcher: dispatcher) { [self] in log("job \(job.id): \($0)") }
         let known = job.executor == dispatcher.engine ? job.remoteID.map { DispatchReceipt(id: $0, url: job.remoteURL ?? $0) } : nil
         let receipt = try remote.start(request, known: known)
         guard try store.recordDispatch(job.id, owner: owner, executor: dispatcher.engine, receipt: receipt, now: Store.nowMilliseconds) else {
@@ -175,14 +171,6 @@ package final class Worker {
         case .pending, .running: break
         }
         return nil
-    }
-
-    /// Eight hex digits naming this repository's store, so dispatch keys of two repositories never collide.
-    static func repositoryKey(_ layout: StoreLayout) -> String {
-        var hash: UInt32 = 2_166_136_261
-        for byte in layout.directory.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 8 - hex.count) + hex
     }
 
     private func finish(_ job: Job, _ status: JobStatus, run: Int?, message: String?) {

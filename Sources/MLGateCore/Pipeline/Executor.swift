@@ -115,6 +115,16 @@ public struct DispatchRequest: Hashable, Sendable {
     }
 }
 
+extension DispatchRequest {
+    /// Eight hex digits naming `text` (FNV-1a): what makes a dispatch key unique to a store or a CI run, short
+    /// enough for a Kubernetes name.
+    public static func digest(_ text: String) -> String {
+        let hash = text.utf8.reduce(UInt32(2_166_136_261)) { ($0 ^ UInt32($1)) &* 16_777_619 }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 8 - hex.count) + hex
+    }
+}
+
 /// Where a dispatched job runs: the engine's id for it and the page a person opens.
 public struct DispatchReceipt: Hashable, Sendable {
     /// The engine's id (a workflow run id, a pipeline id, a Job name).

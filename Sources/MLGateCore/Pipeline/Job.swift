@@ -40,6 +40,9 @@ public struct Job: Hashable, Sendable, Encodable {
     /// The dispatched run's page (or the Job's `namespace/name`).
     public var remoteURL: String?
 
+    /// The branch pushed (`ref` without `refs/heads/`), or the ref itself when it names no branch.
+    public var branch: String { ref.hasPrefix("refs/heads/") ? String(ref.dropFirst("refs/heads/".count)) : ref }
+
     /// Encodes every key (absent values as null), times as ISO 8601 UTC.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
