@@ -250,7 +250,9 @@ struct ExecutorRetrainingTests {
         var output = ""
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
-            job = try jobs(fixture).first { $0["id"] as? Int == id } ?? [:]
+            // A read that fails while the worker writes the store is tried again.
+            guard let listed = try? jobs(fixture) else { usleep(200_000); continue }
+            job = listed.first { $0["id"] as? Int == id } ?? [:]
             if ["succeeded", "failed"].contains(job["status"] as? String ?? "") { break }
             if job["status"] as? String == "queued" { output += try fixture.mlgate(["worker"], extraEnvironment: environment).stderr }
             usleep(200_000)

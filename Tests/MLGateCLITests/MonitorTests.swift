@@ -99,10 +99,17 @@ struct MonitorTests {
             try fixture.git(["commit", "-q", "-am", "quality \(quality)"])
             let check = try fixture.mlgate(["monitor", "check", "m"], extraEnvironment: environment)
             #expect(check.status == 1 && check.stderr.contains("queued retraining job \(job)"), "\(check)")
-            let deadline = Date().addingTimeInterval(60)
+            let deadline = Date().addingTimeInterval(120)
             var found: [String: Any] = [:]
             while Date() < deadline {
-                let jobs = try jsonObject(try fixture.mlgate(["queue", "--all", "--json"]).stdout)["jobs"] as? [[String: Any]] ?? []
+                // The worker writes the store meanwhile: a read that fails on a loaded machine is tried again.
+                let listed = try fixture.mlgate(["queue", "--all", "--json"])
+                guard listed.status == 0, let queue = try? jsonObject(listed.stdout) else {
+                    found = ["queue read failed": "\(listed)"]
+                    usleep(200_000)
+                    continue
+                }
+                let jobs = queue["jobs"] as? [[String: Any]] ?? []
                 found = jobs.first { $0["id"] as? Int == job } ?? [:]
                 if ["succeeded", "failed"].contains(found["status"] as? String ?? "") { break }
                 usleep(200_000)
