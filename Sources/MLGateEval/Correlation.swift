@@ -138,4 +138,13 @@ public struct DataQuality: Hashable, Sendable {
         let seen = Set(known.map(\.bitPattern))
         newCategoryRate = Double(present.filter { !seen.contains($0.bitPattern) }.count) / Double(present.count)
     }
+
+    /// The quality of a numeric column from its present values, sorted, and the current data's row count (the rest
+    /// missing): the rates `init(reference:current:categorical: false)` gives, by two binary searches.
+    public init(reference: SortedSample, current: SortedSample, currentRows: Int) {
+        count = currentRows
+        nullRate = Double(currentRows - current.count) / Double(max(currentRows, 1))
+        outOfRangeRate = Double(current.count(below: reference.minimum) + current.count(above: reference.maximum)) / Double(current.count)
+        newCategoryRate = 0
+    }
 }

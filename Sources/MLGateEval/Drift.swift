@@ -21,40 +21,55 @@ public enum Drift {
     /// The first Wasserstein distance between the two samples' empirical distributions, ∫ |F_u − F_v|
     /// (`scipy.stats.wasserstein_distance(u, v)`). Nil when either is empty or holds a NaN.
     public static func wasserstein1(_ u: [Double], _ v: [Double]) -> Double? {
-        guard !u.isEmpty, !v.isEmpty, !u.contains(where: \.isNaN), !v.contains(where: \.isNaN) else { return nil }
-        let su = radixSorted(u), sv = radixSorted(v)
-        // One merge walk over the pooled values in order (no third sort): at each distinct value, how many of
-        // each sample are ≤ it (searchsorted 'right'), times the gap to the next pooled value.
-        var total = CompensatedSum()
-        var iu = 0, iv = 0
-        while iu < su.count || iv < sv.count {
-            let value = iv >= sv.count || (iu < su.count && su[iu] <= sv[iv]) ? su[iu] : sv[iv]
-            while iu < su.count, su[iu] <= value { iu += 1 }
-            while iv < sv.count, sv[iv] <= value { iv += 1 }
-            guard iu < su.count || iv < sv.count else { break }
-            let next = iv >= sv.count || (iu < su.count && su[iu] <= sv[iv]) ? su[iu] : sv[iv]
-            total.add(abs(Double(iu) / Double(su.count) - Double(iv) / Double(sv.count)) * (next - value))
+        guard let u = SortedSample(u), let v = SortedSample(v) else { return nil }
+        return wasserstein1(u, v)
+    }
+
+    /// W1 of two sorted samples, as the area between their quantile functions, ∫₀¹ |F_u⁻¹(t) − F_v⁻¹(t)| dt: the
+    /// same area as between the distribution functions, but its steps come at the known points i/m and j/n, so the
+    /// walk compares positions instead of values, and samples of one size are an element-wise sum.
+    public static func wasserstein1(_ u: SortedSample, _ v: SortedSample) -> Double {
+        let m = u.count, n = v.count
+        return u.values.withUnsafeBufferPointer { a in
+            v.values.withUnsafeBufferPointer { b in
+                if m == n { return FastSums.compensatedSum(n) { abs(a[$0] - b[$0]) } / Double(n) }
+                // Positions in units of 1/(m·n): a's i-th value holds up to (i + 1)·n, b's j-th up to (j + 1)·m.
+                var total = CompensatedSum()
+                var i = 0, j = 0, position = 0
+                while i < m, j < n {
+                    let endA = (i + 1) * n, endB = (j + 1) * m
+                    let end = min(endA, endB)
+                    total.add(abs(a[i] - b[j]) * Double(end - position))
+                    position = end
+                    if endA == end { i += 1 }
+                    if endB == end { j += 1 }
+                }
+                return total.value / (Double(m) * Double(n))
+            }
         }
-        return total.value
     }
 
     /// W1 divided by the reference's standard deviation (at least 0.001): Evidently's `wasserstein_distance_norm`
     /// (population deviation, ddof 0) or Azure's normalised Wasserstein (sample deviation, ddof 1).
     public static func normalizedWasserstein(reference: [Double], current: [Double], convention: Convention) -> Double? {
-        guard let distance = wasserstein1(reference, current) else { return nil }
-        let deviation = standardDeviation(reference, ddof: convention == .evidently ? 0 : 1) ?? 0
-        return distance / max(deviation, 0.001)
+        guard let reference = SortedSample(reference), let current = SortedSample(current) else { return nil }
+        return normalizedWasserstein(reference: reference, current: current, convention: convention)
+    }
+
+    /// The normalised W1 of two sorted samples.
+    public static func normalizedWasserstein(reference: SortedSample, current: SortedSample, convention: Convention) -> Double {
+        let deviation = standardDeviation(reference.values, ddof: convention == .evidently ? 0 : 1) ?? 0
+        return wasserstein1(reference, current) / max(deviation, 0.001)
     }
 
     /// The standard deviation with `ddof` degrees of freedom removed (`np.std(x, ddof=…)`); nil when too short.
     public static func standardDeviation(_ values: [Double], ddof: Int) -> Double? {
         guard values.count > ddof else { return nil }
-        var sum = CompensatedSum()
-        for value in values { sum.add(value) }
-        let mean = sum.value / Double(values.count)
-        var squares = CompensatedSum()
-        for value in values { squares.add((value - mean) * (value - mean)) }
-        return (squares.value / Double(values.count - ddof)).squareRoot()
+        return values.withUnsafeBufferPointer { x in
+            let mean = FastSums.compensatedSum(x.count) { x[$0] } / Double(x.count)
+            let squares = FastSums.compensatedSum(x.count) { (x[$0] - mean) * (x[$0] - mean) }
+            return (squares / Double(x.count - ddof)).squareRoot()
+        }
     }
 
     // MARK: - Bins

@@ -25,8 +25,13 @@ public struct KolmogorovSmirnovTest: Hashable, Sendable {
 
     /// The test of `reference` against `current`; nil when either is empty or holds a NaN.
     public init?(reference: [Double], current: [Double]) {
-        guard !reference.isEmpty, !current.isEmpty, !reference.contains(where: \.isNaN), !current.contains(where: \.isNaN) else { return nil }
-        let a = radixSorted(reference), b = radixSorted(current)
+        guard let reference = SortedSample(reference), let current = SortedSample(current) else { return nil }
+        self.init(reference: reference, current: current)
+    }
+
+    /// The test of two sorted samples.
+    public init(reference: SortedSample, current: SortedSample) {
+        let a = reference.values, b = current.values
         let m = a.count, n = b.count
         // D over the pooled values: at each value, the share of each sample at or below it.
         var d = 0.0, i = 0, j = 0

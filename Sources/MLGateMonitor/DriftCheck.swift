@@ -47,17 +47,16 @@ package struct DriftReport: Encodable, Sendable {
         /// How many categories are drawn before the rest are summed as `other`.
         static let categories = 12
 
-        /// Shares of `r` and `c` over equal-width bins spanning both.
-        static func numeric(_ r: [Double], _ c: [Double]) -> Distribution {
-            guard let low = [r.min(), c.min()].compactMap({ $0 }).min(), let high = [r.max(), c.max()].compactMap({ $0 }).max() else {
-                return Distribution(labels: [], reference: [], current: [])
-            }
+        /// Shares of `r` and `c` over equal-width bins spanning both: each bin's first value found by a binary search.
+        static func numeric(_ r: SortedSample, _ c: SortedSample) -> Distribution {
+            let low = min(r.minimum, c.minimum), high = max(r.maximum, c.maximum)
             let count = high > low ? bins : 1
             let width = high > low ? (high - low) / Double(count) : 1
-            func shares(_ values: [Double]) -> [Double] {
-                var counts = [Double](repeating: 0, count: count)
-                for value in values { counts[min(count - 1, max(0, Int((value - low) / width)))] += 1 }
-                return counts.map { values.isEmpty ? 0 : $0 / Double(values.count) }
+            // A value's bin, min(count − 1, ⌊(value − low) / width⌋), never decreases along the sorted values.
+            func bin(_ value: Double) -> Int { min(count - 1, max(0, Int((value - low) / width))) }
+            func shares(_ sample: SortedSample) -> [Double] {
+                let starts = (0...count).map { index in index == count ? sample.count : sample.count { bin($0) >= index } }
+                return (0..<count).map { Double(starts[$0 + 1] - starts[$0]) / Double(sample.count) }
             }
             let labels = (0..<count).map { index in format(low + Double(index) * width) + "–" + format(low + Double(index + 1) * width) }
             return Distribution(labels: labels, reference: shares(r), current: shares(c))
@@ -308,6 +307,11 @@ package enum DriftCheck {
     /// Text cells that mean a missing value.
     static let missing: Set<String> = ["", "NA", "N/A", "NaN", "nan", "null", "None"]
 
+    /// The values of `cells` that are not missing (NaN): `cells` itself when none is.
+    static func present(_ cells: [Double]) -> [Double] {
+        cells.contains(where: \.isNaN) ? cells.filter { !$0.isNaN } : cells
+    }
+
     /// The column's cells as numbers (NaN where missing), or nil when some present cell is not a finite number.
     static func numbers(_ cells: [String]) -> [Double]? {
         var result: [Double] = []
@@ -361,12 +365,15 @@ package enum DriftCheck {
             }
         }
         let numeric = categories.isEmpty && !(declared == .categorical)
-        let r = referenceCells.filter { !$0.isNaN }, c = currentCells.filter { !$0.isNaN }
-        let quality = DataQuality(reference: referenceCells, current: currentCells, categorical: !numeric)
+        let r = present(referenceCells), c = present(currentCells)
         guard !r.isEmpty else {
             throw UsageError("the reference: column '\(name)' has no values; drop it with columns: {\(name): ignore}.")
         }
         guard !c.isEmpty else { return nil }
+        // A numeric column is sorted once: for its statistic, its quality rates and its histogram.
+        let sorted = numeric ? SortedSample(r).flatMap { reference in SortedSample(c).map { (reference: reference, current: $0) } } : nil
+        let quality = sorted.map { DataQuality(reference: $0.reference, current: $0.current, currentRows: currentCells.count) }
+            ?? DataQuality(reference: referenceCells, current: currentCells, categorical: !numeric)
         // Only whether there are more than 5 (or at most 2) distinct values decides a method.
         let unique = distinctCount(r, c, upTo: 6)
         let method = rule?.method ?? presetMethod(preset, numeric: numeric, distinct: unique, referenceRows: r.count)
@@ -376,7 +383,7 @@ package enum DriftCheck {
         if method == .z, unique > 2 {
             throw UsageError("\(file): column '\(name)' holds more than two values, and its method z compares the share of one of two; give it chisquare or psi in the monitor's columns.")
         }
-        let score = statistic(method, r, c, numeric: numeric, convention: preset == .azure ? .azure : .evidently)
+        let score = statistic(method, r, c, sorted: sorted, convention: preset == .azure ? .azure : .evidently)
         let typeErrorRate = currentCells.isEmpty ? 0 : Double(typeErrors) / Double(currentCells.count)
         // Every preset's threshold is 0.05 for a p-value and 0.1 for a distance (anchors-eval §8.1, §8.2).
         let threshold = rule?.threshold ?? (method.isPValue ? 0.05 : 0.1)
@@ -386,7 +393,7 @@ package enum DriftCheck {
                                         threshold: threshold, drifted: drifted, referenceRows: r.count, currentRows: c.count,
                                         nullRate: (quality?.nullRate ?? 0) - typeErrorRate, typeErrorRate: typeErrorRate, outOfRangeRate: numeric ? quality?.outOfRangeRate ?? 0 : 0,
                                         newCategoryRate: numeric ? 0 : quality?.newCategoryRate ?? 0)
-        column.distribution = numeric ? .numeric(r, c) : .categorical(r, c, names: categories)
+        column.distribution = sorted.map { .numeric($0.reference, $0.current) } ?? .categorical(r, c, names: categories)
         return column
     }
 
@@ -401,12 +408,15 @@ package enum DriftCheck {
         }
     }
 
-    /// The statistic `method` gives for a column's present values, with `convention`'s binning, log base, smoothing
-    /// and standard deviation: numbers are binned for PSI and Jensen–Shannon, categories counted one bin each.
-    static func statistic(_ method: MonitorSpec.DriftMethod, _ r: [Double], _ c: [Double], numeric: Bool, convention: Drift.Convention) -> Double {
+    /// The statistic `method` gives for a column's present values (and, for a numeric column, the same values sorted),
+    /// with `convention`'s binning, log base, smoothing and standard deviation: numbers are binned for PSI and
+    /// Jensen–Shannon, categories counted one bin each.
+    static func statistic(_ method: MonitorSpec.DriftMethod, _ r: [Double], _ c: [Double], sorted: (reference: SortedSample, current: SortedSample)?,
+                          convention: Drift.Convention) -> Double {
+        let numeric = sorted != nil
         switch method {
-        case .ks: return KolmogorovSmirnovTest(reference: r, current: c)?.pValue ?? 1
-        case .wasserstein: return Drift.normalizedWasserstein(reference: r, current: c, convention: convention) ?? 0
+        case .ks: return sorted.map { KolmogorovSmirnovTest(reference: $0.reference, current: $0.current).pValue } ?? 1
+        case .wasserstein: return sorted.map { Drift.normalizedWasserstein(reference: $0.reference, current: $0.current, convention: convention) } ?? 0
         case .chisquare: return Drift.chiSquare(reference: r, current: c)?.pValue ?? 0
         case .z: return twoProportionZ(r, c)
         case .jensenshannon:

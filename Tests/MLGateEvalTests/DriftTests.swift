@@ -94,4 +94,33 @@ struct DriftTests {
         #expect(Correlation.pearson([1, 1, 1], [1, 2, 3]) == nil)
         #expect(Correlation.spearman([1, 2], [1]) == nil)
     }
+
+    @Test("a sorted sample counts below and above by binary search; the numeric quality from sorted samples equals the one from the cells")
+    func sortedSamples() throws {
+        let sample = try #require(SortedSample([3, 1, 2, 2, 5, -0.0, 2]))
+        #expect(sample.values == [0, 1, 2, 2, 2, 3, 5] && sample.minimum == 0 && sample.maximum == 5)
+        #expect(sample.count(below: 2) == 2 && sample.count(above: 2) == 2 && sample.count(below: 0) == 0 && sample.count(above: 5) == 0)
+        #expect(sample.count(below: 10) == 7 && sample.count(above: -1) == 7)
+        #expect(SortedSample([]) == nil && SortedSample([1, .nan]) == nil)
+        // Sizes past the radix sort's threshold, values on the reference's bounds and outside them, and missing cells.
+        var generator = SystemRandomNumberGenerator()
+        let reference = (0..<3000).map { _ in Double(Int.random(in: -50...50, using: &generator)) / 4 }
+        let current = (0..<2500).map { index in index % 97 == 0 ? Double.nan : Double(Int.random(in: -60...60, using: &generator)) / 4 }
+        let cells = try #require(DataQuality(reference: reference, current: current, categorical: false))
+        let sorted = DataQuality(reference: try #require(SortedSample(reference)), current: try #require(SortedSample(current.filter { !$0.isNaN })),
+                                 currentRows: current.count)
+        #expect(sorted == cells && cells.outOfRangeRate > 0 && cells.nullRate > 0)
+        // W1 of equal sizes (the element-wise sum) and of unequal ones (the quantile walk) against the definition
+        // ∫ |F_u − F_v| evaluated between the pooled values.
+        for (m, n) in [(2000, 2000), (2000, 1333), (7, 1500)] {
+            let u = (0..<m).map { _ in Double.random(in: 0..<1, using: &generator) }, v = (0..<n).map { _ in Double.random(in: 0.2..<1.3, using: &generator) }
+            let pooled = (u + v).sorted()
+            var area = 0.0
+            for index in 0..<(pooled.count - 1) {
+                let x = pooled[index]
+                area += abs(Double(u.filter { $0 <= x }.count) / Double(m) - Double(v.filter { $0 <= x }.count) / Double(n)) * (pooled[index + 1] - x)
+            }
+            #expect(near(Drift.wasserstein1(u, v), area, relative: 1e-11), "\(m) × \(n)")
+        }
+    }
 }
