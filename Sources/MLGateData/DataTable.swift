@@ -8,6 +8,8 @@ public enum ColumnKind: Sendable, Hashable {
     case number
     /// Kept as text (ids, string labels, slice values).
     case text
+    /// Kept as text stored once per distinct value (`CategoryColumn`): for columns of few values and many rows.
+    case category
 }
 
 /// A column to read, by its header name.
@@ -33,6 +35,8 @@ public struct DataTable: Sendable {
     public let numbers: [String: [Double]]
     /// Text columns by name.
     public let texts: [String: [String]]
+    /// Category columns by name.
+    public let categories: [String: CategoryColumn]
     /// Where each row sits in a text file: none (binary formats), one line per row from a first line (the
     /// usual CSV, stored without an array of 10⁷ line numbers), or explicit lines.
     enum LineMap: Sendable {
@@ -43,6 +47,11 @@ public struct DataTable: Sendable {
 
     let lineMap: LineMap
 
+    /// Whether the file is text (CSV, TSV, JSON Lines), whose columns have no types of their own.
+    public var isText: Bool {
+        if case .none = lineMap { false } else { true }
+    }
+
     /// The 1-based line of each row in a text file, for messages; nil for binary formats.
     public var lines: [Int]? {
         switch lineMap {
@@ -52,13 +61,22 @@ public struct DataTable: Sendable {
         }
     }
 
-    init(path: String, columnNames: [String], rowCount: Int, numbers: [String: [Double]], texts: [String: [String]], lines: LineMap) {
+    init(path: String, columnNames: [String], rowCount: Int, numbers: [String: [Double]], texts: [String: [String]],
+         categories: [String: CategoryColumn] = [:], lines: LineMap) {
         self.path = path
         self.columnNames = columnNames
         self.rowCount = rowCount
         self.numbers = numbers
         self.texts = texts
+        self.categories = categories
         lineMap = lines
+    }
+
+    /// The table with the text columns `names` encoded as categories (for the readers without a native encoding).
+    func encodingCategories(_ names: Set<String>) -> DataTable {
+        guard !names.isEmpty else { return self }
+        return DataTable(path: path, columnNames: columnNames, rowCount: rowCount, numbers: numbers, texts: texts.filter { !names.contains($0.key) },
+                         categories: texts.filter { names.contains($0.key) }.mapValues(CategoryColumn.init(texts:)), lines: lineMap)
     }
 
     /// The 1-based line of row `row` in a text file; nil for binary formats.
@@ -105,8 +123,19 @@ public struct DataError: Error, Sendable, Hashable, CustomStringConvertible {
 /// file's magic bytes first (Arrow, NumPy; Parquet and Feather v1 are refused with the fix), then by the
 /// name's extension.
 public enum DataReader {
-    /// Reads the requested columns of `path`.
-    public static func read(_ path: String, columns: [ColumnRequest]) throws(DataError) -> DataTable {
+    /// Reads the requested columns of `path`; with `rowLimit`, only that many rows of a CSV, TSV or JSON Lines file
+    /// (a sample of its first rows: other formats are read whole).
+    public static func read(_ path: String, columns: [ColumnRequest], rowLimit: Int? = nil) throws(DataError) -> DataTable {
+        // The CSV reader encodes categories as it reads; the others read text, encoded afterwards.
+        let categories = Set(columns.filter { $0.kind == .category }.map(\.name))
+        let asText = columns.map { $0.kind == .category ? ColumnRequest($0.name, .text) : $0 }
+        let table = try readFormat(path, columns: columns, asText: asText, rowLimit: rowLimit)
+        return table.categories.isEmpty ? table.encodingCategories(categories) : table
+    }
+
+    /// Reads `path` in the format it is in: `columns` for the CSV reader, `asText` (categories as text) for the rest.
+    private static func readFormat(_ path: String, columns requested: [ColumnRequest], asText columns: [ColumnRequest],
+                                   rowLimit: Int?) throws(DataError) -> DataTable {
         var info = stat()
         guard stat(path, &info) == 0 else {
             throw DataError(path: path, message: "cannot open the file: \(String(cString: strerror(errno))).")
@@ -130,9 +159,9 @@ public enum DataReader {
             throw DataError(path: path, message: "not an Arrow IPC/Feather v2 file (its first bytes are not 'ARROW1'); write it with pyarrow.feather.write_feather(df, path).")
         }
         if lower.hasSuffix(".npy") { return try NpyReader.readFile(path, columns: columns) }
-        if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") { return try JSONLinesReader.read(file, columns: columns) }
+        if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") { return try JSONLinesReader.read(file, columns: columns, rowLimit: rowLimit) }
         let delimiter: UInt8 = lower.hasSuffix(".tsv") || lower.hasSuffix(".tab") ? 0x09 : UInt8(ascii: ",")
-        return try DelimitedReader.read(file, delimiter: delimiter, columns: columns)
+        return try DelimitedReader.read(file, delimiter: delimiter, columns: requested, rowLimit: rowLimit)
     }
 
     /// The error for a requested column the file lacks, listing the ones it has.

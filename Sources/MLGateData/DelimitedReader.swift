@@ -11,6 +11,7 @@ enum DelimitedReader {
         case skip
         case number(Int)
         case text(Int)
+        case category(Int)
     }
 
     /// A field's bytes: in the mapped file, or (for a quoted field with `""` escapes) unescaped in the scratch buffer.
@@ -25,6 +26,17 @@ enum DelimitedReader {
             }
         }
 
+        /// Appends the field to `encoder`.
+        func encode(into encoder: inout CategoryEncoder, _ scratch: [UInt8]) {
+            switch self {
+            case .mapped(let start, let count): encoder.append(start, count)
+            case .unescaped: scratch.withUnsafeBufferPointer { buffer in
+                let empty: UInt8 = 0
+                if let base = buffer.baseAddress { encoder.append(base, buffer.count) } else { withUnsafePointer(to: empty) { encoder.append($0, 0) } }
+            }
+            }
+        }
+
         @inline(__always)
         func number(_ scratch: borrowing [UInt8]) -> DecimalParser.Result {
             switch self {
@@ -36,7 +48,7 @@ enum DelimitedReader {
         }
     }
 
-    static func read(_ file: MappedFile, delimiter: UInt8, columns: [ColumnRequest]) throws(DataError) -> DataTable {
+    static func read(_ file: MappedFile, delimiter: UInt8, columns: [ColumnRequest], rowLimit: Int? = nil) throws(DataError) -> DataTable {
         guard let base = file.base else { throw DataError(path: file.path, message: "the file is empty.") }
         var cursor = Cursor(position: base, end: base + file.count, line: 1, delimiter: delimiter, path: file.path)
         if file.count >= 3, base[0] == 0xEF, base[1] == 0xBB, base[2] == 0xBF { cursor.position += 3 }
@@ -50,7 +62,7 @@ enum DelimitedReader {
         cursor.consumeLineEnd()
 
         var targets = [Target](repeating: .skip, count: header.count)
-        var numberNames: [String] = [], textNames: [String] = []
+        var numberNames: [String] = [], textNames: [String] = [], categoryNames: [String] = []
         for request in columns {
             let matches = header.indices.filter { header[$0] == request.name }
             guard let index = matches.first else { throw DataReader.missing(request.name, path: file.path, available: header) }
@@ -64,6 +76,9 @@ enum DelimitedReader {
             case .text:
                 targets[index] = .text(textNames.count)
                 textNames.append(request.name)
+            case .category:
+                targets[index] = .category(categoryNames.count)
+                categoryNames.append(request.name)
             }
         }
 
@@ -74,20 +89,22 @@ enum DelimitedReader {
         // Two halves on two cores when the file is large and has no quote (a quoted field may hold line
         // feeds, so a cut could land in one); each half is surveyed on its own core first.
         var plan: (split: UnsafePointer<UInt8>, head: Survey, tail: Survey)?
-        if !numberNames.isEmpty, let split = middleLine(dataStart, dataEnd) {
+        if rowLimit == nil, !numberNames.isEmpty || !categoryNames.isEmpty, let split = middleLine(dataStart, dataEnd) {
             let (head, tail) = Parallel.pair({ Survey(dataStart, split) }, { Survey(split, dataEnd) })
             plan = (split, head, tail)
         }
         if let (split, head, tail) = plan, !head.quoted, !tail.quoted {
             (records, numberColumns) = try readHalves(
                 dataStart, split, dataEnd, firstLine: cursor.line, firstFeeds: head.lineFeeds, capacity: head.lineFeeds + tail.lineFeeds + 1,
-                header: header, targets: targets, numberCount: numberNames.count, textCount: textNames.count, delimiter: delimiter, path: file.path)
+                header: header, targets: targets, numberCount: numberNames.count, textCount: textNames.count, categoryCount: categoryNames.count,
+                delimiter: delimiter, path: file.path)
         } else {
-            let capacity = plan.map { $0.head.lineFeeds + $0.tail.lineFeeds + 1 } ?? Survey(dataStart, dataEnd).lineFeeds + 1
+            let capacity = rowLimit ?? plan.map { $0.head.lineFeeds + $0.tail.lineFeeds + 1 } ?? Survey(dataStart, dataEnd).lineFeeds + 1
             var result: Records?
             do {
                 numberColumns = try withColumns(numberNames.count, capacity: capacity) { numbers in
-                    let parsed = try parseRecords(&cursor, header: header, targets: targets, numbers: numbers, textCount: textNames.count)
+                    let parsed = try parseRecords(&cursor, header: header, targets: targets, numbers: numbers, textCount: textNames.count,
+                                                  categoryCount: categoryNames.count, rowLimit: rowLimit ?? .max)
                     result = parsed
                     return parsed.rows
                 }
@@ -96,13 +113,14 @@ enum DelimitedReader {
             } catch {
                 throw DataError(path: file.path, message: "\(error)")
             }
-            records = result ?? Records(textCount: textNames.count, firstLine: cursor.line)
+            records = result ?? Records(textCount: textNames.count, categoryCount: categoryNames.count, firstLine: cursor.line)
         }
         guard records.rows > 0 else { throw DataError(path: file.path, message: "the file has a header but no rows.") }
         return DataTable(
             path: file.path, columnNames: header, rowCount: records.rows,
             numbers: Dictionary(uniqueKeysWithValues: zip(numberNames, numberColumns)),
             texts: Dictionary(uniqueKeysWithValues: zip(textNames, records.texts)),
+            categories: Dictionary(uniqueKeysWithValues: zip(categoryNames, records.categories.map(\.column))),
             lines: records.lineMap)
     }
 
@@ -110,14 +128,16 @@ enum DelimitedReader {
     private struct Records {
         var rows = 0
         var texts: [[String]]
+        var categories: [CategoryEncoder]
         /// The line of the first record; rows sit on consecutive lines from it unless `lines` is set.
         var firstLine: Int
         /// Each row's line, kept only once a row was not on the line after the previous one (empty lines,
         /// quoted line feeds).
         var lines: [Int]?
 
-        init(textCount: Int, firstLine: Int) {
+        init(textCount: Int, categoryCount: Int, firstLine: Int) {
             texts = [[String]](repeating: [], count: textCount)
+            categories = [CategoryEncoder](repeating: CategoryEncoder(), count: categoryCount)
             self.firstLine = firstLine
         }
 
@@ -139,6 +159,7 @@ enum DelimitedReader {
             var records = head
             records.rows = head.rows + tail.rows
             records.texts = zip(head.texts, tail.texts).map { $0 + $1 }
+            for index in records.categories.indices { records.categories[index].append(tail.categories[index]) }
             if head.lines == nil, tail.lines == nil, head.rows == 0 || tail.rows == 0 || tail.firstLine == head.firstLine + head.rows {
                 records.firstLine = head.rows == 0 ? tail.firstLine : head.firstLine
                 records.lines = nil
@@ -153,14 +174,21 @@ enum DelimitedReader {
     /// Parses records from `cursor` to its end, numbers into `numbers[slot][row]`. A row of plain fields
     /// (`Cursor.plainRow`) takes one pass; any other row is read again field by field, which also finds
     /// and words every refusal.
-    private static func parseRecords(_ cursor: inout Cursor, header: [String], targets: [Target],
-                                     numbers: [UnsafeMutablePointer<Double>], textCount: Int) throws(DataError) -> Records {
-        var records = Records(textCount: textCount, firstLine: cursor.line)
+    private static func parseRecords(_ cursor: inout Cursor, header: [String], targets: [Target], numbers: [UnsafeMutablePointer<Double>],
+                                     textCount: Int, categoryCount: Int, rowLimit: Int = .max) throws(DataError) -> Records {
+        var records = Records(textCount: textCount, categoryCount: categoryCount, firstLine: cursor.line)
         var scratch: [UInt8] = []
-        // The plain-row plan: each field's number slot, or -1 to skip it; none when a column is kept as text.
+        // The plain-row plan: each field's number slot, -2 - its category slot, or -1 to skip it; none when a column
+        // is kept as text.
         let plan: [Int]? = textCount > 0 ? nil : targets.map { target in
-            if case .number(let slot) = target { slot } else { -1 }
+            switch target {
+            case .number(let slot): slot
+            case .category(let slot): -2 - slot
+            case .skip, .text: -1
+            }
         }
+        var encoders = records.categories
+        records.categories = []
         let planBuffer = UnsafeMutablePointer<Int>.allocate(capacity: max(1, targets.count))
         defer { planBuffer.deallocate() }
         plan.map { planBuffer.initialize(from: $0, count: $0.count) }
@@ -168,22 +196,25 @@ enum DelimitedReader {
         defer { outputs.deallocate() }
         outputs.initialize(from: numbers, count: numbers.count)
         let fields = UnsafeBufferPointer(start: planBuffer, count: plan == nil ? 0 : targets.count)
-        while true {
+        while records.rows < rowLimit {
             cursor.skipEmptyLines()
             if cursor.atEnd { break }
             let line = cursor.line
             records.recordLine(line)
-            if fields.isEmpty || !cursor.plainRow(fields, outputs, row: records.rows) {
-                try parseRecord(&cursor, line: line, header: header, targets: targets, numbers: numbers, records: &records, scratch: &scratch)
+            if fields.isEmpty || !cursor.plainRow(fields, outputs, &encoders, row: records.rows) {
+                for index in encoders.indices { encoders[index].truncate(to: records.rows) }
+                try parseRecord(&cursor, line: line, header: header, targets: targets, numbers: numbers, encoders: &encoders, records: &records,
+                                scratch: &scratch)
             }
             records.rows += 1
         }
+        records.categories = encoders
         return records
     }
 
     /// Parses one record field by field: quotes, text columns, CR line ends, and the refusals.
-    private static func parseRecord(_ cursor: inout Cursor, line: Int, header: [String], targets: [Target],
-                                    numbers: [UnsafeMutablePointer<Double>], records: inout Records, scratch: inout [UInt8]) throws(DataError) {
+    private static func parseRecord(_ cursor: inout Cursor, line: Int, header: [String], targets: [Target], numbers: [UnsafeMutablePointer<Double>],
+                                    encoders: inout [CategoryEncoder], records: inout Records, scratch: inout [UInt8]) throws(DataError) {
         var fieldIndex = 0
         repeat {
             switch fieldIndex < targets.count ? targets[fieldIndex] : .skip {
@@ -203,6 +234,8 @@ enum DelimitedReader {
                 }
             case .text(let slot):
                 records.texts[slot].append(try cursor.nextField(&scratch).text(scratch))
+            case .category(let slot):
+                try cursor.nextField(&scratch).encode(into: &encoders[slot], scratch)
             }
             fieldIndex += 1
         } while cursor.consumeDelimiter()
@@ -229,11 +262,11 @@ enum DelimitedReader {
     /// moves down only if empty lines made the first half shorter.
     private static func readHalves(
         _ start: UnsafePointer<UInt8>, _ split: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, firstLine: Int, firstFeeds: Int,
-        capacity: Int, header: [String], targets: [Target], numberCount: Int, textCount: Int, delimiter: UInt8, path: String
+        capacity: Int, header: [String], targets: [Target], numberCount: Int, textCount: Int, categoryCount: Int, delimiter: UInt8, path: String
     ) throws(DataError) -> (Records, [[Double]]) {
         let offset = firstFeeds
         let halves = [(start, split, firstLine, 0), (split, end, firstLine + firstFeeds, offset)]
-        var records = Records(textCount: textCount, firstLine: firstLine)
+        var records = Records(textCount: textCount, categoryCount: categoryCount, firstLine: firstLine)
         let columns: [[Double]]
         do {
             columns = try withColumns(numberCount, capacity: capacity) { numbers in
@@ -242,7 +275,7 @@ enum DelimitedReader {
                     var cursor = Cursor(position: from, end: to, line: line, delimiter: delimiter, path: path)
                     do {
                         return .success(try parseRecords(&cursor, header: header, targets: targets,
-                                                         numbers: numbers.map { $0 + shift }, textCount: textCount))
+                                                         numbers: numbers.map { $0 + shift }, textCount: textCount, categoryCount: categoryCount))
                     } catch {
                         return .failure(error)
                     }
@@ -388,11 +421,12 @@ enum DelimitedReader {
         }
 
         /// Reads a whole row in one pass when it is plain: as many fields as `plan` (a number slot per field,
-        /// or -1 to skip it), unquoted, numbers that `plainNumber` reads, ended by a line feed or the end of
-        /// the data. Otherwise returns false with nothing consumed (some of the row's numbers may be written;
-        /// the general path writes them again).
+        /// -2 - a category slot, or -1 to skip it), unquoted, numbers that `plainNumber` reads, ended by a line feed
+        /// or the end of the data. Otherwise returns false with nothing consumed (some of the row's numbers and
+        /// categories may be written; the caller drops the categories, the general path writes them again).
         @inline(__always)
-        mutating func plainRow(_ plan: UnsafeBufferPointer<Int>, _ numbers: UnsafeMutablePointer<UnsafeMutablePointer<Double>>, row: Int) -> Bool {
+        mutating func plainRow(_ plan: UnsafeBufferPointer<Int>, _ numbers: UnsafeMutablePointer<UnsafeMutablePointer<Double>>,
+                               _ categories: inout [CategoryEncoder], row: Int) -> Bool {
             let rowStart = position
             var index = 0
             while true {
@@ -400,6 +434,15 @@ enum DelimitedReader {
                 if slot >= 0 {
                     guard let value = plainNumber() else { break }
                     numbers[slot][row] = value
+                } else if slot <= -2 {
+                    let start = position
+                    while position < end {
+                        let byte = position.pointee
+                        if byte == delimiter || byte == 0x0A { break }
+                        if byte == 0x22 || byte == 0x0D { position = rowStart; return false }
+                        position += 1
+                    }
+                    categories[-2 - slot].append(start, position - start)
                 } else {
                     while position < end {
                         let byte = position.pointee

@@ -1,7 +1,7 @@
 /// JSON Lines: one JSON object per line. Requested keys must hold numbers (or `true`/`false`, read as 1/0)
 /// for number columns, and strings or numbers for text columns; other keys may hold anything.
 enum JSONLinesReader {
-    static func read(_ file: MappedFile, columns: [ColumnRequest]) throws(DataError) -> DataTable {
+    static func read(_ file: MappedFile, columns: [ColumnRequest], rowLimit: Int? = nil) throws(DataError) -> DataTable {
         guard let base = file.base else { throw DataError(path: file.path, message: "the file is empty.") }
         let slots = Dictionary(columns.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         var numbers = [[Double]](repeating: [], count: columns.count)
@@ -10,7 +10,7 @@ enum JSONLinesReader {
         var keysSeen: [String] = []
         var scanner = Scanner(position: base, end: base + file.count, path: file.path, line: 1)
         if file.count >= 3, base[0] == 0xEF, base[1] == 0xBB, base[2] == 0xBF { scanner.position += 3 }
-        while true {
+        while lines.count < rowLimit ?? .max {
             scanner.skipWhitespace()
             if scanner.atEnd { break }
             let line = scanner.line
@@ -29,7 +29,7 @@ enum JSONLinesReader {
                         found[slot] = true
                         switch columns[slot].kind {
                         case .number: numbers[slot].append(try scanner.number(column: key))
-                        case .text: texts[slot].append(try scanner.text(column: key))
+                        case .text, .category: texts[slot].append(try scanner.text(column: key))
                         }
                     } else {
                         try scanner.skipValue()
@@ -53,7 +53,7 @@ enum JSONLinesReader {
         for (slot, request) in columns.enumerated() {
             switch request.kind {
             case .number: numberColumns[request.name] = numbers[slot]
-            case .text: textColumns[request.name] = texts[slot]
+            case .text, .category: textColumns[request.name] = texts[slot]
             }
         }
         return DataTable(path: file.path, columnNames: keysSeen, rowCount: lines.count, numbers: numberColumns, texts: textColumns, lines: .explicit(lines))

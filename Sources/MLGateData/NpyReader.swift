@@ -71,7 +71,7 @@ enum NpyReader {
             let values = array.column(index)
             switch request.kind {
             case .number: numbers[request.name] = values
-            case .text: texts[request.name] = values.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int64($0)) : String($0) }
+            case .text, .category: texts[request.name] = values.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int64($0)) : String($0) }
             }
         }
         guard let rowCount = rows, rowCount > 0 else { throw DataError(path: path, message: "the arrays are empty.") }

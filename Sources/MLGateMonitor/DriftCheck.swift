@@ -222,6 +222,8 @@ package enum DriftCheck {
     enum Cells {
         case numbers([Double])
         case texts([String])
+        /// Text stored once per distinct value (a column read as categories).
+        case categories(CategoryColumn)
     }
 
     /// A data table: each column's cells, and its rows.
@@ -241,12 +243,12 @@ package enum DriftCheck {
         let extra = signals.filter { seen.insert($0).inserted }
         // Text for the columns declared categorical and those that turned out not to be all numbers; after a few
         // such surprises, every column left is read as text at once instead of one re-read each.
-        var textColumns = Set(names.filter { spec.columns[$0]?.kind == .categorical })
+        var textColumns = Set(names.filter { spec.columns[$0]?.kind == .categorical }).union(try textLike(referencePath, names: names))
         var surprises = 0
         while true {
             do {
                 let reference = try read(referencePath, names: names, text: textColumns)
-                let tables = try currentFiles.map { try read($0, names: names + extra, text: textColumns.union(extra)) }
+                let tables = try currentFiles.map { try read($0, names: names + extra, text: textColumns, signals: Set(extra)) }
                 let report = try check(model: model, spec: spec, names: names, reference: reference, referenceName: data.name,
                                        current: concatenated(tables), currentName: current)
                 // A signal's column counts only when every file has it.
@@ -260,6 +262,16 @@ package enum DriftCheck {
                 if surprises > 3 { textColumns = Set(names) } else if let column = error.column { textColumns.insert(column) }
             }
         }
+    }
+
+    /// The columns among `names` whose first rows in the text file at `path` hold a present value that is not a number:
+    /// read as categories from the start rather than found by a failed read of the whole file. Binary formats carry
+    /// their columns' types and are not sampled.
+    static func textLike(_ path: String, names: [String]) throws -> Set<String> {
+        guard let head = try? DataReader.read(path, columns: [], rowLimit: 1), head.isText else { return [] }
+        let sampled = names.filter(Set(head.columnNames).contains)
+        guard let sample = try? DataReader.read(path, columns: sampled.map { ColumnRequest($0, .text) }, rowLimit: 1000) else { return [] }
+        return Set(sampled.filter { name in sample.texts[name]?.contains { number($0) == nil } == true })
     }
 
     /// Checks `table` (the current data as text, named `current` in the report and messages) against `model`'s reference.
@@ -324,16 +336,20 @@ package enum DriftCheck {
         return result
     }
 
-    /// The column's cells as numbers, NaN where missing or not a finite number, and how many present cells were not
-    /// numbers (type errors).
-    static func numbersCountingTypeErrors(_ cells: [String]) -> (numbers: [Double], typeErrors: Int) {
-        var typeErrors = 0
-        let numbers = cells.map { cell -> Double in
-            if missing.contains(cell) { return .nan }
-            guard let number = Double(cell), number.isFinite else { typeErrors += 1; return .nan }
-            return number
+    /// A cell's number: NaN when it means a missing value, nil when it is not a finite number.
+    static func number(_ cell: String) -> Double? {
+        if missing.contains(cell) { return .nan }
+        guard let number = Double(cell), number.isFinite else { return nil }
+        return number
+    }
+
+    /// `cells` as distinct texts and a code per row.
+    static func coded(_ cells: Cells) -> CategoryColumn {
+        switch cells {
+        case .categories(let column): column
+        case .texts(let values): CategoryColumn(texts: values)
+        case .numbers(let values): CategoryColumn(texts: values.map { "\($0)" })
         }
-        return (numbers, typeErrors)
     }
 
     /// One column's verdict by `preset`'s rules (research anchors-eval §8) or by its own `rule`; its kind is the
@@ -349,19 +365,25 @@ package enum DriftCheck {
         case (.numbers(let r), .numbers(let c)) where !r.contains(where: \.isInfinite) && !c.contains(where: \.isInfinite):
             (referenceCells, currentCells, categories) = (r, c, [])
         default:
-            let r = texts(reference), c = texts(current)
-            if declared != .categorical, let rn = numbers(r), declared == .numeric || rn.contains(where: { !$0.isNaN }) {
-                let (cn, errors) = numbersCountingTypeErrors(c)
-                (referenceCells, currentCells, categories, typeErrors) = (rn, cn, [], errors)
+            // Each distinct text is looked at once (its number, or that it is missing), then its rows follow its code.
+            let r = coded(reference), c = coded(current)
+            let rValues = r.values.map(number), cValues = c.values.map(number)
+            if declared != .categorical, rValues.allSatisfy({ $0 != nil }), declared == .numeric || rValues.contains(where: { $0?.isNaN == false }) {
+                // Text in the current data of a numeric column is a type error: counted, and left out like a missing value.
+                referenceCells = r.codes.map { rValues[Int($0)] ?? .nan }
+                currentCells = c.codes.map { cValues[Int($0)] ?? .nan }
+                typeErrors = c.codes.reduce(0) { $0 + (cValues[Int($1)] == nil ? 1 : 0) }
+                categories = []
             } else if declared == .numeric {
-                let cell = r.first { !missing.contains($0) && !(Double($0)?.isFinite ?? false) } ?? ""
+                let cell = zip(r.values, rValues).first { $0.1 == nil }?.0 ?? ""
                 throw UsageError("the reference: column '\(name)' is read as numeric but holds '\(cell)'; set columns: {\(name): categorical} in the monitor.")
             } else {
                 // Categories become codes in the sorted order of every value seen.
-                categories = Array(Set((r + c).filter { !missing.contains($0) })).sorted()
+                categories = Array(Set((r.values + c.values).filter { !missing.contains($0) })).sorted()
                 let codes = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, Double($0)) })
-                referenceCells = r.map { missing.contains($0) ? .nan : codes[$0] ?? .nan }
-                currentCells = c.map { missing.contains($0) ? .nan : codes[$0] ?? .nan }
+                let rCodes = r.values.map { codes[$0] ?? .nan }, cCodes = c.values.map { codes[$0] ?? .nan }
+                referenceCells = r.codes.map { rCodes[Int($0)] }
+                currentCells = c.codes.map { cCodes[Int($0)] }
             }
         }
         let numeric = categories.isEmpty && !(declared == .categorical)
@@ -463,6 +485,7 @@ package enum DriftCheck {
         switch cells {
         case .texts(let values): values
         case .numbers(let values): values.map { "\($0)" }
+        case .categories(let column): column.texts
         }
     }
 
@@ -475,25 +498,33 @@ package enum DriftCheck {
 
     /// The column names of a data file, in order.
     static func columnNames(_ path: String) throws -> [String] {
-        do { return try DataReader.read(path, columns: []).columnNames } catch { throw UsageError("\(error)") }
+        do { return try DataReader.read(path, columns: [], rowLimit: 1).columnNames } catch { throw UsageError("\(error)") }
     }
 
     /// The columns `names` of a data file: those in `text` as text, the others as numbers. A cell that is not a
     /// number throws the reader's `DataError` naming its column, for the caller to read that column as text.
-    static func read(_ path: String, names: [String], text: Set<String>) throws -> Table {
+    static func read(_ path: String, names: [String], text: Set<String>, signals: Set<String> = []) throws -> Table {
         let table: DataTable
         do {
             // Only the columns the file has: a missing one is refused by the check, naming the reference.
-            let present = Set(try DataReader.read(path, columns: []).columnNames)
-            table = try DataReader.read(path, columns: names.filter(present.contains).map { ColumnRequest($0, text.contains($0) ? .text : .number) })
-        } catch let error where error.column != nil && !text.contains(error.column ?? "") {
+            let present = Set(try DataReader.read(path, columns: [], rowLimit: 1).columnNames)
+            table = try DataReader.read(path, columns: names.filter(present.contains).map { name in
+                ColumnRequest(name, signals.contains(name) ? .text : text.contains(name) ? .category : .number)
+            })
+        } catch let error where error.column != nil && !text.contains(error.column ?? "") && !signals.contains(error.column ?? "") {
             throw error
         } catch {
             throw UsageError("\(error)")
         }
         var cells: [String: Cells] = [:]
         for name in names {
-            if let values = table.texts[name] { cells[name] = .texts(values) } else if let values = table.numbers[name] { cells[name] = .numbers(values) }
+            if let values = table.texts[name] {
+                cells[name] = .texts(values)
+            } else if let column = table.categories[name] {
+                cells[name] = .categories(column)
+            } else if let values = table.numbers[name] {
+                cells[name] = .numbers(values)
+            }
         }
         return Table(cells: cells, rows: table.rowCount)
     }
@@ -524,6 +555,7 @@ package enum DriftCheck {
                 switch (result.cells[name], cells) {
                 case (.numbers(let a)?, .numbers(let b)): result.cells[name] = .numbers(a + b)
                 case (.texts(let a)?, .texts(let b)): result.cells[name] = .texts(a + b)
+                case (.categories(let a)?, .categories(let b)): result.cells[name] = .categories(a.appending(b))
                 default: result.cells[name] = cells
                 }
             }

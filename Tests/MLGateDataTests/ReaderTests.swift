@@ -132,6 +132,31 @@ struct SplitReadTests {
         #expect(table.lines?.last == scores.count + 2)  // header, the rows, and one empty line
     }
 
+    @Test("a column read as categories holds the same texts as read as text: in one pass and in halves, quoted, escaped, empty and CRLF fields; a row limit reads the first rows")
+    func categories() throws {
+        let (path, scores) = try largeCSV()
+        let asText = try DataReader.read(path, columns: [.init("score", .number), .init("region", .text)])
+        let asCategory = try DataReader.read(path, columns: [.init("score", .number), .init("region", .category)])
+        let region = try #require(asCategory.categories["region"])
+        #expect(asCategory.texts["region"] == nil && region.texts == asText.texts["region"] && asCategory.numbers["score"] == scores)
+        #expect(Set(region.values) == Set(asText.texts["region"] ?? []) && region.values.count == Set(region.values).count)
+        // The general path: quotes, "" escapes, an embedded line feed, an empty field, CR line ends.
+        let quoted = try temporaryFile("q.csv", "k,n\r\n\"a,1\",1\r\nb,2\r\n\"say \"\"hi\"\"\",3\nb,4\n,5\n\"two\nlines\",6\nb,7\n\"a,1\",8\n")
+        let text = try DataReader.read(quoted, columns: [.init("k", .text), .init("n", .number)])
+        let coded = try DataReader.read(quoted, columns: [.init("k", .category), .init("n", .number)])
+        #expect(coded.categories["k"]?.texts == text.texts["k"] && coded.categories["k"]?.values == ["a,1", "b", "say \"hi\"", "", "two\nlines"])
+        #expect(coded.numbers["n"] == [1, 2, 3, 4, 5, 6, 7, 8] && coded.lines == text.lines)
+        // JSON Lines has no native encoding: its text is encoded after the read, to the same column.
+        let lines = try temporaryFile("c.jsonl", "{\"k\": \"x\"}\n{\"k\": \"y\"}\n{\"k\": \"x\"}\n")
+        #expect(try DataReader.read(lines, columns: [.init("k", .category)]).categories["k"] == CategoryColumn(values: ["x", "y"], codes: [0, 1, 0]))
+        let sample = try DataReader.read(path, columns: [.init("region", .text)], rowLimit: 10)
+        #expect(sample.rowCount == 10 && sample.texts["region"] == Array(asText.texts["region"]?.prefix(10) ?? []) && sample.isText)
+        #expect(try DataReader.read(lines, columns: [], rowLimit: 2).rowCount == 2)
+        // Two parts of one column: the second's values recoded into the first's.
+        let joined = CategoryColumn(texts: ["a", "b"]).appending(CategoryColumn(texts: ["c", "b", "a"]))
+        #expect(joined.values == ["a", "b", "c"] && joined.codes == [0, 1, 2, 1, 0] && joined.texts == ["a", "b", "c", "b", "a"])
+    }
+
     /// A number-only CSV of about 20 MB in pandas' format (shortest round-trip floats), with `extra` lines
     /// inserted before the rows they are keyed by; returns the path and the expected label and score columns.
     private func numberCSV(extra: [Int: String] = [:], trailingLineFeed: Bool = true) throws -> (path: String, labels: [Double], scores: [Double]) {
