@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Drift check cost: a reference and a current table of ROWS rows × COLS numeric columns (default 1,000,000 × 20,
-# as ../shared/research/anchors-eval.md §8 measured Evidently), written once as CSV; the current table has a mean
-# shift of 0.05 sd in every 4th column and a scale of 1.2 in every 5th. Then, from the same files:
-#   mlgate monitor check (preset evidently: normalised Wasserstein at 0.1 above 1,000 rows), the whole command:
+# Drift check cost: a reference and a current table of ROWS rows × COLS columns (default 1,000,000 × 20, as
+# ../shared/research/anchors-eval.md §8 measured Evidently), a quarter of them categorical (eight text values) and
+# the rest numeric, written once as CSV; the current table has a mean shift of 0.05 sd in every 4th numeric column,
+# a scale of 1.2 in every 5th, and the first value twice as frequent in every other categorical one. Then, from the
+# same files:
+#   mlgate monitor check (preset evidently: normalised Wasserstein at 0.1 above 1,000 rows, Jensen–Shannon for the
+#     categories), the whole command:
 #     start-up, reading both CSV files, the statistics, the verdict, the record in the store;
 #   Evidently 0.7.23 Report([DataDriftPreset()]).run(current, reference) (the anchor), after pandas.read_csv
 #     of both files, timed without and with that read;
 # and checks that both flag the same columns with the same statistic (to 1e-9).
-# The same check of the data as folders of .npy columns (read by copy) is the statistics alone, the figure to set
-# beside Evidently on frames already in memory.
+# The same check of the data as folders of .npy columns (read by copy; the categories as integer codes, declared
+# categorical) is the statistics alone, the figure to set beside Evidently on frames already in memory; scipy's
+# normalised W1 of the numeric columns is the floor under Evidently's.
 # Usage: Benchmarks/monitor.sh [path/to/mlgate]   ROWS and COLS from MLGATE_BENCH_ROWS, MLGATE_BENCH_COLS.
 # Evidently goes into .build-bench/evidently-venv on the first run (needs PyPI).
 set -euo pipefail
@@ -42,24 +46,41 @@ import numpy as np
 import pandas as pd
 out, rows, cols = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 rng = np.random.default_rng(3)
-ref = rng.standard_normal((rows, cols))
-cur = rng.standard_normal((rows, cols))
+kinds = cols // 4
+numeric = cols - kinds
+ref = rng.standard_normal((rows, numeric))
+cur = rng.standard_normal((rows, numeric))
 cur[:, ::4] += 0.05
 cur[:, ::5] *= 1.2
-names = [f"c{i}" for i in range(cols)]
+even, skewed = np.full(8, 1 / 8), np.array([2, 1, 1, 1, 1, 1, 1, 1]) / 9
+ref_codes = np.stack([rng.choice(8, size=rows, p=even) for _ in range(kinds)], axis=1) if kinds else np.zeros((rows, 0), dtype=int)
+cur_codes = np.stack([rng.choice(8, size=rows, p=skewed if k % 2 == 0 else even) for k in range(kinds)], axis=1) if kinds else np.zeros((rows, 0), dtype=int)
+names = [f"c{i}" for i in range(numeric)]
+categories = [f"k{i}" for i in range(kinds)]
+spelled = np.array([f"value_{j}" for j in range(8)])
+def frame(values, codes):
+    data = pd.DataFrame(values, columns=names)
+    for k, name in enumerate(categories):
+        data[name] = spelled[codes[:, k]]
+    return data
 # 17 significant digits: the files hold exactly the doubles both tools read.
-pd.DataFrame(ref, columns=names).to_csv(out + "/reference.csv", index=False, float_format="%.17g")
-pd.DataFrame(cur, columns=names).to_csv(out + "/current.csv", index=False, float_format="%.17g")
-# The same doubles as a folder of .npy columns: reading them is a copy, so this check is the statistics' cost.
+frame(ref, ref_codes).to_csv(out + "/reference.csv", index=False, float_format="%.17g")
+frame(cur, cur_codes).to_csv(out + "/current.csv", index=False, float_format="%.17g")
+# The same doubles (and the categories' codes) as a folder of .npy columns: reading them is a copy, so this check is
+# the statistics' cost.
 import os
-for folder, data in (("reference-npy", ref), ("current-npy", cur)):
+for folder, data, codes in (("reference-npy", ref, ref_codes), ("current-npy", cur, cur_codes)):
     os.makedirs(out + "/" + folder, exist_ok=True)
     for i, name in enumerate(names):
         np.save(out + "/" + folder + "/" + name + ".npy", np.ascontiguousarray(data[:, i]))
+    for k, name in enumerate(categories):
+        np.save(out + "/" + folder + "/" + name + ".npy", np.ascontiguousarray(codes[:, k].astype(np.int64)))
 PY
 (
     cd "$project"
+    declared=$(for k in $(seq 0 $((cols / 4 - 1))); do printf '        k%d: categorical\n' "$k"; done)
     printf 'version: 1\nmodels:\n  m:\n    monitor:\n      reference: reference.csv\n      preset: evidently\n  n:\n    monitor:\n      reference: reference-npy\n      preset: evidently\n' > mlgate.yaml
+    [ -z "$declared" ] || printf '      columns:\n%s\n' "$declared" >> mlgate.yaml
     printf 'reference.csv\ncurrent.csv\nreference-npy/\ncurrent-npy/\n' > .gitignore
     git add mlgate.yaml .gitignore && git commit -q -m monitor
     "$mlgate" init >/dev/null
@@ -108,7 +129,7 @@ import numpy as np
 from scipy.stats import wasserstein_distance
 start = time.perf_counter()
 scipy_scores = {c: wasserstein_distance(reference[c].to_numpy(), current[c].to_numpy()) / max(float(np.std(reference[c].to_numpy())), 0.001)
-                for c in reference.columns}
+                for c in reference.columns if c.startswith("c")}
 scipy_seconds = time.perf_counter() - start
 # Evidently's per-column values: ValueDrift metrics, one per column.
 theirs = {}
@@ -122,10 +143,10 @@ agree = sum(1 for name, value in theirs.items() if name in ours and abs(ours[nam
 flagged_ours = sorted(n for n, c in ours.items() if c["drifted"])
 flagged_theirs = sorted(n for n, v in theirs.items() if v >= 0.1)
 m = mlgate_ns / 1e9
-print(f"== drift check, {rows:,} reference + {rows:,} current rows × {cols} numeric columns, from CSV (anchor: Evidently {evidently.__version__} DataDriftPreset) ==")
+print(f"== drift check, {rows:,} reference + {rows:,} current rows × {cols} columns ({cols - cols // 4} numeric, {cols // 4} categorical), from CSV (anchor: Evidently {evidently.__version__} DataDriftPreset) ==")
 print(f"{'Evidently DataDriftPreset (anchor)':44} {drift:9.2f} s  (frames already in memory)")
 print(f"{'pandas.read_csv ×2 + Evidently':44} {read + drift:9.2f} s  (read {read:.2f} s)")
-print(f"{'scipy wasserstein_distance / np.std':44} {scipy_seconds:9.2f} s  (per column, frames already in memory)")
+print(f"{'scipy wasserstein_distance / np.std':44} {scipy_seconds:9.2f} s  (the numeric columns, frames already in memory)")
 print(f"{'mlgate monitor check, whole command':44} {m:9.2f} s  (median of 3; reads the files itself)")
 n = npy_ns / 1e9
 print(f"{'mlgate monitor check, .npy columns':44} {n:9.2f} s  (median of 3; the same doubles, read by copy: the statistics' cost)")
@@ -134,7 +155,7 @@ print(f"{'ratio Evidently / mlgate, .npy':44} {drift / n:9.1f}×  (goal ≥ 60×
 print(f"{'ratio scipy / mlgate, .npy':44} {scipy_seconds / n:9.1f}×")
 print(f"whole command ≤ 1 s: .npy {'PASS' if n <= 1 else 'FAIL'} ({n:.2f} s), CSV {'PASS' if m <= 1 else 'FAIL'} ({m:.2f} s)")
 scipy_agree = sum(1 for c, v in scipy_scores.items() if c in ours and abs(ours[c]["score"] - v) <= 1e-9 * max(1, abs(v)))
-print(f"statistics equal to scipy's to 1e-9: {scipy_agree} of {len(scipy_scores)} columns")
+print(f"statistics equal to scipy's to 1e-9: {scipy_agree} of {len(scipy_scores)} numeric columns")
 print(f"statistics equal to 1e-9: {agree} of {len(theirs)} columns; drifted: mlgate {flagged_ours}, Evidently {flagged_theirs}"
       + ("" if flagged_ours == flagged_theirs else "  MISMATCH"))
 PY

@@ -126,27 +126,27 @@ public enum DataReader {
     /// Reads the requested columns of `path`; with `rowLimit`, only that many rows of a CSV, TSV or JSON Lines file
     /// (a sample of its first rows: other formats are read whole).
     public static func read(_ path: String, columns: [ColumnRequest], rowLimit: Int? = nil) throws(DataError) -> DataTable {
-        // The CSV reader encodes categories as it reads; the others read text, encoded afterwards.
+        // The CSV and NumPy readers encode categories as they read; the others read text, encoded afterwards.
         let categories = Set(columns.filter { $0.kind == .category }.map(\.name))
         let asText = columns.map { $0.kind == .category ? ColumnRequest($0.name, .text) : $0 }
         let table = try readFormat(path, columns: columns, asText: asText, rowLimit: rowLimit)
         return table.categories.isEmpty ? table.encodingCategories(categories) : table
     }
 
-    /// Reads `path` in the format it is in: `columns` for the CSV reader, `asText` (categories as text) for the rest.
+    /// Reads `path` in the format it is in: `columns` for the CSV and NumPy readers, `asText` (categories as text) for the rest.
     private static func readFormat(_ path: String, columns requested: [ColumnRequest], asText columns: [ColumnRequest],
                                    rowLimit: Int?) throws(DataError) -> DataTable {
         var info = stat()
         guard stat(path, &info) == 0 else {
             throw DataError(path: path, message: "cannot open the file: \(String(cString: strerror(errno))).")
         }
-        if info.st_mode & S_IFMT == S_IFDIR { return try NpyReader.readDirectory(path, columns: columns) }
+        if info.st_mode & S_IFMT == S_IFDIR { return try NpyReader.readDirectory(path, columns: requested) }
         let lower = path.lowercased()
         let file = try MappedFile(path: path)
         if let base = file.base {
             if ArrowReader.recognises(base, count: file.count) { return try ArrowReader.read(file, columns: columns) }
             if file.count >= 6, base[0] == 0x93, base[1] == UInt8(ascii: "N"), base[2] == UInt8(ascii: "U") {
-                return try NpyReader.readFile(path, columns: columns)
+                return try NpyReader.readFile(path, columns: requested)
             }
             if file.count >= 4, Array(UnsafeBufferPointer(start: base, count: 4)) == Array("PAR1".utf8) {
                 throw DataError(path: path, message: "Parquet files are not read by mlgate; write the predictions as Feather (df.to_feather(path)), .npy or CSV.")
@@ -158,7 +158,7 @@ public enum DataReader {
         if [".feather", ".arrow", ".ipc", ".arrows"].contains(where: { lower.hasSuffix($0) }) {
             throw DataError(path: path, message: "not an Arrow IPC/Feather v2 file (its first bytes are not 'ARROW1'); write it with pyarrow.feather.write_feather(df, path).")
         }
-        if lower.hasSuffix(".npy") { return try NpyReader.readFile(path, columns: columns) }
+        if lower.hasSuffix(".npy") { return try NpyReader.readFile(path, columns: requested) }
         if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") { return try JSONLinesReader.read(file, columns: columns, rowLimit: rowLimit) }
         let delimiter: UInt8 = lower.hasSuffix(".tsv") || lower.hasSuffix(".tab") ? 0x09 : UInt8(ascii: ",")
         return try DelimitedReader.read(file, delimiter: delimiter, columns: requested, rowLimit: rowLimit)

@@ -49,6 +49,39 @@ enum NpyReader {
         return try table(path: path, arrays: arrays, columns: columns, fallbackNames: all)
     }
 
+    /// `values` as a category column, each distinct number spelled once: by a slot per value when all are whole
+    /// numbers below 65,536 (codes, the usual categorical `.npy`), else by a dictionary.
+    private static func category(_ values: [Double]) -> CategoryColumn {
+        var distinct: [String] = []
+        if values.allSatisfy({ $0 >= 0 && $0 < 65_536 && $0 == $0.rounded(.towardZero) }) {
+            var slots = [UInt32](repeating: .max, count: 1 << 16)
+            let codes = values.map { value -> UInt32 in
+                let slot = Int(value)
+                if slots[slot] == .max {
+                    slots[slot] = UInt32(distinct.count)
+                    distinct.append(text(value))
+                }
+                return slots[slot]
+            }
+            return CategoryColumn(values: distinct, codes: codes)
+        }
+        var index: [UInt64: UInt32] = [:]
+        let codes = values.map { value -> UInt32 in
+            let key = (value + 0.0).bitPattern
+            if let code = index[key] { return code }
+            let code = UInt32(distinct.count)
+            index[key] = code
+            distinct.append(text(value))
+            return code
+        }
+        return CategoryColumn(values: distinct, codes: codes)
+    }
+
+    /// A number as text: whole numbers without a fraction (`3`, not `3.0`).
+    private static func text(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+
     private static func table(path: String, arrays: [Array2D], columns: [ColumnRequest], fallbackNames: [String] = []) throws(DataError) -> DataTable {
         if columns.isEmpty, arrays.isEmpty, !fallbackNames.isEmpty {
             // Only the names were asked for (the folder's files), as a text file's header answers.
@@ -62,7 +95,7 @@ enum NpyReader {
             }
             rows = array.rows
         }
-        var numbers: [String: [Double]] = [:], texts: [String: [String]] = [:]
+        var numbers: [String: [Double]] = [:], texts: [String: [String]] = [:], categories: [String: CategoryColumn] = [:]
         for request in columns {
             guard let array = arrays.first(where: { $0.columnNames.contains(request.name) }),
                   let index = array.columnNames.firstIndex(of: request.name) else {
@@ -71,11 +104,13 @@ enum NpyReader {
             let values = array.column(index)
             switch request.kind {
             case .number: numbers[request.name] = values
-            case .text, .category: texts[request.name] = values.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int64($0)) : String($0) }
+            case .text: texts[request.name] = values.map(text)
+            case .category:
+                categories[request.name] = category(values)
             }
         }
         guard let rowCount = rows, rowCount > 0 else { throw DataError(path: path, message: "the arrays are empty.") }
-        return DataTable(path: path, columnNames: names, rowCount: rowCount, numbers: numbers, texts: texts, lines: .none)
+        return DataTable(path: path, columnNames: names, rowCount: rowCount, numbers: numbers, texts: texts, categories: categories, lines: .none)
     }
 
     private static func array(_ path: String) throws(DataError) -> Array2D {

@@ -137,6 +137,7 @@ public enum Drift {
 
     /// Each sample's count per distinct value of both, the values in ascending order (one bin per category).
     public static func categoryCounts(reference: [Double], current: [Double]) -> (values: [Double], reference: [Int], current: [Int]) {
+        if let counts = codeCounts(reference, current) { return counts }
         let values = Set(reference + current).sorted()
         // −0 and +0 are one value, as in the set.
         func key(_ value: Double) -> UInt64 { (value == 0 ? 0 : value).bitPattern }
@@ -144,6 +145,21 @@ public enum Drift {
         for value in reference { r[key(value), default: 0] += 1 }
         for value in current { c[key(value), default: 0] += 1 }
         return (values, values.map { r[key($0)] ?? 0 }, values.map { c[key($0)] ?? 0 })
+    }
+
+    /// `categoryCounts` when every value is a whole number below 65,536 (the codes a drift check gives categories):
+    /// a slot per value instead of a set and two dictionaries. Nil for any other values.
+    private static func codeCounts(_ reference: [Double], _ current: [Double]) -> (values: [Double], reference: [Int], current: [Int])? {
+        var largest = 0.0
+        for value in [reference, current].joined() {
+            guard value >= 0, value < 65_536, value == value.rounded(.towardZero) else { return nil }
+            largest = max(largest, value)
+        }
+        var r = [Int](repeating: 0, count: Int(largest) + 1), c = r
+        for value in reference { r[Int(value)] += 1 }
+        for value in current { c[Int(value)] += 1 }
+        let seen = r.indices.filter { r[$0] + c[$0] > 0 }
+        return (seen.map(Double.init), seen.map { r[$0] }, seen.map { c[$0] })
     }
 
     // MARK: - PSI and Jensen–Shannon

@@ -64,20 +64,17 @@ package struct DriftReport: Encodable, Sendable {
 
         /// Shares of each category code in `r` and `c` (named by `names`), the most frequent first.
         static func categorical(_ r: [Double], _ c: [Double], names: [String]) -> Distribution {
-            func shares(_ values: [Double]) -> [Int: Double] {
-                var counts: [Int: Double] = [:]
-                for value in values { counts[Int(value), default: 0] += 1 }
-                return counts.mapValues { $0 / Double(max(values.count, 1)) }
-            }
-            let p = shares(r), q = shares(c)
-            let order = Set(p.keys).union(q.keys).sorted { (p[$0, default: 0] + q[$0, default: 0], $1) > (p[$1, default: 0] + q[$1, default: 0], $0) }
+            let counts = Drift.categoryCounts(reference: r, current: c)
+            let p = counts.reference.map { Double($0) / Double(max(r.count, 1)) }, q = counts.current.map { Double($0) / Double(max(c.count, 1)) }
+            // By share, then by code (the values are in ascending order).
+            let order = counts.values.indices.sorted { (p[$0] + q[$0], $1) > (p[$1] + q[$1], $0) }
             let shown = Array(order.prefix(categories)), rest = order.dropFirst(categories)
-            var labels = shown.map { $0 < names.count ? names[$0] : "?" }
-            var reference = shown.map { p[$0, default: 0] }, current = shown.map { q[$0, default: 0] }
+            var labels = shown.map { index in Int(counts.values[index]) < names.count ? names[Int(counts.values[index])] : "?" }
+            var reference = shown.map { p[$0] }, current = shown.map { q[$0] }
             if !rest.isEmpty {
                 labels.append("other (\(rest.count))")
-                reference.append(rest.reduce(0) { $0 + p[$1, default: 0] })
-                current.append(rest.reduce(0) { $0 + q[$1, default: 0] })
+                reference.append(rest.reduce(0) { $0 + p[$1] })
+                current.append(rest.reduce(0) { $0 + q[$1] })
             }
             return Distribution(labels: labels, reference: reference, current: current)
         }
