@@ -118,9 +118,13 @@ struct CategoryEncoder {
 
     /// Appends `other`'s rows (the next part of the same column), its values recoded into this encoder's.
     mutating func append(_ other: CategoryEncoder) {
-        let recoded = other.bytes.withUnsafeBufferPointer { buffer -> [UInt32] in
-            guard let base = buffer.baseAddress else { return Array(repeating: 0, count: other.count) }
-            return (0..<other.count).map { code(base + other.starts[$0], other.starts[$0 + 1] - other.starts[$0]) }
+        let recoded = (0..<other.count).map { value -> UInt32 in
+            let from = other.starts[value], count = other.starts[value + 1] - from
+            return other.bytes.withUnsafeBufferPointer { buffer in
+                // No bytes at all: every value of `other` is the empty text.
+                guard let base = buffer.baseAddress else { return withUnsafePointer(to: UInt8(0)) { code($0, 0) } }
+                return code(base + from, count)
+            }
         }
         codes += other.codes.map { recoded[Int($0)] }
     }

@@ -152,6 +152,12 @@ struct SplitReadTests {
         let sample = try DataReader.read(path, columns: [.init("region", .text)], rowLimit: 10)
         #expect(sample.rowCount == 10 && sample.texts["region"] == Array(asText.texts["region"]?.prefix(10) ?? []) && sample.isText)
         #expect(try DataReader.read(lines, columns: [], rowLimit: 2).rowCount == 2)
+        // A file read in halves whose second half holds only empty values: the merged codes still spell them.
+        var rows = "score,k\n"
+        for row in 0..<900_000 { rows += row < 450_000 ? "0.2500000000000001,a\n" : "0.2500000000000001,\n" }
+        let halves = try DataReader.read(try temporaryFile("e.csv", rows), columns: [.init("score", .number), .init("k", .category)])
+        let k = try #require(halves.categories["k"])
+        #expect(k.values == ["a", ""] && k.codes.count == 900_000 && k.codes[449_999] == 0 && k.codes[450_000] == 1 && k.codes.last == 1)
         // Two parts of one column: the second's values recoded into the first's.
         let joined = CategoryColumn(texts: ["a", "b"]).appending(CategoryColumn(texts: ["c", "b", "a"]))
         #expect(joined.values == ["a", "b", "c"] && joined.codes == [0, 1, 2, 1, 0] && joined.texts == ["a", "b", "c", "b", "a"])
