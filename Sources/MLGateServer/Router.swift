@@ -58,9 +58,9 @@ final class Router: Sendable {
     func releaseMirrorSlot() { mirrorInFlight.withLockedValue { $0 -= 1 } }
 
     /// This router's part of the ids it makes: random, once per process.
-    private static let idPrefix: String = {
+    private static let idPrefix: UInt64 = {
         var generator = SystemRandomNumberGenerator()
-        return String((generator.next() as UInt64) | (1 << 63), radix: 16)
+        return (generator.next() as UInt64) | (1 << 63)
     }()
     private static let idCounter = NIOLockedValueBox<UInt64>(0)
 
@@ -76,24 +76,53 @@ final class Router: Sendable {
             value &+= 1
             return value
         }
-        let hex = Array(idPrefix + String(count, radix: 16).leftPadded(16))
-        return String(hex[0..<8]) + "-" + String(hex[8..<12]) + "-" + String(hex[12..<16]) + "-" + String(hex[16..<20]) + "-" + String(hex[20..<32])
+        return uuidText(idPrefix, count)
+    }
+
+    /// The 32 hex digits of `high` then `low`, grouped 8-4-4-4-12 as a UUID is written: one string, made in place.
+    static func uuidText(_ high: UInt64, _ low: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 36) { out in
+            var position = 0
+            for digit in 0..<32 {
+                if digit == 8 || digit == 12 || digit == 16 || digit == 20 {
+                    out[position] = UInt8(ascii: "-")
+                    position += 1
+                }
+                let nibble = UInt8(truncatingIfNeeded: ((digit < 16 ? high : low) >> UInt64(60 - 4 * (digit % 16))) & 0xF)
+                out[position] = nibble < 10 ? 48 + nibble : 87 + nibble
+                position += 1
+            }
+            return position
+        }
     }
 
     /// The headers hop-by-hop (RFC 9110 §7.6.1), never passed on by a proxy.
     static let hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]
+    /// The lengths of those names and of `content-length`: a header of another length is kept without a look at its name.
+    static let hopByHopLengths = Set(hopByHop.map(\.utf8.count) + ["content-length".utf8.count])
 
     /// `headers` without the hop-by-hop ones, those the `Connection` header names, and `Content-Length` (set anew).
+    /// One pass finds what to drop (usually only `Content-Length`), so a request without such headers is not rebuilt,
+    /// and only names of a hop-by-hop header's length are lowercased to be compared.
     static func endToEnd(_ headers: HTTPHeaders) -> HTTPHeaders {
+        var dropped: [String] = []
+        for (name, value) in headers where hopByHopLengths.contains(name.utf8.count) {
+            let lower = name.lowercased()
+            guard lower == "content-length" || hopByHop.contains(lower) else { continue }
+            if !dropped.contains(lower) { dropped.append(lower) }
+            // The names a Connection header lists (`close` is an option, not a header).
+            guard lower == "connection" else { continue }
+            for token in value.split(separator: ",") {
+                var name = token
+                while let first = name.first, first == " " || first == "\t" { name.removeFirst() }
+                while let last = name.last, last == " " || last == "\t" { name.removeLast() }
+                let listed = name.lowercased()
+                if !listed.isEmpty, listed != "close", !dropped.contains(listed) { dropped.append(listed) }
+            }
+        }
         var kept = headers
-        for name in headers[canonicalForm: "connection"] where !name.isEmpty { kept.remove(name: String(name)) }
-        for name in hopByHop where kept.contains(name: name) { kept.remove(name: name) }
-        kept.remove(name: "content-length")
+        for name in dropped { kept.remove(name: name) }
         return kept
     }
 }
 
-extension String {
-    /// The string with zeros in front up to `width` characters.
-    fileprivate func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
-}

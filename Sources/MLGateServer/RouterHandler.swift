@@ -33,8 +33,8 @@ final class RouterHandler: ChannelInboundHandler {
     /// once it is answered; a client that sends too many is disconnected.
     private var pipelined: [HTTPServerRequestPart] = []
     private var draining = false
-    /// The client's address, read once (it is on every request sent to an instance as x-forwarded-for).
-    private var remoteAddress: SocketAddress?
+    /// The client's IP address, written out once (it is on every request sent to an instance as x-forwarded-for).
+    private var remoteAddress: String?
 
     /// The handler of a connection served by `router`, reaching instances through `client` (its event loop's).
     init(router: Router, client: UpstreamClient) {
@@ -43,7 +43,7 @@ final class RouterHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        remoteAddress = context.remoteAddress
+        remoteAddress = context.remoteAddress?.ipAddress
         idleSince = .now()
         watchHeaderTimeout(context: context)
         context.fireChannelActive()
@@ -242,14 +242,16 @@ final class RouterHandler: ChannelInboundHandler {
         if !keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
         if let body, head.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        // A future only when the connection closes after the write: a kept-alive one needs no callback.
+        let done = keepAlive ? nil : context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if keepAlive { context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil) }
         if case .discarding = state { return }  // closed once the rest of the request is read
         state = .idle
         if keepAlive {
             idleSince = .now()
             handlePipelined(context: context)
         } else {
-            done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            done?.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
     }
 
@@ -278,12 +280,12 @@ final class RouterHandler: ChannelInboundHandler {
     // MARK: - Headers
 
     /// The request as an instance gets it: end-to-end headers only, the body's length, the request id, and who sent it.
-    static func upstreamHead(_ head: HTTPRequestHead, body: ByteBuffer?, requestID: String, client: SocketAddress?) -> HTTPRequestHead {
+    static func upstreamHead(_ head: HTTPRequestHead, body: ByteBuffer?, requestID: String, client address: String?) -> HTTPRequestHead {
         var headers = Router.endToEnd(head.headers)
         headers.replaceOrAdd(name: "x-request-id", value: requestID)
         if let body { headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes)) }
         else if head.method == .POST || head.method == .PUT || head.method == .PATCH { headers.replaceOrAdd(name: "content-length", value: "0") }
-        if let address = client?.ipAddress {
+        if let address {
             let forwarded = headers.first(name: "x-forwarded-for").map { $0 + ", " + address } ?? address
             headers.replaceOrAdd(name: "x-forwarded-for", value: forwarded)
         }
