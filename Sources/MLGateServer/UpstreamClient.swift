@@ -29,6 +29,8 @@ final class UpstreamHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
 
     private var pending: ((UpstreamResult) -> Void)?
+    /// When the answer being waited for is late.
+    var deadline = NIODeadline.distantFuture
     private var head: HTTPResponseHead?
     private var body: ByteBuffer?
     /// Whether any part of the current answer arrived (a request on a reused connection that closed before that may
@@ -89,6 +91,12 @@ final class UpstreamClient {
 
     let eventLoop: any EventLoop
     private var idle: [Int: [Connection]] = [:]
+    /// The connections waiting for an answer, checked against their deadlines by one sweep every `sweepInterval`
+    /// while any wait, instead of a timer scheduled and cancelled for every request.
+    private var waiting: [ObjectIdentifier: Connection] = [:]
+    private var sweep: Scheduled<Void>?
+    /// How late past its deadline a request may be failed with a timeout.
+    static let sweepInterval = TimeAmount.milliseconds(10)
     /// Idle connections kept per port; more are closed.
     private let idleLimit = 256
 
@@ -110,6 +118,23 @@ final class UpstreamClient {
             }
         }
         connectAndExchange(port: port, head: head, body: body, deadline: deadline, done: done)
+    }
+
+    /// Schedules the next sweep, unless one is scheduled.
+    private func startSweep() {
+        guard sweep == nil else { return }
+        sweep = eventLoop.assumeIsolated().scheduleTask(in: Self.sweepInterval) { self.sweepLate() }
+    }
+
+    /// Fails and closes every connection whose answer is past its deadline; sweeps again while any still wait.
+    private func sweepLate() {
+        sweep = nil
+        let now = NIODeadline.now()
+        for connection in waiting.values where connection.handler.deadline <= now {
+            connection.handler.fail(.timeout)  // its callback takes it out of `waiting`
+            connection.channel.close(promise: nil)
+        }
+        if !waiting.isEmpty { startSweep() }
     }
 
     /// Closes every idle connection to `port` (its instance is gone).
@@ -141,12 +166,12 @@ final class UpstreamClient {
 
     private func exchange(_ connection: Connection, port: Int, head: HTTPRequestHead, body: ByteBuffer?, deadline: NIODeadline,
                           done: @escaping (UpstreamResult) -> Void) {
-        let timer = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
-            connection.handler.fail(.timeout)
-            connection.channel.close(promise: nil)
-        }
+        let key = ObjectIdentifier(connection.handler)
+        connection.handler.deadline = deadline
+        waiting[key] = connection
+        startSweep()
         connection.handler.expect { result in
-            timer.cancel()
+            self.waiting[key] = nil
             if case .success(let response) = result, response.head.isKeepAlive, connection.channel.isActive,
                self.idle[port, default: []].count < self.idleLimit {
                 self.idle[port, default: []].append(connection)
