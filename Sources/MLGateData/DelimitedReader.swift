@@ -338,27 +338,24 @@ enum DelimitedReader {
         var lineFeeds = 0
         var quoted = false
 
-        /// Surveys `start..<end` sixteen bytes at a time in SIMD lanes, exact per byte (no memchr call per
-        /// line): each lane counts its line feeds in a byte, summed every 255 steps before it can wrap.
+        /// Surveys `start..<end` eight bytes at a time in a word, exact per byte (no memchr call per line): a byte
+        /// equal to the one sought is a zero byte of the word XORed with it, and the classic test marks exactly those
+        /// in their top bit, so a population count counts them.
         init(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) {
             let raw = UnsafeRawPointer(start)
             let count = end - start
-            let feeds = SIMD16<UInt8>(repeating: 0x0A), quotes = SIMD16<UInt8>(repeating: 0x22)
-            let zero = SIMD16<UInt8>(repeating: 0)
+            let low = UInt64(0x7F7F_7F7F_7F7F_7F7F), feeds = UInt64(0x0A0A_0A0A_0A0A_0A0A), quotes = UInt64(0x2222_2222_2222_2222)
+            /// The top bit of each zero byte of `word`, and no other bit.
+            @inline(__always) func zeroBytes(_ word: UInt64) -> UInt64 { ~(((word & low) &+ low) | word | low) }
             var total = 0, index = 0
-            var quoteLanes = zero
-            while index &+ 16 <= count {
-                let stop = min(count, index &+ 255 &* 16)
-                var lanes = zero
-                while index &+ 16 <= stop {
-                    let bytes = raw.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self)
-                    lanes &+= zero.replacing(with: 1, where: bytes .== feeds)
-                    quoteLanes |= zero.replacing(with: 1, where: bytes .== quotes)
-                    index &+= 16
-                }
-                total &+= Int(SIMD16<UInt16>(truncatingIfNeeded: lanes).wrappedSum())
+            var quoteBits: UInt64 = 0
+            while index &+ 8 <= count {
+                let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                total &+= zeroBytes(word ^ feeds).nonzeroBitCount
+                quoteBits |= zeroBytes(word ^ quotes)
+                index &+= 8
             }
-            var quoted = quoteLanes != zero
+            var quoted = quoteBits != 0
             while index < count {
                 if start[index] == 0x0A { total &+= 1 }
                 if start[index] == 0x22 { quoted = true }
