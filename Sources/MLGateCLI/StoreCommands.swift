@@ -173,25 +173,12 @@ struct StoreCommand: ParsableCommand {
             let kind: String
             let path: String
             let bytes: Int64
-            let journalMode: String?
+            let journalMode: JSONNullable<String>
             let census: Store.Census
             let objects: Int
             let objectBytes: Int64
-            let remoteObjects: String?
+            let remoteObjects: JSONNullable<String>
             let executor: String
-
-            func encode(to encoder: any Encoder) throws {
-                var container = encoder.container(keyedBy: CodingKeys.self)
-                try container.encode(kind, forKey: .kind)
-                try container.encode(path, forKey: .path)
-                try container.encode(bytes, forKey: .bytes)
-                try container.encode(journalMode, forKey: .journalMode)
-                try container.encode(census, forKey: .census)
-                try container.encode(objects, forKey: .objects)
-                try container.encode(objectBytes, forKey: .objectBytes)
-                try container.encode(remoteObjects, forKey: .remoteObjects)
-                try container.encode(executor, forKey: .executor)
-            }
         }
 
         func run() throws {
@@ -202,16 +189,16 @@ struct StoreCommand: ParsableCommand {
             let configuration = try? workspace.configuration()
             let report = Report(kind: "sqlite", path: workspace.layout.database,
                                 bytes: size(workspace.layout.database) + size(workspace.layout.database + "-wal"),
-                                journalMode: try store.pragma("journal_mode"), census: try store.census(), objects: objects.count,
+                                journalMode: JSONNullable(try store.pragma("journal_mode")), census: try store.census(), objects: objects.count,
                                 objectBytes: objects.reduce(0) { $0 + workspace.objects.size(of: $1) },
-                                remoteObjects: configuration?.remote.objects, executor: configuration?.executor.name ?? "local")
+                                remoteObjects: JSONNullable(configuration?.remote.objects), executor: configuration?.executor.name ?? "local")
             if json { return try Output.json(report) }
             let census = report.census
-            print("store: embedded SQLite at \(report.path) (\(Output.bytes(report.bytes)), journal \(report.journalMode ?? "?"))")
+            print("store: embedded SQLite at \(report.path) (\(Output.bytes(report.bytes)), journal \(report.journalMode.value ?? "?"))")
             print("schema: \(census.migrations) migrations, the newest \(census.latestMigration ?? "none")")
             print("holds: \(census.runs) runs, \(census.versions) model versions, \(census.auditRows) audit rows, \(census.pendingJobs) pending jobs, "
                   + "\(census.monitorChecks) monitor checks, \(census.undeliveredEvents) undelivered events")
-            print("objects: \(report.objects) in \(workspace.objects.root) (\(Output.bytes(report.objectBytes))); remote: \(report.remoteObjects ?? "none (remote.objects is not set)")")
+            print("objects: \(report.objects) in \(workspace.objects.root) (\(Output.bytes(report.objectBytes))); remote: \(report.remoteObjects.value ?? "none (remote.objects is not set)")")
             print("training: \(report.executor == "local" ? "here (the queue's worker)" : "dispatched to \(report.executor) (executor: in mlgate.yaml)")")
         }
     }

@@ -18,16 +18,9 @@ public struct CategoryColumn: Sendable, Hashable {
 
     /// `texts` encoded.
     public init(texts: [String]) {
-        var index: [String: UInt32] = [:]
-        var values: [String] = []
-        codes = texts.map { text in
-            if let code = index[text] { return code }
-            let code = UInt32(values.count)
-            index[text] = code
-            values.append(text)
-            return code
-        }
-        self.values = values
+        var index = Index()
+        codes = texts.map { index.code($0) }
+        values = index.values
     }
 
     /// Each row's text.
@@ -35,16 +28,30 @@ public struct CategoryColumn: Sendable, Hashable {
 
     /// This column's rows, then `other`'s (its values recoded into this column's).
     public func appending(_ other: CategoryColumn) -> CategoryColumn {
-        var index = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, UInt32($0)) })
-        var values = values
-        let recoded = other.values.map { value -> UInt32 in
-            if let code = index[value] { return code }
+        var index = Index(values)
+        let recoded = other.values.map { index.code($0) }
+        return CategoryColumn(values: index.values, codes: codes + other.codes.map { recoded[Int($0)] })
+    }
+
+    /// The distinct texts seen so far, in order, and each one's code.
+    private struct Index {
+        private(set) var values: [String]
+        private var codes: [String: UInt32]
+
+        /// An index holding `values` (distinct) as codes 0, 1, ….
+        init(_ values: [String] = []) {
+            self.values = values
+            codes = Dictionary(values.enumerated().map { ($1, UInt32($0)) }, uniquingKeysWith: { first, _ in first })
+        }
+
+        /// The code of `text`, added when new.
+        mutating func code(_ text: String) -> UInt32 {
+            if let code = codes[text] { return code }
             let code = UInt32(values.count)
-            index[value] = code
-            values.append(value)
+            codes[text] = code
+            values.append(text)
             return code
         }
-        return CategoryColumn(values: values, codes: codes + other.codes.map { recoded[Int($0)] })
     }
 }
 
@@ -63,10 +70,10 @@ struct CategoryEncoder {
     /// How many distinct values there are.
     var count: Int { hashes.count }
 
-    /// Appends the row whose field is the `count` bytes at `start`.
+    /// Appends the row whose field is `field`.
     @inline(__always)
-    mutating func append(_ start: UnsafePointer<UInt8>, _ count: Int) {
-        codes.append(code(start, count))
+    mutating func append(_ field: UnsafeBufferPointer<UInt8>) {
+        codes.append(code(field))
     }
 
     /// Drops the codes of rows from `rows` on (a row the fast path began and the general path reads again).
@@ -74,21 +81,21 @@ struct CategoryEncoder {
         if codes.count > rows { codes.removeLast(codes.count - rows) }
     }
 
-    /// The code of the value spelled by `count` bytes at `start`, added when new.
-    mutating func code(_ start: UnsafePointer<UInt8>, _ count: Int) -> UInt32 {
+    /// The code of the value spelled by `field`, added when new.
+    mutating func code(_ field: UnsafeBufferPointer<UInt8>) -> UInt32 {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for index in 0..<count { hash = (hash ^ UInt64(start[index])) &* 0x100_0000_01B3 }
+        for byte in field { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash ^ (hash >> 29)) & mask
         while true {
             let entry = slots[slot]
             if entry == 0 { break }
             let value = Int(entry - 1)
-            if hashes[value] == hash, holds(value, start, count) { return UInt32(value) }
+            if hashes[value] == hash, holds(value, field) { return UInt32(value) }
             slot = (slot + 1) & mask
         }
         let value = hashes.count
-        bytes.append(contentsOf: UnsafeBufferPointer(start: start, count: count))
+        bytes.append(contentsOf: field)
         starts.append(bytes.count)
         hashes.append(hash)
         slots[slot] = UInt32(value + 1)
@@ -96,13 +103,13 @@ struct CategoryEncoder {
         return UInt32(value)
     }
 
-    /// Whether value `value` is spelled by the `count` bytes at `start`.
-    private func holds(_ value: Int, _ start: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+    /// Whether value `value` is spelled by `field`.
+    private func holds(_ value: Int, _ field: UnsafeBufferPointer<UInt8>) -> Bool {
         let from = starts[value]
-        guard starts[value + 1] - from == count else { return false }
+        guard starts[value + 1] - from == field.count else { return false }
         return bytes.withUnsafeBufferPointer { buffer in
-            guard count > 0, let base = buffer.baseAddress else { return true }
-            return memcmp(base + from, start, count) == 0
+            guard let base = buffer.baseAddress, let start = field.baseAddress, !field.isEmpty else { return true }
+            return memcmp(base + from, start, field.count) == 0
         }
     }
 
@@ -118,13 +125,8 @@ struct CategoryEncoder {
 
     /// Appends `other`'s rows (the next part of the same column), its values recoded into this encoder's.
     mutating func append(_ other: CategoryEncoder) {
-        let recoded = (0..<other.count).map { value -> UInt32 in
-            let from = other.starts[value], count = other.starts[value + 1] - from
-            return other.bytes.withUnsafeBufferPointer { buffer in
-                // No bytes at all: every value of `other` is the empty text.
-                guard let base = buffer.baseAddress else { return withUnsafePointer(to: UInt8(0)) { code($0, 0) } }
-                return code(base + from, count)
-            }
+        let recoded = other.bytes.withUnsafeBufferPointer { buffer in
+            (0..<other.count).map { code(UnsafeBufferPointer(rebasing: buffer[other.starts[$0]..<other.starts[$0 + 1]])) }
         }
         codes += other.codes.map { recoded[Int($0)] }
     }

@@ -29,11 +29,8 @@ enum DelimitedReader {
         /// Appends the field to `encoder`.
         func encode(into encoder: inout CategoryEncoder, _ scratch: [UInt8]) {
             switch self {
-            case .mapped(let start, let count): encoder.append(start, count)
-            case .unescaped: scratch.withUnsafeBufferPointer { buffer in
-                let empty: UInt8 = 0
-                if let base = buffer.baseAddress { encoder.append(base, buffer.count) } else { withUnsafePointer(to: empty) { encoder.append($0, 0) } }
-            }
+            case .mapped(let start, let count): encoder.append(UnsafeBufferPointer(start: start, count: count))
+            case .unescaped: scratch.withUnsafeBufferPointer { encoder.append($0) }
             }
         }
 
@@ -439,7 +436,7 @@ enum DelimitedReader {
                         if byte == 0x22 || byte == 0x0D { position = rowStart; return false }
                         position += 1
                     }
-                    categories[-2 - slot].append(start, position - start)
+                    categories[-2 - slot].append(UnsafeBufferPointer(start: start, count: position - start))
                 } else {
                     while position < end {
                         let byte = position.pointee

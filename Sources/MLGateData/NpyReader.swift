@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import MLGateEval
 
 /// NumPy `.npy` files (format 1.0–3.0): little-endian f4, f8, the integer types and bool, C order.
 /// A 1-D array is one column named after the file (`score.npy` → `score`); a 2-D array of shape (n, k)
@@ -49,29 +50,20 @@ enum NpyReader {
         return try table(path: path, arrays: arrays, columns: columns, fallbackNames: all)
     }
 
-    /// `values` as a category column, each distinct number spelled once: by a slot per value when all are whole
-    /// numbers below 65,536 (codes, the usual categorical `.npy`), else by a dictionary.
+    /// `values` as a category column, each distinct number spelled once: by a slot per value when all are category
+    /// codes (whole numbers below 65,536, the usual categorical `.npy`), else by a dictionary.
     private static func category(_ values: [Double]) -> CategoryColumn {
         var distinct: [String] = []
-        if values.allSatisfy({ $0 >= 0 && $0 < 65_536 && $0 == $0.rounded(.towardZero) }) {
-            var slots = [UInt32](repeating: .max, count: 1 << 16)
-            let codes = values.map { value -> UInt32 in
-                let slot = Int(value)
-                if slots[slot] == .max {
-                    slots[slot] = UInt32(distinct.count)
-                    distinct.append(text(value))
-                }
-                return slots[slot]
-            }
-            return CategoryColumn(values: distinct, codes: codes)
-        }
+        var slots = [UInt32](repeating: .max, count: values.allSatisfy(Drift.isCategoryCode) ? 1 << 16 : 0)
         var index: [UInt64: UInt32] = [:]
         let codes = values.map { value -> UInt32 in
-            let key = (value + 0.0).bitPattern
-            if let code = index[key] { return code }
+            let slot = slots.isEmpty ? nil : Int(value)
+            let key = (value + 0.0).bitPattern  // −0 and +0 are one value
+            if let slot, slots[slot] != .max { return slots[slot] }
+            if slot == nil, let code = index[key] { return code }
             let code = UInt32(distinct.count)
-            index[key] = code
             distinct.append(text(value))
+            if let slot { slots[slot] = code } else { index[key] = code }
             return code
         }
         return CategoryColumn(values: distinct, codes: codes)

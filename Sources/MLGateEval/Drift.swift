@@ -147,12 +147,19 @@ public enum Drift {
         return (values, values.map { r[key($0)] ?? 0 }, values.map { c[key($0)] ?? 0 })
     }
 
+    /// Whether `value` is a whole number in 0..<65,536: a category's code, which counting and encoding give a slot of
+    /// its own instead of a hash-table entry.
+    @inline(__always)
+    public static func isCategoryCode(_ value: Double) -> Bool {
+        value >= 0 && value < 65_536 && value == value.rounded(.towardZero)
+    }
+
     /// `categoryCounts` when every value is a whole number below 65,536 (the codes a drift check gives categories):
     /// a slot per value instead of a set and two dictionaries. Nil for any other values.
     private static func codeCounts(_ reference: [Double], _ current: [Double]) -> (values: [Double], reference: [Int], current: [Int])? {
         var largest = 0.0
         for value in [reference, current].joined() {
-            guard value >= 0, value < 65_536, value == value.rounded(.towardZero) else { return nil }
+            guard isCategoryCode(value) else { return nil }
             largest = max(largest, value)
         }
         var r = [Int](repeating: 0, count: Int(largest) + 1), c = r

@@ -242,17 +242,19 @@ final class RouterHandler: ChannelInboundHandler {
         if !keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
         if let body, head.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-        // A future only when the connection closes after the write: a kept-alive one needs no callback.
-        let done = keepAlive ? nil : context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if keepAlive { context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil) }
-        if case .discarding = state { return }  // closed once the rest of the request is read
-        state = .idle
-        if keepAlive {
-            idleSince = .now()
-            handlePipelined(context: context)
-        } else {
-            done?.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        let end = wrapOutboundOut(.end(nil))
+        guard keepAlive else {
+            // A future only when the connection closes after the write.
+            let done = context.writeAndFlush(end)
+            if case .discarding = state { return }  // closed once the rest of the request is read
+            state = .idle
+            done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            return
         }
+        context.writeAndFlush(end, promise: nil)
+        state = .idle
+        idleSince = .now()
+        handlePipelined(context: context)
     }
 
     /// Handles the parts of pipelined requests that arrived while the previous one was waiting, in order.
